@@ -1,0 +1,148 @@
+/**
+ * The typed API the renderer calls as `window.messenger`. The Electron preload exposes it over IPC,
+ * the browser shell over a WebSocket; both validate every call's arguments with `apiCalls` below
+ * before the client core sees them.
+ */
+import { z } from 'zod';
+import {
+  messageIdSchema,
+  passwordSchema,
+  textSchema,
+  usernameSchema,
+  type ConversationSummary,
+  type DirectMessage,
+  type ErrorCode,
+  type RequestResult,
+  type UserEntry,
+} from './protocol.js';
+import { HISTORY_PAGE_MAX, USERNAME_MAX_LENGTH, WHOELSESINCE_MAX_SECONDS } from './limits.js';
+
+export const serverAddressSchema = z.object({
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+});
+export type ServerAddress = z.infer<typeof serverAddressSchema>;
+
+/** Argument tuples of every API method: the one list IPC and WebSocket bridges validate against. */
+export const apiCalls = {
+  getState: z.tuple([]),
+  connect: z.tuple([serverAddressSchema]),
+  register: z.tuple([usernameSchema, passwordSchema]),
+  login: z.tuple([usernameSchema, passwordSchema]),
+  logout: z.tuple([]),
+  sendMessage: z.tuple([usernameSchema, textSchema]),
+  broadcast: z.tuple([textSchema]),
+  whoElse: z.tuple([]),
+  whoElseSince: z.tuple([z.number().int().min(0).max(WHOELSESINCE_MAX_SECONDS)]),
+  block: z.tuple([usernameSchema]),
+  unblock: z.tuple([usernameSchema]),
+  listBlocked: z.tuple([]),
+  history: z.tuple([
+    z.object({
+      peer: usernameSchema,
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    }),
+  ]),
+  conversations: z.tuple([]),
+  markRead: z.tuple([usernameSchema, messageIdSchema]),
+  searchUsers: z.tuple([z.string().max(USERNAME_MAX_LENGTH)]),
+  startPrivate: z.tuple([usernameSchema]),
+  sendPrivate: z.tuple([usernameSchema, textSchema]),
+  stopPrivate: z.tuple([usernameSchema]),
+  /** Opens (or focuses) the separate window for the private chat with this user. */
+  openPrivateWindow: z.tuple([usernameSchema]),
+} as const;
+
+export type ApiMethod = keyof typeof apiCalls;
+export const apiMethods = Object.keys(apiCalls) as ApiMethod[];
+export type ApiArgs<M extends ApiMethod> = z.infer<(typeof apiCalls)[M]>;
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+export interface AppState {
+  connection: ConnectionState;
+  server: ServerAddress | null;
+  /** What the server said in its hello reply, once connected. */
+  serverInfo: RequestResult<'hello'> | null;
+  username: string | null;
+  /** Peers with an open private (peer-to-peer) chat. */
+  privateSessions: string[];
+  /** Messages waiting for the connection to come back. */
+  queued: number;
+}
+
+/** Failures the client core adds to the server's error codes. */
+export type ClientErrorCode =
+  | 'not_connected' // no server connection right now
+  | 'unreachable' // the server address did not answer
+  | 'timeout' // the server did not reply in time
+  | 'not_logged_in'
+  | 'private_not_enabled' // no private session with that user
+  | 'peer_unreachable' // the peer's app could not be reached
+  | 'invalid_argument';
+
+export interface ApiError {
+  code: ErrorCode | ClientErrorCode;
+  message: string;
+  attemptsLeft?: number;
+  retryAfterMs?: number;
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface SendResult {
+  /** The stored message; absent while it waits in the offline queue of a disconnected app. */
+  message?: DirectMessage;
+  /** The recipient was online when the server accepted it. */
+  online: boolean;
+  queued: boolean;
+}
+
+export interface ApiValues {
+  getState: AppState;
+  connect: RequestResult<'hello'>;
+  register: { username: string };
+  login: { username: string };
+  logout: Record<string, never>;
+  sendMessage: SendResult;
+  broadcast: RequestResult<'broadcast'>;
+  whoElse: string[];
+  whoElseSince: string[];
+  block: Record<string, never>;
+  unblock: Record<string, never>;
+  listBlocked: string[];
+  history: { messages: DirectMessage[]; hasMore: boolean };
+  conversations: ConversationSummary[];
+  markRead: Record<string, never>;
+  searchUsers: UserEntry[];
+  startPrivate: { peer: string };
+  sendPrivate: { peer: string; sentAt: number };
+  stopPrivate: Record<string, never>;
+  openPrivateWindow: Record<string, never>;
+}
+
+export type LogoutReason = 'user' | 'timeout' | 'shutdown' | 'connection_lost';
+export type PrivateCloseReason = 'me' | 'peer' | 'logout' | 'unreachable';
+
+/** Everything the core pushes to the renderer. */
+export type AppEvent =
+  | { kind: 'state'; state: AppState }
+  | { kind: 'logged_out'; reason: LogoutReason }
+  | { kind: 'presence'; user: string; online: boolean; at: number }
+  | { kind: 'message'; message: DirectMessage; offline: boolean }
+  | { kind: 'broadcast'; from: string; text: string; sentAt: number }
+  | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
+  | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
+  | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason };
+
+/** `window.messenger`: the only thing the renderer talks to. */
+export interface MessengerApi {
+  call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<ApiValues[M]>>;
+  /** Subscribes to core events; returns the unsubscribe function. */
+  onEvent(listener: (event: AppEvent) => void): () => void;
+}
+
+/** IPC channel names, shared by the Electron main process and the preload. */
+export const IPC_CALL_CHANNEL = 'messenger:call';
+export const IPC_EVENT_CHANNEL = 'messenger:event';

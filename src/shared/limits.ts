@@ -1,0 +1,33 @@
+/**
+ * Every size and count limit the protocol promises. Server, clients and docs/protocol.md all read
+ * these constants, so a limit is changed in exactly one place.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame, in bytes of UTF-8 including the trailing newline. Longer input closes the connection. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Usernames: 1 to 32 characters from this set (case-sensitive, as in the report). */
+export const USERNAME_MAX_LENGTH = 32;
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+/** Passwords: 1 to 128 characters, no whitespace at either end is stripped; any character allowed. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** Message text (direct, broadcast and private): 1 to 4000 characters (UTF-16 code units). */
+export const TEXT_MAX_LENGTH = 4000;
+
+/** whoelsesince window: 0 to one year, in whole seconds. */
+export const WHOELSESINCE_MAX_SECONDS = 365 * 24 * 60 * 60;
+
+/** History page size. */
+export const HISTORY_PAGE_MAX = 500;
+
+/** User search: prefix length and result count. */
+export const USER_SEARCH_MAX_RESULTS = 50;
+
+/** Request ids are positive integers up to this value (fits in 32 bits on every client). */
+export const MAX_REQUEST_ID = 2 ** 31 - 1;
+
+/** How long a private-chat introduction credential stays valid before the peer must have used it. */
+export const P2P_CREDENTIAL_TTL_MS = 60_000;

@@ -1,0 +1,296 @@
+/**
+ * The wire protocol between clients and the server: newline-delimited JSON frames over TCP.
+ * This module is the single source of truth for every frame; docs/protocol.md describes it in prose.
+ *
+ * Client → server: requests `{ type, id, ...params }`; each gets exactly one `reply` with the same id.
+ * Server → client: `reply` frames, `error` frames (for input that has no usable id) and pushed events.
+ */
+import { z } from 'zod';
+import {
+  HISTORY_PAGE_MAX,
+  MAX_REQUEST_ID,
+  PASSWORD_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_PATTERN,
+  USER_SEARCH_MAX_RESULTS,
+  WHOELSESINCE_MAX_SECONDS,
+} from './limits.js';
+
+// ---------------------------------------------------------------------------------------------
+// Field schemas shared by requests, replies and the app API.
+
+export const usernameSchema = z
+  .string()
+  .min(1, 'username must not be empty')
+  .max(USERNAME_MAX_LENGTH, `username must be at most ${USERNAME_MAX_LENGTH} characters`)
+  .regex(USERNAME_PATTERN, 'username may contain only letters, digits, "_", "." and "-"');
+
+export const passwordSchema = z
+  .string()
+  .min(1, 'password must not be empty')
+  .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`);
+
+export const textSchema = z
+  .string()
+  .min(1, 'text must not be empty')
+  .max(TEXT_MAX_LENGTH, `text must be at most ${TEXT_MAX_LENGTH} characters`);
+
+export const requestIdSchema = z.number().int().min(1).max(MAX_REQUEST_ID);
+export const portSchema = z.number().int().min(1).max(65535);
+/** Milliseconds since the Unix epoch. */
+export const timestampSchema = z.number().int().nonnegative();
+/** Server-assigned message id: increasing in the order the server accepted the messages. */
+export const messageIdSchema = z.number().int().positive();
+/** A raw 32-byte X25519 public key, base64 encoded (used to encrypt private chats end to end). */
+export const publicKeySchema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a base64 X25519 key');
+/** A one-time private-chat credential: 32 random bytes, base64url. */
+export const credentialSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 43-character credential');
+
+export const directMessageSchema = z.object({
+  id: messageIdSchema,
+  from: usernameSchema,
+  to: usernameSchema,
+  text: textSchema,
+  sentAt: timestampSchema,
+});
+export type DirectMessage = z.infer<typeof directMessageSchema>;
+
+export const conversationSummarySchema = z.object({
+  peer: usernameSchema,
+  last: directMessageSchema,
+  /** Messages from `peer` newer than what this user marked read. */
+  unread: z.number().int().nonnegative(),
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+export const userEntrySchema = z.object({ name: usernameSchema, online: z.boolean() });
+export type UserEntry = z.infer<typeof userEntrySchema>;
+
+export const limitsSchema = z.object({
+  maxFrameBytes: z.number().int(),
+  usernameMaxLength: z.number().int(),
+  passwordMaxLength: z.number().int(),
+  textMaxLength: z.number().int(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Requests: for every request type, the schema of its parameters and of its successful result.
+
+const empty = z.object({});
+
+export const requests = {
+  /** Must be the first frame on a connection. */
+  hello: {
+    params: z.object({ version: z.number().int(), client: z.string().max(64).optional() }),
+    result: z.object({
+      version: z.number().int(),
+      server: z.string(),
+      openRegistration: z.boolean(),
+      /** Seconds without a command after which the server logs a user out. */
+      timeoutSeconds: z.number().nonnegative(),
+      limits: limitsSchema,
+    }),
+  },
+  login: {
+    params: z.object({
+      username: usernameSchema,
+      password: passwordSchema,
+      /** Port of this client's private-chat listener, if it has one. */
+      p2pPort: portSchema.optional(),
+      /** This client's X25519 public key for end-to-end encrypted private chats. */
+      publicKey: publicKeySchema.optional(),
+    }),
+    result: z.object({ username: usernameSchema, pendingOffline: z.number().int().nonnegative() }),
+  },
+  register: {
+    params: z.object({ username: usernameSchema, password: passwordSchema }),
+    result: z.object({ username: usernameSchema }),
+  },
+  message: {
+    params: z.object({ to: usernameSchema, text: textSchema }),
+    result: z.object({ message: directMessageSchema, online: z.boolean() }),
+  },
+  broadcast: {
+    params: z.object({ text: textSchema }),
+    result: z.object({
+      delivered: z.number().int().nonnegative(),
+      /** Online users who did not get it because they blocked the sender. */
+      blockedBy: z.number().int().nonnegative(),
+      sentAt: timestampSchema,
+    }),
+  },
+  whoelse: { params: empty, result: z.object({ users: z.array(usernameSchema) }) },
+  whoelsesince: {
+    params: z.object({ seconds: z.number().int().min(0).max(WHOELSESINCE_MAX_SECONDS) }),
+    result: z.object({ users: z.array(usernameSchema) }),
+  },
+  block: { params: z.object({ user: usernameSchema }), result: empty },
+  unblock: { params: z.object({ user: usernameSchema }), result: empty },
+  blocked: { params: empty, result: z.object({ users: z.array(usernameSchema) }) },
+  startprivate: {
+    params: z.object({ user: usernameSchema }),
+    result: z.object({
+      user: usernameSchema,
+      host: z.string().max(255),
+      port: portSchema,
+      credential: credentialSchema,
+      /** The peer's public key as the server knows it from the peer's login. */
+      publicKey: publicKeySchema.optional(),
+      expiresAt: timestampSchema,
+    }),
+  },
+  /** Tells the server the user did something it does not see (a private message): resets the idle timer. */
+  activity: { params: empty, result: empty },
+  /** Acknowledges every direct message to this user with id ≤ upTo; unacknowledged ones are redelivered at next login. */
+  ack: { params: z.object({ upTo: messageIdSchema }), result: empty },
+  history: {
+    params: z.object({
+      peer: usernameSchema,
+      /** Only messages with a smaller id; omit for the newest page. */
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    }),
+    /** Oldest first. */
+    result: z.object({ messages: z.array(directMessageSchema), hasMore: z.boolean() }),
+  },
+  conversations: {
+    params: empty,
+    result: z.object({ conversations: z.array(conversationSummarySchema) }),
+  },
+  markread: {
+    params: z.object({ peer: usernameSchema, upTo: messageIdSchema }),
+    result: empty,
+  },
+  users: {
+    params: z.object({
+      prefix: z.string().max(USERNAME_MAX_LENGTH),
+      limit: z.number().int().min(1).max(USER_SEARCH_MAX_RESULTS),
+    }),
+    result: z.object({ users: z.array(userEntrySchema) }),
+  },
+  logout: { params: empty, result: empty },
+} as const;
+
+export type RequestType = keyof typeof requests;
+export const requestTypes = Object.keys(requests) as RequestType[];
+export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;
+export type RequestResult<T extends RequestType> = z.infer<(typeof requests)[T]['result']>;
+export type RequestFrame<T extends RequestType = RequestType> = {
+  [K in T]: { type: K; id: number } & RequestParams<K>;
+}[T];
+
+/** Requests accepted before login (after hello). Everything else needs a logged-in session. */
+export const preLoginRequests: ReadonlySet<RequestType> = new Set(['hello', 'login', 'register']);
+
+// ---------------------------------------------------------------------------------------------
+// Error codes: machine-readable; every client renders its own text.
+
+export const errorCodes = [
+  // framing and protocol
+  'bad_frame', // not JSON, not an object, or missing type/id
+  'frame_too_large', // over MAX_FRAME_BYTES; the connection is closed after this frame
+  'unknown_type',
+  'invalid_request', // parameters fail the schema; `message` names the field
+  'hello_required',
+  'unsupported_version',
+  'login_required',
+  'already_authenticated',
+  'rate_limited',
+  'internal_error',
+  // login and registration
+  'unknown_user',
+  'wrong_password', // `attemptsLeft` says how many tries remain before the account locks
+  'wrong_password_locked', // this wrong password locked the account; `retryAfterMs` says for how long
+  'account_locked', // locked by earlier failures; `retryAfterMs`
+  'already_logged_in',
+  'registration_closed',
+  'username_taken',
+  // commands
+  'self_target',
+  'blocked_by_recipient',
+  'not_blocked',
+  'peer_offline',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const errorInfoSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  attemptsLeft: z.number().int().nonnegative().optional(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+export type ErrorInfo = z.infer<typeof errorInfoSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Server → client frames.
+
+export const replyFrameSchema = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(true), result: z.unknown() }),
+  z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(false), error: errorInfoSchema }),
+]);
+
+export const serverEventSchemas = {
+  /** Input that could not be tied to a request id. */
+  error: z.object({ type: z.literal('error'), error: errorInfoSchema }),
+  presence: z.object({
+    type: z.literal('presence'),
+    user: usernameSchema,
+    online: z.boolean(),
+    at: timestampSchema,
+  }),
+  /** A direct message to this user. `offline` is true when it was stored while the user was away. */
+  message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
+  broadcast: z.object({
+    type: z.literal('broadcast'),
+    from: usernameSchema,
+    text: textSchema,
+    sentAt: timestampSchema,
+  }),
+  /** Someone asked to open a private chat with this user: accept one connection presenting `credential`. */
+  p2p_offer: z.object({
+    type: z.literal('p2p_offer'),
+    from: usernameSchema,
+    credential: credentialSchema,
+    publicKey: publicKeySchema.optional(),
+    expiresAt: timestampSchema,
+  }),
+  /** The server ended this session; the connection closes after this frame. */
+  logged_out: z.object({ type: z.literal('logged_out'), reason: z.enum(['timeout', 'shutdown']) }),
+} as const;
+
+export type ServerEventType = keyof typeof serverEventSchemas;
+export type ServerEvent<T extends ServerEventType = ServerEventType> = z.infer<
+  (typeof serverEventSchemas)[T]
+>;
+
+export const serverFrameSchema = z.union([replyFrameSchema, ...Object.values(serverEventSchemas)]);
+export type ReplyFrame = z.infer<typeof replyFrameSchema>;
+export type ServerFrame = ReplyFrame | ServerEvent;
+
+// ---------------------------------------------------------------------------------------------
+// Peer-to-peer frames (client ↔ client, never through the server).
+
+export const peerFrameSchemas = {
+  /** First frame from the connecting side. */
+  p2p_hello: z.object({
+    type: z.literal('p2p_hello'),
+    from: usernameSchema,
+    credential: credentialSchema,
+    publicKey: publicKeySchema.optional(),
+  }),
+  p2p_welcome: z.object({ type: z.literal('p2p_welcome'), publicKey: publicKeySchema.optional() }),
+  private: z.object({ type: z.literal('private'), text: textSchema }),
+  /** End-to-end encrypted private text: AES-256-GCM, base64 fields. */
+  private_sealed: z.object({
+    type: z.literal('private_sealed'),
+    nonce: z.string().max(64),
+    ciphertext: z.string().max(TEXT_MAX_LENGTH * 8),
+    tag: z.string().max(64),
+  }),
+  stop: z.object({ type: z.literal('stop') }),
+} as const;
+export const peerFrameSchema = z.discriminatedUnion('type', Object.values(peerFrameSchemas) as never);
+export type PeerFrame = {
+  [K in keyof typeof peerFrameSchemas]: z.infer<(typeof peerFrameSchemas)[K]>;
+}[keyof typeof peerFrameSchemas];
