@@ -50,6 +50,8 @@ export const apiCalls = {
   startPrivate: z.tuple([usernameSchema]),
   sendPrivate: z.tuple([usernameSchema, textSchema]),
   stopPrivate: z.tuple([usernameSchema]),
+  /** The private chat with this user so far (kept in memory by the core, bounded), so a window opened late can show it. */
+  privateTranscript: z.tuple([usernameSchema]),
   /** Opens (or focuses) the separate window for the private chat with this user. */
   openPrivateWindow: z.tuple([usernameSchema]),
 } as const;
@@ -119,7 +121,14 @@ export interface ApiValues {
   startPrivate: { peer: string };
   sendPrivate: { peer: string; sentAt: number };
   stopPrivate: Record<string, never>;
+  privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
   openPrivateWindow: Record<string, never>;
+}
+
+export interface PrivateMessage {
+  from: string;
+  text: string;
+  at: number;
 }
 
 export type LogoutReason = 'user' | 'timeout' | 'shutdown' | 'connection_lost';
@@ -142,6 +151,12 @@ export interface MessengerApi {
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(listener: (event: AppEvent) => void): () => void;
 }
+
+/**
+ * Window routing: the renderer's index.html serves both kinds of window. A private-chat window is
+ * opened at `index.html?window=private&peer=NAME`; anything else is the main window.
+ */
+export const PRIVATE_WINDOW_QUERY = { window: 'private', peerParam: 'peer' } as const;
 
 /** IPC channel names, shared by the Electron main process and the preload. */
 export const IPC_CALL_CHANNEL = 'messenger:call';
