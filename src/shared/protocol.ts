@@ -280,8 +280,10 @@ export const peerFrameSchemas = {
     publicKey: publicKeySchema.optional(),
   }),
   p2p_welcome: z.object({ type: z.literal('p2p_welcome'), publicKey: publicKeySchema.optional() }),
-  private: z.object({ type: z.literal('private'), text: textSchema }),
-  /** End-to-end encrypted private text: AES-256-GCM, base64 fields. */
+  /**
+   * End-to-end encrypted private text: AES-256-GCM, base64 fields. There is no plaintext private
+   * frame: clients refuse private text that is not sealed (see src/main/core/p2p-crypto.ts).
+   */
   private_sealed: z.object({
     type: z.literal('private_sealed'),
     nonce: z.string().max(64),

@@ -1,0 +1,519 @@
+/**
+ * The client core: the server session (connect, login, commands, events, reconnect), the private
+ * chats (P2P listener and links, end-to-end encrypted) and the app state, behind the typed
+ * MessengerApi every shell uses. Plain Node: no Electron import.
+ */
+import {
+  apiCalls,
+  type ApiArgs,
+  type ApiMethod,
+  type ApiResult,
+  type ApiValues,
+  type AppEvent,
+  type AppState,
+  type ConnectionState,
+  type LogoutReason,
+  type MessengerApi,
+  type SendResult,
+  type ServerAddress,
+} from '../../shared/api.js';
+import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
+import { describeIssues } from '../../shared/validate.js';
+import { AckBatcher } from './ack-batcher.js';
+import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { BoundedIdSet } from './bounded-id-set.js';
+import { Listeners } from './emitter.js';
+import { CoreError, toApiError } from './errors.js';
+import { generateKeyPair, type KeyPair } from './p2p-crypto.js';
+import { P2PNode } from './p2p.js';
+import { PrivateSessions } from './private-sessions.js';
+import { PrivateTranscripts } from './private-transcripts.js';
+import { ServerConnection } from './server-connection.js';
+
+export interface MessengerCoreOptions {
+  /** Server used by `login`/`register` when `connect` was not called first. */
+  server?: ServerAddress;
+  /** Address the private-chat listener binds to (default 127.0.0.1). */
+  p2pHost?: string;
+  /** Sent in hello. */
+  clientName?: string;
+  requestTimeoutMs?: number;
+  /** Reconnect after an unexpected connection loss while logged in; `false` disables it. */
+  reconnect?: ReconnectPolicy | false;
+}
+
+/** Messages sent while disconnected wait here (in order) until the session is back. */
+export const MAX_QUEUED_MESSAGES = 1_000;
+/** How many received message ids are remembered to drop redeliveries. */
+export const SEEN_MESSAGE_IDS = 10_000;
+/** Login errors that make reconnecting pointless. */
+const FATAL_RELOGIN_CODES = new Set([
+  'unknown_user',
+  'wrong_password',
+  'wrong_password_locked',
+  'account_locked',
+]);
+
+type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M]> };
+
+interface Credentials {
+  username: string;
+  password: string;
+  keys: KeyPair;
+}
+
+export class MessengerCore implements MessengerApi {
+  private readonly events = new Listeners<AppEvent>();
+  private readonly p2p: P2PNode;
+  private readonly sessions: PrivateSessions;
+  private readonly transcripts = new PrivateTranscripts();
+  private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
+  private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
+  private readonly reconnectPolicy: ReconnectPolicy | false;
+  private readonly queue: { to: string; text: string }[] = [];
+  private connection: ServerConnection | undefined;
+  private connectionState: ConnectionState = 'disconnected';
+  private server: ServerAddress | null;
+  private serverInfo: RequestResult<'hello'> | null = null;
+  private credentials: Credentials | undefined;
+  private loggedIn = false;
+  private shutdownAnnounced = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private flushing = false;
+  private disposed = false;
+
+  constructor(private readonly options: MessengerCoreOptions = {}) {
+    this.server = options.server ?? null;
+    this.reconnectPolicy = options.reconnect === undefined ? DEFAULT_RECONNECT : options.reconnect;
+    this.p2p = new P2PNode(options.p2pHost === undefined ? {} : { host: options.p2pHost });
+    this.sessions = new PrivateSessions(
+      (event) => this.emitEvent(event),
+      () => this.emitState(),
+    );
+    this.p2p.onLink((link) => {
+      if (this.loggedIn) this.sessions.add(link, false);
+      else link.destroy();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // MessengerApi
+
+  async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<ApiValues[M]>> {
+    const schema = apiCalls[method];
+    if (!schema)
+      return { ok: false, error: { code: 'invalid_argument', message: `unknown method ${method}` } };
+    const parsed = schema.safeParse(args);
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'invalid_argument', message: describeIssues(parsed.error) } };
+    }
+    if (this.disposed)
+      return { ok: false, error: { code: 'not_connected', message: 'the core was disposed' } };
+    const handler = this.handlers[method] as (...a: unknown[]) => Promise<ApiValues[M]>;
+    try {
+      return { ok: true, value: await handler(...(parsed.data as unknown[])) };
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+  }
+
+  onEvent(listener: (event: AppEvent) => void): () => void {
+    return this.events.on(listener);
+  }
+
+  getState(): AppState {
+    return {
+      connection: this.connectionState,
+      server: this.server,
+      serverInfo: this.serverInfo,
+      username: this.loggedIn ? (this.credentials?.username ?? null) : null,
+      privateSessions: this.sessions.peers(),
+      queued: this.queue.length,
+    };
+  }
+
+  /** Tells the server the user did something it cannot see (resets its idle timer); never fails. */
+  async activity(): Promise<void> {
+    if (!this.loggedIn || !this.connection) return;
+    await this.connection.request('activity', {}).catch(() => undefined);
+  }
+
+  /** Closes everything: private chats, the server connection (logging out) and the P2P listener. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.clearReconnect();
+    if (this.loggedIn && this.connection) await this.logout().catch(() => undefined);
+    this.disposed = true;
+    this.sessions.closeAll('logout');
+    this.acks.cancel();
+    this.connection?.close();
+    this.connection = undefined;
+    await this.p2p.stop();
+    this.events.clear();
+  }
+
+  private readonly handlers: Handlers = {
+    getState: async () => this.getState(),
+    connect: (address) => this.connect(address),
+    register: (username, password) => this.register(username, password),
+    login: (username, password) => this.login(username, password),
+    logout: () => this.logout(),
+    sendMessage: (to, text) => this.sendMessage(to, text),
+    broadcast: (text) => this.request('broadcast', { text }),
+    whoElse: async () => (await this.request('whoelse', {})).users,
+    whoElseSince: async (seconds) => (await this.request('whoelsesince', { seconds })).users,
+    block: async (user) => (await this.request('block', { user }), {}),
+    unblock: async (user) => (await this.request('unblock', { user }), {}),
+    listBlocked: async () => (await this.request('blocked', {})).users,
+    history: (query) => this.request('history', query),
+    conversations: async () => (await this.request('conversations', {})).conversations,
+    markRead: async (peer, upTo) => (await this.request('markread', { peer, upTo }), {}),
+    searchUsers: async (prefix) =>
+      (await this.request('users', { prefix, limit: USER_SEARCH_MAX_RESULTS })).users,
+    startPrivate: (user) => this.startPrivate(user),
+    sendPrivate: (peer, text) => this.sendPrivate(peer, text),
+    stopPrivate: (peer) => this.stopPrivate(peer),
+    privateTranscript: async (peer) => ({
+      peer,
+      open: this.sessions.get(peer) !== undefined,
+      messages: this.transcripts.get(peer),
+    }),
+    openPrivateWindow: async () => ({}),
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // Connection and login
+
+  private async connect(address: ServerAddress): Promise<RequestResult<'hello'>> {
+    if (this.loggedIn) throw new CoreError('already_authenticated', 'log out before connecting elsewhere');
+    this.dropConnection();
+    this.server = address;
+    this.setConnection('connecting');
+    try {
+      const { connection, info } = await this.openSession(address);
+      this.adopt(connection, info);
+      return info;
+    } catch (error) {
+      this.setConnection('disconnected');
+      throw error;
+    }
+  }
+
+  /** Opens a connection and says hello; the caller adopts it. */
+  private async openSession(address: ServerAddress) {
+    const connection = await ServerConnection.connect({
+      ...address,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+    });
+    try {
+      const hello: RequestParams<'hello'> = { version: PROTOCOL_VERSION };
+      if (this.options.clientName) hello.client = this.options.clientName;
+      const info = await connection.request('hello', hello);
+      return { connection, info };
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  private adopt(connection: ServerConnection, info: RequestResult<'hello'>): void {
+    this.connection = connection;
+    this.serverInfo = info;
+    this.shutdownAnnounced = false;
+    connection.onEvent((event) => this.onServerEvent(event));
+    connection.onClose(() => this.onConnectionClosed(connection));
+    this.setConnection('connected');
+  }
+
+  private async ensureConnected(): Promise<ServerConnection> {
+    if (this.connection?.isOpen) return this.connection;
+    const address = this.server ?? this.options.server;
+    if (!address) throw new CoreError('not_connected', 'no server address: call connect first');
+    await this.connect(address);
+    return this.requireConnection();
+  }
+
+  private requireConnection(): ServerConnection {
+    if (!this.connection?.isOpen) throw new CoreError('not_connected', 'not connected to the server');
+    return this.connection;
+  }
+
+  private async register(username: string, password: string): Promise<{ username: string }> {
+    const connection = await this.ensureConnected();
+    return connection.request('register', { username, password });
+  }
+
+  private async login(username: string, password: string): Promise<{ username: string }> {
+    if (this.loggedIn) throw new CoreError('already_authenticated', 'already logged in');
+    const connection = await this.ensureConnected();
+    const credentials: Credentials = { username, password, keys: generateKeyPair() };
+    const result = await this.sendLogin(connection, credentials);
+    this.credentials = credentials;
+    this.loggedIn = true;
+    this.emitState();
+    return { username: result.username };
+  }
+
+  private async sendLogin(
+    connection: ServerConnection,
+    credentials: Credentials,
+  ): Promise<RequestResult<'login'>> {
+    const p2pPort = await this.p2p.start();
+    this.p2p.setIdentity({ username: credentials.username, keys: credentials.keys });
+    try {
+      return await connection.request('login', {
+        username: credentials.username,
+        password: credentials.password,
+        p2pPort,
+        publicKey: credentials.keys.publicKey,
+      });
+    } catch (error) {
+      if (!this.loggedIn) this.p2p.setIdentity(undefined);
+      throw error;
+    }
+  }
+
+  private async logout(): Promise<Record<string, never>> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'not logged in');
+    this.sessions.closeAll('logout');
+    this.acks.flush();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection?.isOpen) {
+      await connection.request('logout', {}).catch(() => undefined);
+      connection.close();
+    }
+    this.endLogin('user');
+    return {};
+  }
+
+  /** Forgets the login (credentials, keys, queue, chats) and reports why. */
+  private endLogin(reason: LogoutReason): void {
+    this.clearReconnect();
+    this.sessions.closeAll('logout');
+    this.acks.cancel();
+    this.loggedIn = false;
+    this.credentials = undefined;
+    this.queue.length = 0;
+    this.transcripts.clear();
+    this.p2p.setIdentity(undefined);
+    if (!this.connection?.isOpen) this.connectionState = 'disconnected';
+    this.emitState();
+    this.events.emit({ kind: 'logged_out', reason });
+  }
+
+  private dropConnection(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Server events
+
+  private onServerEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case 'presence':
+        if (!event.online) this.sessions.close(event.user, 'peer');
+        this.events.emit({ kind: 'presence', user: event.user, online: event.online, at: event.at });
+        break;
+      case 'message':
+        this.onDirectMessage(event);
+        break;
+      case 'broadcast':
+        this.events.emit({ kind: 'broadcast', from: event.from, text: event.text, sentAt: event.sentAt });
+        break;
+      case 'p2p_offer':
+        if (this.loggedIn || this.credentials === undefined) this.p2p.addOffer(event);
+        break;
+      case 'logged_out':
+        this.onServerLogout(event.reason);
+        break;
+      case 'error':
+        break;
+    }
+  }
+
+  private onDirectMessage(event: ServerEvent<'message'>): void {
+    this.acks.add(event.message.id);
+    if (!this.seen.add(event.message.id)) return;
+    this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
+  }
+
+  private sendAck(upTo: number): void {
+    if (!this.loggedIn || !this.connection?.isOpen) return;
+    this.connection.request('ack', { upTo }).catch(() => undefined);
+  }
+
+  private onServerLogout(reason: 'timeout' | 'shutdown'): void {
+    if (reason === 'shutdown') {
+      this.shutdownAnnounced = true;
+      return;
+    }
+    this.dropConnection();
+    this.endLogin('timeout');
+  }
+
+  private onConnectionClosed(connection: ServerConnection): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    if (this.disposed) return;
+    if (!this.loggedIn) {
+      this.setConnection('disconnected');
+      return;
+    }
+    if (this.reconnectPolicy === false) {
+      this.endLogin(this.shutdownAnnounced ? 'shutdown' : 'connection_lost');
+      return;
+    }
+    this.setConnection('reconnecting');
+    this.scheduleReconnect(0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reconnect
+
+  private scheduleReconnect(attempt: number): void {
+    if (this.reconnectPolicy === false || this.disposed) return;
+    const delay = reconnectDelay(this.reconnectPolicy, attempt);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.reconnect(attempt);
+    }, delay);
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private async reconnect(attempt: number): Promise<void> {
+    const address = this.server;
+    const credentials = this.credentials;
+    if (!address || !credentials || !this.loggedIn || this.disposed) return;
+    try {
+      const { connection, info } = await this.openSession(address);
+      if (!this.loggedIn || this.disposed) return connection.close();
+      await this.sendLogin(connection, credentials).catch((error: unknown) => {
+        connection.close();
+        throw error;
+      });
+      this.adopt(connection, info);
+      void this.flushQueue();
+    } catch (error) {
+      this.onReconnectFailed(error, attempt);
+    }
+  }
+
+  private onReconnectFailed(error: unknown, attempt: number): void {
+    if (!this.loggedIn || this.disposed) return;
+    if (error instanceof CoreError && FATAL_RELOGIN_CODES.has(error.code)) {
+      this.endLogin('connection_lost');
+      return;
+    }
+    this.scheduleReconnect(attempt + 1);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Direct messages and the offline queue
+
+  private async request<T extends RequestType>(type: T, params: RequestParams<T>): Promise<RequestResult<T>> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    return this.requireConnection().request(type, params);
+  }
+
+  private async sendMessage(to: string, text: string): Promise<SendResult> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    if (this.connection?.isOpen && this.queue.length === 0 && !this.flushing) {
+      const result = await this.connection.request('message', { to, text });
+      return { message: result.message, online: result.online, queued: false };
+    }
+    if (this.queue.length >= MAX_QUEUED_MESSAGES) {
+      throw new CoreError('not_connected', 'too many messages are waiting for the connection');
+    }
+    this.queue.push({ to, text });
+    this.emitState();
+    return { online: false, queued: true };
+  }
+
+  /**
+   * Sends queued messages in order, each at most once: a message leaves the queue when it is
+   * written, so a reply lost with the connection is not retried (no duplicates). A stored message
+   * is reported as a `message` event from this user.
+   */
+  private async flushQueue(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
+        const next = this.queue.shift() as { to: string; text: string };
+        this.emitState();
+        const result = await this.connection.request('message', next).catch(() => undefined);
+        if (result) this.events.emit({ kind: 'message', message: result.message, offline: false });
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Private chats
+
+  private async startPrivate(user: string): Promise<{ peer: string }> {
+    if (this.sessions.get(user)) return { peer: user };
+    const intro = await this.request('startprivate', { user });
+    const link = await this.p2p.connect(intro);
+    if (!this.loggedIn) {
+      link.destroy();
+      throw new CoreError('not_logged_in', 'logged out while connecting');
+    }
+    this.sessions.add(link, true);
+    return { peer: user };
+  }
+
+  private async sendPrivate(peer: string, text: string): Promise<{ peer: string; sentAt: number }> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    const link = this.sessions.get(peer);
+    if (!link) throw new CoreError('private_not_enabled', `private messaging to ${peer} is not enabled`);
+    if (!link.send(text)) {
+      this.sessions.close(peer, 'unreachable');
+      throw new CoreError('peer_unreachable', `${peer} is not reachable for private messaging`);
+    }
+    const sentAt = Date.now();
+    const me = this.credentials?.username ?? '';
+    this.emitEvent({ kind: 'private_message', peer, from: me, text, at: sentAt });
+    void this.activity();
+    return { peer, sentAt };
+  }
+
+  private async stopPrivate(peer: string): Promise<Record<string, never>> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    if (!this.sessions.get(peer)) {
+      throw new CoreError('private_not_enabled', `private messaging to ${peer} is not enabled`);
+    }
+    this.sessions.close(peer, 'me');
+    void this.activity();
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // State
+
+  private setConnection(state: ConnectionState): void {
+    this.connectionState = state;
+    this.emitState();
+  }
+
+  /** Emits an event, keeping the private transcripts in step. */
+  private emitEvent(event: AppEvent): void {
+    if (event.kind === 'private_message') {
+      this.transcripts.add(event.peer, { from: event.from, text: event.text, at: event.at });
+    }
+    this.events.emit(event);
+  }
+
+  private emitState(): void {
+    this.events.emit({ kind: 'state', state: this.getState() });
+  }
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPair, type KeyPair } from '../../src/main/core/p2p-crypto.js';
+import { P2PNode, type Introduction } from '../../src/main/core/p2p.js';
+import type { PeerLink } from '../../src/main/core/peer-link.js';
+import { encodeFrame } from '../../src/shared/codec.js';
+
+const nodes: P2PNode[] = [];
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+
+async function makeNode(username: string): Promise<{ node: P2PNode; keys: KeyPair; port: number }> {
+  const node = new P2PNode({ handshakeTimeoutMs: 1_000 });
+  nodes.push(node);
+  const keys = generateKeyPair();
+  node.setIdentity({ username, keys });
+  return { node, keys, port: await node.start() };
+}
+
+function credential(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function nextLink(node: P2PNode): Promise<PeerLink> {
+  return new Promise((resolve) => {
+    const off = node.onLink((link) => {
+      off();
+      resolve(link);
+    });
+  });
+}
+
+function nextText(link: PeerLink): Promise<string> {
+  return new Promise((resolve) => link.onText(resolve));
+}
+
+/** Bob's listener was told (by the "server") that alice may connect with `cred`. */
+async function introduce(expiresInMs = 60_000) {
+  const alice = await makeNode('alice');
+  const bob = await makeNode('bob');
+  const cred = credential();
+  bob.node.addOffer({
+    from: 'alice',
+    credential: cred,
+    publicKey: alice.keys.publicKey,
+    expiresAt: Date.now() + expiresInMs,
+  });
+  const intro: Introduction = {
+    user: 'bob',
+    host: '127.0.0.1',
+    port: bob.port,
+    credential: cred,
+    publicKey: bob.keys.publicKey,
+    expiresAt: Date.now() + expiresInMs,
+  };
+  return { alice, bob, intro };
+}
+
+describe('P2P listener and links', () => {
+  it('connects with the issued credential and carries encrypted texts both ways', async () => {
+    const { alice, bob, intro } = await introduce();
+    const incoming = nextLink(bob.node);
+    const aliceLink = await alice.node.connect(intro);
+    const bobLink = await incoming;
+    expect(bobLink.peer).toBe('alice');
+    const atBob = nextText(bobLink);
+    aliceLink.send('hi, bob');
+    expect(await atBob).toBe('hi, bob');
+    const atAlice = nextText(aliceLink);
+    bobLink.send('hi, alice');
+    expect(await atAlice).toBe('hi, alice');
+    const ended = new Promise((resolve) => bobLink.onEnd(resolve));
+    aliceLink.stop();
+    expect(await ended).toBe('peer');
+  });
+
+  it('refuses a stranger with a wrong credential', async () => {
+    const { alice, intro } = await introduce();
+    await expect(alice.node.connect({ ...intro, credential: credential() })).rejects.toMatchObject({
+      code: 'peer_unreachable',
+    });
+  });
+
+  it('refuses a credential issued for another user', async () => {
+    const { intro } = await introduce();
+    const carol = await makeNode('carol');
+    await expect(carol.node.connect(intro)).rejects.toMatchObject({ code: 'peer_unreachable' });
+  });
+
+  it('refuses an expired credential', async () => {
+    const { alice, intro } = await introduce(-1);
+    await expect(alice.node.connect(intro)).rejects.toMatchObject({ code: 'peer_unreachable' });
+  });
+
+  it('refuses a reused credential', async () => {
+    const { alice, bob, intro } = await introduce();
+    const incoming = nextLink(bob.node);
+    await alice.node.connect(intro);
+    await incoming;
+    await expect(alice.node.connect(intro)).rejects.toMatchObject({ code: 'peer_unreachable' });
+  });
+
+  it('refuses a hello whose key is not the one the server vouched for', async () => {
+    const { alice, bob, intro } = await introduce();
+    alice.node.setIdentity({ username: 'alice', keys: generateKeyPair() });
+    await expect(alice.node.connect(intro)).rejects.toMatchObject({ code: 'peer_unreachable' });
+    expect(bob.node.offers.size).toBe(0);
+  });
+
+  it('the connecting side refuses a listener that does not prove the vouched key', async () => {
+    const { alice, intro } = await introduce();
+    await expect(
+      alice.node.connect({ ...intro, publicKey: generateKeyPair().publicKey }),
+    ).rejects.toMatchObject({
+      code: 'peer_unreachable',
+    });
+  });
+
+  it('closes a raw connection that sends garbage or plaintext private frames', async () => {
+    const { bob } = await introduce();
+    for (const payload of ['not json\n', encodeFrame({ type: 'private', text: 'hello' })]) {
+      const socket = net.connect({ host: '127.0.0.1', port: bob.port });
+      socket.on('error', () => undefined);
+      socket.write(payload);
+      await new Promise((resolve) => socket.on('close', resolve));
+    }
+  });
+});
