@@ -1,0 +1,104 @@
+/**
+ * Routes the core's events (window.messenger.onEvent) to the stores. One subscription per window:
+ * the main window handles everything; a private-chat window only its session and the connection.
+ */
+import type { AppEvent } from '../../shared/api';
+import { onEvent } from './api';
+import { notifyIfUnfocused, requestNotificationPermission } from './notify';
+import { useBlockedStore } from './stores/blocked';
+import { useChatStore } from './stores/chat';
+import { useConversationsStore } from './stores/conversations';
+import { usePeopleStore } from './stores/people';
+import { usePrivateStore } from './stores/private';
+import { useSessionStore } from './stores/session';
+import { useToastsStore } from './stores/toasts';
+
+export type WindowKind = 'main' | 'private';
+
+export function resetUserStores(): void {
+  useChatStore().reset();
+  useConversationsStore().reset();
+  usePeopleStore().reset();
+  useBlockedStore().reset();
+  usePrivateStore().reset();
+}
+
+/** Everything the main window loads after a login. */
+export async function loadAfterLogin(): Promise<void> {
+  requestNotificationPermission();
+  const people = usePeopleStore();
+  await Promise.all([
+    useConversationsStore().load(),
+    people.refreshOnline(),
+    people.refreshRecent(),
+    useBlockedStore().load(),
+  ]);
+}
+
+export function bindEvents(kind: WindowKind): () => void {
+  const session = useSessionStore();
+  const privates = usePrivateStore();
+
+  function handle(e: AppEvent): void {
+    switch (e.kind) {
+      case 'state': {
+        const wasConnected = session.connection === 'connected';
+        const hadQueued = session.queued > 0;
+        session.applyState(e.state);
+        if (kind === 'main' && e.state.username && e.state.connection === 'connected') {
+          if ((!wasConnected || hadQueued) && e.state.queued === 0) void useChatStore().reconcileQueued();
+        }
+        return;
+      }
+      case 'logged_out':
+        session.handleLoggedOut(e.reason);
+        if (kind === 'main') resetUserStores();
+        else
+          for (const s of Object.values(privates.sessions))
+            if (s.open) privates.handleClosed(s.peer, 'logout');
+        return;
+      case 'private_opened':
+        privates.handleOpened(e.peer);
+        if (kind === 'main' && !e.initiatedByMe) void privates.openWindow(e.peer);
+        return;
+      case 'private_message':
+        privates.handleMessage(e.peer, e.from, e.text, e.at);
+        if (kind === 'main' && e.from !== session.username) void privates.openWindow(e.peer);
+        return;
+      case 'private_closed':
+        privates.handleClosed(e.peer, e.reason);
+        return;
+    }
+    if (kind !== 'main') return;
+    switch (e.kind) {
+      case 'presence':
+        usePeopleStore().handlePresence(e.user, e.online);
+        return;
+      case 'message': {
+        const incoming = e.message.from !== session.username;
+        useChatStore().receive(e.message);
+        useConversationsStore().noteMessage(e.message, incoming);
+        if (incoming) notifyIfUnfocused(e.message.from, e.message.text);
+        return;
+      }
+      case 'broadcast': {
+        const incoming = e.from !== session.username;
+        useChatStore().receiveBroadcast(e.from, e.text, e.sentAt);
+        useConversationsStore().noteBroadcast(e.from, e.text, e.sentAt, incoming);
+        if (incoming) notifyIfUnfocused(`${e.from} to everyone`, e.text);
+        return;
+      }
+    }
+  }
+
+  return onEvent((e) => {
+    try {
+      handle(e);
+    } catch (err) {
+      useToastsStore().show(
+        `Something went wrong: ${err instanceof Error ? err.message : String(err)}`,
+        'error',
+      );
+    }
+  });
+}

@@ -1,0 +1,256 @@
+import { defineStore } from 'pinia';
+import { shallowReactive } from 'vue';
+import type { DirectMessage } from '../../../shared/protocol';
+import { call } from '../api';
+import { EVERYONE } from '../constants';
+import { describeSendError } from '../errors';
+import { useConversationsStore } from './conversations';
+import { useSessionStore } from './session';
+
+export { EVERYONE };
+export const PAGE_SIZE = 100;
+export const PARTIAL_BROADCAST_NOTICE = 'Your message could not be delivered to some recipients';
+
+export type ChatItemStatus = 'sent' | 'sending' | 'queued' | 'failed';
+
+export interface ChatItem {
+  /** Stable key for rendering: `m<id>` for stored messages, `l<n>` for local ones. */
+  key: string;
+  /** Server id; absent for messages not (yet) stored by the server and for broadcasts. */
+  id?: number;
+  from: string;
+  to: string;
+  text: string;
+  sentAt: number;
+  mine: boolean;
+  status: ChatItemStatus;
+  /** Why the message was not delivered. */
+  error?: string;
+  /** Extra information, e.g. partial broadcast delivery. */
+  notice?: string;
+}
+
+export interface Thread {
+  /** Stored messages sorted by id, then local (unstored) ones in the order they were written. */
+  items: ChatItem[];
+  hasMore: boolean;
+  loading: boolean;
+  loaded: boolean;
+  error: string | null;
+}
+
+function emptyThread(): Thread {
+  return { items: [], hasMore: true, loading: false, loaded: false, error: null };
+}
+
+function toItem(m: DirectMessage, me: string | null): ChatItem {
+  return {
+    key: `m${m.id}`,
+    id: m.id,
+    from: m.from,
+    to: m.to,
+    text: m.text,
+    sentAt: m.sentAt,
+    mine: m.from === me,
+    status: 'sent',
+  };
+}
+
+/** Merges stored messages into a thread's items: de-duplicated by id, sorted by id, local items kept last. */
+export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: string | null): ChatItem[] {
+  const firstLocal = items.findIndex((i) => i.id === undefined);
+  const stored = firstLocal === -1 ? items : items.slice(0, firstLocal);
+  const locals = firstLocal === -1 ? [] : items.slice(firstLocal).filter((i) => i.id === undefined);
+  const seen = new Set<number>();
+  for (const i of stored) if (i.id !== undefined) seen.add(i.id);
+  const fresh: ChatItem[] = [];
+  for (const m of incoming) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    fresh.push(toItem(m, me));
+  }
+  if (fresh.length === 0) return items;
+  fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  const minStored = stored[0]?.id;
+  const maxStored = stored[stored.length - 1]?.id;
+  let merged: ChatItem[];
+  if (maxStored === undefined || minStored === undefined) merged = fresh;
+  else if ((fresh[0]?.id ?? 0) > maxStored) merged = stored.concat(fresh);
+  else if ((fresh[fresh.length - 1]?.id ?? 0) < minStored) merged = fresh.concat(stored);
+  else merged = stored.concat(fresh).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  return merged.concat(locals);
+}
+
+export const useChatStore = defineStore('chat', () => {
+  /** Shallow: a thread of 100,000 messages must not become 100,000 reactive proxies. */
+  const threads = shallowReactive(new Map<string, Thread>());
+  let localSeq = 1;
+
+  const me = () => useSessionStore().username;
+
+  function thread(peer: string): Thread {
+    return threads.get(peer) ?? emptyThread();
+  }
+
+  function update(peer: string, patch: Partial<Thread>): void {
+    threads.set(peer, { ...thread(peer), ...patch });
+  }
+
+  function updateItem(peer: string, key: string, patch: Partial<ChatItem> | null): void {
+    const t = thread(peer);
+    const idx = t.items.findIndex((i) => i.key === key);
+    if (idx === -1) return;
+    const items = t.items.slice();
+    if (patch === null) items.splice(idx, 1);
+    else items[idx] = { ...(items[idx] as ChatItem), ...patch };
+    update(peer, { items });
+  }
+
+  async function fetchPage(peer: string, before?: number): Promise<void> {
+    const t = thread(peer);
+    if (t.loading) return;
+    update(peer, { loading: true, error: null });
+    const r = await call(
+      'history',
+      before === undefined ? { peer, limit: PAGE_SIZE } : { peer, before, limit: PAGE_SIZE },
+    );
+    if (!r.ok) {
+      update(peer, { loading: false, error: `Could not load messages: ${r.error.message}` });
+      return;
+    }
+    const cur = thread(peer);
+    update(peer, {
+      items: mergeMessages(cur.items, r.value.messages, me()),
+      hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,
+      loading: false,
+      loaded: true,
+    });
+  }
+
+  /** Loads the newest page once. */
+  async function ensureLoaded(peer: string): Promise<void> {
+    if (peer === EVERYONE) {
+      if (!threads.has(EVERYONE)) update(EVERYONE, { loaded: true, hasMore: false });
+      return;
+    }
+    if (thread(peer).loaded) return;
+    await fetchPage(peer);
+  }
+
+  /** Loads the page before the oldest message shown. */
+  async function loadOlder(peer: string): Promise<void> {
+    const t = thread(peer);
+    if (peer === EVERYONE || t.loading || !t.hasMore) return;
+    if (!t.loaded) return fetchPage(peer);
+    const oldest = t.items.find((i) => i.id !== undefined)?.id;
+    await fetchPage(peer, oldest);
+  }
+
+  function receive(message: DirectMessage): void {
+    const self = me();
+    const peer = message.from === self ? message.to : message.from;
+    const t = thread(peer);
+    // A thread never opened is loaded from history when opened; keep what arrived so nothing is lost.
+    update(peer, { items: mergeMessages(t.items, [message], self) });
+  }
+
+  async function send(peer: string, text: string): Promise<boolean> {
+    const self = me() ?? '';
+    const local: ChatItem = {
+      key: `l${localSeq++}`,
+      from: self,
+      to: peer,
+      text,
+      sentAt: Date.now(),
+      mine: true,
+      status: 'sending',
+    };
+    update(peer, { items: thread(peer).items.concat(local) });
+    const conversations = useConversationsStore();
+    conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
+    const r = await call('sendMessage', peer, text);
+    if (!r.ok) {
+      updateItem(peer, local.key, { status: 'failed', error: describeSendError(r.error, peer) });
+      return false;
+    }
+    const stored = r.value.message;
+    if (stored) {
+      updateItem(peer, local.key, null);
+      receive(stored);
+      conversations.noteMessage(stored, false);
+    } else {
+      updateItem(peer, local.key, { status: r.value.queued ? 'queued' : 'sent' });
+    }
+    return true;
+  }
+
+  async function sendBroadcast(text: string): Promise<boolean> {
+    const self = me() ?? '';
+    const local: ChatItem = {
+      key: `l${localSeq++}`,
+      from: self,
+      to: EVERYONE,
+      text,
+      sentAt: Date.now(),
+      mine: true,
+      status: 'sending',
+    };
+    update(EVERYONE, { items: thread(EVERYONE).items.concat(local), loaded: true, hasMore: false });
+    useConversationsStore().noteBroadcast(self, text, local.sentAt, false);
+    const r = await call('broadcast', text);
+    if (!r.ok) {
+      updateItem(EVERYONE, local.key, { status: 'failed', error: describeSendError(r.error, 'Everyone') });
+      return false;
+    }
+    const partial = r.value.blockedBy > 0;
+    updateItem(EVERYONE, local.key, {
+      status: 'sent',
+      sentAt: r.value.sentAt,
+      ...(partial ? { notice: PARTIAL_BROADCAST_NOTICE } : {}),
+    });
+    return true;
+  }
+
+  function receiveBroadcast(from: string, text: string, sentAt: number): void {
+    const item: ChatItem = {
+      key: `l${localSeq++}`,
+      from,
+      to: EVERYONE,
+      text,
+      sentAt,
+      mine: from === me(),
+      status: 'sent',
+    };
+    update(EVERYONE, { items: thread(EVERYONE).items.concat(item), loaded: true, hasMore: false });
+  }
+
+  /** After reconnecting with an empty queue: messages sent while offline are now stored; show them as such. */
+  async function reconcileQueued(): Promise<void> {
+    for (const [peer, t] of [...threads.entries()]) {
+      if (peer === EVERYONE || !t.items.some((i) => i.status === 'queued')) continue;
+      const r = await call('history', { peer, limit: PAGE_SIZE });
+      if (!r.ok) continue;
+      const cur = thread(peer);
+      const storedMine = new Set(r.value.messages.filter((m) => m.from === me()).map((m) => m.text));
+      const kept = cur.items.filter((i) => !(i.status === 'queued' && storedMine.has(i.text)));
+      update(peer, { items: mergeMessages(kept, r.value.messages, me()) });
+    }
+  }
+
+  function reset(): void {
+    threads.clear();
+  }
+
+  return {
+    threads,
+    thread,
+    ensureLoaded,
+    loadOlder,
+    receive,
+    send,
+    sendBroadcast,
+    receiveBroadcast,
+    reconcileQueued,
+    reset,
+  };
+});

@@ -1,0 +1,155 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ApiError, AppState, LogoutReason, ServerAddress } from '../../../shared/api';
+import { call } from '../api';
+
+const LAST_SERVER_KEY = 'messenger.lastServer';
+
+export interface LoginFailure {
+  error: ApiError;
+  username: string;
+  server: ServerAddress;
+  /** For locks: when the account unlocks (ms since epoch). */
+  lockedUntil?: number;
+}
+
+function readLastServer(): ServerAddress | null {
+  try {
+    const raw = localStorage.getItem(LAST_SERVER_KEY);
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<ServerAddress>;
+    return typeof v.host === 'string' && typeof v.port === 'number' ? { host: v.host, port: v.port } : null;
+  } catch {
+    return null;
+  }
+}
+
+export const useSessionStore = defineStore('session', () => {
+  const state = ref<AppState | null>(null);
+  const logoutReason = ref<LogoutReason | null>(null);
+  const failure = ref<LoginFailure | null>(null);
+  const busy = ref(false);
+
+  const connection = computed(() => state.value?.connection ?? 'disconnected');
+  const username = computed(() => state.value?.username ?? null);
+  const loggedIn = computed(() => username.value !== null);
+  const serverInfo = computed(() => state.value?.serverInfo ?? null);
+  const queued = computed(() => state.value?.queued ?? 0);
+  const textMaxLength = computed(() => serverInfo.value?.limits.textMaxLength);
+
+  function defaultServer(): ServerAddress {
+    return state.value?.server ?? readLastServer() ?? { host: '127.0.0.1', port: 4000 };
+  }
+
+  function applyState(next: AppState): void {
+    state.value = next;
+  }
+
+  async function refreshState(): Promise<void> {
+    const r = await call('getState');
+    if (r.ok) applyState(r.value);
+  }
+
+  function sameServer(a: ServerAddress | null | undefined, b: ServerAddress): boolean {
+    return !!a && a.host === b.host && a.port === b.port;
+  }
+
+  /** Connects to the server if not already connected to it. Returns the error, if any. */
+  async function ensureConnected(server: ServerAddress): Promise<ApiError | null> {
+    if (state.value && connection.value === 'connected' && sameServer(state.value.server, server))
+      return null;
+    const r = await call('connect', server);
+    await refreshState();
+    if (!r.ok) return r.error;
+    if (state.value && !state.value.serverInfo) state.value = { ...state.value, serverInfo: r.value };
+    return null;
+  }
+
+  /** Quietly connects to learn what the server offers (e.g. open registration); no error shown. */
+  async function probe(server: ServerAddress): Promise<void> {
+    await ensureConnected(server);
+  }
+
+  async function authenticate(
+    mode: 'login' | 'register',
+    server: ServerAddress,
+    name: string,
+    password: string,
+  ): Promise<boolean> {
+    busy.value = true;
+    failure.value = null;
+    try {
+      const fail = (error: ApiError): false => {
+        failure.value = {
+          error,
+          username: name,
+          server,
+          lockedUntil: error.retryAfterMs !== undefined ? Date.now() + error.retryAfterMs : undefined,
+        };
+        return false;
+      };
+      const connErr = await ensureConnected(server);
+      if (connErr)
+        return fail(connErr.code === 'not_connected' ? { ...connErr, code: 'unreachable' } : connErr);
+      if (mode === 'register') {
+        const reg = await call('register', name, password);
+        if (!reg.ok) return fail(reg.error);
+      }
+      const r = await call('login', name, password);
+      if (!r.ok) return fail(r.error);
+      logoutReason.value = null;
+      try {
+        localStorage.setItem(LAST_SERVER_KEY, JSON.stringify(server));
+      } catch {
+        // storage unavailable: remembering the server is only a convenience
+      }
+      await refreshState();
+      if (state.value && state.value.username === null)
+        state.value = { ...state.value, username: r.value.username };
+      return true;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const login = (server: ServerAddress, name: string, password: string) =>
+    authenticate('login', server, name, password);
+  const register = (server: ServerAddress, name: string, password: string) =>
+    authenticate('register', server, name, password);
+
+  async function logout(): Promise<void> {
+    await call('logout');
+    handleLoggedOut('user');
+  }
+
+  function handleLoggedOut(reason: LogoutReason): void {
+    logoutReason.value = reason;
+    if (state.value) state.value = { ...state.value, username: null, privateSessions: [] };
+  }
+
+  function clearFailure(): void {
+    failure.value = null;
+  }
+
+  return {
+    state,
+    connection,
+    username,
+    loggedIn,
+    serverInfo,
+    queued,
+    textMaxLength,
+    logoutReason,
+    failure,
+    busy,
+    defaultServer,
+    applyState,
+    refreshState,
+    probe,
+    login,
+    register,
+    logout,
+    handleLoggedOut,
+    clearFailure,
+  };
+});
