@@ -1,0 +1,84 @@
+/**
+ * Browser shell entry: `tsx src/browser-shell/main.ts [--server-host H] [--server-port P] [--port N]
+ * [--no-open] [--chromium PATH]`. Prints `app ready at URL` and opens the app in Chromium's app mode
+ * when Chromium is installed; closing that window stops the shell.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { findChromium, launchChromiumApp } from './chromium.js';
+import { startBrowserShell } from './shell.js';
+
+function portArg(min: number) {
+  return (value: string): number => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < min || port > 65535) {
+      throw new InvalidArgumentError(`expected a port number ${min}-65535`);
+    }
+    return port;
+  };
+}
+
+interface CliOptions {
+  serverHost: string;
+  serverPort?: number;
+  port: number;
+  open: boolean;
+  chromium?: string;
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('browser-shell')
+    .description(
+      'Run the messenger app in a browser: serves the built renderer and bridges it to the client core.',
+    )
+    .option('--server-host <host>', 'messenger server the login screen offers', '127.0.0.1')
+    .option('--server-port <port>', 'messenger server port', portArg(1))
+    .option('--port <port>', 'port for the app page on 127.0.0.1 (0 = any free port)', portArg(0), 0)
+    .option('--no-open', 'only print the address, do not open a browser')
+    .option('--chromium <path>', 'Chromium executable (default: /usr/bin/chromium if installed)')
+    .showHelpAfterError()
+    .parse();
+  const options = program.opts<CliOptions>();
+
+  const shell = await startBrowserShell({
+    ...(options.serverPort ? { server: { host: options.serverHost, port: options.serverPort } } : {}),
+    port: options.port,
+    log: (line) => console.error(line),
+  });
+  console.log(`app ready at ${shell.url}`);
+
+  let stopping = false;
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      await shell.close().catch(() => undefined);
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  if (!options.open) return;
+  const chromium = findChromium(options.chromium);
+  if (!chromium) {
+    console.error(
+      options.chromium
+        ? `cannot run ${options.chromium}; open the address above in a browser`
+        : 'Chromium is not installed (apt-get install chromium); open the address above in a browser',
+    );
+    return;
+  }
+  console.error(`opening the app in ${chromium}`);
+  const browser = await launchChromiumApp(chromium, shell.url);
+  process.on('exit', () => {
+    if (browser.process.exitCode === null) browser.process.kill('SIGTERM');
+  });
+  await browser.exited;
+  console.error('the app window was closed; stopping');
+  await stop(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * Secure defaults for every window and the default session: one strict CSP (also sent as a response
+ * header, in addition to the renderer's meta tag), permissions denied except notifications, no new
+ * windows opened by content, no navigation away from the app's own pages.
+ */
+import type { Session, WebContents, WebPreferences } from 'electron';
+
+/**
+ * The CSP of the app's pages. Scripts only from the app itself; inline style attributes are allowed
+ * because Vue and the virtualised lists position elements with them; `connect-src` covers the
+ * browser shell's same-origin WebSocket (`'self'` matches ws: on the same host and port) and, in
+ * development, Vite's HMR socket.
+ */
+export function contentSecurityPolicy(options: { dev?: boolean } = {}): string {
+  const connect = options.dev ? "'self' ws://localhost:* ws://127.0.0.1:*" : "'self'";
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src ${connect}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** webPreferences of every app window. */
+export function secureWebPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    spellcheck: true,
+  };
+}
+
+const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['notifications']);
+
+export function isAllowedPermission(permission: string): boolean {
+  return ALLOWED_PERMISSIONS.has(permission);
+}
+
+/** CSP header on every response, and the permission policy, for the session the windows use. */
+export function applySessionSecurity(session: Session, csp: string): void {
+  session.webRequest.onHeadersReceived((details, callback) => {
+    const headers = { ...details.responseHeaders };
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === 'content-security-policy') delete headers[name];
+    }
+    headers['Content-Security-Policy'] = [csp];
+    headers['X-Content-Type-Options'] = ['nosniff'];
+    callback({ responseHeaders: headers });
+  });
+  session.setPermissionRequestHandler((_contents, permission, callback) => {
+    callback(isAllowedPermission(permission));
+  });
+  session.setPermissionCheckHandler((_contents, permission) => isAllowedPermission(permission));
+}
+
+/**
+ * Content may not open windows (the app opens its own private-chat windows from the main process)
+ * and may not navigate anywhere but the app's own pages. Also refuses `<webview>` attachment.
+ */
+export function hardenWebContents(contents: WebContents, isAppUrl: (url: string) => boolean): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  const guard = (event: { preventDefault(): void }, url: string): void => {
+    if (!isAppUrl(url)) event.preventDefault();
+  };
+  contents.on('will-navigate', guard);
+  contents.on('will-redirect', guard);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}

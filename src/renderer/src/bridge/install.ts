@@ -1,0 +1,79 @@
+/**
+ * Installs `window.messenger` before the app mounts. In Electron the preload has already exposed it
+ * and this does nothing. In the browser shell the page was opened at `…/#secret=…`: the secret is
+ * moved out of the address bar into sessionStorage (so a reload still works) and the API is
+ * provided over the shell's WebSocket at /bridge.
+ */
+import type { MessengerApi } from '../../../shared/api.js';
+import { PRIVATE_WINDOW_QUERY } from '../../../shared/api.js';
+import { USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../../shared/limits.js';
+import { createBridgeClient, type SocketLike } from './client.js';
+import { BRIDGE_PATH, SECRET_PARAM } from './wire.js';
+
+const STORAGE_KEY = 'messenger.bridgeSecret';
+/** How long the first connection may take before the app mounts anyway (calls then wait or fail). */
+const FIRST_CONNECT_WAIT_MS = 3_000;
+
+/** Reads the per-launch secret from the URL fragment (then hides it) or from this tab's storage. */
+export function takeSecret(): string | null {
+  const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  const fromUrl = fragment.get(SECRET_PARAM);
+  if (fromUrl) {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, fromUrl);
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    } catch {
+      // Storage may be unavailable; the secret still works for this page load.
+    }
+    return fromUrl;
+  }
+  try {
+    return window.sessionStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** URL of the private-chat window for `peer` in the browser shell. */
+export function privateWindowUrl(location: Location, peer: string, secret: string): string {
+  const url = new URL('/index.html', location.origin);
+  url.searchParams.set('window', PRIVATE_WINDOW_QUERY.window);
+  url.searchParams.set(PRIVATE_WINDOW_QUERY.peerParam, peer);
+  url.hash = `${SECRET_PARAM}=${encodeURIComponent(secret)}`;
+  return url.href;
+}
+
+const openWindows = new Map<string, Window>();
+
+function openPrivateWindow(peer: string, secret: string): void {
+  if (peer.length > USERNAME_MAX_LENGTH || !USERNAME_PATTERN.test(peer)) throw new Error('invalid username');
+  const existing = openWindows.get(peer);
+  if (existing && !existing.closed) {
+    existing.focus();
+    return;
+  }
+  const opened = window.open(
+    privateWindowUrl(window.location, peer, secret),
+    `private-${peer}`,
+    'popup,width=520,height=640',
+  );
+  if (!opened) throw new Error('the browser blocked the private chat window; allow pop-ups for this app');
+  openWindows.set(peer, opened);
+}
+
+export async function installMessenger(): Promise<void> {
+  if ((window as { messenger?: MessengerApi }).messenger) return;
+  const secret = takeSecret();
+  if (!secret) {
+    throw new Error('open the app through the address its launcher printed (it carries the access key)');
+  }
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const url = `${scheme}//${window.location.host}${BRIDGE_PATH}?${SECRET_PARAM}=${encodeURIComponent(secret)}`;
+  const client = createBridgeClient({
+    url,
+    createSocket: (address) => new WebSocket(address) as unknown as SocketLike,
+    openPrivateWindow: (peer) => openPrivateWindow(peer, secret),
+  });
+  window.messenger = client;
+  await Promise.race([client.ready, new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS))]);
+}

@@ -1,0 +1,28 @@
+/**
+ * The browser shell's WebSocket bridge: message shapes shared by the page (bridge/client.ts) and the
+ * Node shell (src/browser-shell). Pure types and constants: no DOM, no Node.
+ *
+ * page → shell: `{ id, method, args }` (one API call; the shell validates it with `apiCalls`)
+ * shell → page: `{ type: 'reply', id, result }` or `{ type: 'event', event }`
+ */
+import type { ApiResult, AppEvent } from '../../../shared/api.js';
+
+/** Path of the WebSocket endpoint; the per-launch secret goes in its `secret` query parameter. */
+export const BRIDGE_PATH = '/bridge';
+export const SECRET_PARAM = 'secret';
+/** Largest message either side accepts, in bytes. */
+export const BRIDGE_MAX_MESSAGE_BYTES = 128 * 1024;
+/** Calls one page may have waiting at once. */
+export const BRIDGE_MAX_IN_FLIGHT = 64;
+
+export interface BridgeRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+export type BridgeMessage =
+  | { type: 'reply'; id: number; result: ApiResult<unknown> }
+  | { type: 'event'; event: AppEvent }
+  /** A message the shell could not tie to a request id. */
+  | { type: 'error'; message: string };
