@@ -1,0 +1,22 @@
+/** The services a session's request handlers use, built once by the composition root (app.ts). */
+import type { Logger } from 'pino';
+import type { Accounts } from './accounts.js';
+import type { Blocks } from './blocks.js';
+import type { Lockout } from './lockout.js';
+import type { Messages } from './messages.js';
+import type { Presence } from './presence.js';
+import type { Storage } from './storage.js';
+
+export interface ServerContext {
+  readonly storage: Storage;
+  readonly accounts: Accounts;
+  readonly lockout: Lockout;
+  readonly blocks: Blocks;
+  readonly presence: Presence;
+  readonly messages: Messages;
+  readonly logger: Logger;
+  readonly openRegistration: boolean;
+  readonly timeoutSeconds: number;
+  /** Idle limit for connections that have not logged in yet. */
+  readonly preLoginTimeoutSeconds: number;
+}

@@ -1,0 +1,38 @@
+/**
+ * CLI entry: `npm run --silent server -- --port P --block-duration B --timeout T ...` or `-- P B T`.
+ * Prints exactly one stdout line, `listening on HOST:PORT`, when ready. Bad arguments: one stderr
+ * line and exit status 2. SIGINT/SIGTERM: clients get logged_out (shutdown), then exit 0.
+ */
+import { startServer } from './app.js';
+import { CredentialsFormatError } from './accounts.js';
+import { ConfigError, parseCommandLine } from './config.js';
+
+function fail(message: string): never {
+  process.stderr.write(`server: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseCommandLine(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (error) {
+    if (error instanceof CredentialsFormatError) fail(error.message);
+    fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.stdout.write(`listening on ${server.host}:${server.port}\n`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+void main();

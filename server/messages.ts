@@ -1,0 +1,90 @@
+/**
+ * Direct messages (stored: history plus the delivery queue), broadcasts (online only, not stored),
+ * offline delivery, acknowledgements, history pages and conversation summaries.
+ *
+ * Delivery guarantee: a direct message stays "undelivered" until its recipient acks it; every
+ * unacked message is pushed again (offline: true) at the recipient's next login. Clients drop ids
+ * they have already shown, which makes delivery exactly-once from the user's point of view.
+ */
+import type { ConversationSummary, DirectMessage, RequestResult } from '../src/shared/protocol.js';
+import type { Blocks } from './blocks.js';
+import { RequestError } from './errors.js';
+import type { OnlineUser, Presence } from './presence.js';
+import type { Storage } from './storage.js';
+
+export class Messages {
+  constructor(
+    private readonly storage: Storage,
+    private readonly presence: Presence,
+    private readonly blocks: Blocks,
+  ) {}
+
+  /** Throws self_target / unknown_user for a peer argument that cannot be used. */
+  requirePeer(me: string, peer: string): void {
+    if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
+    if (!this.storage.userExists(peer)) throw new RequestError('unknown_user', `no user named ${peer}`);
+  }
+
+  send(from: string, to: string, text: string, now = Date.now()): RequestResult<'message'> {
+    this.requirePeer(from, to);
+    if (this.blocks.has(to, from)) {
+      throw new RequestError('blocked_by_recipient', `${to} has blocked you`);
+    }
+    const message = this.storage.insertMessage(from, to, text, now);
+    const recipient = this.presence.get(to);
+    recipient?.send({ type: 'message', message, offline: false });
+    return { message, online: recipient !== undefined };
+  }
+
+  broadcast(sender: OnlineUser, text: string, now = Date.now()): RequestResult<'broadcast'> {
+    const frame = { type: 'broadcast', from: sender.username, text, sentAt: now } as const;
+    let delivered = 0;
+    let blockedBy = 0;
+    for (const user of this.presence.users()) {
+      if (user === sender) continue;
+      if (this.blocks.has(user.username, sender.username)) {
+        blockedBy++;
+      } else {
+        user.send(frame);
+        delivered++;
+      }
+    }
+    return { delivered, blockedBy, sentAt: now };
+  }
+
+  pendingCount(user: string): number {
+    return this.storage.countUndelivered(user);
+  }
+
+  /** Pushes every unacknowledged message to the user, oldest first. */
+  deliverPending(user: OnlineUser): void {
+    for (const message of this.storage.undelivered(user.username)) {
+      user.send({ type: 'message', message, offline: true });
+    }
+  }
+
+  acknowledge(user: string, upTo: number): void {
+    this.storage.acknowledge(user, upTo);
+  }
+
+  history(me: string, peer: string, before: number | undefined, limit: number): RequestResult<'history'> {
+    this.requirePeer(me, peer);
+    const page = this.storage.historyPage(me, peer, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const hasMore = page.length > limit;
+    return { messages: page.slice(0, limit).reverse(), hasMore };
+  }
+
+  conversations(me: string): ConversationSummary[] {
+    const summaries: ConversationSummary[] = [];
+    for (const { peer, lastId } of this.storage.conversationPeers(me)) {
+      const last = this.storage.messageById(lastId) as DirectMessage;
+      summaries.push({ peer, last, unread: this.storage.unreadFrom(me, peer) });
+    }
+    return summaries;
+  }
+
+  markRead(me: string, peer: string, upTo: number): void {
+    this.requirePeer(me, peer);
+    this.storage.markRead(me, peer, upTo);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Who is online. The Map of online users is the only registry: presence fan-out and broadcast walk
+ * it once (linear in online users) and check blocks in memory. Login and logout times go to SQLite
+ * (last_seen) so whoelsesince works across restarts.
+ */
+import type { ServerFrame } from '../src/shared/protocol.js';
+import type { Blocks } from './blocks.js';
+import type { Storage } from './storage.js';
+
+/** What the rest of the server needs to know about a logged-in connection. */
+export interface OnlineUser {
+  readonly username: string;
+  /** The socket's remote address, IPv4-mapped IPv6 normalised to plain IPv4. */
+  readonly remoteAddress: string;
+  readonly p2pPort?: number;
+  readonly publicKey?: string;
+  send(frame: ServerFrame): void;
+}
+
+export class Presence {
+  private readonly online = new Map<string, OnlineUser>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly blocks: Blocks,
+  ) {}
+
+  get(name: string): OnlineUser | undefined {
+    return this.online.get(name);
+  }
+
+  users(): IterableIterator<OnlineUser> {
+    return this.online.values();
+  }
+
+  /** Registers the user as online; false when the name is already online elsewhere. */
+  claim(user: OnlineUser, now = Date.now()): boolean {
+    if (this.online.has(user.username)) return false;
+    this.online.set(user.username, user);
+    this.blocks.load(user.username);
+    this.storage.recordSeen(user.username, now);
+    return true;
+  }
+
+  /** Tells every online user that `user` changed state, except those `user` has blocked. */
+  announce(user: OnlineUser, online: boolean, at = Date.now()): void {
+    const frame: ServerFrame = { type: 'presence', user: user.username, online, at };
+    for (const other of this.online.values()) {
+      if (other !== user && !this.blocks.has(user.username, other.username)) other.send(frame);
+    }
+  }
+
+  /** Marks the user offline; `announce` false skips the presence frames (server shutdown). */
+  release(user: OnlineUser, announce = true, now = Date.now()): void {
+    if (this.online.get(user.username) !== user) return;
+    this.online.delete(user.username);
+    this.storage.recordSeen(user.username, now);
+    if (announce) this.announce(user, false, now);
+    this.blocks.unload(user.username);
+  }
+
+  /** Other online users who have not blocked `me`, sorted. */
+  whoElse(me: string): string[] {
+    const names: string[] = [];
+    for (const name of this.online.keys()) {
+      if (name !== me && !this.blocks.has(name, me)) names.push(name);
+    }
+    return names.sort(compareNames);
+  }
+
+  /** Other users not blocking `me` who were online at any moment of the last `seconds`, sorted. */
+  whoElseSince(me: string, seconds: number, now = Date.now()): string[] {
+    const names = new Set(this.storage.seenSince(now - seconds * 1000));
+    for (const name of this.online.keys()) names.add(name);
+    names.delete(me);
+    const blockers = this.blocks.blockersOf(me);
+    return [...names].filter((name) => !blockers.has(name)).sort(compareNames);
+  }
+}
+
+/** Plain code-unit order, the same order SQLite's BINARY collation gives. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

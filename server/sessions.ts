@@ -1,0 +1,326 @@
+/**
+ * One Session per TCP connection: the frame loop (decode, validate, gate, dispatch, reply), the
+ * login flow, the idle timeout and the end of the connection. A session's problems never reach
+ * another session: every failure becomes an error frame, or closes this one socket.
+ */
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
+import {
+  preLoginRequests,
+  type RequestFrame,
+  type RequestResult,
+  type RequestType,
+  type ServerFrame,
+} from '../src/shared/protocol.js';
+import { parseRequestFrame } from '../src/shared/validate.js';
+import type { ServerContext } from './context.js';
+import { RequestError } from './errors.js';
+import { handlers } from './handlers.js';
+import { normaliseAddress } from './p2p.js';
+import type { OnlineUser } from './presence.js';
+
+/** A client that reads slower than this much queued output is cut off instead of growing our memory. */
+const MAX_BUFFERED_OUTPUT = 64 * 1024 * 1024;
+
+/** How long a closing connection may take to flush and close before it is destroyed. */
+const END_GRACE_MS = 5000;
+
+type State = 'greeting' | 'anonymous' | 'authenticated' | 'closed';
+
+export class Session implements OnlineUser {
+  private state: State = 'greeting';
+  private name: string | undefined;
+  private readonly decoder = new FrameDecoder();
+  private readonly queue: string[] = [];
+  private busy = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Work to do once the reply to the current request has been queued (logout, close). */
+  private afterReply: (() => void)[] = [];
+  p2pPort: number | undefined;
+  publicKey: string | undefined;
+  readonly remoteAddress: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ServerContext,
+    private readonly onClosed: (session: Session) => void,
+  ) {
+    this.remoteAddress = normaliseAddress(socket.remoteAddress);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.ctx.logger.debug({ err: error }, 'socket error'));
+    socket.on('close', () => this.onSocketClosed());
+    this.armIdleTimer(ctx.preLoginTimeoutSeconds);
+  }
+
+  get username(): string {
+    return this.user;
+  }
+
+  /** The logged-in user's name; only handlers behind the login gate call it. */
+  get user(): string {
+    if (this.name === undefined) throw new Error('session is not logged in');
+    return this.name;
+  }
+
+  online(): OnlineUser {
+    return this;
+  }
+
+  get authenticated(): boolean {
+    return this.state === 'authenticated';
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.state === 'closed') return;
+    // Frames wait for the pending commit, so nothing is announced that a crash could undo.
+    this.ctx.storage.afterCommit(() => this.write(frame));
+  }
+
+  private write(frame: ServerFrame): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(encodeFrame(frame));
+    if (this.socket.writableLength > MAX_BUFFERED_OUTPUT) {
+      this.ctx.logger.warn({ user: this.name }, 'client does not read its frames; closing');
+      this.socket.destroy();
+    }
+  }
+
+  greeted(): void {
+    if (this.state === 'greeting') this.state = 'anonymous';
+  }
+
+  closeAfterReply(): void {
+    this.afterReply.push(() => this.end());
+  }
+
+  logout(): void {
+    this.afterReply.push(() => {
+      this.release(true);
+      this.end();
+    });
+  }
+
+  /** Server-initiated end of a session (timeout or shutdown). */
+  kick(reason: 'timeout' | 'shutdown'): void {
+    if (this.state === 'closed') return;
+    this.send({ type: 'logged_out', reason });
+    this.release(reason !== 'shutdown');
+    this.end();
+  }
+
+  async login(request: RequestFrame<'login'>): Promise<RequestResult<'login'>> {
+    const { username, password } = request;
+    const { accounts, lockout, presence, messages } = this.ctx;
+    if (this.state === 'authenticated') {
+      throw new RequestError('already_authenticated', `this connection is already logged in`);
+    }
+    if (!accounts.exists(username)) throw new RequestError('unknown_user', `no user named ${username}`);
+    this.throwIfLocked(username);
+    const correct = await accounts.verify(username, password);
+    if (this.state === 'closed') throw new RequestError('internal_error', 'connection closed');
+    // Re-check: concurrent attempts may have locked the account while scrypt ran.
+    this.throwIfLocked(username);
+    if (!correct) this.throwWrongPassword(username);
+    lockout.recordSuccess(username);
+    // Login is async: another login on this connection may have finished meanwhile.
+    if (this.authenticated) {
+      throw new RequestError('already_authenticated', `this connection is already logged in`);
+    }
+    this.name = username;
+    if (!presence.claim(this)) {
+      this.name = undefined;
+      throw new RequestError('already_logged_in', `${username} is already logged in elsewhere`);
+    }
+    this.state = 'authenticated';
+    this.p2pPort = request.p2pPort;
+    this.publicKey = request.publicKey;
+    this.armIdleTimer(this.ctx.timeoutSeconds);
+    this.ctx.logger.info({ user: username, address: this.remoteAddress }, 'login');
+    this.afterReply.push(() => {
+      presence.announce(this, true);
+      messages.deliverPending(this);
+    });
+    return { username, pendingOffline: messages.pendingCount(username) };
+  }
+
+  private throwIfLocked(username: string): void {
+    const retryAfterMs = this.ctx.lockout.remainingMs(username);
+    if (retryAfterMs > 0) {
+      throw new RequestError('account_locked', `${username} is locked after repeated login failures`, {
+        retryAfterMs,
+      });
+    }
+  }
+
+  private throwWrongPassword(username: string): never {
+    const outcome = this.ctx.lockout.recordFailure(username);
+    if (outcome.locked) {
+      throw new RequestError('wrong_password_locked', 'wrong password; the account is now locked', {
+        retryAfterMs: outcome.retryAfterMs,
+      });
+    }
+    throw new RequestError('wrong_password', 'wrong password', { attemptsLeft: outcome.attemptsLeft });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Frame loop
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    let lines: string[];
+    try {
+      lines = this.decoder.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FrameTooLargeError)) throw error;
+      this.send({ type: 'error', error: { code: 'frame_too_large', message: error.message } });
+      this.kickForProtocolError();
+      return;
+    }
+    this.queue.push(...lines);
+    this.drain();
+  }
+
+  /** Handles queued frames in order; an async handler (login) pauses the queue until it settles. */
+  private drain(): void {
+    while (!this.busy && this.queue.length > 0 && this.state !== 'closed') {
+      const pending = this.handleLine(this.queue.shift() as string);
+      if (pending) {
+        this.busy = true;
+        this.socket.pause();
+        void pending.finally(() => {
+          this.busy = false;
+          if (this.state !== 'closed') this.socket.resume();
+          this.drain();
+        });
+      }
+    }
+  }
+
+  private handleLine(line: string): Promise<void> | undefined {
+    const parsed = parseRequestFrame(line);
+    if (!parsed.ok) {
+      if (parsed.id === undefined) this.send({ type: 'error', error: parsed.error });
+      else this.send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error });
+      return undefined;
+    }
+    const request = parsed.value;
+    const gate = this.gate(request.type);
+    if (gate) {
+      this.replyError(request.id, gate);
+      return undefined;
+    }
+    if (request.type !== 'ack') this.idleTimer?.refresh();
+    return this.dispatch(request);
+  }
+
+  private gate(type: RequestType): RequestError | undefined {
+    if (this.state === 'greeting' && type !== 'hello') {
+      return new RequestError('hello_required', 'the first request must be hello');
+    }
+    if (this.state !== 'greeting' && type === 'hello') {
+      return new RequestError('invalid_request', 'hello was already received on this connection');
+    }
+    if (this.state === 'anonymous' && !preLoginRequests.has(type)) {
+      return new RequestError('login_required', `log in before ${type}`);
+    }
+    if (this.state === 'authenticated' && type === 'register') {
+      return new RequestError('already_authenticated', 'log out before registering another account');
+    }
+    return undefined;
+  }
+
+  private dispatch(request: RequestFrame): Promise<void> | undefined {
+    try {
+      const handler = handlers[request.type] as (
+        session: Session,
+        request: RequestFrame,
+        ctx: ServerContext,
+      ) => unknown;
+      const result = handler(this, request, this.ctx);
+      if (result instanceof Promise) {
+        return result.then(
+          (value) => this.replyOk(request.id, value),
+          (error: unknown) => this.replyFailure(request, error),
+        );
+      }
+      this.replyOk(request.id, result);
+    } catch (error) {
+      this.replyFailure(request, error);
+    }
+    return undefined;
+  }
+
+  private replyOk(id: number, result: unknown): void {
+    this.send({ type: 'reply', id, ok: true, result });
+    this.runAfterReply();
+  }
+
+  private replyFailure(request: RequestFrame, error: unknown): void {
+    if (error instanceof RequestError) {
+      this.replyError(request.id, error);
+    } else {
+      this.ctx.logger.error({ err: error, type: request.type }, 'request failed');
+      this.replyError(request.id, new RequestError('internal_error', 'the server failed to handle this'));
+    }
+    this.runAfterReply();
+  }
+
+  private replyError(id: number, error: RequestError): void {
+    this.send({ type: 'reply', id, ok: false, error: error.toInfo() });
+  }
+
+  private runAfterReply(): void {
+    const work = this.afterReply;
+    this.afterReply = [];
+    for (const task of work) task();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Timeout and the end of the connection
+
+  private armIdleTimer(seconds: number): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (seconds <= 0) return;
+    this.idleTimer = setTimeout(() => this.kick('timeout'), seconds * 1000);
+    this.idleTimer.unref();
+  }
+
+  private kickForProtocolError(): void {
+    this.release(true);
+    this.end();
+  }
+
+  /** Takes the user offline (once); `announce` sends presence frames to the others. */
+  private release(announce: boolean): void {
+    if (this.state === 'authenticated') {
+      this.ctx.presence.release(this, announce);
+      this.ctx.logger.info({ user: this.name }, 'logout');
+    }
+    if (this.state !== 'closed') this.state = 'anonymous';
+  }
+
+  /** Closes the socket once every frame queued so far has been written. */
+  private end(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.ctx.storage.afterCommit(() => this.socket.end());
+    // Keep reading (and discarding) so the peer's FIN arrives; a peer that never closes is cut off.
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+  }
+
+  /** Drops the connection at once (end of shutdown). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onSocketClosed(): void {
+    this.release(true);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.state = 'closed';
+    this.onClosed(this);
+  }
+}

@@ -1,0 +1,329 @@
+/**
+ * Every SQL statement of the server lives here, behind the Storage interface, so that a networked
+ * store could replace SQLite later without touching the rest of the server.
+ *
+ * Durability: WAL with synchronous=FULL. A message is acknowledged to its sender only after the
+ * transaction holding it has committed, and FULL makes that commit survive power loss as well as a
+ * process crash (NORMAL in WAL mode may lose the last commits on power loss). The fsync this costs
+ * is paid once per event-loop tick, not per message: writes of one tick share one transaction
+ * ("group commit"), and every frame the server sends waits for that commit via afterCommit().
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DirectMessage } from '../src/shared/protocol.js';
+
+export interface LockState {
+  /** Consecutive wrong passwords since the last success or lock. */
+  failures: number;
+  /** Epoch ms until which the account is locked; 0 when not locked. */
+  lockedUntil: number;
+}
+
+export interface ConversationRow {
+  peer: string;
+  lastId: number;
+}
+
+export interface Storage {
+  userExists(name: string): boolean;
+  passwordHash(name: string): string | undefined;
+  /** False when the name is taken. */
+  createUser(name: string, hash: string, createdAt: number): boolean;
+  setPasswordHash(name: string, hash: string): void;
+  /** Names starting with prefix, sorted, at most limit. */
+  searchUsers(prefix: string, limit: number): string[];
+
+  lockState(name: string): LockState;
+  setLockState(name: string, state: LockState): void;
+
+  /** Users that blocker has blocked. */
+  blocksOf(blocker: string): string[];
+  /** Users who have blocked target. */
+  blockersOf(target: string): string[];
+  isBlocked(blocker: string, target: string): boolean;
+  addBlock(blocker: string, target: string): void;
+  /** False when there was no such block. */
+  removeBlock(blocker: string, target: string): boolean;
+
+  /** Remembers that the user was online at `at` (login and logout both call it). */
+  recordSeen(name: string, at: number): void;
+  /** Users last seen online at or after `since`. */
+  seenSince(since: number): string[];
+
+  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage;
+  /** Messages to this user not acknowledged yet, oldest first. */
+  undelivered(recipient: string): IterableIterator<DirectMessage>;
+  countUndelivered(recipient: string): number;
+  acknowledge(recipient: string, upTo: number): void;
+  /** Messages between a and b with id < before, newest first, at most limit. */
+  historyPage(a: string, b: string, before: number, limit: number): DirectMessage[];
+  /** Every peer the user exchanged direct messages with, and the last message id. */
+  conversationPeers(name: string): ConversationRow[];
+  messageById(id: number): DirectMessage | undefined;
+  /** Messages from peer to name with id greater than name's read mark for peer. */
+  unreadFrom(name: string, peer: string): number;
+  /** Moves the read mark forward (never back). */
+  markRead(name: string, peer: string, upTo: number): void;
+
+  /** Runs cb once everything written so far is committed (immediately when nothing is pending). */
+  afterCommit(cb: () => void): void;
+  /** Commits the pending transaction now. */
+  flush(): void;
+  close(): void;
+}
+
+/** Versioned migrations: index i brings the schema from user_version i to i + 1. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE lockouts (
+     name TEXT PRIMARY KEY REFERENCES users(name),
+     failures INTEGER NOT NULL,
+     locked_until INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE blocks (
+     blocker TEXT NOT NULL REFERENCES users(name),
+     blocked TEXT NOT NULL REFERENCES users(name),
+     PRIMARY KEY (blocker, blocked)
+   ) WITHOUT ROWID;
+   CREATE INDEX blocks_by_blocked ON blocks(blocked, blocker);
+   CREATE TABLE last_seen (
+     name TEXT PRIMARY KEY REFERENCES users(name),
+     at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX last_seen_by_time ON last_seen(at);
+   -- pair is "a\\nb" with a < b: one key for both directions of a conversation, so a history page
+   -- is one index range scan even on a 100k-message conversation.
+   CREATE TABLE messages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     sender TEXT NOT NULL,
+     recipient TEXT NOT NULL,
+     pair TEXT NOT NULL,
+     text TEXT NOT NULL,
+     sent_at INTEGER NOT NULL,
+     acked INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX messages_by_pair ON messages(pair, id);
+   CREATE INDEX messages_by_sender ON messages(sender, recipient, id);
+   CREATE INDEX messages_by_recipient ON messages(recipient, sender, id);
+   CREATE INDEX messages_undelivered ON messages(recipient, id) WHERE acked = 0;
+   CREATE TABLE read_marks (
+     name TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     up_to INTEGER NOT NULL,
+     PRIMARY KEY (name, peer)
+   ) WITHOUT ROWID;`,
+];
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`database schema version ${version} is newer than this server (${MIGRATIONS.length})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
+}
+
+const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
+
+export function openStorage(path: string): Storage {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteStorage(db);
+}
+
+class SqliteStorage implements Storage {
+  private readonly tick: TickTransaction;
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.tick = new TickTransaction(db);
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      userExists: p('SELECT 1 FROM users WHERE name = ?').pluck(),
+      passwordHash: p('SELECT password_hash FROM users WHERE name = ?').pluck(),
+      createUser: p('INSERT OR IGNORE INTO users (name, password_hash, created_at) VALUES (?, ?, ?)'),
+      setPasswordHash: p('UPDATE users SET password_hash = ? WHERE name = ?'),
+      searchUsers: p('SELECT name FROM users WHERE name >= ? AND name < ? ORDER BY name LIMIT ?').pluck(),
+      lockState: p('SELECT failures, locked_until AS lockedUntil FROM lockouts WHERE name = ?'),
+      setLockState: p(
+        `INSERT INTO lockouts (name, failures, locked_until) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
+      ),
+      blocksOf: p('SELECT blocked FROM blocks WHERE blocker = ? ORDER BY blocked').pluck(),
+      blockersOf: p('SELECT blocker FROM blocks WHERE blocked = ?').pluck(),
+      isBlocked: p('SELECT 1 FROM blocks WHERE blocker = ? AND blocked = ?').pluck(),
+      addBlock: p('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
+      removeBlock: p('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
+      recordSeen: p(
+        `INSERT INTO last_seen (name, at) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET at = max(at, excluded.at)`,
+      ),
+      seenSince: p('SELECT name FROM last_seen WHERE at >= ?').pluck(),
+      insertMessage: p(
+        'INSERT INTO messages (sender, recipient, pair, text, sent_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      ).pluck(),
+      undelivered: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 ORDER BY id`),
+      countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0').pluck(),
+      acknowledge: p('UPDATE messages SET acked = 1 WHERE recipient = ? AND acked = 0 AND id <= ?'),
+      historyPage: p(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pair = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      ),
+      conversationPeers: p(
+        `SELECT peer, max(lastId) AS lastId FROM (
+           SELECT recipient AS peer, max(id) AS lastId FROM messages WHERE sender = ?1 GROUP BY recipient
+           UNION ALL
+           SELECT sender AS peer, max(id) AS lastId FROM messages WHERE recipient = ?1 GROUP BY sender
+         ) GROUP BY peer ORDER BY lastId DESC`,
+      ),
+      messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+      unreadFrom: p(
+        `SELECT count(*) FROM messages WHERE sender = ?2 AND recipient = ?1
+           AND id > coalesce((SELECT up_to FROM read_marks WHERE name = ?1 AND peer = ?2), 0)`,
+      ).pluck(),
+      markRead: p(
+        `INSERT INTO read_marks (name, peer, up_to) VALUES (?, ?, ?)
+         ON CONFLICT (name, peer) DO UPDATE SET up_to = max(up_to, excluded.up_to)`,
+      ),
+    };
+  }
+
+  userExists(name: string): boolean {
+    return this.s.userExists.get(name) !== undefined;
+  }
+  passwordHash(name: string): string | undefined {
+    return this.s.passwordHash.get(name) as string | undefined;
+  }
+  createUser(name: string, hash: string, createdAt: number): boolean {
+    return this.tick.write(() => this.s.createUser.run(name, hash, createdAt).changes === 1);
+  }
+  setPasswordHash(name: string, hash: string): void {
+    this.tick.write(() => this.s.setPasswordHash.run(hash, name));
+  }
+  searchUsers(prefix: string, limit: number): string[] {
+    // Usernames are ASCII below 0x7f, so prefix + DEL bounds every name with that prefix.
+    return this.s.searchUsers.all(prefix, `${prefix}\x7f`, limit) as string[];
+  }
+
+  lockState(name: string): LockState {
+    return (this.s.lockState.get(name) as LockState | undefined) ?? { failures: 0, lockedUntil: 0 };
+  }
+  setLockState(name: string, state: LockState): void {
+    this.tick.write(() => this.s.setLockState.run(name, state.failures, state.lockedUntil));
+  }
+
+  blocksOf(blocker: string): string[] {
+    return this.s.blocksOf.all(blocker) as string[];
+  }
+  blockersOf(target: string): string[] {
+    return this.s.blockersOf.all(target) as string[];
+  }
+  isBlocked(blocker: string, target: string): boolean {
+    return this.s.isBlocked.get(blocker, target) !== undefined;
+  }
+  addBlock(blocker: string, target: string): void {
+    this.tick.write(() => this.s.addBlock.run(blocker, target));
+  }
+  removeBlock(blocker: string, target: string): boolean {
+    return this.tick.write(() => this.s.removeBlock.run(blocker, target).changes === 1);
+  }
+
+  recordSeen(name: string, at: number): void {
+    this.tick.write(() => this.s.recordSeen.run(name, at));
+  }
+  seenSince(since: number): string[] {
+    return this.s.seenSince.all(since) as string[];
+  }
+
+  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage {
+    const id = this.tick.write(() => this.s.insertMessage.get(from, to, pairKey(from, to), text, sentAt));
+    return { id: id as number, from, to, text, sentAt };
+  }
+  undelivered(recipient: string): IterableIterator<DirectMessage> {
+    return this.s.undelivered.iterate(recipient) as IterableIterator<DirectMessage>;
+  }
+  countUndelivered(recipient: string): number {
+    return this.s.countUndelivered.get(recipient) as number;
+  }
+  acknowledge(recipient: string, upTo: number): void {
+    this.tick.write(() => this.s.acknowledge.run(recipient, upTo));
+  }
+  historyPage(a: string, b: string, before: number, limit: number): DirectMessage[] {
+    return this.s.historyPage.all(pairKey(a, b), before, limit) as DirectMessage[];
+  }
+  conversationPeers(name: string): ConversationRow[] {
+    return this.s.conversationPeers.all(name) as ConversationRow[];
+  }
+  messageById(id: number): DirectMessage | undefined {
+    return this.s.messageById.get(id) as DirectMessage | undefined;
+  }
+  unreadFrom(name: string, peer: string): number {
+    return this.s.unreadFrom.get(name, peer) as number;
+  }
+  markRead(name: string, peer: string, upTo: number): void {
+    this.tick.write(() => this.s.markRead.run(name, peer, upTo));
+  }
+
+  afterCommit(cb: () => void): void {
+    this.tick.afterCommit(cb);
+  }
+  flush(): void {
+    this.tick.commit();
+  }
+  close(): void {
+    this.tick.commit();
+    this.db.close();
+  }
+}
+
+/**
+ * Group commit: the first write of an event-loop tick opens a transaction that commits on
+ * setImmediate; callbacks registered meanwhile run after the commit, in registration order.
+ */
+class TickTransaction {
+  private open = false;
+  private waiting: (() => void)[] = [];
+
+  constructor(private readonly db: Database.Database) {}
+
+  write<T>(fn: () => T): T {
+    if (!this.open) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.open = true;
+      setImmediate(() => this.commit());
+    }
+    return fn();
+  }
+
+  afterCommit(cb: () => void): void {
+    if (this.open) this.waiting.push(cb);
+    else cb();
+  }
+
+  /** A failing COMMIT (disk full, I/O error) throws: crashing beats acknowledging lost writes. */
+  commit(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.db.exec('COMMIT');
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const cb of waiting) cb();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Test servers. startTestServer runs the real server in-process on port 0 with a fresh SQLite file
+ * in a temp directory (restartable on the same file); spawnServer runs server/main.ts as a child
+ * process through tsx, exactly as `npm run server` does. Both clean up with close().
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startServer, type RunningServer, type StartOptions } from '../../server/app.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+/** A small scrypt cost keeps tests fast; one test covers the production default. */
+export const TEST_KDF_COST = 1024;
+/** The report's accounts. */
+export const DEFAULT_USERS: Record<string, string> = { yoda: 'wise', hans: 'falcon', luke: 'skywalker' };
+
+export interface TestServerOptions extends Partial<StartOptions> {
+  /** Accounts to import (written to a credentials file); default DEFAULT_USERS. */
+  users?: Record<string, string>;
+}
+
+export interface TestServer {
+  readonly host: string;
+  /** Current port (a restart keeps it when it can). */
+  readonly port: number;
+  readonly dbPath: string;
+  readonly dir: string;
+  readonly credentialsFile: string;
+  /** Stops the server (clients get logged_out shutdown) and starts it again on the same database. */
+  restart(overrides?: Partial<StartOptions>): Promise<void>;
+  /** Stops the server without removing the temp directory. */
+  stop(): Promise<void>;
+  /** Stops the server and removes the temp directory. */
+  close(): Promise<void>;
+}
+
+export function makeTempDir(prefix = 'messenger-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeCredentials(dir: string, users: Record<string, string>): string {
+  const file = join(dir, 'credentials.txt');
+  writeFileSync(
+    file,
+    Object.entries(users)
+      .map(([name, password]) => `${name} ${password}\n`)
+      .join(''),
+  );
+  return file;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { users = DEFAULT_USERS, ...rest } = options;
+  const dir = makeTempDir();
+  const credentialsFile = writeCredentials(dir, users);
+  const base: StartOptions = {
+    port: 0,
+    blockDurationSeconds: 60,
+    timeoutSeconds: 600,
+    dbPath: join(dir, 'server.db'),
+    credentialsFile,
+    kdfCost: TEST_KDF_COST,
+    ...rest,
+  };
+  let running: RunningServer | undefined = await startServer(base);
+  let current = running;
+  const stop = async () => {
+    const server = running;
+    running = undefined;
+    await server?.close();
+  };
+  return {
+    get host() {
+      return current.host;
+    },
+    get port() {
+      return current.port;
+    },
+    dbPath: current.dbPath,
+    dir,
+    credentialsFile,
+    async restart(overrides = {}) {
+      const port = current.port;
+      await stop();
+      running = await startServer({ ...base, port, ...overrides }).catch(() =>
+        startServer({ ...base, port: 0, ...overrides }),
+      );
+      current = running;
+    },
+    stop,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SpawnedServer {
+  readonly host: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal (default SIGTERM) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface SpawnResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = join(REPO_ROOT, 'server', 'main.ts');
+
+/** Runs server/main.ts with these arguments until it exits (for bad-argument tests). */
+export function runServerCli(args: string[], timeoutMs = 15_000): Promise<SpawnResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(TSX, [MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Spawns server/main.ts through tsx and resolves once it printed `listening on HOST:PORT`. */
+export function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
+  const child = spawn(TSX, [MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no listening line within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^listening on (.+):(\d+)\n/.exec(stdout);
+      if (!match) return;
+      clearTimeout(timer);
+      resolvePromise({
+        host: match[1] as string,
+        port: Number(match[2]),
+        child,
+        stdout: () => stdout,
+        stderr: () => stderr,
+        stop: (signal = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          return exited.finally(() => clearTimeout(killer));
+        },
+      });
+    });
+  });
+}
