@@ -1,0 +1,167 @@
+/** Helpers for core tests: cores that clean up after themselves, event logs with waits, a TCP relay. */
+import net from 'node:net';
+import { MessengerCore, type MessengerCoreOptions } from '../../src/main/core/index.js';
+import type { AppEvent } from '../../src/shared/api.js';
+
+export const FAST_RECONNECT = { initialDelayMs: 20, maxDelayMs: 200 };
+
+const cores: MessengerCore[] = [];
+
+export function makeCore(
+  port: number,
+  options: MessengerCoreOptions = {},
+): { core: MessengerCore; log: EventLog } {
+  const core = new MessengerCore({
+    server: { host: '127.0.0.1', port },
+    reconnect: FAST_RECONNECT,
+    ...options,
+  });
+  cores.push(core);
+  return { core, log: new EventLog(core) };
+}
+
+export async function disposeCores(): Promise<void> {
+  await Promise.all(cores.splice(0).map((core) => core.dispose()));
+}
+
+/** Logs a core in and fails the test if it cannot. */
+export async function loggedIn(
+  port: number,
+  username: string,
+  password: string,
+  options: MessengerCoreOptions = {},
+) {
+  const made = makeCore(port, options);
+  const result = await made.core.call('login', username, password);
+  if (!result.ok) throw new Error(`login ${username} failed: ${result.error.code}`);
+  return made;
+}
+
+export class EventLog {
+  readonly events: AppEvent[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(core: MessengerCore) {
+    core.onEvent((event) => {
+      this.events.push(event);
+      for (const waiter of [...this.waiters]) waiter();
+    });
+  }
+
+  of<K extends AppEvent['kind']>(kind: K): Extract<AppEvent, { kind: K }>[] {
+    return this.events.filter((event): event is Extract<AppEvent, { kind: K }> => event.kind === kind);
+  }
+
+  /** Resolves with the first logged event (past or future) matching; rejects after timeoutMs. */
+  waitFor<K extends AppEvent['kind']>(
+    kind: K,
+    match: (event: Extract<AppEvent, { kind: K }>) => boolean = () => true,
+    timeoutMs = 5_000,
+  ): Promise<Extract<AppEvent, { kind: K }>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.of(kind).find(match);
+        if (!found) return false;
+        cleanup();
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no ${kind} event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      if (!check()) this.waiters.add(check);
+    });
+  }
+}
+
+/** Waits until `condition` holds, polling briefly. */
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A TCP relay in front of a server: records every byte both ways. `rewrite` may change the
+ * server → client stream line by line (used to route P2P introductions through another relay).
+ */
+export class Relay {
+  readonly toServer: Buffer[] = [];
+  readonly toClient: Buffer[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private server: net.Server | undefined;
+  port = 0;
+
+  constructor(
+    private readonly targetPort: number,
+    private readonly rewrite?: (line: string) => Promise<string> | string,
+  ) {}
+
+  async start(): Promise<number> {
+    const server = net.createServer((client) => this.pipe(client));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  text(): string {
+    return Buffer.concat([...this.toServer, ...this.toClient]).toString('utf8');
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const server = this.server;
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+
+  private pipe(client: net.Socket): void {
+    const upstream = net.connect({ host: '127.0.0.1', port: this.targetPort });
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      this.toServer.push(chunk);
+      upstream.write(chunk);
+    });
+    if (this.rewrite) this.pipeRewritten(upstream, client, this.rewrite);
+    else {
+      upstream.on('data', (chunk: Buffer) => {
+        this.toClient.push(chunk);
+        client.write(chunk);
+      });
+    }
+  }
+
+  private pipeRewritten(
+    from: net.Socket,
+    to: net.Socket,
+    rewrite: (line: string) => Promise<string> | string,
+  ) {
+    let pending = '';
+    let chain = Promise.resolve();
+    from.on('data', (chunk: Buffer) => {
+      this.toClient.push(chunk);
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        chain = chain.then(async () => {
+          to.write(`${await rewrite(line)}\n`);
+        });
+      }
+    });
+  }
+}
