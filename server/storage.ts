@@ -188,15 +188,15 @@ class SqliteStorage implements Storage {
       ),
       conversationPeers: p(
         `SELECT peer, max(lastId) AS lastId FROM (
-           SELECT recipient AS peer, max(id) AS lastId FROM messages WHERE sender = ?1 GROUP BY recipient
+           SELECT recipient AS peer, max(id) AS lastId FROM messages WHERE sender = @me GROUP BY recipient
            UNION ALL
-           SELECT sender AS peer, max(id) AS lastId FROM messages WHERE recipient = ?1 GROUP BY sender
+           SELECT sender AS peer, max(id) AS lastId FROM messages WHERE recipient = @me GROUP BY sender
          ) GROUP BY peer ORDER BY lastId DESC`,
       ),
       messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
       unreadFrom: p(
-        `SELECT count(*) FROM messages WHERE sender = ?2 AND recipient = ?1
-           AND id > coalesce((SELECT up_to FROM read_marks WHERE name = ?1 AND peer = ?2), 0)`,
+        `SELECT count(*) FROM messages WHERE sender = @peer AND recipient = @me
+           AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
       ).pluck(),
       markRead: p(
         `INSERT INTO read_marks (name, peer, up_to) VALUES (?, ?, ?)
@@ -269,13 +269,13 @@ class SqliteStorage implements Storage {
     return this.s.historyPage.all(pairKey(a, b), before, limit) as DirectMessage[];
   }
   conversationPeers(name: string): ConversationRow[] {
-    return this.s.conversationPeers.all(name) as ConversationRow[];
+    return this.s.conversationPeers.all({ me: name }) as ConversationRow[];
   }
   messageById(id: number): DirectMessage | undefined {
     return this.s.messageById.get(id) as DirectMessage | undefined;
   }
   unreadFrom(name: string, peer: string): number {
-    return this.s.unreadFrom.get(name, peer) as number;
+    return this.s.unreadFrom.get({ me: name, peer }) as number;
   }
   markRead(name: string, peer: string, upTo: number): void {
     this.tick.write(() => this.s.markRead.run(name, peer, upTo));
