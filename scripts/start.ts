@@ -1,0 +1,150 @@
+/**
+ * `npm start`: builds the app when needed, makes sure a local server is running on 127.0.0.1:4545
+ * (starts one, registration open, data in $MESSENGER_DATA_DIR or ~/.local/share/greatest-messenger,
+ * unless one already answers there), then opens the app pointed at it: real Electron when its
+ * binary is installed, else the browser shell in Chromium's app mode (or just its address).
+ * Run it again in a second terminal to open another instance and chat as another user.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../server/app.js';
+import { defaultDataDir } from '../server/config.js';
+import { findChromium, launchChromiumApp } from '../src/browser-shell/chromium.js';
+import { startBrowserShell } from '../src/browser-shell/shell.js';
+import { PROTOCOL_VERSION } from '../src/shared/limits.js';
+import { ensureAppBuilt } from './lib/build.js';
+import { electronBinary } from './lib/electron.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HOST = '127.0.0.1';
+const PORT = Number(process.env['MESSENGER_PORT'] ?? 4545);
+
+const say = (line: string): void => console.log(`[start] ${line}`);
+
+/** 'messenger' when a messenger server answers hello there, 'other' for something else, 'none' when nothing listens. */
+function probe(host: string, port: number): Promise<'messenger' | 'other' | 'none'> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    let answer = '';
+    const finish = (result: 'messenger' | 'other' | 'none'): void => {
+      socket.destroy();
+      done(result);
+    };
+    socket.setTimeout(2_000, () => finish('other'));
+    socket.once('error', () => finish('none'));
+    socket.once('connect', () =>
+      socket.write(
+        `${JSON.stringify({ type: 'hello', id: 1, version: PROTOCOL_VERSION, client: 'npm-start' })}\n`,
+      ),
+    );
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+      if (!answer.includes('\n')) return;
+      try {
+        const reply = JSON.parse(answer.slice(0, answer.indexOf('\n'))) as { type?: string; id?: number };
+        finish(reply.type === 'reply' && reply.id === 1 ? 'messenger' : 'other');
+      } catch {
+        finish('other');
+      }
+    });
+  });
+}
+
+async function ensureServer(): Promise<RunningServer | null> {
+  const found = await probe(HOST, PORT);
+  if (found === 'messenger') {
+    say(`a messenger server is already running at ${HOST}:${PORT}; opening another app instance`);
+    return null;
+  }
+  if (found === 'other') {
+    throw new Error(`something else is listening on ${HOST}:${PORT}; set MESSENGER_PORT to use another port`);
+  }
+  const dataDir = defaultDataDir();
+  const server = await startServer({
+    host: HOST,
+    port: PORT,
+    dbPath: join(dataDir, 'server.db'),
+    blockDurationSeconds: 60,
+    timeoutSeconds: 30 * 60,
+    openRegistration: true,
+  });
+  say(`started a server at ${server.host}:${server.port} (registration open, data in ${dataDir})`);
+  return server;
+}
+
+/** Runs real Electron; resolves when its windows are closed. */
+async function runElectron(binary: string, secondInstance: boolean): Promise<void> {
+  const args = [ROOT, `--server-host=${HOST}`, `--server-port=${PORT}`];
+  let userData: string | undefined;
+  if (secondInstance) {
+    userData = await mkdtemp(join(tmpdir(), 'messenger-electron-'));
+    args.push(`--messenger-user-data=${userData}`);
+  }
+  say(`opening the app in Electron (${binary})`);
+  const child = spawn(binary, args, { stdio: 'inherit' });
+  await new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', (error) => {
+      say(`Electron failed to start: ${error.message}`);
+      done();
+    });
+  });
+  if (userData) await rm(userData, { recursive: true, force: true });
+}
+
+/** Runs the browser shell; resolves when the Chromium window is closed (never, without Chromium). */
+async function runBrowserShell(): Promise<void> {
+  const shell = await startBrowserShell({ server: { host: HOST, port: PORT } });
+  const chromium = findChromium(process.env['CHROMIUM']);
+  const display = process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'];
+  if (!chromium || !display) {
+    say(
+      !chromium
+        ? 'no Electron binary and no Chromium (apt-get install chromium): open this address in a browser:'
+        : 'no display to open a window on: open this address in a browser on this machine:',
+    );
+    console.log(`app ready at ${shell.url}`);
+    say('press Ctrl+C to stop');
+    await new Promise<void>(() => undefined);
+    return;
+  }
+  say(`no Electron binary installed; opening the app in Chromium (${chromium}) through the browser shell`);
+  console.log(`app ready at ${shell.url}`);
+  const browser = await launchChromiumApp(chromium, shell.url);
+  process.once('exit', () => {
+    if (browser.process.exitCode === null) browser.process.kill('SIGTERM');
+  });
+  await browser.exited;
+  await shell.close();
+}
+
+async function main(): Promise<void> {
+  await ensureAppBuilt(ROOT, say);
+  const server = await ensureServer();
+  const stop = async (): Promise<void> => {
+    say('stopping');
+    await server?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+
+  const binary = electronBinary();
+  if (binary) await runElectron(binary, server === null);
+  else await runBrowserShell();
+  say('the app window was closed');
+  if (server) {
+    say(`the server at ${HOST}:${PORT} keeps running for other app instances; press Ctrl+C to stop it`);
+    return;
+  }
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
