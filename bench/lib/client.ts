@@ -1,0 +1,267 @@
+/**
+ * One load-generator connection, speaking either this project's protocol (newline-delimited JSON,
+ * see src/shared/protocol.ts) or IRC (for the ngircd peer). Built for many thousands of instances in
+ * one process: line framing with Buffer.indexOf, and JSON is parsed only when the connection is not
+ * in `quiet` mode (idle clients only count lines and bytes).
+ */
+import net from 'node:net';
+import { nowMicros } from './stats.js';
+
+export type Kind = 'ours' | 'irc';
+
+export interface Receipt {
+  /** Payload text of a direct message or broadcast. */
+  text: string;
+  /** True for a direct message (ours: `message` event; IRC: PRIVMSG to a nick). */
+  direct: boolean;
+  offline: boolean;
+}
+
+export interface ClientHooks {
+  onReceipt(client: Client, receipt: Receipt, atMicros: number): void;
+}
+
+interface Pending {
+  resolve: (frame: Record<string, unknown>) => void;
+  reject: (error: Error) => void;
+}
+
+const NL = 0x0a;
+
+export class Client {
+  readonly socket: net.Socket;
+  quiet = false;
+  linesIn = 0;
+  bytesIn = 0;
+  closed = false;
+  /** Largest direct-message id seen and not yet acknowledged (ours). */
+  private ackUpTo = 0;
+  private unacked = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number | string, Pending>();
+  private carry: Buffer | undefined;
+  private readonly waiters: { match: (line: string) => boolean; resolve: () => void }[] = [];
+
+  private constructor(
+    readonly kind: Kind,
+    readonly name: string,
+    socket: net.Socket,
+    private readonly hooks: ClientHooks,
+  ) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      if (this.ackTimer) clearTimeout(this.ackTimer);
+      const error = new Error(`connection of ${name} closed`);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    });
+    socket.on('error', () => {
+      /* surfaced through 'close' and pending rejections */
+    });
+  }
+
+  /** Connects and registers: hello + login (ours) or NICK/USER (+ JOIN) (IRC). */
+  static async open(options: {
+    kind: Kind;
+    host: string;
+    port: number;
+    name: string;
+    password: string;
+    localAddress?: string;
+    join?: string;
+    hooks: ClientHooks;
+    timeoutMs: number;
+  }): Promise<Client> {
+    const socket = net.connect({ host: options.host, port: options.port, localAddress: options.localAddress });
+    const client = new Client(options.kind, options.name, socket, options.hooks);
+    const timer = setTimeout(() => socket.destroy(new Error('timeout')), options.timeoutMs);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+        socket.once('close', () => reject(new Error('closed while connecting')));
+      });
+      if (options.kind === 'ours') {
+        await client.request('hello', { version: 1, client: 'bench' });
+        await client.request('login', { username: options.name, password: options.password });
+      } else {
+        const welcome = client.waitLine((l) => / 001 /.test(l));
+        socket.write(`NICK ${options.name}\r\nUSER ${options.name} 0 * :bench\r\n`);
+        await welcome;
+        if (options.join) {
+          const joined = client.waitLine((l) => / 366 /.test(l));
+          socket.write(`JOIN ${options.join}\r\n`);
+          await joined;
+        }
+      }
+      return client;
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a request (ours) and resolves with its `result`; rejects with the error code on failure. */
+  request(type: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (frame) => {
+          if (frame.ok === true) resolve((frame.result ?? {}) as Record<string, unknown>);
+          else reject(new Error(String((frame.error as { code?: string } | undefined)?.code ?? 'error')));
+        },
+        reject,
+      });
+      this.socket.write(`${JSON.stringify({ type, id, ...params })}\n`);
+    });
+  }
+
+  /** Sends a direct message and resolves once the server has processed it (ours: reply; IRC: PONG). */
+  send(to: string, text: string): Promise<unknown> {
+    if (this.kind === 'ours') return this.request('message', { to, text });
+    const token = `p${this.nextId++}`;
+    const done = new Promise<void>((resolve, reject) => {
+      this.pending.set(token, { resolve: () => resolve(), reject });
+    });
+    this.socket.write(`PRIVMSG ${to} :${text}\r\nPING :${token}\r\n`);
+    return done;
+  }
+
+  /** Fire and forget (open loop); the reply (ours) is read and dropped. */
+  sendNoWait(to: string, text: string): void {
+    if (this.kind === 'ours') {
+      this.socket.write(`{"type":"message","id":${this.nextId++},"to":"${to}","text":"${text}"}\n`);
+    } else {
+      this.socket.write(`PRIVMSG ${to} :${text}\r\n`);
+    }
+  }
+
+  broadcast(text: string, channel: string): Promise<unknown> {
+    if (this.kind === 'ours') return this.request('broadcast', { text });
+    this.socket.write(`PRIVMSG ${channel} :${text}\r\n`);
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushAck();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.socket.destroy();
+        resolve();
+      }, 2000);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.kind === 'irc') this.socket.end('QUIT :bye\r\n');
+      else this.socket.end();
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private waitLine(match: (line: string) => boolean): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    let data = chunk;
+    if (this.carry) {
+      data = Buffer.concat([this.carry, chunk]);
+      this.carry = undefined;
+    }
+    let start = 0;
+    let nl = data.indexOf(NL, start);
+    while (nl !== -1) {
+      this.linesIn++;
+      if (!this.quiet || this.waiters.length > 0 || this.pending.size > 0) this.onLine(data, start, nl);
+      start = nl + 1;
+      nl = data.indexOf(NL, start);
+    }
+    if (start < data.length) this.carry = Buffer.from(data.subarray(start));
+  }
+
+  private onLine(data: Buffer, start: number, end: number): void {
+    const at = nowMicros();
+    if (this.kind === 'ours') {
+      let frame: Record<string, unknown>;
+      try {
+        frame = JSON.parse(data.toString('utf8', start, end)) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      const type = frame.type;
+      if (type === 'reply') {
+        const p = this.pending.get(frame.id as number);
+        if (p) {
+          this.pending.delete(frame.id as number);
+          p.resolve(frame);
+        }
+      } else if (type === 'message') {
+        const m = frame.message as { id: number; text: string };
+        this.noteAck(m.id);
+        this.hooks.onReceipt(this, { text: m.text, direct: true, offline: frame.offline === true }, at);
+      } else if (type === 'broadcast') {
+        this.hooks.onReceipt(this, { text: frame.text as string, direct: false, offline: false }, at);
+      }
+      return;
+    }
+    let end2 = end;
+    if (end2 > start && data[end2 - 1] === 0x0d) end2--;
+    const line = data.toString('utf8', start, end2);
+    if (line.startsWith('PING ')) {
+      this.socket.write(`PONG ${line.slice(5)}\r\n`);
+      return;
+    }
+    const privmsg = line.indexOf(' PRIVMSG ');
+    if (privmsg !== -1) {
+      const colon = line.indexOf(' :', privmsg + 9);
+      const target = line.slice(privmsg + 9, colon);
+      this.hooks.onReceipt(this, { text: line.slice(colon + 2), direct: target[0] !== '#', offline: false }, at);
+      return;
+    }
+    if (this.pending.size > 0 && line.includes(' PONG ')) {
+      const token = line.slice(line.lastIndexOf(':') + 1);
+      const p = this.pending.get(token);
+      if (p) {
+        this.pending.delete(token);
+        p.resolve({});
+        return;
+      }
+    }
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i];
+      if (w && w.match(line)) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+        return;
+      }
+    }
+  }
+
+  /** Acks are batched: at most every 64 messages or 20 ms, as the protocol asks. */
+  private noteAck(id: number): void {
+    if (id > this.ackUpTo) this.ackUpTo = id;
+    this.unacked++;
+    if (this.unacked >= 64) this.flushAck();
+    else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), 20);
+  }
+
+  private flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.unacked === 0 || this.closed) return;
+    this.unacked = 0;
+    this.socket.write(`{"type":"ack","id":${this.nextId++},"upTo":${this.ackUpTo}}\n`);
+  }
+}

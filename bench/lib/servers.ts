@@ -1,0 +1,215 @@
+/**
+ * Starting and stopping the systems under test: this project's server (its CLI, server/main.ts) and
+ * the ngircd peer, each on loopback with a fresh data directory, plus /proc readings of their cost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { children } from './pool.js';
+import { sleep } from './stats.js';
+
+export const NGIRCD = process.env.NGIRCD_BIN ?? '/usr/sbin/ngircd';
+export const PASSWORD = 'bench-pw';
+
+export interface Running {
+  name: string;
+  host: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export function userNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for ${String(pattern)}; output so far:\n${seen.slice(-2000)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        cleanup();
+        resolve(match);
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`exited with ${code} before ready; output:\n${seen.slice(-2000)}`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+export interface OurServerOptions {
+  users: string[];
+  /** scrypt N; undefined = the server's production default. */
+  kdfCost?: number;
+  cpuProfDir?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function startOurServer(options: OurServerOptions): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
+  const credentials = join(dir, 'credentials.txt');
+  writeFileSync(credentials, options.users.map((u) => `${u} ${PASSWORD}\n`).join(''));
+  const args = ['--import', 'tsx'];
+  if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
+  args.push('server/main.ts', '--port', '0', '--block-duration', '1', '--timeout', '0');
+  args.push('--db', join(dir, 'bench.db'), '--credentials', credentials);
+  if (options.kdfCost !== undefined) args.push('--kdf-cost', String(options.kdfCost));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.stdout.resume();
+  child.stderr.resume();
+  try {
+    const match = await waitForLine(child, /listening on \[?([^\s\]]+?)\]?:(\d+)/, options.readyTimeoutMs ?? 120_000);
+    return {
+      name: 'ours',
+      host: match[1] === '0.0.0.0' || match[1] === 'localhost' ? '127.0.0.1' : (match[1] as string),
+      port: Number(match[2]),
+      pid: child.pid as number,
+      child,
+      dir,
+      stop: async () => {
+        await stopChild(child, 5000);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await stopChild(child, 1000);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function ngircdAvailable(): boolean {
+  return existsSync(NGIRCD);
+}
+
+/** ngircd in the foreground (-n) with a generated config: loopback only, no DNS/ident/PAM, no penalties. */
+export async function startNgircd(): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ngircd-'));
+  const port = await freePort();
+  const conf = join(dir, 'ngircd.conf');
+  writeFileSync(
+    conf,
+    [
+      '[Global]',
+      'Name = bench.invalid',
+      'Info = benchmark peer',
+      'AdminInfo1 = bench',
+      'AdminInfo2 = loopback',
+      'AdminEMail = bench@invalid',
+      'Listen = 127.0.0.1',
+      `Ports = ${port}`,
+      'MotdPhrase = bench',
+      '[Limits]',
+      'MaxConnections = 0',
+      'MaxConnectionsIP = 0',
+      'MaxJoins = 0',
+      'MaxNickLength = 30',
+      // 0 disables the per-client flood penalties, so the peer is not throttled by design.
+      'MaxPenaltyTime = 0',
+      'PingTimeout = 600',
+      'PongTimeout = 600',
+      '[Options]',
+      'DNS = no',
+      'Ident = no',
+      'PAM = no',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(NGIRCD, ['-n', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.stdout.resume();
+  child.stderr.resume();
+  try {
+    await waitForLine(child, /ready\./, 10_000);
+  } catch (error) {
+    await stopChild(child, 1000);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    name: 'ngircd',
+    host: '127.0.0.1',
+    port,
+    pid: child.pid as number,
+    child,
+    dir,
+    stop: async () => {
+      await stopChild(child, 3000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (VmRSS from /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = status.match(/VmRSS:\s+(\d+) kB/);
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+/** User + system CPU time of a process in milliseconds (/proc/<pid>/stat). */
+export function cpuMillis(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
+}
+
+/** The soft open-files limit of a process (/proc/<pid>/limits). */
+export function maxOpenFiles(pid: number): number {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const match = limits.match(/Max open files\s+(\d+)/);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(stepMs);
+  }
+  return check();
+}

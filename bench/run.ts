@@ -1,0 +1,295 @@
+/**
+ * `npm run bench` — benchmarks of the server (and the app's renderer) against ngircd as a real peer.
+ * See docs/performance.md. Progress goes to stderr; the table to stdout; results to bench/results/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { killAllChildren } from './lib/pool.js';
+import { NGIRCD, ngircdAvailable } from './lib/servers.js';
+import { lineChart, type Series } from './lib/svg.js';
+import { summarizeProfile } from './lib/profile.js';
+import { round } from './lib/stats.js';
+import {
+  backlog,
+  broadcast,
+  density,
+  directMessages,
+  loginRate,
+  progress,
+  type BroadcastPoint,
+  type DirectResult,
+  type Sizes,
+} from './scenarios.js';
+import { renderer } from './renderer.js';
+import { buildTable, formatTable } from './table.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const SCENARIOS = ['dm', 'broadcast', 'density', 'backlog', 'login', 'renderer'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+export interface BenchResults {
+  meta: Record<string, unknown>;
+  sizes: Sizes;
+  dm?: { ours: DirectResult; ngircd?: DirectResult };
+  broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[] };
+  density?: Awaited<ReturnType<typeof density>>;
+  backlog?: Awaited<ReturnType<typeof backlog>>;
+  login?: Awaited<ReturnType<typeof loginRate>>;
+  renderer?: Awaited<ReturnType<typeof renderer>>;
+  profile?: ReturnType<typeof summarizeProfile>;
+  errors: Record<string, string>;
+  table?: ReturnType<typeof buildTable>;
+}
+
+const FULL: Sizes = {
+  workers: 2,
+  dmClients: 1000,
+  closedMs: 5000,
+  rates: [1000, 10_000, 50_000],
+  openMs: 3000,
+  broadcastReceivers: [1000, 10_000],
+  broadcastRepeats: 5,
+  densityTarget: 100_000,
+  densityBudgetMs: 150_000,
+  backlog: 100_000,
+  loginUsers: 16,
+  loginMs: 6000,
+  setupKdfCost: 2,
+};
+
+const QUICK: Sizes = {
+  workers: 2,
+  dmClients: 100,
+  closedMs: 1500,
+  rates: [1000, 5000],
+  openMs: 1000,
+  broadcastReceivers: [200],
+  broadcastRepeats: 3,
+  densityTarget: 2000,
+  densityBudgetMs: 15_000,
+  backlog: 5000,
+  loginUsers: 4,
+  loginMs: 2000,
+  setupKdfCost: 2,
+};
+
+function ints(text: string): number[] {
+  return text.split(',').map((t) => Number.parseInt(t.trim(), 10));
+}
+
+function machine(): Record<string, unknown> {
+  let ngircdVersion = 'absent';
+  try {
+    ngircdVersion = execFileSync(NGIRCD, ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+  } catch {
+    /* absent */
+  }
+  return {
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    kernel: os.release(),
+    node: process.version,
+    ngircd: ngircdVersion,
+    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
+  };
+}
+
+export async function runBench(options: {
+  quick: boolean;
+  scenarios: Scenario[];
+  sizes: Sizes;
+  peer: boolean;
+  profile: boolean;
+  resultsDir: string;
+  plotsDir?: string;
+  command: string;
+}): Promise<BenchResults> {
+  const { sizes } = options;
+  const started = new Date();
+  const results: BenchResults = {
+    meta: { started: started.toISOString(), quick: options.quick, command: options.command, machine: machine() },
+    sizes,
+    errors: {},
+  };
+  const peer = options.peer && ngircdAvailable();
+  if (options.peer && !peer) {
+    process.stderr.write(`ngircd not found at ${NGIRCD}: skipping the peer runs (apt-get install ngircd)\n`);
+    results.meta.peerSkipped = `ngircd not found at ${NGIRCD}`;
+  }
+  const attempt = async (name: string, body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.errors[name] = message;
+      progress(`${name} failed: ${message}`);
+    }
+  };
+  const profileDir = options.profile ? join(options.resultsDir, 'profile') : undefined;
+  for (const scenario of options.scenarios) {
+    switch (scenario) {
+      case 'dm':
+        await attempt('dm', async () => {
+          const ours = await directMessages('ours', sizes, profileDir);
+          results.dm = { ours };
+          if (profileDir) results.profile = summarizeProfile(profileDir);
+          if (peer) results.dm.ngircd = await directMessages('ngircd', sizes);
+        });
+        break;
+      case 'broadcast':
+        await attempt('broadcast', async () => {
+          results.broadcast = { ours: [], ngircd: peer ? [] : undefined };
+          for (const n of sizes.broadcastReceivers) {
+            results.broadcast.ours.push(await broadcast('ours', n, sizes));
+            if (peer) results.broadcast.ngircd?.push(await broadcast('ngircd', n, sizes));
+          }
+        });
+        break;
+      case 'density':
+        await attempt('density', async () => {
+          results.density = await density(sizes);
+        });
+        break;
+      case 'backlog':
+        await attempt('backlog', async () => {
+          results.backlog = await backlog(sizes);
+        });
+        break;
+      case 'login':
+        await attempt('login', async () => {
+          results.login = await loginRate(sizes);
+        });
+        break;
+      case 'renderer':
+        await attempt('renderer', async () => {
+          results.renderer = await renderer({ quick: options.quick, root: ROOT });
+        });
+        break;
+    }
+  }
+  results.meta.finished = new Date().toISOString();
+  results.meta.seconds = round((Date.now() - started.getTime()) / 1000, 1);
+  results.table = buildTable(results);
+  mkdirSync(options.resultsDir, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(options.resultsDir, `${stamp}.json`), json);
+  writeFileSync(join(options.resultsDir, 'latest.json'), json);
+  if (options.plotsDir && results.dm) writePlots(results, options.plotsDir);
+  return results;
+}
+
+function writePlots(results: BenchResults, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const series: Series[] = [];
+  const add = (r: DirectResult | undefined, name: string, color: string): void => {
+    if (!r) return;
+    series.push(
+      { label: `${name} p50`, color, points: r.open.map((p) => ({ x: p.rate, y: p.latency.p50 })) },
+      { label: `${name} p99`, color, dashed: true, points: r.open.map((p) => ({ x: p.rate, y: p.latency.p99 })) },
+    );
+  };
+  add(results.dm?.ours, 'this server', '#1f77b4');
+  add(results.dm?.ngircd, 'ngircd', '#d62728');
+  writeFileSync(
+    join(dir, 'latency-vs-load.svg'),
+    lineChart({
+      title: 'Direct-message latency vs offered load',
+      xLabel: 'offered load (messages/s, log)',
+      yLabel: 'send → receipt latency (ms, log)',
+      series,
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('bench')
+    .description('Benchmarks of the messenger server and renderer, with ngircd as a real peer')
+    .option('--quick', 'small sizes (under a minute)', false)
+    .option('--scenario <names>', `comma-separated subset of: ${SCENARIOS.join(', ')}`)
+    .option('--clients <n>', 'direct-message clients', (v) => Number.parseInt(v, 10))
+    .option('--rates <list>', 'open-loop offered rates, msg/s, comma-separated', ints)
+    .option('--receivers <list>', 'broadcast receiver counts, comma-separated', ints)
+    .option('--density <n>', 'connection-density target', (v) => Number.parseInt(v, 10))
+    .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
+    .option('--no-peer', 'skip the ngircd runs')
+    .option('--profile', 'run the server under --cpu-prof during the direct-message scenario', false)
+    .option('--no-plots', 'do not rewrite docs/performance/*.svg')
+    .option('--results <dir>', 'results directory', join(ROOT, 'bench', 'results'));
+  program.parse();
+  const o = program.opts<{
+    quick: boolean;
+    scenario?: string;
+    clients?: number;
+    rates?: number[];
+    receivers?: number[];
+    density?: number;
+    backlog?: number;
+    workers?: number;
+    peer: boolean;
+    profile: boolean;
+    plots: boolean;
+    results: string;
+  }>();
+  const base = o.quick ? QUICK : FULL;
+  const sizes: Sizes = {
+    ...base,
+    dmClients: o.clients ?? base.dmClients,
+    rates: o.rates ?? base.rates,
+    broadcastReceivers: o.receivers ?? base.broadcastReceivers,
+    densityTarget: o.density ?? base.densityTarget,
+    backlog: o.backlog ?? base.backlog,
+    workers: o.workers ?? base.workers,
+  };
+  const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
+  const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) program.error(`unknown scenario(s): ${unknown.join(', ')}`);
+  const results = await runBench({
+    quick: o.quick,
+    scenarios: scenarios as Scenario[],
+    sizes,
+    peer: o.peer,
+    profile: o.profile,
+    resultsDir: o.results,
+    plotsDir: o.plots ? join(ROOT, 'docs', 'performance') : undefined,
+    command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+  });
+  process.stdout.write(`${formatTable(results.table ?? [])}\n`);
+  if (results.profile) {
+    process.stdout.write('\nServer CPU profile, top self time:\n');
+    for (const f of results.profile.top.slice(0, 15)) {
+      process.stdout.write(`  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}  ${f.location}\n`);
+    }
+  }
+  const failed = Object.keys(results.errors);
+  if (failed.length) process.stderr.write(`\nscenarios with errors: ${failed.join(', ')} (see JSON)\n`);
+  process.stderr.write(`results: ${join(o.results, 'latest.json')}\n`);
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+  process.once('exit', killAllChildren);
+  main().then(
+    () => {
+      killAllChildren();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
+}

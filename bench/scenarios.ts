@@ -1,0 +1,484 @@
+/**
+ * The benchmark scenarios. Each starts its own system under test (fresh database / config), drives it
+ * from worker processes, and returns plain numbers. Every phase is bounded in count and wall time.
+ */
+import { Pool, split } from './lib/pool.js';
+import type { WorkerStats } from './lib/protocol.js';
+import {
+  PASSWORD,
+  cpuMillis,
+  maxOpenFiles,
+  rssBytes,
+  startNgircd,
+  startOurServer,
+  userNames,
+  type Running,
+} from './lib/servers.js';
+import { nowMicros, round, sleep, summarizeMicros, type LatencySummary } from './lib/stats.js';
+
+export interface Sizes {
+  workers: number;
+  dmClients: number;
+  closedMs: number;
+  rates: number[];
+  openMs: number;
+  broadcastReceivers: number[];
+  broadcastRepeats: number;
+  densityTarget: number;
+  densityBudgetMs: number;
+  backlog: number;
+  loginUsers: number;
+  loginMs: number;
+  /** scrypt N used to create the accounts that scenarios 1–4 log in with (setup only). */
+  setupKdfCost: number;
+}
+
+export const LOOPBACK_SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export type Target = 'ours' | 'ngircd';
+
+async function startTarget(target: Target, users: string[], sizes: Sizes, cpuProfDir?: string): Promise<Running> {
+  return target === 'ours'
+    ? startOurServer({ users, kdfCost: sizes.setupKdfCost, cpuProfDir })
+    : startNgircd();
+}
+
+/** Connects `names` spread over the pool's workers; throws if any failed. */
+async function connectSpread(
+  pool: Pool,
+  server: Running,
+  names: string[],
+  options: { quiet: boolean; join?: string; budgetMs: number },
+): Promise<void> {
+  const parts = split(names, pool.workers.length);
+  const results = await pool.all((_, i) => ({
+    cmd: 'connect',
+    kind: server.name === 'ngircd' ? 'irc' : 'ours',
+    host: server.host,
+    port: server.port,
+    names: parts[i] ?? [],
+    password: PASSWORD,
+    localAddresses: [],
+    concurrency: 64,
+    quiet: options.quiet,
+    join: options.join,
+    timeoutMs: 60_000,
+    budgetMs: options.budgetMs,
+    stopOnFailure: true,
+  }));
+  const failed = results.reduce((sum, r) => sum + Number(r.failed ?? 0), 0);
+  const ok = results.reduce((sum, r) => sum + Number(r.ok ?? 0), 0);
+  if (ok < names.length) {
+    throw new Error(`only ${ok}/${names.length} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`);
+  }
+}
+
+function total(stats: WorkerStats[], key: 'sent' | 'received' | 'replies' | 'errors' | 'bytesIn' | 'linesIn'): number {
+  return stats.reduce((sum, s) => sum + s[key], 0);
+}
+
+/** Waits until the receive count stops growing (or reaches `expected`), bounded by `maxMs`. */
+async function drain(pool: Pool, expected: number, maxMs: number, quietMs = 400): Promise<WorkerStats[]> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const stats = await pool.stats();
+    const received = total(stats, 'received');
+    if (received >= expected || Date.now() > deadline) return stats;
+    if (received !== last) {
+      last = received;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > quietMs) return stats;
+    await sleep(50);
+  }
+}
+
+/** Waits until no client has received any bytes for `quietMs` (e.g. the presence storm after logins). */
+async function quiesce(pool: Pool, maxMs: number, quietMs = 500): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let lastChange = Date.now();
+  while (Date.now() < deadline) {
+    const bytes = total(await pool.stats(), 'bytesIn');
+    if (bytes !== last) {
+      last = bytes;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > quietMs) return;
+    await sleep(100);
+  }
+}
+
+function mergeLatencies(stats: WorkerStats[]): LatencySummary {
+  const all: number[] = [];
+  for (const s of stats) for (const v of s.latencies) all.push(v);
+  return summarizeMicros(all);
+}
+
+export interface OpenPoint {
+  rate: number;
+  sent: number;
+  delivered: number;
+  achievedRate: number;
+  latency: LatencySummary;
+  generatorBehindMs: number;
+}
+
+export interface DirectResult {
+  target: Target;
+  clients: number;
+  closed: { sent: number; delivered: number; errors: number; seconds: number; deliveredPerSec: number; latency: LatencySummary };
+  open: OpenPoint[];
+  serverCpuMs: number;
+  serverRssMb: number;
+}
+
+/** Scenario 1: closed-loop throughput, then open-loop latency at fixed offered rates. */
+export async function directMessages(target: Target, sizes: Sizes, cpuProfDir?: string): Promise<DirectResult> {
+  const names = userNames('d', sizes.dmClients);
+  const server = await startTarget(target, names, sizes, cpuProfDir);
+  const pool = new Pool(sizes.workers);
+  try {
+    progress(`${target}: direct messages — logging in ${names.length} clients`);
+    await connectSpread(pool, server, names, { quiet: false, budgetMs: 120_000 });
+    await quiesce(pool, 10_000);
+    const cpu0 = cpuMillis(server.pid);
+
+    progress(`${target}: closed loop for ${sizes.closedMs} ms`);
+    await pool.all(() => ({ cmd: 'reset', phase: 'closed', quiet: false }));
+    const t0 = nowMicros();
+    await pool.all(() => ({ cmd: 'closed', peers: names, durationMs: sizes.closedMs, window: 1, maxPerClient: 1_000_000 }));
+    const seconds = (nowMicros() - t0) / 1e6;
+    let stats = await drain(pool, 0, 5_000);
+    stats = await drain(pool, total(stats, 'sent') - total(stats, 'errors'), 5_000);
+    const delivered = total(stats, 'received');
+    const closed = {
+      sent: total(stats, 'sent'),
+      delivered,
+      errors: total(stats, 'errors'),
+      seconds: round(seconds, 3),
+      deliveredPerSec: Math.round(delivered / seconds),
+      latency: mergeLatencies(stats),
+    };
+    progress(`${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms)`);
+
+    const open: OpenPoint[] = [];
+    for (const rate of sizes.rates) {
+      await pool.all(() => ({ cmd: 'reset', phase: `open${rate}`, quiet: false }));
+      const parts = await pool.all((_, i) => ({
+        cmd: 'open',
+        peers: names,
+        rate: rate / sizes.workers,
+        durationMs: sizes.openMs,
+      }));
+      const after = await drain(pool, 0, 0);
+      const sent = total(after, 'sent');
+      const done = await drain(pool, sent, 15_000, 1000);
+      const point: OpenPoint = {
+        rate,
+        sent,
+        delivered: total(done, 'received'),
+        achievedRate: Math.round(total(done, 'received') / (sizes.openMs / 1000)),
+        latency: mergeLatencies(done),
+        generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
+      };
+      open.push(point);
+      progress(`${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${sent} delivered`);
+    }
+    return {
+      target,
+      clients: names.length,
+      closed,
+      open,
+      serverCpuMs: cpuMillis(server.pid) - cpu0,
+      serverRssMb: round(rssBytes(server.pid) / 2 ** 20, 1),
+    };
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+export interface BroadcastPoint {
+  receivers: number;
+  loginSeconds: number;
+  /** Median over the repeats of the time until the last receiver got it. */
+  lastReceiptMs: number;
+  lastReceiptMsAll: number[];
+  p50ReceiptMs: number;
+  delivered: number;
+}
+
+/** Scenario 2: one sender, N online receivers; time from send until the last receipt. */
+export async function broadcast(target: Target, receivers: number, sizes: Sizes): Promise<BroadcastPoint> {
+  const receiverNames = userNames('r', receivers);
+  const sender = 'sender0';
+  const server = await startTarget(target, [sender, ...receiverNames], sizes);
+  const pool = new Pool(sizes.workers);
+  const channel = '#bench';
+  try {
+    progress(`${target}: broadcast — logging in ${receivers} receivers`);
+    const t0 = Date.now();
+    // The sender connects first, so it is client 0 of worker 0 (the one that broadcasts).
+    await pool.workers[0]?.run({
+      cmd: 'connect',
+      kind: target === 'ngircd' ? 'irc' : 'ours',
+      host: server.host,
+      port: server.port,
+      names: [sender],
+      password: PASSWORD,
+      localAddresses: [],
+      concurrency: 1,
+      quiet: true,
+      join: target === 'ngircd' ? channel : undefined,
+      timeoutMs: 30_000,
+      budgetMs: 30_000,
+      stopOnFailure: true,
+    });
+    await connectSpread(pool, server, receiverNames, {
+      quiet: true,
+      join: target === 'ngircd' ? channel : undefined,
+      budgetMs: 240_000,
+    });
+    await quiesce(pool, 120_000);
+    const loginSeconds = round((Date.now() - t0) / 1000, 2);
+    progress(`${target}: ${receivers} receivers online after ${loginSeconds} s`);
+    const lasts: number[] = [];
+    const p50s: number[] = [];
+    let delivered = 0;
+    for (let i = 0; i < sizes.broadcastRepeats; i++) {
+      await pool.all(() => ({ cmd: 'reset', phase: `bc${i}`, quiet: false }));
+      const sent = (await pool.workers[0]?.run({ cmd: 'broadcast', channel })) as { sentAt: number };
+      const stats = await drain(pool, receivers, 30_000, 2000);
+      delivered = total(stats, 'received');
+      const latest = Math.max(...stats.filter((s) => s.received > 0).map((s) => s.lastReceiptAt));
+      lasts.push(round((latest - sent.sentAt) / 1000, 3));
+      p50s.push(mergeLatencies(stats).p50);
+      await sleep(100);
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+    const point = {
+      receivers,
+      loginSeconds,
+      lastReceiptMs: median(lasts),
+      lastReceiptMsAll: lasts,
+      p50ReceiptMs: median(p50s),
+      delivered,
+    };
+    progress(`${target}: broadcast to ${receivers}: last receipt ${point.lastReceiptMs} ms (${delivered} delivered)`);
+    return point;
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+export interface DensityResult {
+  target: number;
+  reached: number;
+  limitedBy: string;
+  kdfCost: number;
+  serverFdLimit: number;
+  baselineRssMb: number;
+  finalRssMb: number;
+  rssPerConnectionKb: number;
+  loginSeconds: number;
+  loginsPerSec: number;
+  serverCpuMsPerLogin: number;
+  presenceFramesPerLogin: number;
+  checkpoints: { clients: number; rssMb: number; seconds: number; serverCpuMs: number }[];
+}
+
+/** Scenario 3: as many idle logged-in clients as the machine allows; RSS per connection; presence cost. */
+export async function density(sizes: Sizes): Promise<DensityResult> {
+  const kdfCost = 2;
+  const server0 = { fdLimit: 0 };
+  // The server needs one descriptor per client plus a few dozen for itself (SQLite, stdio, listener).
+  const probe = await startOurServer({ users: [], kdfCost });
+  server0.fdLimit = maxOpenFiles(probe.pid);
+  await probe.stop();
+  const reachable = Math.max(100, server0.fdLimit - 200);
+  const planned = Math.min(sizes.densityTarget, reachable);
+  const limitedBy =
+    planned < sizes.densityTarget
+      ? `server RLIMIT_NOFILE ${server0.fdLimit} (hard limit; raising it needs CAP_SYS_RESOURCE)`
+      : 'target';
+  const names = userNames('c', planned);
+  progress(`density: target ${sizes.densityTarget}, planning ${planned} (${limitedBy}); creating accounts`);
+  const server = await startOurServer({ users: names, kdfCost, readyTimeoutMs: 300_000 });
+  // Each worker process has its own descriptor limit; keep every worker well under it.
+  const workers = Math.max(sizes.workers, Math.ceil(planned / 15_000));
+  const pool = new Pool(workers);
+  const checkpoints: DensityResult['checkpoints'] = [];
+  try {
+    await sleep(300);
+    const baseline = rssBytes(server.pid);
+    const cpu0 = cpuMillis(server.pid);
+    const t0 = Date.now();
+    const deadline = t0 + sizes.densityBudgetMs;
+    const batch = Math.max(100, Math.min(2000, Math.ceil(planned / 10)));
+    let reached = 0;
+    let stopReason = '';
+    while (reached < planned && Date.now() < deadline) {
+      const chunk = names.slice(reached, reached + batch);
+      const parts = split(chunk, workers);
+      const results = await pool.all((_, i) => ({
+        cmd: 'connect',
+        kind: 'ours',
+        host: server.host,
+        port: server.port,
+        names: parts[i] ?? [],
+        password: PASSWORD,
+        localAddresses: LOOPBACK_SOURCES,
+        concurrency: 64,
+        quiet: true,
+        timeoutMs: 30_000,
+        budgetMs: Math.max(1000, deadline - Date.now()),
+        stopOnFailure: true,
+      }));
+      const ok = results.reduce((s, r) => s + Number(r.ok ?? 0), 0);
+      reached += ok;
+      const seconds = round((Date.now() - t0) / 1000, 2);
+      checkpoints.push({
+        clients: reached,
+        rssMb: round(rssBytes(server.pid) / 2 ** 20, 1),
+        seconds,
+        serverCpuMs: cpuMillis(server.pid) - cpu0,
+      });
+      progress(`density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB`);
+      if (ok < chunk.length) {
+        stopReason = `connections refused after ${reached}: ${JSON.stringify(results.map((r) => r.errors).flat().slice(0, 2))}`;
+        break;
+      }
+    }
+    if (reached < planned && !stopReason) stopReason = `wall-time budget of ${sizes.densityBudgetMs / 1000} s`;
+    const loginSeconds = (Date.now() - t0) / 1000;
+    await quiesce(pool, 20_000);
+    // Let the server settle (GC) before reading its final footprint.
+    await sleep(1000);
+    const finalRss = rssBytes(server.pid);
+    const cpu = cpuMillis(server.pid) - cpu0;
+    const stats = await pool.stats();
+    return {
+      target: sizes.densityTarget,
+      reached,
+      limitedBy: stopReason || limitedBy,
+      kdfCost,
+      serverFdLimit: server0.fdLimit,
+      baselineRssMb: round(baseline / 2 ** 20, 1),
+      finalRssMb: round(finalRss / 2 ** 20, 1),
+      rssPerConnectionKb: round((finalRss - baseline) / Math.max(1, reached) / 1024, 2),
+      loginSeconds: round(loginSeconds, 2),
+      loginsPerSec: Math.round(reached / loginSeconds),
+      serverCpuMsPerLogin: round(cpu / Math.max(1, reached), 3),
+      // Every line a client got besides its two replies is a presence frame.
+      presenceFramesPerLogin: round((total(stats, 'linesIn') - 2 * reached) / Math.max(1, reached), 1),
+      checkpoints,
+    };
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+export interface BacklogResult {
+  messages: number;
+  seedSeconds: number;
+  seedPerSec: number;
+  loginMs: number;
+  lastReceiptMs: number;
+  received: number;
+  receivedOffline: number;
+}
+
+/** Scenario 4: N messages queued for an offline user; time from login to the last one received. */
+export async function backlog(sizes: Sizes): Promise<BacklogResult> {
+  const senders = userNames('s', 10);
+  const recipient = 'inbox';
+  const server = await startOurServer({ users: [recipient, ...senders], kdfCost: sizes.setupKdfCost });
+  const pool = new Pool(sizes.workers);
+  try {
+    await connectSpread(pool, server, senders, { quiet: true, budgetMs: 30_000 });
+    progress(`backlog: seeding ${sizes.backlog} messages for an offline user`);
+    const t0 = Date.now();
+    const perClient = Math.ceil(sizes.backlog / senders.length);
+    await pool.all(() => ({ cmd: 'seed', to: recipient, perClient, window: 32, tag: 'bl', budgetMs: 300_000 }));
+    const seedSeconds = (Date.now() - t0) / 1000;
+    const seeded = total(await pool.stats(), 'sent');
+    await pool.all(() => ({ cmd: 'closeAll', destroy: false }));
+    progress(`backlog: ${seeded} seeded in ${round(seedSeconds, 2)} s; logging the recipient in`);
+    const result = (await pool.workers[0]?.run({
+      cmd: 'backlog',
+      host: server.host,
+      port: server.port,
+      name: recipient,
+      password: PASSWORD,
+      expected: seeded,
+      tag: 'bl',
+      budgetMs: 120_000,
+    })) as { loginMs: number; received: number; receivedOffline: number; lastMs: number };
+    progress(`backlog: ${result.received}/${seeded} received, last after ${round(result.lastMs, 1)} ms`);
+    return {
+      messages: seeded,
+      seedSeconds: round(seedSeconds, 2),
+      seedPerSec: Math.round(seeded / seedSeconds),
+      loginMs: round(result.loginMs, 1),
+      lastReceiptMs: round(result.lastMs, 1),
+      received: result.received,
+      receivedOffline: result.receivedOffline,
+    };
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+export interface LoginResult {
+  kdfCost: string;
+  users: number;
+  seconds: number;
+  logins: number;
+  loginsPerSec: number;
+  latency: LatencySummary;
+  failed: number;
+}
+
+/** Scenario 5: login/logout churn at the production KDF cost. */
+export async function loginRate(sizes: Sizes): Promise<LoginResult> {
+  const names = userNames('l', sizes.loginUsers);
+  progress(`login: hashing ${names.length} passwords at the production KDF cost`);
+  const server = await startOurServer({ users: names });
+  const pool = new Pool(sizes.workers);
+  try {
+    const parts = split(names, sizes.workers);
+    const t0 = Date.now();
+    const results = await pool.all<{ ok: number; failed: number; loginMicros: number[] }>((_, i) => ({
+      cmd: 'loginLoop',
+      host: server.host,
+      port: server.port,
+      names: parts[i] ?? [],
+      password: PASSWORD,
+      durationMs: sizes.loginMs,
+    }));
+    const seconds = (Date.now() - t0) / 1000;
+    const logins = results.reduce((s, r) => s + r.ok, 0);
+    const result = {
+      kdfCost: 'production default (scrypt N=16384)',
+      users: names.length,
+      seconds: round(seconds, 2),
+      logins,
+      loginsPerSec: round(logins / seconds, 1),
+      latency: summarizeMicros(results.flatMap((r) => r.loginMicros)),
+      failed: results.reduce((s, r) => s + r.failed, 0),
+    };
+    progress(`login: ${result.loginsPerSec} logins/s (p50 ${result.latency.p50} ms)`);
+    return result;
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}

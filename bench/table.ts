@@ -1,0 +1,141 @@
+/** The results table: one row per figure, with the ngircd figure and the ratio beside it where there is one. */
+import type { BenchResults } from './run.js';
+
+export interface Row {
+  scenario: string;
+  metric: string;
+  ours: number | string;
+  ngircd?: number;
+  /** ours ÷ ngircd for rates, ngircd ÷ ours for times: above 1 means this server is better. */
+  advantage?: number;
+  target?: string;
+  met?: boolean;
+}
+
+function adv(ours: number, peer: number | undefined, higherIsBetter: boolean): number | undefined {
+  if (peer === undefined || !Number.isFinite(peer) || !Number.isFinite(ours) || ours <= 0 || peer <= 0) {
+    return undefined;
+  }
+  return Math.round((higherIsBetter ? ours / peer : peer / ours) * 100) / 100;
+}
+
+export function buildTable(r: BenchResults): Row[] {
+  const rows: Row[] = [];
+  if (r.dm) {
+    const { ours, ngircd } = r.dm;
+    rows.push({
+      scenario: `1 direct (${ours.clients} clients)`,
+      metric: 'closed-loop delivered msg/s',
+      ours: ours.closed.deliveredPerSec,
+      ngircd: ngircd?.closed.deliveredPerSec,
+      advantage: adv(ours.closed.deliveredPerSec, ngircd?.closed.deliveredPerSec, true),
+      target: '≥ 2× ngircd',
+      met: ngircd ? ours.closed.deliveredPerSec >= 2 * ngircd.closed.deliveredPerSec : undefined,
+    });
+    for (const point of ours.open) {
+      const peer = ngircd?.open.find((p) => p.rate === point.rate);
+      for (const q of ['p50', 'p99', 'p999'] as const) {
+        const row: Row = {
+          scenario: `1 direct open loop ${point.rate}/s`,
+          metric: `${q === 'p999' ? 'p99.9' : q} ms (delivered ${point.delivered}/${point.sent})`,
+          ours: point.latency[q],
+          ngircd: peer?.latency[q],
+          advantage: adv(point.latency[q], peer?.latency[q], false),
+        };
+        if (point.rate === 10_000 && q === 'p99') {
+          row.target = '< 2 ms';
+          row.met = point.latency.p99 < 2 && point.delivered === point.sent;
+        }
+        rows.push(row);
+      }
+    }
+  }
+  if (r.broadcast) {
+    r.broadcast.ours.forEach((point, i) => {
+      const peer = r.broadcast?.ngircd?.[i];
+      const row: Row = {
+        scenario: `2 broadcast ${point.receivers} receivers`,
+        metric: `last receipt ms (median of runs; ${point.delivered} got it)`,
+        ours: point.lastReceiptMs,
+        ngircd: peer?.lastReceiptMs,
+        advantage: adv(point.lastReceiptMs, peer?.lastReceiptMs, false),
+      };
+      if (point.receivers === 10_000) {
+        row.target = '< 20 ms';
+        row.met = point.lastReceiptMs < 20;
+      }
+      rows.push(row);
+      rows.push({
+        scenario: `2 broadcast ${point.receivers} receivers`,
+        metric: 'setup: all logged in and quiet, s',
+        ours: point.loginSeconds,
+        ngircd: peer?.loginSeconds,
+        advantage: adv(point.loginSeconds, peer?.loginSeconds, false),
+      });
+    });
+  }
+  if (r.density) {
+    const d = r.density;
+    rows.push({
+      scenario: `3 density (kdf N=${d.kdfCost})`,
+      metric: `concurrent logged-in clients (${d.limitedBy})`,
+      ours: d.reached,
+      target: '100,000',
+      met: d.reached >= 100_000,
+    });
+    rows.push({
+      scenario: '3 density',
+      metric: 'server RSS per connection, KB',
+      ours: d.rssPerConnectionKb,
+      target: '< 10 KB',
+      met: d.rssPerConnectionKb < 10,
+    });
+    rows.push({ scenario: '3 density', metric: 'logins/s while filling', ours: d.loginsPerSec });
+    rows.push({ scenario: '3 density', metric: 'presence frames per login', ours: d.presenceFramesPerLogin });
+    rows.push({ scenario: '3 density', metric: 'server CPU ms per login', ours: d.serverCpuMsPerLogin });
+  }
+  if (r.backlog) {
+    const b = r.backlog;
+    rows.push({
+      scenario: `4 offline backlog ${b.messages}`,
+      metric: `login → last message ms (${b.received} received)`,
+      ours: b.lastReceiptMs,
+      target: '< 2000 ms',
+      met: b.lastReceiptMs < 2000 && b.received === b.messages,
+    });
+    rows.push({ scenario: '4 offline backlog', metric: 'seeding rate, stored msg/s', ours: b.seedPerSec });
+  }
+  if (r.login) {
+    rows.push({ scenario: '5 login (scrypt N=16384)', metric: 'logins/s', ours: r.login.loginsPerSec });
+    rows.push({ scenario: '5 login', metric: 'login p50 / p99 ms', ours: `${r.login.latency.p50} / ${r.login.latency.p99}` });
+  }
+  if (r.renderer) {
+    for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
+      const row: Row = { scenario: '6 renderer', metric, ours: value as number };
+      if (metric.startsWith('scroll frame p95')) {
+        row.target = '< 16 ms';
+        row.met = (value as number) < 16;
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function cell(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'yes' : 'NO';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '—';
+  return String(v);
+}
+
+/** Markdown table (readable in a terminal and pasteable into docs/performance.md). */
+export function formatTable(rows: Row[]): string {
+  const header = ['scenario', 'metric', 'this server', 'ngircd', 'advantage ×', 'target', 'met'];
+  const body = rows.map((r) =>
+    [r.scenario, r.metric, r.ours, r.ngircd, r.advantage, r.target, r.met].map(cell),
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
