@@ -47,10 +47,13 @@ export const DEFAULT_USERS: Readonly<Record<string, string>> = {
 };
 
 export const test = base.extend<AppFixtures>({
+  // Playwright fixtures without dependencies take an empty destructuring pattern.
+  // eslint-disable-next-line no-empty-pattern
   shell: async ({}, use) => {
     await use(electronBinary() ? 'electron' : 'browser-shell');
   },
 
+  // eslint-disable-next-line no-empty-pattern
   server: async ({}, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'messenger-e2e-'));
     const credentialsFile = join(dir, 'credentials.txt');
