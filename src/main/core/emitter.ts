@@ -14,9 +14,9 @@ export class Listeners<T> {
       try {
         listener(value);
       } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
+        process.emitWarning(
+          `event listener threw: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -9,6 +9,7 @@ import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import type { PeerFrame } from '../../shared/protocol.js';
 import { parsePeerFrame } from '../../shared/validate.js';
 import { Listeners } from './emitter.js';
+import { feedLines } from './tcp.js';
 
 /** Frames held before a handler is attached; a peer that floods a handshake is cut off. */
 const MAX_QUEUED_FRAMES = 64;
@@ -76,17 +77,15 @@ export class FramedSocket {
   }
 
   private onData(chunk: Buffer): void {
-    let lines: string[];
-    try {
-      lines = this.decoder.push(chunk);
-    } catch {
+    if (
+      !feedLines(
+        this.decoder,
+        chunk,
+        () => !this.closed,
+        (line) => this.onLine(line),
+      )
+    )
       this.destroy();
-      return;
-    }
-    for (const line of lines) {
-      if (this.closed) return;
-      this.onLine(line);
-    }
   }
 
   private onLine(line: string): void {

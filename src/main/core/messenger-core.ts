@@ -325,7 +325,7 @@ export class MessengerCore implements MessengerApi {
         this.events.emit({ kind: 'broadcast', from: event.from, text: event.text, sentAt: event.sentAt });
         break;
       case 'p2p_offer':
-        if (this.loggedIn || this.credentials === undefined) this.p2p.addOffer(event);
+        this.p2p.addOffer(event);
         break;
       case 'logged_out':
         this.onServerLogout(event.reason);

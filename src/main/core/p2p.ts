@@ -12,6 +12,7 @@ import { FramedSocket } from './framed-socket.js';
 import { SealedChannel, type KeyPair } from './p2p-crypto.js';
 import { OfferBook, type Offer } from './p2p-offers.js';
 import { PeerLink } from './peer-link.js';
+import { openTcp } from './tcp.js';
 
 export type Introduction = RequestResult<'startprivate'>;
 
@@ -45,25 +46,6 @@ function firstFrame(framed: FramedSocket, timeoutMs: number): Promise<PeerFrame>
       stopWatching();
       framed.setHandler(undefined);
       resolve(frame);
-    });
-  });
-}
-
-function openSocket(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new CoreError('peer_unreachable', 'the peer did not answer'));
-    }, timeoutMs);
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new CoreError('peer_unreachable', `cannot reach the peer: ${error.message}`));
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
     });
   });
 }
@@ -121,7 +103,7 @@ export class P2PNode {
   async connect(intro: Introduction): Promise<PeerLink> {
     const identity = this.requireIdentity();
     if (!intro.publicKey) throw new CoreError('peer_unreachable', `${intro.user} has no encryption key`);
-    const socket = await openSocket(intro.host, intro.port, this.handshakeTimeoutMs);
+    const socket = await openTcp(intro.host, intro.port, this.handshakeTimeoutMs, 'peer_unreachable');
     const framed = this.track(socket);
     framed.send({
       type: 'p2p_hello',

@@ -2,7 +2,7 @@
  * One TCP connection to the server: framing, inbound validation, request/reply matching by id with a
  * timeout, and typed server events. It knows nothing about login state or reconnecting.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { FrameDecoder, encodeFrame } from '../../shared/codec.js';
 import { MAX_FRAME_BYTES, MAX_REQUEST_ID } from '../../shared/limits.js';
 import type {
@@ -16,6 +16,7 @@ import type {
 import { parseResult, parseServerFrame } from '../../shared/validate.js';
 import { Listeners } from './emitter.js';
 import { CoreError } from './errors.js';
+import { feedLines, openTcp } from './tcp.js';
 
 export interface ServerConnectionOptions {
   host: string;
@@ -33,26 +34,6 @@ interface Pending {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
-function openSocket(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const fail = (message: string): void => {
-      socket.destroy();
-      reject(new CoreError('unreachable', message));
-    };
-    const timer = setTimeout(() => fail(`no answer from ${host}:${port}`), timeoutMs);
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      fail(`cannot reach ${host}:${port}: ${error.message}`);
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-  });
-}
 
 export class ServerConnection {
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
@@ -74,11 +55,8 @@ export class ServerConnection {
   }
 
   static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
-    const socket = await openSocket(
-      options.host,
-      options.port,
-      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    );
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const socket = await openTcp(options.host, options.port, timeoutMs, 'unreachable');
     return new ServerConnection(socket, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
@@ -131,18 +109,15 @@ export class ServerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    let lines: string[];
-    try {
-      lines = this.decoder.push(chunk);
-    } catch {
-      this.invalidListeners.emit({ code: 'frame_too_large', message: 'server frame over the size limit' });
-      this.socket.destroy();
-      return;
-    }
-    for (const line of lines) {
-      if (this.closed) return;
-      this.onLine(line);
-    }
+    const ok = feedLines(
+      this.decoder,
+      chunk,
+      () => !this.closed,
+      (line) => this.onLine(line),
+    );
+    if (ok) return;
+    this.invalidListeners.emit({ code: 'frame_too_large', message: 'server frame over the size limit' });
+    this.socket.destroy();
   }
 
   private onLine(line: string): void {
