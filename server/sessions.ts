@@ -168,17 +168,17 @@ export class Session implements OnlineUser {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    let lines: string[];
     try {
-      lines = this.decoder.push(chunk);
+      this.queue.push(...this.decoder.push(chunk));
+      this.drain();
     } catch (error) {
-      if (!(error instanceof FrameTooLargeError)) throw error;
-      this.send({ type: 'error', error: { code: 'frame_too_large', message: error.message } });
+      if (error instanceof FrameTooLargeError) {
+        this.send({ type: 'error', error: { code: 'frame_too_large', message: error.message } });
+      } else {
+        this.ctx.logger.error({ err: error, user: this.name }, 'unexpected failure; closing connection');
+      }
       this.kickForProtocolError();
-      return;
     }
-    this.queue.push(...lines);
-    this.drain();
   }
 
   /** Handles queued frames in order; an async handler (login) pauses the queue until it settles. */

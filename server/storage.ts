@@ -314,7 +314,7 @@ class TickTransaction {
 
   afterCommit(cb: () => void): void {
     if (this.open) this.waiting.push(cb);
-    else cb();
+    else runIsolated(cb);
   }
 
   /** A failing COMMIT (disk full, I/O error) throws: crashing beats acknowledging lost writes. */
@@ -324,6 +324,15 @@ class TickTransaction {
     this.db.exec('COMMIT');
     const waiting = this.waiting;
     this.waiting = [];
-    for (const cb of waiting) cb();
+    for (const cb of waiting) runIsolated(cb);
+  }
+}
+
+/** One connection's failing callback must not stop the others' frames. */
+function runIsolated(cb: () => void): void {
+  try {
+    cb();
+  } catch (error) {
+    process.emitWarning(`after-commit callback failed: ${String(error)}`);
   }
 }

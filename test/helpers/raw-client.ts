@@ -174,11 +174,14 @@ export class RawClient {
       this.pending.delete(frame.id);
       if (frame.ok) {
         const result = parseResult(pending.type, frame.result);
-        if (!result.ok) this.invalidFrames.push(JSON.stringify(frame));
-        pending.resolve({
-          ok: true,
-          result: (result.ok ? result.value : frame.result) as RequestResult<RequestType>,
-        });
+        if (result.ok) {
+          pending.resolve({ ok: true, result: result.value as RequestResult<RequestType> });
+        } else {
+          // A result that breaks its schema fails the test as loudly as an error reply would.
+          this.invalidFrames.push(JSON.stringify(frame));
+          const message = `result does not match the ${pending.type} schema: ${result.error.message}`;
+          pending.resolve({ ok: false, error: { code: 'bad_frame', message } });
+        }
       } else {
         pending.resolve({ ok: false, error: frame.error });
       }

@@ -7,8 +7,10 @@ const clients: RawClient[] = [];
 const track = (client: RawClient) => (clients.push(client), client);
 
 afterEach(async () => {
+  const invalid = clients.flatMap((client) => client.invalidFrames);
   for (const client of clients.splice(0)) client.close();
   await server?.close();
+  expect(invalid).toEqual([]);
 });
 
 describe('login', () => {

@@ -11,8 +11,10 @@ const login = async (name: string, password: string) =>
 const texts = (messages: DirectMessage[]) => messages.map((m) => m.text);
 
 afterEach(async () => {
+  const invalid = clients.flatMap((client) => client.invalidFrames);
   for (const client of clients.splice(0)) client.close();
   await server?.close();
+  expect(invalid).toEqual([]);
 });
 
 describe('direct messages', () => {

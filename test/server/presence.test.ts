@@ -10,8 +10,10 @@ const login = async (name: string, password: string) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(async () => {
+  const invalid = clients.flatMap((client) => client.invalidFrames);
   for (const client of clients.splice(0)) client.close();
   await server?.close();
+  expect(invalid).toEqual([]);
 });
 
 describe('presence', () => {

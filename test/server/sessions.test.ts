@@ -13,8 +13,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEY = `${'A'.repeat(42)}Q=`;
 
 afterEach(async () => {
+  const invalid = clients.flatMap((client) => client.invalidFrames);
   for (const client of clients.splice(0)) client.close();
   await server?.close();
+  expect(invalid).toEqual([]);
 });
 
 describe('connection lifecycle', () => {
