@@ -1,0 +1,209 @@
+/**
+ * `npm run screenshots`: regenerates docs/screenshots/*.png. Starts a real server with seeded users
+ * (temporary database), runs app instances through the browser shell in Debian's Chromium
+ * (/usr/bin/chromium, or $CHROMIUM) driven by Playwright, plays a short conversation and captures
+ * every screen: login, conversation list + chat, people panel, blocked-users settings, a private
+ * chat window, and the dark theme.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../server/app.js';
+import { startBrowserShell, type BrowserShell } from '../src/browser-shell/shell.js';
+import { findChromium } from '../src/browser-shell/chromium.js';
+import { ensureAppBuilt } from './lib/build.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, 'docs/screenshots');
+const VIEWPORT = { width: 1280, height: 800 };
+const USERS: Record<string, string> = {
+  alice: 'alice-password',
+  bob: 'bob-password',
+  carol: 'carol-password',
+  dave: 'dave-password',
+  mallory: 'mallory-password',
+};
+
+const say = (line: string): void => console.log(`[screenshots] ${line}`);
+
+interface Instance {
+  name: string;
+  shell: BrowserShell;
+  context: BrowserContext;
+  page: Page;
+}
+
+async function main(): Promise<void> {
+  await ensureAppBuilt(ROOT, say);
+  const executablePath = findChromium(process.env['CHROMIUM']);
+  if (!executablePath)
+    throw new Error('Chromium is needed: apt-get install chromium (or set CHROMIUM=/path)');
+  const dir = await mkdtemp(join(tmpdir(), 'messenger-screenshots-'));
+  const credentials = join(dir, 'credentials.txt');
+  await writeFile(
+    credentials,
+    Object.entries(USERS)
+      .map(([user, pw]) => `${user} ${pw}\n`)
+      .join(''),
+  );
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const instances: Instance[] = [];
+  try {
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      dbPath: join(dir, 'server.db'),
+      credentialsFile: credentials,
+      blockDurationSeconds: 60,
+      timeoutSeconds: 0,
+      openRegistration: true,
+      kdfCost: 1024,
+    });
+    const address = { host: server.host, port: server.port };
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    await mkdir(OUT_DIR, { recursive: true });
+
+    const open = async (name: string): Promise<Instance> => {
+      const shell = await startBrowserShell({ server: address });
+      const context = await browser!.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+      const page = await context.newPage();
+      await page.goto(shell.url);
+      const instance = { name, shell, context, page };
+      instances.push(instance);
+      return instance;
+    };
+    const login = async ({ page, name }: Instance): Promise<void> => {
+      await page.getByLabel('Server host').fill(address.host);
+      await page.getByLabel('Server port').fill(String(address.port));
+      await page.getByLabel('Username').fill(name);
+      await page.getByLabel('Password').fill(USERS[name]!);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    };
+    const shot = async (page: Page, file: string): Promise<void> => {
+      await page.waitForTimeout(300); // let transitions settle
+      await page.screenshot({ path: join(OUT_DIR, file) });
+      say(`docs/screenshots/${file}`);
+    };
+    const send = async (page: Page, text: string): Promise<void> => {
+      const composer = page.getByRole('textbox', { name: /message/i }).first();
+      await composer.fill(text);
+      await composer.press('Enter');
+      await page.getByRole('log').getByText(text).first().waitFor();
+    };
+    const openConversation = async (page: Page, peer: string): Promise<void> => {
+      await page.getByRole('searchbox', { name: 'Search users' }).fill(peer);
+      await page
+        .getByRole('list', { name: 'Search results' })
+        .getByRole('button', { name: new RegExp(peer) })
+        .click();
+    };
+
+    // Login screen.
+    const alice = await open('alice');
+    await alice.page.getByLabel('Username').waitFor();
+    await alice.page.getByLabel('Server host').fill(address.host);
+    await alice.page.getByLabel('Server port').fill(String(address.port));
+    await alice.page.getByLabel('Username').fill('alice');
+    await shot(alice.page, 'login.png');
+
+    // Seed: bob and carol write to alice while she is away (offline delivery), then everyone logs in.
+    const bob = await open('bob');
+    const carol = await open('carol');
+    const dave = await open('dave');
+    await login(bob);
+    await login(carol);
+    await openConversation(bob.page, 'alice');
+    await send(bob.page, 'Hi Alice! Are we still on for lunch tomorrow?');
+    await send(bob.page, 'I found a new place near the station.');
+    await openConversation(carol.page, 'alice');
+    await send(carol.page, 'The slides are ready for review.');
+    await login(alice);
+    await login(dave);
+    await openConversation(alice.page, 'bob');
+    await send(alice.page, 'Yes! 12:30 works for me.');
+    await send(bob.page, 'Great, see you there.');
+    await alice.page.getByRole('log').getByText('Great, see you there.').waitFor();
+    await carol.page
+      .getByRole('list', { name: 'Conversation list' })
+      .getByRole('button', { name: /Everyone/ })
+      .click();
+    await send(carol.page, 'Standup moved to 10:15 today.');
+
+    // Conversation list + chat (people panel visible on the right).
+    await alice.page
+      .getByRole('list', { name: 'Conversation list' })
+      .getByRole('button', { name: /bob/ })
+      .click();
+    await alice.page.getByRole('log').getByText('Great, see you there.').waitFor();
+    await shot(alice.page, 'chat.png');
+
+    // People panel (cropped): dave was online a moment ago and has logged out since.
+    const people = alice.page.getByRole('complementary', { name: 'People' });
+    await dave.page.getByRole('button', { name: 'Log out' }).click();
+    await people.getByRole('list', { name: 'Online now' }).getByText('dave').waitFor({ state: 'detached' });
+    await people.getByRole('list', { name: 'Recently online' }).getByText('dave').waitFor();
+    await people.screenshot({ path: join(OUT_DIR, 'people.png') });
+    say('docs/screenshots/people.png');
+
+    // Blocked users settings: alice blocks mallory.
+    await alice.page.getByRole('button', { name: 'Blocked users' }).click();
+    const dialog = alice.page.getByRole('dialog', { name: 'Blocked users' });
+    await dialog.getByLabel('Username to block').fill('mallory');
+    await dialog.getByRole('button', { name: 'Block' }).click();
+    await dialog.getByRole('list', { name: 'Blocked users' }).getByText('mallory').waitFor();
+    await shot(alice.page, 'blocked.png');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Private chat: alice starts one with bob; both windows open.
+    const alicePopup = alice.context.waitForEvent('page');
+    // Bob's app opens its window as soon as the private session reaches it.
+    const bobPopup = bob.context.waitForEvent('page');
+    await people
+      .getByRole('list', { name: 'Online now' })
+      .getByRole('listitem')
+      .filter({ hasText: 'bob' })
+      .getByRole('button', { name: 'Start private chat' })
+      .click();
+    const alicePrivate = await alicePopup;
+    await alicePrivate.setViewportSize({ width: 560, height: 680 });
+    await alicePrivate.getByRole('textbox').first().waitFor();
+    await send(alicePrivate, 'This goes straight to your computer, not through the server.');
+    const bobPrivate = await bobPopup;
+    await bobPrivate.setViewportSize({ width: 560, height: 680 });
+    await bobPrivate.getByText('This goes straight to your computer').first().waitFor();
+    await send(bobPrivate, 'Nice — end to end!');
+    await alicePrivate.getByText('Nice — end to end!').first().waitFor();
+    await shot(alicePrivate, 'private-chat.png');
+
+    // Dark theme (follows the system setting).
+    await alice.page.bringToFront();
+    await alice.page.emulateMedia({ colorScheme: 'dark' });
+    await shot(alice.page, 'dark.png');
+    await alicePrivate.emulateMedia({ colorScheme: 'dark' });
+    await shot(alicePrivate, 'private-chat-dark.png');
+  } finally {
+    for (const instance of instances) await instance.context.close().catch(() => undefined);
+    await browser?.close();
+    for (const instance of instances) await instance.shell.close().catch(() => undefined);
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`[screenshots] ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
