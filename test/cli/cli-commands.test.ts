@@ -126,13 +126,9 @@ describe('terminal client: commands', () => {
 });
 
 describe('terminal client: endings', () => {
-  it('an inactivity timeout prints the text and exits 0; others see the logout', async () => {
+  it('an inactivity timeout prints the text and exits 0', async () => {
     await server.restart({ timeoutSeconds: 1 });
-    const hans = await loggedInClient(server.port, 'hans', 'falcon');
     const yoda = await loggedInClient(server.port, 'yoda', 'wise');
-    await hans.expectLines('yoda logged in');
-    hans.send('whoelse');
-    await hans.expectLines('yoda');
     await yoda.expectLines('You have been logged out due to inactivity');
     expect(await yoda.exitCode()).toBe(0);
   });

@@ -1,9 +1,9 @@
 /** The client core against the real server (in-process, port 0, temporary SQLite file). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PROTOCOL_VERSION } from '../../src/shared/limits.js';
-import { disposeCores, loggedIn, makeCore, until } from './support.js';
+import { Relay, disposeCores, loggedIn, makeCore, until } from './support.js';
 
 let server: TestServer;
 
@@ -100,8 +100,12 @@ describe('core: messaging', () => {
 
 describe('core: reconnect', () => {
   it('re-logs in after a server restart and flushes queued messages exactly once, in order', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    // A relay keeps the address stable even if the restarted server cannot get its old port back.
+    const relay = new Relay(() => server.port);
+    const port = await relay.start();
+    onTestFinished(() => relay.close());
+    const yoda = await loggedIn(port, 'yoda', 'wise');
+    const hans = await loggedIn(port, 'hans', 'falcon');
     await server.stop();
     await until(() => yoda.core.getState().connection === 'reconnecting');
     const queued = await yoda.core.call('sendMessage', 'hans', 'while you were out 1');

@@ -100,7 +100,8 @@ export class Relay {
   port = 0;
 
   constructor(
-    private readonly targetPort: number,
+    /** The port to forward to, read at each new connection (a restarted server may move). */
+    private readonly target: number | (() => number),
     private readonly rewrite?: (line: string) => Promise<string> | string,
   ) {}
 
@@ -123,7 +124,8 @@ export class Relay {
   }
 
   private pipe(client: net.Socket): void {
-    const upstream = net.connect({ host: '127.0.0.1', port: this.targetPort });
+    const port = typeof this.target === 'number' ? this.target : this.target();
+    const upstream = net.connect({ host: '127.0.0.1', port });
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('error', () => undefined);
