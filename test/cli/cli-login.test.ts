@@ -66,4 +66,22 @@ describe('terminal client: login', () => {
     expect(await client.exitCode()).toBe(2);
     expect(client.stderr).toMatch(/port/);
   });
+
+  it('registers an unknown user when the server has open registration', async () => {
+    await server.restart({ openRegistration: true });
+    const client = startClient(server.port);
+    client.send('leia', 'anything', 'one', 'two', 'rebel', 'rebel', 'whoelse', 'logout');
+    await client.expectLines(
+      'Username: leia',
+      'Password: ',
+      'New password: ',
+      'Confirm password: ',
+      'Error. The passwords do not match',
+      'New password: ',
+      'Confirm password: ',
+      'Welcome to the greatest messaging application ever!',
+      'No other users are online',
+    );
+    expect(await client.exitCode()).toBe(0);
+  });
 });

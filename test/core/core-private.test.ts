@@ -64,6 +64,23 @@ describe('core: private chats', () => {
     expect(hans.log.of('private_closed').at(-1)).toMatchObject({ peer: 'yoda', reason: 'logout' });
   });
 
+  it('private actions count as activity for the server idle timer', async () => {
+    await server.restart({ timeoutSeconds: 1 });
+    const { yoda, hans } = await pair();
+    await yoda.core.call('startPrivate', 'hans');
+    await hans.log.waitFor('private_opened');
+    const started = Date.now();
+    // hans keeps alive with server commands; yoda only chats privately.
+    while (Date.now() - started < 1_800) {
+      await yoda.core.call('sendPrivate', 'hans', 'still here');
+      await hans.core.call('whoElse');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(yoda.log.of('logged_out')).toEqual([]);
+    expect(yoda.core.getState().username).toBe('yoda');
+    expect(hans.log.of('private_message')).toHaveLength(yoda.log.of('private_message').length);
+  });
+
   it('reports server refusals for startprivate', async () => {
     const { yoda } = await pair();
     expect(await yoda.core.call('startPrivate', 'yoda')).toMatchObject({ error: { code: 'self_target' } });
