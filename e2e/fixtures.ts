@@ -140,14 +140,23 @@ export async function login(
   await expect(page.getByRole('navigation', { name: 'Conversations' })).toBeVisible();
 }
 
-/** The private-chat window for `peer` that `page`'s app opens next (popup in the browser shell, new window in Electron). */
-export async function waitForPrivateWindow(page: Page, peer: string): Promise<Page> {
-  const context = page.context();
-  const existing = context.pages().find((p) => p.url().includes(`peer=${encodeURIComponent(peer)}`));
-  if (existing) return existing;
-  const opened = await context.waitForEvent('page', {
-    predicate: (p) => p.url().includes(`peer=${encodeURIComponent(peer)}`) || p.url() === 'about:blank',
-  });
-  await opened.waitForLoadState('domcontentloaded');
-  return opened;
+/**
+ * The private-chat window for `peer` in `page`'s app, once it is open and loaded (a popup of the same
+ * context in the browser shell, another window of the app in Electron).
+ */
+export async function waitForPrivateWindow(page: Page, peer: string, timeoutMs = 15_000): Promise<Page> {
+  const wanted = `peer=${encodeURIComponent(peer)}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = page
+      .context()
+      .pages()
+      .find((candidate) => candidate.url().includes(wanted));
+    if (found) {
+      await found.waitForLoadState('domcontentloaded');
+      return found;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no private chat window for ${peer} opened`);
 }

@@ -1,5 +1,5 @@
-/** Smoke test: two app instances, two users, one message across. */
-import { expect, login, test } from './fixtures.js';
+/** Smoke tests: two app instances, two users; a message across, and a private chat. */
+import { expect, login, test, waitForPrivateWindow } from './fixtures.js';
 
 test('a message sent in one instance arrives in the other', async ({ server, launchApp }) => {
   const alice = await launchApp('alice');
@@ -22,4 +22,24 @@ test('a message sent in one instance arrives in the other', async ({ server, lau
   await expect(conversation).toBeVisible();
   await conversation.click();
   await expect(bob.getByRole('log').getByText('Hello Bob, from Alice')).toBeVisible();
+});
+
+test('a private chat opens a window on both sides', async ({ server, launchApp }) => {
+  const alice = await launchApp('alice');
+  const bob = await launchApp('bob');
+  await login(alice, server, 'alice');
+  await login(bob, server, 'bob');
+
+  await alice
+    .getByRole('list', { name: 'Online now' })
+    .getByRole('listitem')
+    .filter({ hasText: 'bob' })
+    .getByRole('button', { name: 'Start private chat' })
+    .click();
+  const alicePrivate = await waitForPrivateWindow(alice, 'bob');
+  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
+  const composer = alicePrivate.getByRole('textbox', { name: /message/i });
+  await composer.fill('Just between us');
+  await composer.press('Enter');
+  await expect(bobPrivate.getByText('Just between us')).toBeVisible();
 });
