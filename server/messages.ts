@@ -12,6 +12,14 @@ import { RequestError } from './errors.js';
 import type { OnlineUser, Presence } from './presence.js';
 import type { Storage } from './storage.js';
 
+function requireOther(me: string, peer: string): void {
+  if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
+}
+
+function unknownUser(name: string): RequestError {
+  return new RequestError('unknown_user', `no user named ${name}`);
+}
+
 export class Messages {
   constructor(
     private readonly storage: Storage,
@@ -21,16 +29,19 @@ export class Messages {
 
   /** Throws self_target / unknown_user for a peer argument that cannot be used. */
   requirePeer(me: string, peer: string): void {
-    if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
-    if (!this.storage.userExists(peer)) throw new RequestError('unknown_user', `no user named ${peer}`);
+    requireOther(me, peer);
+    if (!this.storage.userExists(peer)) throw unknownUser(peer);
   }
 
+  /** The hot path: one statement (a guarded insert) per successful message. */
   send(from: string, to: string, text: string, now = Date.now()): RequestResult<'message'> {
-    this.requirePeer(from, to);
-    if (this.blocks.has(to, from)) {
-      throw new RequestError('blocked_by_recipient', `${to} has blocked you`);
-    }
+    requireOther(from, to);
     const message = this.storage.insertMessage(from, to, text, now);
+    if (!message) {
+      throw this.storage.userExists(to)
+        ? new RequestError('blocked_by_recipient', `${to} has blocked you`)
+        : unknownUser(to);
+    }
     const recipient = this.presence.get(to);
     recipient?.send({ type: 'message', message, offline: false });
     return { message, online: recipient !== undefined };

@@ -51,7 +51,11 @@ export interface Storage {
   /** Users last seen online at or after `since`. */
   seenSince(since: number): string[];
 
-  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage;
+  /**
+   * Stores a direct message unless the recipient does not exist or has blocked the sender (checked
+   * in the same statement, so a successful send costs one statement); undefined when refused.
+   */
+  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage | undefined;
   /** Messages to this user not acknowledged yet, oldest first. */
   undelivered(recipient: string): IterableIterator<DirectMessage>;
   countUndelivered(recipient: string): number;
@@ -178,7 +182,11 @@ class SqliteStorage implements Storage {
       ),
       seenSince: p('SELECT name FROM last_seen WHERE at >= ?').pluck(),
       insertMessage: p(
-        'INSERT INTO messages (sender, recipient, pair, text, sent_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+        `INSERT INTO messages (sender, recipient, pair, text, sent_at)
+         SELECT @from, @to, @pair, @text, @sentAt
+         WHERE EXISTS (SELECT 1 FROM users WHERE name = @to)
+           AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @to AND blocked = @from)
+         RETURNING id`,
       ).pluck(),
       undelivered: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 ORDER BY id`),
       countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0').pluck(),
@@ -252,9 +260,10 @@ class SqliteStorage implements Storage {
     return this.s.seenSince.all(since) as string[];
   }
 
-  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage {
-    const id = this.tick.write(() => this.s.insertMessage.get(from, to, pairKey(from, to), text, sentAt));
-    return { id: id as number, from, to, text, sentAt };
+  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage | undefined {
+    const pair = pairKey(from, to);
+    const id = this.tick.write(() => this.s.insertMessage.get({ from, to, pair, text, sentAt }));
+    return id === undefined ? undefined : { id: id as number, from, to, text, sentAt };
   }
   undelivered(recipient: string): IterableIterator<DirectMessage> {
     return this.s.undelivered.iterate(recipient) as IterableIterator<DirectMessage>;

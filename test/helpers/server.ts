@@ -135,9 +135,33 @@ export function runServerCli(args: string[], timeoutMs = 15_000): Promise<SpawnR
   });
 }
 
-/** Spawns server/main.ts through tsx and resolves once it printed `listening on HOST:PORT`. */
+/** Children still running; killed when the test process exits, whatever the test did. */
+const spawned = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of spawned) child.kill('SIGKILL');
+});
+
+/** Kills every server spawned by this test file that is still running (for afterAll hooks). */
+export async function stopSpawnedServers(): Promise<void> {
+  await Promise.all(
+    [...spawned].map(
+      (child) =>
+        new Promise<void>((done) => {
+          child.once('exit', () => done());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+/**
+ * Spawns server/main.ts through tsx and resolves once it printed `listening on HOST:PORT`.
+ * Call stop() in cleanup (stopSpawnedServers() and process exit are the safety nets).
+ */
 export function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
   const child = spawn(TSX, [MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -2,11 +2,20 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { makeTempDir, runServerCli, spawnServer, writeCredentials } from '../helpers/server.js';
+import {
+  makeTempDir,
+  runServerCli,
+  spawnServer,
+  stopSpawnedServers,
+  writeCredentials,
+} from '../helpers/server.js';
 
 const dir = makeTempDir('messenger-cli-');
 const credentials = writeCredentials(dir, { yoda: 'wise', hans: 'falcon' });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopSpawnedServers();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('server command line', () => {
   it('prints exactly the listening line, serves, and exits 0 on SIGTERM', async () => {
@@ -42,7 +51,8 @@ describe('server command line', () => {
     const server = await spawnServer(['0', '10', '60', '--db', ':memory:', '--verbose']);
     try {
       expect(server.stdout()).toMatch(/^listening on 127\.0\.0\.1:\d+\n$/);
-      expect(server.stderr()).toContain('"msg":"listening"');
+      // stderr and stdout are separate pipes: the log line may arrive just after the listening line
+      await expect.poll(() => server.stderr(), { timeout: 3000 }).toContain('"msg":"listening"');
     } finally {
       expect(await server.stop('SIGINT')).toBe(0);
     }

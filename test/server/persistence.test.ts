@@ -20,7 +20,10 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopSpawnedServers();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('persistence', () => {
   it('keeps registered accounts across a restart and stores only password hashes', async () => {
