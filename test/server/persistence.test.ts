@@ -7,6 +7,7 @@ import {
   makeTempDir,
   spawnServer,
   startTestServer,
+  stopSpawnedServers,
   writeCredentials,
   type TestServer,
 } from '../helpers/server.js';
