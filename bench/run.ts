@@ -111,7 +111,12 @@ export async function runBench(options: {
   const { sizes } = options;
   const started = new Date();
   const results: BenchResults = {
-    meta: { started: started.toISOString(), quick: options.quick, command: options.command, machine: machine() },
+    meta: {
+      started: started.toISOString(),
+      quick: options.quick,
+      command: options.command,
+      machine: machine(),
+    },
     sizes,
     errors: {},
   };
@@ -190,7 +195,12 @@ function writePlots(results: BenchResults, dir: string): void {
     if (!r) return;
     series.push(
       { label: `${name} p50`, color, points: r.open.map((p) => ({ x: p.rate, y: p.latency.p50 })) },
-      { label: `${name} p99`, color, dashed: true, points: r.open.map((p) => ({ x: p.rate, y: p.latency.p99 })) },
+      {
+        label: `${name} p99`,
+        color,
+        dashed: true,
+        points: r.open.map((p) => ({ x: p.rate, y: p.latency.p99 })),
+      },
     );
   };
   add(results.dm?.ours, 'this server', '#1f77b4');

@@ -41,7 +41,12 @@ export function progress(message: string): void {
 
 export type Target = 'ours' | 'ngircd';
 
-async function startTarget(target: Target, users: string[], sizes: Sizes, cpuProfDir?: string): Promise<Running> {
+async function startTarget(
+  target: Target,
+  users: string[],
+  sizes: Sizes,
+  cpuProfDir?: string,
+): Promise<Running> {
   return target === 'ours'
     ? startOurServer({ users, kdfCost: sizes.setupKdfCost, cpuProfDir })
     : startNgircd();
@@ -73,11 +78,16 @@ async function connectSpread(
   const failed = results.reduce((sum, r) => sum + Number(r.failed ?? 0), 0);
   const ok = results.reduce((sum, r) => sum + Number(r.ok ?? 0), 0);
   if (ok < names.length) {
-    throw new Error(`only ${ok}/${names.length} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`);
+    throw new Error(
+      `only ${ok}/${names.length} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`,
+    );
   }
 }
 
-function total(stats: WorkerStats[], key: 'sent' | 'received' | 'replies' | 'errors' | 'bytesIn' | 'linesIn'): number {
+function total(
+  stats: WorkerStats[],
+  key: 'sent' | 'received' | 'replies' | 'errors' | 'bytesIn' | 'linesIn',
+): number {
   return stats.reduce((sum, s) => sum + s[key], 0);
 }
 
@@ -131,14 +141,25 @@ export interface OpenPoint {
 export interface DirectResult {
   target: Target;
   clients: number;
-  closed: { sent: number; delivered: number; errors: number; seconds: number; deliveredPerSec: number; latency: LatencySummary };
+  closed: {
+    sent: number;
+    delivered: number;
+    errors: number;
+    seconds: number;
+    deliveredPerSec: number;
+    latency: LatencySummary;
+  };
   open: OpenPoint[];
   serverCpuMs: number;
   serverRssMb: number;
 }
 
 /** Scenario 1: closed-loop throughput, then open-loop latency at fixed offered rates. */
-export async function directMessages(target: Target, sizes: Sizes, cpuProfDir?: string): Promise<DirectResult> {
+export async function directMessages(
+  target: Target,
+  sizes: Sizes,
+  cpuProfDir?: string,
+): Promise<DirectResult> {
   const names = userNames('d', sizes.dmClients);
   const server = await startTarget(target, names, sizes, cpuProfDir);
   const pool = new Pool(sizes.workers);
@@ -151,7 +172,13 @@ export async function directMessages(target: Target, sizes: Sizes, cpuProfDir?: 
     progress(`${target}: closed loop for ${sizes.closedMs} ms`);
     await pool.all(() => ({ cmd: 'reset', phase: 'closed', quiet: false }));
     const t0 = nowMicros();
-    await pool.all(() => ({ cmd: 'closed', peers: names, durationMs: sizes.closedMs, window: 1, maxPerClient: 1_000_000 }));
+    await pool.all(() => ({
+      cmd: 'closed',
+      peers: names,
+      durationMs: sizes.closedMs,
+      window: 1,
+      maxPerClient: 1_000_000,
+    }));
     const seconds = (nowMicros() - t0) / 1e6;
     let stats = await drain(pool, 0, 5_000);
     stats = await drain(pool, total(stats, 'sent') - total(stats, 'errors'), 5_000);
@@ -164,12 +191,14 @@ export async function directMessages(target: Target, sizes: Sizes, cpuProfDir?: 
       deliveredPerSec: Math.round(delivered / seconds),
       latency: mergeLatencies(stats),
     };
-    progress(`${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms)`);
+    progress(
+      `${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms)`,
+    );
 
     const open: OpenPoint[] = [];
     for (const rate of sizes.rates) {
       await pool.all(() => ({ cmd: 'reset', phase: `open${rate}`, quiet: false }));
-      const parts = await pool.all((_, i) => ({
+      const parts = await pool.all(() => ({
         cmd: 'open',
         peers: names,
         rate: rate / sizes.workers,
@@ -187,7 +216,9 @@ export async function directMessages(target: Target, sizes: Sizes, cpuProfDir?: 
         generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
       };
       open.push(point);
-      progress(`${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${sent} delivered`);
+      progress(
+        `${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${sent} delivered`,
+      );
     }
     return {
       target,
@@ -260,7 +291,8 @@ export async function broadcast(target: Target, receivers: number, sizes: Sizes)
       p50s.push(mergeLatencies(stats).p50);
       await sleep(100);
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+    const median = (xs: number[]): number =>
+      [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
     const point = {
       receivers,
       loginSeconds,
@@ -269,7 +301,9 @@ export async function broadcast(target: Target, receivers: number, sizes: Sizes)
       p50ReceiptMs: median(p50s),
       delivered,
     };
-    progress(`${target}: broadcast to ${receivers}: last receipt ${point.lastReceiptMs} ms (${delivered} delivered)`);
+    progress(
+      `${target}: broadcast to ${receivers}: last receipt ${point.lastReceiptMs} ms (${delivered} delivered)`,
+    );
     return point;
   } finally {
     await pool.stop();
@@ -349,13 +383,21 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
         seconds,
         serverCpuMs: cpuMillis(server.pid) - cpu0,
       });
-      progress(`density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB`);
+      progress(
+        `density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB`,
+      );
       if (ok < chunk.length) {
-        stopReason = `connections refused after ${reached}: ${JSON.stringify(results.map((r) => r.errors).flat().slice(0, 2))}`;
+        stopReason = `connections refused after ${reached}: ${JSON.stringify(
+          results
+            .map((r) => r.errors)
+            .flat()
+            .slice(0, 2),
+        )}`;
         break;
       }
     }
-    if (reached < planned && !stopReason) stopReason = `wall-time budget of ${sizes.densityBudgetMs / 1000} s`;
+    if (reached < planned && !stopReason)
+      stopReason = `wall-time budget of ${sizes.densityBudgetMs / 1000} s`;
     const loginSeconds = (Date.now() - t0) / 1000;
     await quiesce(pool, 20_000);
     // Let the server settle (GC) before reading its final footprint.
@@ -406,7 +448,14 @@ export async function backlog(sizes: Sizes): Promise<BacklogResult> {
     progress(`backlog: seeding ${sizes.backlog} messages for an offline user`);
     const t0 = Date.now();
     const perClient = Math.ceil(sizes.backlog / senders.length);
-    await pool.all(() => ({ cmd: 'seed', to: recipient, perClient, window: 32, tag: 'bl', budgetMs: 300_000 }));
+    await pool.all(() => ({
+      cmd: 'seed',
+      to: recipient,
+      perClient,
+      window: 32,
+      tag: 'bl',
+      budgetMs: 300_000,
+    }));
     const seedSeconds = (Date.now() - t0) / 1000;
     const seeded = total(await pool.stats(), 'sent');
     await pool.all(() => ({ cmd: 'closeAll', destroy: false }));

@@ -76,7 +76,11 @@ export class Client {
     hooks: ClientHooks;
     timeoutMs: number;
   }): Promise<Client> {
-    const socket = net.connect({ host: options.host, port: options.port, localAddress: options.localAddress });
+    const socket = net.connect({
+      host: options.host,
+      port: options.port,
+      localAddress: options.localAddress,
+    });
     const client = new Client(options.kind, options.name, socket, options.hooks);
     const timer = setTimeout(() => socket.destroy(new Error('timeout')), options.timeoutMs);
     try {
@@ -227,7 +231,11 @@ export class Client {
     if (privmsg !== -1) {
       const colon = line.indexOf(' :', privmsg + 9);
       const target = line.slice(privmsg + 9, colon);
-      this.hooks.onReceipt(this, { text: line.slice(colon + 2), direct: target[0] !== '#', offline: false }, at);
+      this.hooks.onReceipt(
+        this,
+        { text: line.slice(colon + 2), direct: target[0] !== '#', offline: false },
+        at,
+      );
       return;
     }
     if (this.pending.size > 0 && line.includes(' PONG ')) {

@@ -9,7 +9,8 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 export const children = new Set<ChildProcess>();
 
 export function killAllChildren(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children.clear();
 }
 
@@ -34,7 +35,8 @@ export class Worker {
     });
     this.child.on('exit', (code, signal) => {
       children.delete(this.child);
-      for (const w of this.waiting.values()) w.reject(new Error(`worker ${index} exited (${code ?? signal})`));
+      for (const w of this.waiting.values())
+        w.reject(new Error(`worker ${index} exited (${code ?? signal})`));
       this.waiting.clear();
     });
   }

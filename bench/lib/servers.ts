@@ -27,7 +27,11 @@ export function userNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 }
 
-async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+async function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => {
@@ -90,7 +94,11 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   child.stdout.resume();
   child.stderr.resume();
   try {
-    const match = await waitForLine(child, /listening on \[?([^\s\]]+?)\]?:(\d+)/, options.readyTimeoutMs ?? 120_000);
+    const match = await waitForLine(
+      child,
+      /listening on \[?([^\s\]]+?)\]?:(\d+)/,
+      options.readyTimeoutMs ?? 120_000,
+    );
     return {
       name: 'ours',
       host: match[1] === '0.0.0.0' || match[1] === 'localhost' ? '127.0.0.1' : (match[1] as string),

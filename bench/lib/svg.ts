@@ -27,19 +27,30 @@ function label(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-export function lineChart(options: { title: string; xLabel: string; yLabel: string; series: Series[] }): string {
+export function lineChart(options: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+}): string {
   const width = 720;
   const height = 420;
   const m = { left: 70, right: 180, top: 40, bottom: 55 };
-  const pts = options.series.flatMap((s) => s.points).filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.y));
+  const pts = options.series
+    .flatMap((s) => s.points)
+    .filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.y));
   const xMin = Math.min(...pts.map((p) => p.x), 1000) * 0.8;
   const xMax = Math.max(...pts.map((p) => p.x), 1000) * 1.25;
   const yMin = Math.max(0.01, Math.min(...pts.map((p) => p.y), 1) * 0.7);
   const yMax = Math.max(...pts.map((p) => p.y), 1) * 1.5;
   const sx = (x: number): number =>
-    m.left + ((Math.log10(x) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * (width - m.left - m.right);
+    m.left +
+    ((Math.log10(x) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * (width - m.left - m.right);
   const sy = (y: number): number =>
-    height - m.bottom - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (height - m.top - m.bottom);
+    height -
+    m.bottom -
+    ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) *
+      (height - m.top - m.bottom);
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -54,7 +65,9 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   for (const t of decades(yMin, yMax)) {
     const y = sy(t).toFixed(1);
     out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y}" y2="${y}" stroke="#eee"/>`);
-    out.push(`<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${label(t)}</text>`);
+    out.push(
+      `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${label(t)}</text>`,
+    );
   }
   out.push(
     `<rect x="${m.left}" y="${m.top}" width="${width - m.left - m.right}" height="${height - m.top - m.bottom}" fill="none" stroke="#888"/>`,
@@ -73,7 +86,9 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
     }
     const ly = m.top + 10 + i * 20;
     const lx = width - m.right + 12;
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
+    out.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+    );
     out.push(`<text x="${lx + 30}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
   });
   out.push('</svg>');

@@ -79,7 +79,9 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
           port: cmd.port,
           name,
           password: cmd.password,
-          localAddress: cmd.localAddresses.length ? cmd.localAddresses[index % cmd.localAddresses.length] : undefined,
+          localAddress: cmd.localAddresses.length
+            ? cmd.localAddresses[index % cmd.localAddresses.length]
+            : undefined,
           join: cmd.join,
           hooks,
           timeoutMs: cmd.timeoutMs,
@@ -138,7 +140,10 @@ async function openLoop(cmd: Extract<WorkerCommand, { cmd: 'open' }>): Promise<R
       while (issued < due) {
         const client = clients[rr++ % clients.length] as Client;
         if (!client.closed) {
-          client.sendNoWait(peerOf(client.name, cmd.peers), `${phase}.${Math.round(start + issued * interval)}`);
+          client.sendNoWait(
+            peerOf(client.name, cmd.peers),
+            `${phase}.${Math.round(start + issued * interval)}`,
+          );
           sent++;
         }
         issued++;
@@ -214,7 +219,9 @@ async function backlog(cmd: Extract<WorkerCommand, { cmd: 'backlog' }>): Promise
 }
 
 /** Login churn: each lane logs its own user in and out as fast as it can until the deadline. */
-async function loginLoop(cmd: Extract<WorkerCommand, { cmd: 'loginLoop' }>): Promise<Record<string, unknown>> {
+async function loginLoop(
+  cmd: Extract<WorkerCommand, { cmd: 'loginLoop' }>,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + cmd.durationMs;
   const loginMicros: number[] = [];
   let ok = 0;

@@ -1,0 +1,80 @@
+/**
+ * Smoke test of the bench so it cannot rot: tiny sizes, real server and worker processes, sane
+ * numbers in the result JSON. No timing thresholds: performance is judged by `npm run bench`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, type BenchResults } from './run.js';
+import { NGIRCD, ngircdAvailable } from './lib/servers.js';
+import type { Sizes } from './scenarios.js';
+
+const SIZES: Sizes = {
+  workers: 2,
+  dmClients: 20,
+  closedMs: 400,
+  rates: [400],
+  openMs: 500,
+  broadcastReceivers: [20],
+  broadcastRepeats: 2,
+  densityTarget: 50,
+  densityBudgetMs: 10_000,
+  backlog: 300,
+  loginUsers: 2,
+  loginMs: 500,
+  setupKdfCost: 2,
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench smoke', () => {
+  it(
+    'runs the direct, broadcast and backlog scenarios and writes sane results',
+    { timeout: 180_000 },
+    async () => {
+      const peer = ngircdAvailable();
+      if (!peer) console.log(`bench smoke: ${NGIRCD} absent, skipping the ngircd part`);
+      const results = await runBench({
+        quick: true,
+        scenarios: ['dm', 'broadcast', 'backlog'],
+        sizes: SIZES,
+        peer,
+        profile: false,
+        resultsDir: dir,
+        command: 'bench.smoke.test.ts',
+      });
+      expect(results.errors).toEqual({});
+      const written = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as BenchResults;
+      expect(written.table?.length).toBeGreaterThan(0);
+
+      const targets = peer ? [written.dm?.ours, written.dm?.ngircd] : [written.dm?.ours];
+      for (const dm of targets) {
+        expect(dm).toBeDefined();
+        if (!dm) continue;
+        expect(dm.closed.sent).toBeGreaterThan(0);
+        expect(dm.closed.errors).toBe(0);
+        expect(dm.closed.delivered).toBe(dm.closed.sent);
+        expect(dm.closed.latency.p50).toBeGreaterThan(0);
+        for (const point of dm.open) {
+          expect(point.sent).toBe(200);
+          expect(point.delivered).toBe(point.sent);
+          expect(point.latency.count).toBe(point.sent);
+          expect(point.latency.p50).toBeGreaterThan(0);
+          expect(point.latency.p99).toBeGreaterThanOrEqual(point.latency.p50);
+        }
+      }
+      const broadcasts = [...(written.broadcast?.ours ?? []), ...(written.broadcast?.ngircd ?? [])];
+      expect(broadcasts.length).toBe(peer ? 2 : 1);
+      for (const b of broadcasts) {
+        expect(b.delivered).toBe(b.receivers);
+        expect(b.lastReceiptMs).toBeGreaterThan(0);
+      }
+      expect(written.backlog?.messages).toBe(SIZES.backlog);
+      expect(written.backlog?.received).toBe(SIZES.backlog);
+      expect(written.backlog?.receivedOffline).toBe(SIZES.backlog);
+      expect(written.backlog?.lastReceiptMs).toBeGreaterThan(0);
+    },
+  );
+});
