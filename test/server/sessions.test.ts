@@ -110,10 +110,10 @@ describe('idle timeout', () => {
   });
 
   it('any request other than ack resets the timer (activity included)', async () => {
-    server = await startTestServer({ timeoutSeconds: 1 });
+    server = await startTestServer({ timeoutSeconds: 2 });
     const yoda = await login('yoda', 'wise');
     for (let i = 0; i < 6; i++) {
-      await sleep(300);
+      await sleep(500);
       await yoda.call(i % 2 === 0 ? 'activity' : 'whoelse', {});
     }
     expect(yoda.eventsOf('logged_out')).toEqual([]);

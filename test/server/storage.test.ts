@@ -1,0 +1,85 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStorage } from '../../server/storage.js';
+import { makeTempDir } from '../helpers/server.js';
+
+const dir = makeTempDir('messenger-storage-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('storage', () => {
+  it('migrates a fresh file to the current schema version in WAL mode with synchronous=FULL', () => {
+    const path = join(dir, 'schema.db');
+    openStorage(path).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    // reopening an up-to-date file is a no-op
+    openStorage(path).close();
+  });
+
+  it('refuses a database from a newer server', () => {
+    const path = join(dir, 'future.db');
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openStorage(path)).toThrow(/newer/);
+  });
+
+  it('pages and summarises a 100,000-message conversation quickly (indexed)', () => {
+    const storage = openStorage(join(dir, 'big.db'));
+    try {
+      storage.createUser('a', 'x', 0);
+      storage.createUser('b', 'x', 0);
+      storage.createUser('c', 'x', 0);
+      for (let i = 0; i < 100_000; i++)
+        storage.insertMessage(i % 3 ? 'a' : 'b', i % 3 ? 'b' : 'a', `m${i}`, i);
+      storage.insertMessage('c', 'a', 'other', 1);
+      storage.flush();
+      const started = performance.now();
+      let before = Number.MAX_SAFE_INTEGER;
+      for (let page = 0; page < 50; page++) {
+        const rows = storage.historyPage('a', 'b', before, 101);
+        expect(rows).toHaveLength(101);
+        before = rows[99]?.id as number;
+      }
+      const deep = storage.historyPage('b', 'a', 50_000, 100);
+      expect(deep[0]?.id).toBe(49_999);
+      const pagesMs = performance.now() - started;
+      expect(pagesMs).toBeLessThan(500);
+      const peers = storage.conversationPeers('a');
+      expect(peers.map((p) => p.peer)).toEqual(['c', 'b']);
+      expect(storage.unreadFrom('a', 'b')).toBe(33_334);
+      storage.markRead('a', 'b', 99_000);
+      expect(storage.unreadFrom('a', 'b')).toBe(334);
+      expect(storage.countUndelivered('b')).toBe(66_666);
+      storage.acknowledge('b', 50_000);
+      expect(storage.countUndelivered('b')).toBe(33_333);
+    } finally {
+      storage.close();
+    }
+  });
+
+  it('runs after-commit callbacks in order, once the tick transaction has committed', async () => {
+    const storage = openStorage(join(dir, 'tick.db'));
+    try {
+      const order: string[] = [];
+      storage.createUser('a', 'x', 0);
+      storage.afterCommit(() => order.push('first'));
+      storage.createUser('b', 'x', 0);
+      storage.afterCommit(() => order.push('second'));
+      expect(order).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual(['first', 'second']);
+      storage.afterCommit(() => order.push('immediate'));
+      expect(order).toEqual(['first', 'second', 'immediate']);
+    } finally {
+      storage.close();
+    }
+  });
+});
