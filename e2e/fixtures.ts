@@ -13,13 +13,13 @@
  */
 import { test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
 import { _electron } from '@playwright/test';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../server/app.js';
 import { startBrowserShell, type BrowserShell } from '../src/browser-shell/shell.js';
 import { electronBinary } from '../scripts/lib/electron.js';
+import { startSeededServer } from '../scripts/lib/seeded-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,29 +55,11 @@ export const test = base.extend<AppFixtures>({
 
   // eslint-disable-next-line no-empty-pattern
   server: async ({}, use) => {
-    const dir = await mkdtemp(join(tmpdir(), 'messenger-e2e-'));
-    const credentialsFile = join(dir, 'credentials.txt');
-    await writeFile(
-      credentialsFile,
-      Object.entries(DEFAULT_USERS)
-        .map(([name, password]) => `${name} ${password}\n`)
-        .join(''),
-    );
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      dbPath: join(dir, 'server.db'),
-      credentialsFile,
-      blockDurationSeconds: 60,
-      timeoutSeconds: 0,
-      openRegistration: true,
-      kdfCost: 1024,
-    });
+    const server = await startSeededServer(DEFAULT_USERS);
     try {
-      await use({ host: server.host, port: server.port, users: DEFAULT_USERS });
+      await use({ host: server.host, port: server.port, users: server.users });
     } finally {
       await server.close();
-      await rm(dir, { recursive: true, force: true });
     }
   },
 

@@ -6,14 +6,13 @@
  * chat window, and the dark theme.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '../server/app.js';
 import { startBrowserShell, type BrowserShell } from '../src/browser-shell/shell.js';
 import { findChromium } from '../src/browser-shell/chromium.js';
 import { ensureAppBuilt } from './lib/build.js';
+import { startSeededServer, type SeededServer } from './lib/seeded-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'docs/screenshots');
@@ -40,28 +39,11 @@ async function main(): Promise<void> {
   const executablePath = findChromium(process.env['CHROMIUM']);
   if (!executablePath)
     throw new Error('Chromium is needed: apt-get install chromium (or set CHROMIUM=/path)');
-  const dir = await mkdtemp(join(tmpdir(), 'messenger-screenshots-'));
-  const credentials = join(dir, 'credentials.txt');
-  await writeFile(
-    credentials,
-    Object.entries(USERS)
-      .map(([user, pw]) => `${user} ${pw}\n`)
-      .join(''),
-  );
-  let server: RunningServer | undefined;
+  let server: SeededServer | undefined;
   let browser: Browser | undefined;
   const instances: Instance[] = [];
   try {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      dbPath: join(dir, 'server.db'),
-      credentialsFile: credentials,
-      blockDurationSeconds: 60,
-      timeoutSeconds: 0,
-      openRegistration: true,
-      kdfCost: 1024,
-    });
+    server = await startSeededServer(USERS);
     const address = { host: server.host, port: server.port };
     browser = await chromium.launch({
       executablePath,
@@ -199,7 +181,6 @@ async function main(): Promise<void> {
     await browser?.close();
     for (const instance of instances) await instance.shell.close().catch(() => undefined);
     await server?.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

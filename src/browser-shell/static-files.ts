@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
+import { contentSecurityPolicy } from '../main/csp.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,21 +24,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** The browser shell's CSP: like the Electron shell's, with the bridge socket on the same origin. */
+/** The browser shell's CSP: the app's, with the bridge socket on the shell's own origin. */
 export function browserShellCsp(origin: string): string {
-  const socketOrigin = origin.replace(/^http/, 'ws');
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self' ${socketOrigin}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return contentSecurityPolicy([origin.replace(/^http/, 'ws')]);
 }
 
 export function securityHeaders(origin: string): Record<string, string> {

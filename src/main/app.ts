@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CoreLike } from './dispatch.js';
 import { registerIpc, unreadFromTitle } from './ipc.js';
 import { parseShellOptions, type ShellOptions } from './options.js';
-import { applySessionSecurity, contentSecurityPolicy } from './security.js';
+import { applySessionSecurity, electronCsp } from './security.js';
 import { WindowManager, type RendererSource } from './windows.js';
 
 export interface ElectronShellDeps {
@@ -51,7 +51,7 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
   await app.whenReady();
 
   const renderer = rendererSource(deps.mainDir, env);
-  applySessionSecurity(session.defaultSession, contentSecurityPolicy({ dev: renderer.kind === 'url' }));
+  applySessionSecurity(session.defaultSession, electronCsp({ dev: renderer.kind === 'url' }));
 
   const core = deps.createCore(options);
   const windows = new WindowManager({

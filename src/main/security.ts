@@ -4,27 +4,11 @@
  * windows opened by content, no navigation away from the app's own pages.
  */
 import type { Session, WebContents, WebPreferences } from 'electron';
+import { contentSecurityPolicy } from './csp.js';
 
-/**
- * The CSP of the app's pages. Scripts only from the app itself; inline style attributes are allowed
- * because Vue and the virtualised lists position elements with them; `connect-src` covers the
- * browser shell's same-origin WebSocket (`'self'` matches ws: on the same host and port) and, in
- * development, Vite's HMR socket.
- */
-export function contentSecurityPolicy(options: { dev?: boolean } = {}): string {
-  const connect = options.dev ? "'self' ws://localhost:* ws://127.0.0.1:*" : "'self'";
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src ${connect}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+/** The Electron shell's CSP; in development Vite's HMR socket is allowed too. */
+export function electronCsp(options: { dev?: boolean } = {}): string {
+  return contentSecurityPolicy(options.dev ? ['ws://localhost:*', 'ws://127.0.0.1:*'] : []);
 }
 
 /** webPreferences of every app window. */
