@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseCommandLine } from '../../server/config.js';
 import { RawClient } from '../helpers/raw-client.js';
 import {
   makeTempDir,
@@ -58,13 +59,10 @@ describe('server command line', () => {
     }
   });
 
-  it.each([
-    [['--block-duration', '1', '--timeout', '1'], /port/],
+  it.concurrent.each([
+    [['--block-duration', '1', '--timeout', '1'], /missing port/],
     [['--port', '0', '--block-duration', '-1', '--timeout', '1'], /block duration/],
-    [['--port', '0', '--block-duration', '1', '--timeout', '-5'], /timeout/],
-    [['--port', 'abc', '--block-duration', '1', '--timeout', '1'], /port/],
     [['0', '1', '1', '--credentials', '/nonexistent/credentials.txt'], /credentials/],
-    [['0', '1', '1', '--bogus'], /bogus/],
   ])('rejects %j with one stderr line and exit code 2', async (args, pattern) => {
     const result = await runServerCli(args as string[]);
     expect(result.code).toBe(2);
@@ -81,5 +79,46 @@ describe('server command line', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/line 2/);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('argument parsing', () => {
+  it('accepts flags and the positional form', () => {
+    expect(parseCommandLine(['--port', '0', '--block-duration', '10', '--timeout', '60'])).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      blockDurationSeconds: 10,
+      timeoutSeconds: 60,
+      openRegistration: false,
+    });
+    expect(parseCommandLine(['4000', '1.5', '0', '--host', '0.0.0.0', '--open-registration'])).toMatchObject({
+      host: '0.0.0.0',
+      port: 4000,
+      blockDurationSeconds: 1.5,
+      timeoutSeconds: 0,
+      openRegistration: true,
+    });
+    expect(parseCommandLine(['0', '1', '1', '--verbose']).logLevel).toBe('info');
+    expect(parseCommandLine(['0', '1', '1', '--log-level', 'debug', '--kdf-cost', '1024'])).toMatchObject({
+      logLevel: 'debug',
+      kdfCost: 1024,
+    });
+  });
+
+  it.each([
+    [[], /missing port/],
+    [['0'], /missing block duration/],
+    [['0', '1'], /missing timeout/],
+    [['--port', '70000', '--block-duration', '1', '--timeout', '1'], /port/],
+    [['--port', 'abc', '--block-duration', '1', '--timeout', '1'], /port must be a number/],
+    [['0', '1', '-5'], /timeout/],
+    [['--port', '5', '1', '1', '1'], /port given twice/],
+    [['0', '1', '1', '2'], /too many arguments/],
+    [['0', '1', '1', '--bogus'], /bogus/],
+    [['0', '1', '1', '--kdf-cost', '1000'], /kdf cost/],
+    [['0', '1', '1', '--log-level', 'loud'], /log level/],
+  ])('rejects %j', (args, pattern) => {
+    expect(() => parseCommandLine(args as string[])).toThrow(ConfigError);
+    expect(() => parseCommandLine(args as string[])).toThrow(pattern);
   });
 });
