@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +14,9 @@ import { startServer, type RunningServer } from '../server/app.js';
 import { defaultDataDir } from '../server/config.js';
 import { findChromium, launchChromiumApp } from '../src/browser-shell/chromium.js';
 import { startBrowserShell } from '../src/browser-shell/shell.js';
-import { PROTOCOL_VERSION } from '../src/shared/limits.js';
 import { ensureAppBuilt } from './lib/build.js';
 import { electronBinary } from './lib/electron.js';
+import { probeServer } from './lib/probe.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
@@ -25,37 +24,8 @@ const PORT = Number(process.env['MESSENGER_PORT'] ?? 4545);
 
 const say = (line: string): void => console.log(`[start] ${line}`);
 
-/** 'messenger' when a messenger server answers hello there, 'other' for something else, 'none' when nothing listens. */
-function probe(host: string, port: number): Promise<'messenger' | 'other' | 'none'> {
-  return new Promise((done) => {
-    const socket = connect({ host, port });
-    let answer = '';
-    const finish = (result: 'messenger' | 'other' | 'none'): void => {
-      socket.destroy();
-      done(result);
-    };
-    socket.setTimeout(2_000, () => finish('other'));
-    socket.once('error', () => finish('none'));
-    socket.once('connect', () =>
-      socket.write(
-        `${JSON.stringify({ type: 'hello', id: 1, version: PROTOCOL_VERSION, client: 'npm-start' })}\n`,
-      ),
-    );
-    socket.on('data', (chunk) => {
-      answer += chunk.toString('utf8');
-      if (!answer.includes('\n')) return;
-      try {
-        const reply = JSON.parse(answer.slice(0, answer.indexOf('\n'))) as { type?: string; id?: number };
-        finish(reply.type === 'reply' && reply.id === 1 ? 'messenger' : 'other');
-      } catch {
-        finish('other');
-      }
-    });
-  });
-}
-
 async function ensureServer(): Promise<RunningServer | null> {
-  const found = await probe(HOST, PORT);
+  const found = await probeServer(HOST, PORT);
   if (found === 'messenger') {
     say(`a messenger server is already running at ${HOST}:${PORT}; opening another app instance`);
     return null;

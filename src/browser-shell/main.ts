@@ -23,6 +23,7 @@ interface CliOptions {
   port: number;
   open: boolean;
   chromium?: string;
+  rendererDir?: string;
 }
 
 async function main(): Promise<void> {
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     .option('--port <port>', 'port for the app page on 127.0.0.1 (0 = any free port)', portArg(0), 0)
     .option('--no-open', 'only print the address, do not open a browser')
     .option('--chromium <path>', 'Chromium executable (default: /usr/bin/chromium if installed)')
+    .option('--renderer-dir <dir>', 'built renderer to serve (default: out/renderer)')
     .showHelpAfterError()
     .parse();
   const options = program.opts<CliOptions>();
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   const shell = await startBrowserShell({
     ...(options.serverPort ? { server: { host: options.serverHost, port: options.serverPort } } : {}),
     port: options.port,
+    ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     log: (line) => console.error(line),
   });
   console.log(`app ready at ${shell.url}`);
