@@ -57,6 +57,7 @@ describe('ChatView', () => {
     const row = wrapper.find('.message-row.failed');
     expect(row.text()).toContain('are you there?');
     expect(row.text()).toContain('Not delivered: bob has blocked you.');
+    expect(row.find('button').exists()).toBe(false); // sending again would not help
     wrapper.unmount();
   });
 

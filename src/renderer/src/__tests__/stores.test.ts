@@ -102,6 +102,19 @@ describe('chat store', () => {
     expect(chat.thread('ghost').items[0]?.error).toBe('Not delivered: ghost is not a valid user.');
   });
 
+  it('retries a message that failed for lack of a connection', async () => {
+    fake.on('sendMessage', () => ({ ok: false, error: { code: 'not_connected', message: 'offline' } }));
+    const chat = useChatStore();
+    await chat.send('bob', 'again');
+    const failed = chat.thread('bob').items[0];
+    expect(failed).toMatchObject({ status: 'failed', retryable: true });
+    fake.on('sendMessage', (to, text) =>
+      ok({ message: dm('me', to, text, { id: 950 }), online: false, queued: false }),
+    );
+    expect(await chat.retry('bob', failed?.key ?? '')).toBe(true);
+    expect(chat.thread('bob').items).toMatchObject([{ id: 950, text: 'again', status: 'sent' }]);
+  });
+
   it('replaces a sent message with the stored one', async () => {
     fake.on('sendMessage', (to, text) =>
       ok({ message: dm('me', to, text, { id: 900 }), online: true, queued: false }),

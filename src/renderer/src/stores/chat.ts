@@ -28,7 +28,17 @@ export interface ChatItem {
   error?: string;
   /** Extra information, e.g. partial broadcast delivery. */
   notice?: string;
+  /** The failure was the connection's, not the recipient's: sending again may work. */
+  retryable?: boolean;
 }
+
+const RETRYABLE: ReadonlySet<string> = new Set([
+  'not_connected',
+  'unreachable',
+  'timeout',
+  'rate_limited',
+  'internal_error',
+]);
 
 export interface Thread {
   /** Stored messages sorted by id, then local (unstored) ones in the order they were written. */
@@ -170,7 +180,11 @@ export const useChatStore = defineStore('chat', () => {
     conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
     const r = await call('sendMessage', peer, text);
     if (!r.ok) {
-      updateItem(peer, local.key, { status: 'failed', error: describeSendError(r.error, peer) });
+      updateItem(peer, local.key, {
+        status: 'failed',
+        error: describeSendError(r.error, peer),
+        retryable: RETRYABLE.has(r.error.code),
+      });
       return false;
     }
     const stored = r.value.message;
@@ -199,7 +213,11 @@ export const useChatStore = defineStore('chat', () => {
     useConversationsStore().noteBroadcast(self, text, local.sentAt, false);
     const r = await call('broadcast', text);
     if (!r.ok) {
-      updateItem(EVERYONE, local.key, { status: 'failed', error: describeSendError(r.error, 'Everyone') });
+      updateItem(EVERYONE, local.key, {
+        status: 'failed',
+        error: describeSendError(r.error, 'Everyone'),
+        retryable: RETRYABLE.has(r.error.code),
+      });
       return false;
     }
     const partial = r.value.blockedBy > 0;
@@ -237,6 +255,14 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
+  /** Sends a failed message again (it moves to the end of the conversation). */
+  async function retry(peer: string, key: string): Promise<boolean> {
+    const item = thread(peer).items.find((i) => i.key === key);
+    if (!item || item.status !== 'failed') return false;
+    updateItem(peer, key, null);
+    return peer === EVERYONE ? sendBroadcast(item.text) : send(peer, item.text);
+  }
+
   function reset(): void {
     threads.clear();
   }
@@ -251,6 +277,7 @@ export const useChatStore = defineStore('chat', () => {
     sendBroadcast,
     receiveBroadcast,
     reconcileQueued,
+    retry,
     reset,
   };
 });
