@@ -206,6 +206,8 @@ export class MessengerCore implements MessengerApi {
       ...address,
       requestTimeoutMs: this.options.requestTimeoutMs,
     });
+    // Listen at once: events pushed right after the login reply must not be missed.
+    connection.onEvent((event) => this.onServerEvent(event));
     try {
       const hello: RequestParams<'hello'> = { version: PROTOCOL_VERSION };
       if (this.options.clientName) hello.client = this.options.clientName;
@@ -221,7 +223,6 @@ export class MessengerCore implements MessengerApi {
     this.connection = connection;
     this.serverInfo = info;
     this.shutdownAnnounced = false;
-    connection.onEvent((event) => this.onServerEvent(event));
     connection.onClose(() => this.onConnectionClosed(connection));
     this.setConnection('connected');
   }
