@@ -27,7 +27,9 @@ export function chromiumArgs(url: string, userDataDir: string, isRoot: boolean):
   return [
     `--app=${url}`,
     `--user-data-dir=${userDataDir}`,
-    ...(isRoot ? ['--no-sandbox'] : []),
+    // As root Chromium refuses to start sandboxed; --test-type hides its "unsupported flag" bar.
+    ...(isRoot ? ['--no-sandbox', '--test-type'] : []),
+    '--window-size=1100,760',
     '--disable-gpu',
     '--disable-background-networking',
     '--disable-component-update',
