@@ -101,10 +101,15 @@ describe('terminal client: commands', () => {
     await yoda.expectLines('hans logged in');
     yoda.send('startprivate hans');
     await yoda.expectLines('Start private messaging with hans');
-    yoda.send('private hans hi, hans', 'message hans hi, hans');
-    await hans.expectLines('yoda (private): hi, hans', 'yoda: hi, hans');
-    hans.send('private yoda hi, yoda', 'message yoda hi, yoda', 'broadcast hi, everyone');
-    await yoda.expectLines('hans (private): hi, yoda', 'hans: hi, yoda', 'hans: hi, everyone');
+    // Private texts and server messages travel on different sockets: wait for each before the next.
+    yoda.send('private hans hi, hans');
+    await hans.expectLines('yoda (private): hi, hans');
+    yoda.send('message hans hi, hans');
+    await hans.expectLines('yoda: hi, hans');
+    hans.send('private yoda hi, yoda');
+    await yoda.expectLines('hans (private): hi, yoda');
+    hans.send('message yoda hi, yoda', 'broadcast hi, everyone');
+    await yoda.expectLines('hans: hi, yoda', 'hans: hi, everyone');
     yoda.send('stopprivate hans');
     await hans.expectLines('close the p2p connection with yoda');
     hans.send('private yoda still there?');
