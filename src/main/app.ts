@@ -3,7 +3,6 @@
  * the messenger itself lives in src/main/core and the UI in src/renderer.
  */
 import { app, BrowserWindow, ipcMain, session } from 'electron';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CoreLike } from './dispatch.js';
 import { registerIpc, unreadFromTitle } from './ipc.js';
@@ -30,14 +29,9 @@ export function rendererSource(mainDir: string, env: NodeJS.ProcessEnv): Rendere
   return { kind: 'file', indexHtml: join(mainDir, '../renderer/index.html') };
 }
 
-/**
- * The built preload. A sandboxed preload must be CommonJS (`index.js`); electron-vite emits ESM
- * (`index.mjs`) for a `"type": "module"` package unless the preload's output format is set to cjs.
- */
+/** The built preload: CommonJS, because a sandboxed preload cannot be an ES module (see electron.vite.config.ts). */
 export function preloadPath(mainDir: string): string {
-  const commonJs = join(mainDir, '../preload/index.js');
-  const esm = join(mainDir, '../preload/index.mjs');
-  return existsSync(commonJs) || !existsSync(esm) ? commonJs : esm;
+  return join(mainDir, '../preload/index.js');
 }
 
 /** Sets everything up; resolves once the main window exists. */
