@@ -48,6 +48,7 @@ export const handlers: Handlers = {
       },
     };
   },
+  checkuser: (_session, { username }, ctx) => ({ exists: ctx.accounts.exists(username) }),
   login: (session, request) => session.login(request),
   register: async (_session, { username, password }, ctx) => {
     if (!ctx.openRegistration) {

@@ -78,13 +78,29 @@ async function attempt(ctx: LoginContext, username: string, password: string): P
     return true;
   }
   ctx.out.discard();
-  if (result.error.code === 'unknown_user' && ctx.openRegistration) {
-    const registered = await register(ctx, username);
-    return typeof registered === 'object' && 'password' in registered
-      ? attempt(ctx, username, registered.password)
-      : registered;
-  }
   return afterFailure(result.error, ctx.out);
+}
+
+/**
+ * The report's client says "Invalid Username" before asking for a password, so the account is
+ * looked up first. With open registration an unknown name becomes a new account instead.
+ */
+async function afterUsername(ctx: LoginContext, username: string): Promise<true | Next> {
+  const lookup = await ctx.core.call('checkUser', username);
+  if (!lookup.ok) {
+    if (lookup.error.code !== 'invalid_argument') return afterFailure(lookup.error, ctx.out);
+    ctx.out.line(texts.invalidUsername);
+    return 'username';
+  }
+  if (lookup.value.exists) return passwordLoop(ctx, username);
+  if (!ctx.openRegistration) {
+    ctx.out.line(texts.invalidUsername);
+    return 'username';
+  }
+  const registered = await register(ctx, username);
+  return typeof registered === 'object' && 'password' in registered
+    ? attempt(ctx, username, registered.password)
+    : registered;
 }
 
 /** Asks for the password (again) until the login succeeds or says to ask for the username. */
@@ -101,7 +117,7 @@ export async function loginDialogue(ctx: LoginContext): Promise<LoginOutcome> {
   for (;;) {
     const username = await ctx.input.prompt(texts.usernamePrompt);
     if (username === null) return { ok: false, exitCode: 0 };
-    const outcome = await passwordLoop(ctx, username.trim());
+    const outcome = await afterUsername(ctx, username.trim());
     if (outcome === true) return { ok: true, username: username.trim() };
     if (typeof outcome === 'object') return { ok: false, exitCode: outcome.exitCode };
   }

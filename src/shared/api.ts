@@ -27,6 +27,7 @@ export type ServerAddress = z.infer<typeof serverAddressSchema>;
 export const apiCalls = {
   getState: z.tuple([]),
   connect: z.tuple([serverAddressSchema]),
+  checkUser: z.tuple([usernameSchema]),
   register: z.tuple([usernameSchema, passwordSchema]),
   login: z.tuple([usernameSchema, passwordSchema]),
   logout: z.tuple([]),
@@ -104,6 +105,7 @@ export interface SendResult {
 export interface ApiValues {
   getState: AppState;
   connect: RequestResult<'hello'>;
+  checkUser: { exists: boolean };
   register: { username: string };
   login: { username: string };
   logout: Record<string, never>;

@@ -103,6 +103,14 @@ export const requests = {
     }),
     result: z.object({ username: usernameSchema, pendingOffline: z.number().int().nonnegative() }),
   },
+  /**
+   * Whether an account exists, so a client can say "Invalid Username" before asking for a password
+   * (as the report's terminal client does). Login's `unknown_user` reveals the same fact.
+   */
+  checkuser: {
+    params: z.object({ username: usernameSchema }),
+    result: z.object({ exists: z.boolean() }),
+  },
   register: {
     params: z.object({ username: usernameSchema, password: passwordSchema }),
     result: z.object({ username: usernameSchema }),
@@ -181,7 +189,12 @@ export type RequestFrame<T extends RequestType = RequestType> = {
 }[T];
 
 /** Requests accepted before login (after hello). Everything else needs a logged-in session. */
-export const preLoginRequests: ReadonlySet<RequestType> = new Set(['hello', 'login', 'register']);
+export const preLoginRequests: ReadonlySet<RequestType> = new Set([
+  'hello',
+  'checkuser',
+  'login',
+  'register',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Error codes: machine-readable; every client renders its own text.

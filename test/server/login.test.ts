@@ -31,6 +31,16 @@ describe('login', () => {
     await client.call('login', { username: 'yoda', password: 'wise' });
   });
 
+  it('tells before login whether an account exists, and needs hello first', async () => {
+    server = await startTestServer();
+    const early = track(await RawClient.connect(server.port));
+    expect((await early.fail('checkuser', { username: 'yoda' })).code).toBe('hello_required');
+    const client = track(await RawClient.open(server.port));
+    expect(await client.call('checkuser', { username: 'yoda' })).toEqual({ exists: true });
+    expect(await client.call('checkuser', { username: 'ethan' })).toEqual({ exists: false });
+    expect(await client.call('checkuser', { username: 'Yoda' })).toEqual({ exists: false });
+  });
+
   it('counts wrong passwords, locks on the third, and unlocks after the block duration', async () => {
     server = await startTestServer({ blockDurationSeconds: 1 });
     const client = track(await RawClient.open(server.port));

@@ -11,6 +11,7 @@ const text = fc.string({ minLength: 1, maxLength: 200 });
 const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> } = {
   hello: fc.record({ version: fc.integer({ min: 0, max: 10 }) }),
   login: fc.record({ username, password: fc.string({ minLength: 1, maxLength: 128 }) }),
+  checkuser: fc.record({ username }),
   register: fc.record({ username, password: fc.string({ minLength: 1, maxLength: 128 }) }),
   message: fc.record({ to: username, text }),
   broadcast: fc.record({ text }),

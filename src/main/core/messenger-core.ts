@@ -156,6 +156,7 @@ export class MessengerCore implements MessengerApi {
   private readonly handlers: Handlers = {
     getState: async () => this.getState(),
     connect: (address) => this.connect(address),
+    checkUser: async (username) => (await this.ensureConnected()).request('checkuser', { username }),
     register: (username, password) => this.register(username, password),
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
