@@ -2,12 +2,17 @@
  * Fixtures for end-to-end tests: a real server and app instances.
  *
  * - `server`: a fresh server on 127.0.0.1 port 0 with a temporary database, registration open, and
- *   the accounts in `server.users` imported (password = `server.users[name]`).
+ *   the accounts in `server.users` imported (password = `server.users[name]`). Its lockout and
+ *   inactivity timeout come from the `serverOptions` option (`test.use({ serverOptions: {…} })`);
+ *   `server.stop()` / `server.start()` / `server.restart()` stop and start it on the same database
+ *   and, when it can, the same port.
  * - `launchApp(name)`: starts one app instance (one user's app) and returns the Playwright Page of its
  *   main window, showing the login screen. It uses real Electron (`_electron.launch`) when an Electron
  *   binary is installed, otherwise the browser shell in Chromium (Debian's /usr/bin/chromium); it logs
  *   which. Private-chat windows open as new pages of the same app: `waitForPrivateWindow(page, peer)`.
- *   Everything is closed after the test.
+ *   Launching the same name again reuses that instance's user data (a reopened app).
+ * - `closeApp(page)`: quits the instance whose main window is `page` (like closing the app window).
+ *   Everything still open is closed after the test.
  *
  * Test bodies use only the Page API, so the same tests run in both shells.
  */
@@ -19,25 +24,50 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserShell, type BrowserShell } from '../src/browser-shell/shell.js';
 import { electronBinary } from '../scripts/lib/electron.js';
-import { startSeededServer } from '../scripts/lib/seeded-server.js';
+import { startTestServer } from '../test/helpers/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface TestServer {
-  host: string;
-  port: number;
+  readonly host: string;
+  readonly port: number;
   /** Imported accounts: name → password. */
-  users: Readonly<Record<string, string>>;
+  readonly users: Readonly<Record<string, string>>;
+  /** Stops the server (clients are told it shuts down); the database is kept. */
+  stop(): Promise<void>;
+  /** Starts a stopped server again on the same database (same port when free). */
+  start(): Promise<void>;
+  /** stop() then start(). */
+  restart(): Promise<void>;
+}
+
+/** Per-test server settings: `test.use({ serverOptions: { blockDurationSeconds: 2 } })`. */
+export interface ServerOptions {
+  /** Lockout after three wrong passwords, in seconds. */
+  blockDurationSeconds: number;
+  /** Inactivity logout in seconds; 0 = never. */
+  timeoutSeconds: number;
 }
 
 export type Shell = 'electron' | 'browser-shell';
 
 export interface AppFixtures {
+  serverOptions: ServerOptions;
   server: TestServer;
   /** Opens one app instance for `name` (a label in logs; log in with `login`). */
   launchApp: (name: string) => Promise<Page>;
+  /** Quits the app instance whose main window is `page`. */
+  closeApp: (page: Page) => Promise<void>;
   /** Which shell `launchApp` uses in this run. */
   shell: Shell;
+}
+
+/** How to quit each open instance, by its main window (closing twice is harmless). */
+const quitters = new WeakMap<Page, () => Promise<void>>();
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = {
@@ -53,21 +83,48 @@ export const test = base.extend<AppFixtures>({
     await use(electronBinary() ? 'electron' : 'browser-shell');
   },
 
-  // eslint-disable-next-line no-empty-pattern
-  server: async ({}, use) => {
-    const server = await startSeededServer(DEFAULT_USERS);
+  serverOptions: [{ blockDurationSeconds: 60, timeoutSeconds: 0 }, { option: true }],
+
+  server: async ({ serverOptions }, use) => {
+    const server = await startTestServer({
+      users: { ...DEFAULT_USERS },
+      host: '127.0.0.1',
+      openRegistration: true,
+      ...serverOptions,
+    });
     try {
-      await use({ host: server.host, port: server.port, users: server.users });
+      await use({
+        get host() {
+          return server.host;
+        },
+        get port() {
+          return server.port;
+        },
+        users: DEFAULT_USERS,
+        stop: () => server.stop(),
+        start: () => server.restart(),
+        restart: () => server.restart(),
+      });
     } finally {
       await server.close();
     }
   },
 
   launchApp: async ({ server, shell, browser }, use, testInfo) => {
-    const cleanups: (() => Promise<unknown>)[] = [];
+    const quits: (() => Promise<void>)[] = [];
+    const track = (page: Page, close: () => Promise<void>): void => {
+      const quit = once(close);
+      quits.push(quit);
+      quitters.set(page, quit);
+    };
+    const userDataDirs = new Map<string, string>();
     const launch = async (name: string): Promise<Page> => {
       if (shell === 'electron') {
-        const userData = await mkdtemp(join(tmpdir(), `messenger-electron-${name}-`));
+        let userData = userDataDirs.get(name);
+        if (userData === undefined) {
+          userData = await mkdtemp(join(tmpdir(), `messenger-electron-${name}-`));
+          userDataDirs.set(name, userData);
+        }
         const app: ElectronApplication = await _electron.launch({
           args: [
             ROOT,
@@ -76,31 +133,43 @@ export const test = base.extend<AppFixtures>({
             `--messenger-user-data=${userData}`,
           ],
         });
-        cleanups.push(async () => {
-          await app.close().catch(() => undefined);
-          await rm(userData, { recursive: true, force: true });
-        });
         console.log(`[e2e] ${testInfo.title}: app "${name}" runs in Electron`);
         const page = await app.firstWindow();
+        track(page, () => app.close().catch(() => undefined));
         await page.waitForLoadState('domcontentloaded');
         return page;
       }
       const appShell: BrowserShell = await startBrowserShell({
         server: { host: server.host, port: server.port },
       });
-      cleanups.push(() => appShell.close());
-      const context = await browser.newContext();
-      cleanups.push(() => context.close());
+      const context = await browser.newContext().catch(async (error: unknown) => {
+        await appShell.close();
+        throw error;
+      });
       console.log(
         `[e2e] ${testInfo.title}: app "${name}" runs in the browser shell (Chromium) at ${appShell.origin}`,
       );
       const page = await context.newPage();
+      // Browser first (its sockets close), then the shell.
+      track(page, async () => {
+        await context.close().catch(() => undefined);
+        await appShell.close();
+      });
       await page.goto(appShell.url);
       return page;
     };
     await use(launch);
-    // Browsers first (their sockets close), then shells.
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    for (const quit of quits.reverse()) await quit();
+    for (const dir of userDataDirs.values()) await rm(dir, { recursive: true, force: true });
+  },
+
+  // eslint-disable-next-line no-empty-pattern
+  closeApp: async ({}, use) => {
+    await use(async (page) => {
+      const quit = quitters.get(page);
+      if (!quit) throw new Error('closeApp: not the main window of an instance from launchApp');
+      await quit();
+    });
   },
 });
 
@@ -141,4 +210,44 @@ export async function waitForPrivateWindow(page: Page, peer: string, timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no private chat window for ${peer} opened`);
+}
+
+/** The entry for `peer` in the conversation list (its accessible name: "bob, online, 2 unread"). */
+export function conversationEntry(page: Page, peer: string) {
+  return page
+    .getByRole('list', { name: 'Conversation list' })
+    .getByRole('button', { name: new RegExp(`^${peer}(,|$)`) });
+}
+
+/** Opens (or starts) the conversation with `peer` through the user search. */
+export async function openConversation(page: Page, peer: string): Promise<void> {
+  await page.getByRole('searchbox', { name: 'Search users' }).fill(peer);
+  await page
+    .getByRole('list', { name: 'Search results' })
+    .getByRole('button', { name: new RegExp(`^${peer}\\b`) })
+    .click();
+  await expect(page.getByRole('heading', { level: 2, name: peer, exact: true })).toBeVisible();
+}
+
+/** Types `text` in the open conversation's composer and presses Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+/** The open conversation's message log. */
+export function messages(page: Page, title: string) {
+  return page.getByRole('log', { name: `Messages with ${title}`, exact: true });
+}
+
+/** The toasts region. */
+export function toasts(page: Page) {
+  return page.getByRole('region', { name: 'Notifications' });
+}
+
+/** The newest toast saying exactly `text` (an earlier one may still be showing). */
+export function toast(page: Page, text: string) {
+  return toasts(page).getByText(text, { exact: true }).last();
 }
