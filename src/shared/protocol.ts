@@ -47,6 +47,9 @@ export const publicKeySchema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expecte
 /** A one-time private-chat credential: 32 random bytes, base64url. */
 export const credentialSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 43-character credential');
 
+/** A sender-chosen message key: 8 to 64 characters of base64url. */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected 8-64 base64url characters');
+
 export const directMessageSchema = z.object({
   id: messageIdSchema,
   from: usernameSchema,
@@ -116,7 +119,15 @@ export const requests = {
     result: z.object({ username: usernameSchema }),
   },
   message: {
-    params: z.object({ to: usernameSchema, text: textSchema }),
+    params: z.object({
+      to: usernameSchema,
+      text: textSchema,
+      /**
+       * Idempotency key chosen by the sender: a retry with the same key returns the stored message
+       * instead of storing it twice, so a client can resend after losing the reply.
+       */
+      clientId: clientIdSchema.optional(),
+    }),
     result: z.object({ message: directMessageSchema, online: z.boolean() }),
   },
   broadcast: {

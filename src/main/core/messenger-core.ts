@@ -17,6 +17,7 @@ import {
   type SendResult,
   type ServerAddress,
 } from '../../shared/api.js';
+import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
 import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
@@ -57,6 +58,18 @@ const FATAL_RELOGIN_CODES = new Set([
 
 type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M]> };
 
+/** A direct message on its way; `clientId` makes resending it after a lost reply safe. */
+interface OutgoingMessage {
+  to: string;
+  text: string;
+  clientId: string;
+}
+
+/** Failures after which the server may or may not have stored the message: resend it later. */
+function isRetryable(error: unknown): boolean {
+  return error instanceof CoreError && (error.code === 'not_connected' || error.code === 'timeout');
+}
+
 interface Credentials {
   username: string;
   password: string;
@@ -71,7 +84,7 @@ export class MessengerCore implements MessengerApi {
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
   private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
   private readonly reconnectPolicy: ReconnectPolicy | false;
-  private readonly queue: { to: string; text: string }[] = [];
+  private readonly queue: OutgoingMessage[] = [];
   private connection: ServerConnection | undefined;
   private connectionState: ConnectionState = 'disconnected';
   private server: ServerAddress | null;
@@ -427,31 +440,43 @@ export class MessengerCore implements MessengerApi {
 
   private async sendMessage(to: string, text: string): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    const outgoing: OutgoingMessage = { to, text, clientId: randomBytes(16).toString('base64url') };
     if (this.connection?.isOpen && this.queue.length === 0 && !this.flushing) {
-      const result = await this.connection.request('message', { to, text });
-      return { message: result.message, online: result.online, queued: false };
+      try {
+        const result = await this.connection.request('message', outgoing);
+        return { message: result.message, online: result.online, queued: false };
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+      }
     }
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
       throw new CoreError('not_connected', 'too many messages are waiting for the connection');
     }
-    this.queue.push({ to, text });
+    this.queue.push(outgoing);
     this.emitState();
+    if (this.connection?.isOpen && this.loggedIn) void this.flushQueue();
     return { online: false, queued: true };
   }
 
   /**
-   * Sends queued messages in order, each at most once: a message leaves the queue when it is
-   * written, so a reply lost with the connection is not retried (no duplicates). A stored message
-   * is reported as a `message` event from this user.
+   * Sends queued messages in order. A message leaves the queue only when the server has answered
+   * for it; after a lost connection or a timeout it is resent with the same client id, which the
+   * server de-duplicates, so nothing is lost or stored twice. A stored message is reported as a
+   * `message` event from this user.
    */
   private async flushQueue(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
-        const next = this.queue.shift() as { to: string; text: string };
+        const next = this.queue[0] as OutgoingMessage;
+        const result = await this.connection.request('message', next).catch((error: unknown) => {
+          if (isRetryable(error)) return 'retry' as const;
+          return undefined; // refused by the server (blocked, unknown user): sending again cannot help
+        });
+        if (result === 'retry') break;
+        this.queue.shift();
         this.emitState();
-        const result = await this.connection.request('message', next).catch(() => undefined);
         if (result) this.events.emit({ kind: 'message', message: result.message, offline: false });
       }
     } finally {
