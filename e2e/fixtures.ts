@@ -33,6 +33,8 @@ export interface TestServer {
   readonly port: number;
   /** Imported accounts: name → password. */
   readonly users: Readonly<Record<string, string>>;
+  /** The server's SQLite file (edit it only while the server is stopped). */
+  readonly dbPath: string;
   /** Stops the server (clients are told it shuts down); the database is kept. */
   stop(): Promise<void>;
   /** Starts a stopped server again on the same database (same port when free). */
@@ -101,6 +103,7 @@ export const test = base.extend<AppFixtures>({
           return server.port;
         },
         users: DEFAULT_USERS,
+        dbPath: server.dbPath,
         stop: () => server.stop(),
         start: () => server.restart(),
         restart: () => server.restart(),
@@ -217,6 +220,27 @@ export function conversationEntry(page: Page, peer: string) {
   return page
     .getByRole('list', { name: 'Conversation list' })
     .getByRole('button', { name: new RegExp(`^${peer}(,|$)`) });
+}
+
+/** Opens the Blocked users dialog, blocks or unblocks `name`, and waits for the confirmation. */
+export async function setBlocked(page: Page, name: string, blocked: boolean): Promise<void> {
+  await page.getByRole('button', { name: 'Blocked users' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Blocked users' });
+  if (blocked) {
+    await dialog.getByRole('textbox', { name: 'Username to block' }).fill(name);
+    await dialog.getByRole('button', { name: 'Block', exact: true }).click();
+    await expect(dialog.getByRole('status')).toHaveText(`${name} has been blocked`);
+  } else {
+    await dialog
+      .getByRole('list', { name: 'Blocked users' })
+      .getByRole('listitem')
+      .filter({ hasText: name })
+      .getByRole('button', { name: 'Unblock' })
+      .click();
+    await expect(dialog.getByRole('status')).toHaveText(`${name} has been unblocked`);
+  }
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
 }
 
 /** Opens (or starts) the conversation with `peer` through the user search. */

@@ -6,6 +6,7 @@ import {
   messages,
   openConversation,
   send,
+  setBlocked,
   test,
   toast,
   toasts,
@@ -141,12 +142,7 @@ test('broadcast reaches everyone online, with a notice when a recipient blocked 
   await expect(aliceLog.getByText('could not be delivered')).toHaveCount(0);
 
   // Carol blocks Alice: the next broadcast reaches only Bob, and Alice is told some missed it.
-  await carol.getByRole('button', { name: 'Blocked users' }).click();
-  const dialog = carol.getByRole('dialog', { name: 'Blocked users' });
-  await dialog.getByRole('textbox', { name: 'Username to block' }).fill('alice');
-  await dialog.getByRole('button', { name: 'Block', exact: true }).click();
-  await expect(dialog.getByRole('status')).toHaveText('alice has been blocked');
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await setBlocked(carol, 'alice', true);
 
   await send(alice, 'Second round');
   await expect(aliceLog.getByText('Your message could not be delivered to some recipients')).toBeVisible();

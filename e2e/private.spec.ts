@@ -1,0 +1,138 @@
+/** Private (peer-to-peer) chats: a window on each side, stopping from either side, one side quitting. */
+import type { Page } from '@playwright/test';
+import { expect, login, test, waitForPrivateWindow } from './fixtures.js';
+
+async function startPrivateChat(page: Page, peer: string): Promise<Page> {
+  await page
+    .getByRole('list', { name: 'Online now' })
+    .getByRole('listitem')
+    .filter({ hasText: peer })
+    .getByRole('button', { name: 'Start private chat' })
+    .click();
+  return waitForPrivateWindow(page, peer);
+}
+
+async function sendPrivate(window: Page, text: string): Promise<void> {
+  const composer = window.getByRole('textbox', { name: 'Message', exact: true });
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+function privateLog(window: Page, peer: string) {
+  return window.getByRole('log', { name: `Private messages with ${peer}`, exact: true });
+}
+
+async function expectOpen(window: Page, peer: string): Promise<void> {
+  await expect(window.getByRole('heading', { level: 1, name: `Private chat with ${peer}` })).toBeVisible();
+  await expect(window).toHaveTitle(`Private chat with ${peer}`);
+  await expect(window.getByRole('note')).toHaveText(
+    `⇄ Messages go directly between your computer and ${peer}'s — not through the server`,
+  );
+  await expect(window.getByRole('button', { name: 'Stop private chat' })).toBeVisible();
+  await expect(window.getByText('Connected directly')).toBeVisible();
+}
+
+async function expectClosed(window: Page, text: string | RegExp): Promise<void> {
+  await expect(window.getByRole('status').filter({ hasText: /private chat/ })).toHaveText(text);
+  await expect(window.getByText('Not connected')).toBeVisible();
+  await expect(window.getByRole('textbox', { name: 'Message', exact: true })).toBeDisabled();
+  await expect(window.getByRole('button', { name: 'Start private chat' })).toBeVisible();
+}
+
+test('private chat windows both ways: the peer’s window opens with the first message', async ({
+  server,
+  launchApp,
+}) => {
+  const alice = await launchApp('alice');
+  const bob = await launchApp('bob');
+  await login(alice, server, 'alice');
+  await login(bob, server, 'bob');
+
+  const alicePrivate = await startPrivateChat(alice, 'bob');
+  await expectOpen(alicePrivate, 'bob');
+  await expect(
+    alicePrivate.getByText('The private chat is open. Messages are not stored anywhere.'),
+  ).toBeVisible();
+
+  await sendPrivate(alicePrivate, 'Psst, Bob');
+  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
+  await expectOpen(bobPrivate, 'alice');
+  await expect(privateLog(bobPrivate, 'alice').locator('.text')).toHaveText(['Psst, Bob']);
+
+  await sendPrivate(bobPrivate, 'Hi Alice, just us here');
+  await expect(privateLog(alicePrivate, 'bob').locator('.text')).toHaveText([
+    'Psst, Bob',
+    'Hi Alice, just us here',
+  ]);
+  await expect(privateLog(bobPrivate, 'alice').locator('.text')).toHaveText([
+    'Psst, Bob',
+    'Hi Alice, just us here',
+  ]);
+  // Private messages never show up in the server-carried conversations.
+  await expect(alice.getByRole('list', { name: 'Conversation list' }).getByText('Psst, Bob')).toHaveCount(0);
+  await expect(bob.getByRole('list', { name: 'Conversation list' }).getByText('Psst, Bob')).toHaveCount(0);
+});
+
+test('a private chat can be stopped from either side; both windows say so', async ({ server, launchApp }) => {
+  const alice = await launchApp('alice');
+  const bob = await launchApp('bob');
+  await login(alice, server, 'alice');
+  await login(bob, server, 'bob');
+
+  const alicePrivate = await startPrivateChat(alice, 'bob');
+  await sendPrivate(alicePrivate, 'first');
+  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
+  await expect(privateLog(bobPrivate, 'alice').getByText('first', { exact: true })).toBeVisible();
+
+  // Alice stops it.
+  await alicePrivate.getByRole('button', { name: 'Stop private chat' }).click();
+  await expectClosed(alicePrivate, 'You ended the private chat with bob.');
+  await expectClosed(bobPrivate, 'alice ended the private chat.');
+
+  // Bob starts it again from his window, and stops it himself.
+  await bobPrivate.getByRole('button', { name: 'Start private chat' }).click();
+  await expect(bobPrivate.getByRole('button', { name: 'Stop private chat' })).toBeVisible();
+  await sendPrivate(bobPrivate, 'second');
+  await expect(privateLog(alicePrivate, 'bob').getByText('second', { exact: true })).toBeVisible();
+  await expect(alicePrivate.getByRole('button', { name: 'Stop private chat' })).toBeVisible();
+
+  await bobPrivate.getByRole('button', { name: 'Stop private chat' }).click();
+  await expectClosed(bobPrivate, 'You ended the private chat with alice.');
+  await expectClosed(alicePrivate, 'bob ended the private chat.');
+});
+
+test('a private chat ends when one side quits', async ({ server, launchApp, closeApp }) => {
+  const alice = await launchApp('alice');
+  const bob = await launchApp('bob');
+  await login(alice, server, 'alice');
+  await login(bob, server, 'bob');
+
+  const alicePrivate = await startPrivateChat(alice, 'bob');
+  await sendPrivate(alicePrivate, 'still there?');
+  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
+  await expect(privateLog(bobPrivate, 'alice').getByText('still there?', { exact: true })).toBeVisible();
+
+  // Bob's app tells Alice's as it quits (as with logging out); the server also says he went offline.
+  await closeApp(bob);
+  await expectClosed(alicePrivate, 'bob ended the private chat.');
+  // Trying again says why it cannot work.
+  await alicePrivate.getByRole('button', { name: 'Start private chat' }).click();
+  await expect(alicePrivate.getByRole('alert')).toHaveText('bob is offline.');
+});
+
+test('logging out ends the private chat on both sides', async ({ server, launchApp }) => {
+  const alice = await launchApp('alice');
+  const bob = await launchApp('bob');
+  await login(alice, server, 'alice');
+  await login(bob, server, 'bob');
+
+  const bobPrivate = await startPrivateChat(bob, 'alice');
+  await sendPrivate(bobPrivate, 'bye soon');
+  const alicePrivate = await waitForPrivateWindow(alice, 'bob');
+  await expect(privateLog(alicePrivate, 'bob').getByText('bye soon', { exact: true })).toBeVisible();
+
+  await bob.getByRole('button', { name: 'Log out' }).click();
+  await expectClosed(bobPrivate, 'The private chat ended because alice or you logged out.');
+  await expectClosed(alicePrivate, 'bob ended the private chat.');
+});
