@@ -18,6 +18,7 @@ const SIZES: Sizes = {
   openMs: 500,
   broadcastReceivers: [20],
   broadcastRepeats: 2,
+  broadcastSetupMs: 60_000,
   densityTarget: 50,
   densityBudgetMs: 10_000,
   backlog: 300,
@@ -68,6 +69,7 @@ describe('bench smoke', () => {
       const broadcasts = [...(written.broadcast?.ours ?? []), ...(written.broadcast?.ngircd ?? [])];
       expect(broadcasts.length).toBe(peer ? 2 : 1);
       for (const b of broadcasts) {
+        expect(b.online).toBe(b.receivers);
         expect(b.delivered).toBe(b.receivers);
         expect(b.lastReceiptMs).toBeGreaterThan(0);
       }

@@ -24,6 +24,8 @@ export interface Sizes {
   openMs: number;
   broadcastReceivers: number[];
   broadcastRepeats: number;
+  /** Wall-time budget for logging the broadcast receivers in. */
+  broadcastSetupMs: number;
   densityTarget: number;
   densityBudgetMs: number;
   backlog: number;
@@ -57,8 +59,8 @@ async function connectSpread(
   pool: Pool,
   server: Running,
   names: string[],
-  options: { quiet: boolean; join?: string; budgetMs: number },
-): Promise<void> {
+  options: { quiet: boolean; join?: string; budgetMs: number; allowPartial?: boolean },
+): Promise<number> {
   const parts = split(names, pool.workers.length);
   const results = await pool.all((_, i) => ({
     cmd: 'connect',
@@ -68,7 +70,8 @@ async function connectSpread(
     names: parts[i] ?? [],
     password: PASSWORD,
     localAddresses: [],
-    concurrency: 64,
+    // ngircd's small listen backlog drops SYNs (1 s retransmits) when many connect at once.
+    concurrency: server.name === 'ngircd' ? 8 : 64,
     quiet: options.quiet,
     join: options.join,
     timeoutMs: 60_000,
@@ -77,11 +80,12 @@ async function connectSpread(
   }));
   const failed = results.reduce((sum, r) => sum + Number(r.failed ?? 0), 0);
   const ok = results.reduce((sum, r) => sum + Number(r.ok ?? 0), 0);
-  if (ok < names.length) {
+  if (ok < names.length && !(options.allowPartial && failed === 0)) {
     throw new Error(
       `only ${ok}/${names.length} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`,
     );
   }
+  return ok;
 }
 
 function total(
@@ -136,6 +140,8 @@ export interface OpenPoint {
   achievedRate: number;
   latency: LatencySummary;
   generatorBehindMs: number;
+  errors: number;
+  errorCodes: Record<string, number>;
 }
 
 export interface DirectResult {
@@ -206,7 +212,7 @@ export async function directMessages(
       }));
       const after = await drain(pool, 0, 0);
       const sent = total(after, 'sent');
-      const done = await drain(pool, sent, 15_000, 1000);
+      const done = await drain(pool, sent, 20_000, 3000);
       const point: OpenPoint = {
         rate,
         sent,
@@ -214,6 +220,8 @@ export async function directMessages(
         achievedRate: Math.round(total(done, 'received') / (sizes.openMs / 1000)),
         latency: mergeLatencies(done),
         generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
+        errors: total(done, 'errors'),
+        errorCodes: Object.assign({}, ...done.map((s) => s.errorCodes)) as Record<string, number>,
       };
       open.push(point);
       progress(
@@ -236,6 +244,8 @@ export async function directMessages(
 
 export interface BroadcastPoint {
   receivers: number;
+  /** Receivers logged in within the setup budget (the broadcast went to these). */
+  online: number;
   loginSeconds: number;
   /** Median over the repeats of the time until the last receiver got it. */
   lastReceiptMs: number;
@@ -270,21 +280,24 @@ export async function broadcast(target: Target, receivers: number, sizes: Sizes)
       budgetMs: 30_000,
       stopOnFailure: true,
     });
-    await connectSpread(pool, server, receiverNames, {
+    // Logging in N users costs O(N²) presence (ours) or JOIN (IRC) lines; past the setup budget the
+    // broadcast goes to the receivers that made it, and the table says how many that was.
+    const online = await connectSpread(pool, server, receiverNames, {
       quiet: true,
       join: target === 'ngircd' ? channel : undefined,
-      budgetMs: 240_000,
+      budgetMs: sizes.broadcastSetupMs,
+      allowPartial: true,
     });
-    await quiesce(pool, 120_000);
+    await quiesce(pool, 60_000);
     const loginSeconds = round((Date.now() - t0) / 1000, 2);
-    progress(`${target}: ${receivers} receivers online after ${loginSeconds} s`);
+    progress(`${target}: ${online}/${receivers} receivers online after ${loginSeconds} s`);
     const lasts: number[] = [];
     const p50s: number[] = [];
     let delivered = 0;
     for (let i = 0; i < sizes.broadcastRepeats; i++) {
       await pool.all(() => ({ cmd: 'reset', phase: `bc${i}`, quiet: false }));
       const sent = (await pool.workers[0]?.run({ cmd: 'broadcast', channel })) as { sentAt: number };
-      const stats = await drain(pool, receivers, 30_000, 2000);
+      const stats = await drain(pool, online, 30_000, 2000);
       delivered = total(stats, 'received');
       const latest = Math.max(...stats.filter((s) => s.received > 0).map((s) => s.lastReceiptAt));
       lasts.push(round((latest - sent.sentAt) / 1000, 3));
@@ -295,6 +308,7 @@ export async function broadcast(target: Target, receivers: number, sizes: Sizes)
       [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
     const point = {
       receivers,
+      online,
       loginSeconds,
       lastReceiptMs: median(lasts),
       lastReceiptMsAll: lasts,

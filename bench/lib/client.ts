@@ -19,6 +19,8 @@ export interface Receipt {
 
 export interface ClientHooks {
   onReceipt(client: Client, receipt: Receipt, atMicros: number): void;
+  /** An error reply to a fire-and-forget request (open loop). */
+  onOrphanError?(code: string): void;
 }
 
 interface Pending {
@@ -41,7 +43,11 @@ export class Client {
   private nextId = 1;
   private readonly pending = new Map<number | string, Pending>();
   private carry: Buffer | undefined;
-  private readonly waiters: { match: (line: string) => boolean; resolve: () => void }[] = [];
+  private readonly waiters: {
+    match: (line: string) => boolean;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
 
   private constructor(
     readonly kind: Kind,
@@ -58,6 +64,7 @@ export class Client {
       const error = new Error(`connection of ${name} closed`);
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
+      for (const w of this.waiters.splice(0)) w.reject(error);
     });
     socket.on('error', () => {
       /* surfaced through 'close' and pending rejections */
@@ -174,7 +181,7 @@ export class Client {
   }
 
   private waitLine(match: (line: string) => boolean): Promise<void> {
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ match, resolve, reject }));
   }
 
   private onData(chunk: Buffer): void {
@@ -210,6 +217,8 @@ export class Client {
         if (p) {
           this.pending.delete(frame.id as number);
           p.resolve(frame);
+        } else if (frame.ok === false) {
+          this.hooks.onOrphanError?.(String((frame.error as { code?: string } | undefined)?.code ?? 'error'));
         }
       } else if (type === 'message') {
         const m = frame.message as { id: number; text: string };

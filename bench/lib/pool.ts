@@ -1,5 +1,6 @@
 /** The orchestrator's side of the load-generator workers: fork, command, collect, and always clean up. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { WorkerCommand, WorkerStats } from './protocol.js';
 
@@ -8,10 +9,16 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** Every child process the bench started, so an exit handler can kill them whatever happens. */
 export const children = new Set<ChildProcess>();
 
+/** Temporary directories (databases, configs) to remove even when the run is interrupted. */
+export const tempDirs = new Set<string>();
+
 export function killAllChildren(): void {
-  for (const child of children)
+  for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 
 export class Worker {

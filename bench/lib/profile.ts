@@ -43,7 +43,8 @@ export function summarizeProfile(dir: string): ProfileSummary {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    // tsx's module-loader thread writes its own, smaller profile; the main thread's is the largest.
+    .sort((a, b) => statSync(b).size - statSync(a).size);
   const file = files[0];
   if (!file) throw new Error(`no .cpuprofile in ${dir} (did the server exit cleanly?)`);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;

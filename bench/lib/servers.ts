@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { children } from './pool.js';
+import { children, tempDirs } from './pool.js';
 import { sleep } from './stats.js';
 
 export const NGIRCD = process.env.NGIRCD_BIN ?? '/usr/sbin/ngircd';
@@ -82,12 +82,15 @@ export interface OurServerOptions {
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
+  tempDirs.add(dir);
   const credentials = join(dir, 'credentials.txt');
   writeFileSync(credentials, options.users.map((u) => `${u} ${PASSWORD}\n`).join(''));
   const args = ['--import', 'tsx'];
   if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
   args.push('server/main.ts', '--port', '0', '--block-duration', '1', '--timeout', '0');
   args.push('--db', join(dir, 'bench.db'), '--credentials', credentials);
+  // Abuse limits off: the bench measures capacity, and all its clients come from loopback.
+  args.push('--rate-limit', '0', '--max-connections-per-address', '0', '--pre-login-timeout', '0');
   if (options.kdfCost !== undefined) args.push('--kdf-cost', String(options.kdfCost));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
@@ -136,6 +139,7 @@ export function ngircdAvailable(): boolean {
 /** ngircd in the foreground (-n) with a generated config: loopback only, no DNS/ident/PAM, no penalties. */
 export async function startNgircd(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ngircd-'));
+  tempDirs.add(dir);
   const port = await freePort();
   const conf = join(dir, 'ngircd.conf');
   writeFileSync(

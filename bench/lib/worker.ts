@@ -44,7 +44,7 @@ function onReceipt(_client: Client, receipt: Receipt, at: number): void {
   }
 }
 
-const hooks = { onReceipt };
+const hooks = { onReceipt, onOrphanError: (code: string) => noteError(new Error(code)) };
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
@@ -84,7 +84,8 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
             : undefined,
           join: cmd.join,
           hooks,
-          timeoutMs: cmd.timeoutMs,
+          // In-flight connections end with the budget too, so a slow peer cannot stretch the phase.
+          timeoutMs: Math.max(1, Math.min(cmd.timeoutMs, deadline - Date.now())),
         });
         loginMicros.push(nowMicros() - t0);
         client.quiet = cmd.quiet;
