@@ -2,34 +2,41 @@
  * Composition root: opens storage, imports credentials, builds the services, listens, and knows
  * how to shut everything down. Used by main.ts (the CLI), the tests, the bench and the app launcher.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import pino, { type Logger } from 'pino';
+import { encodeFrame } from '../src/shared/codec.js';
 import { Accounts } from './accounts.js';
 import { Blocks } from './blocks.js';
 import {
   DEFAULT_HOST,
   DEFAULT_KDF_COST,
+  DEFAULT_LIMITS,
   defaultDbPath,
   validateOptions,
   type ServerOptions,
 } from './config.js';
 import type { ServerContext } from './context.js';
+import { ConnectionCaps, type SessionLimits } from './limits.js';
 import { Lockout } from './lockout.js';
 import { Messages } from './messages.js';
 import { Presence } from './presence.js';
+import { normaliseAddress } from './p2p.js';
 import { Session } from './sessions.js';
 import { openStorage, type Storage } from './storage.js';
 
 export type { ServerOptions } from './config.js';
 
 /** Connections that have not logged in are closed after this many idle seconds. */
-export const PRE_LOGIN_TIMEOUT_SECONDS = 300;
+export const PRE_LOGIN_TIMEOUT_SECONDS = DEFAULT_LIMITS.preLoginTimeoutSeconds;
+
+/** A TLS handshake must finish within this time. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface StartOptions extends ServerOptions {
   /** Use this logger instead of creating one from logLevel. */
   logger?: Logger;
-  /** Override the idle limit for connections that have not logged in (tests). */
-  preLoginTimeoutSeconds?: number;
 }
 
 export interface RunningServer {
@@ -37,12 +44,28 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly dbPath: string;
+  readonly tls: boolean;
+  /** Open connections right now (tests of the connection caps). */
+  connectionCount(): number;
   /** Logs everyone out (logged_out reason shutdown), closes sockets and the database. Idempotent. */
   close(): Promise<void>;
 }
 
 export function createLogger(level = 'silent'): Logger {
   return pino({ level, base: { name: 'server' } }, pino.destination({ fd: 2, sync: true }));
+}
+
+export function resolveLimits(options: ServerOptions): SessionLimits {
+  const rateLimit = options.rateLimit ?? DEFAULT_LIMITS.rateLimit;
+  return {
+    rateLimit,
+    rateBurst:
+      options.rateBurst ?? (options.rateLimit === undefined ? DEFAULT_LIMITS.rateBurst : 2 * rateLimit),
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
+    preLoginTimeoutSeconds: options.preLoginTimeoutSeconds ?? DEFAULT_LIMITS.preLoginTimeoutSeconds,
+    partialFrameTimeoutSeconds:
+      options.partialFrameTimeoutSeconds ?? DEFAULT_LIMITS.partialFrameTimeoutSeconds,
+  };
 }
 
 function buildContext(storage: Storage, options: StartOptions, logger: Logger): ServerContext {
@@ -58,7 +81,7 @@ function buildContext(storage: Storage, options: StartOptions, logger: Logger): 
     logger,
     openRegistration: options.openRegistration ?? false,
     timeoutSeconds: options.timeoutSeconds,
-    preLoginTimeoutSeconds: options.preLoginTimeoutSeconds ?? PRE_LOGIN_TIMEOUT_SECONDS,
+    limits: resolveLimits(options),
   };
 }
 
@@ -76,12 +99,35 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   validateOptions(options);
   const logger = options.logger ?? createLogger(options.logLevel);
+  const tls = readTlsFiles(options);
   const dbPath = options.dbPath ?? defaultDbPath();
   const storage = openStorage(dbPath);
   const ctx = buildContext(storage, options, logger);
   const sessions = new Set<Session>();
-  const server = createServer((socket: Socket) => {
+  const refused = new WeakSet<Socket>();
+  const onSession = (socket: Socket) => {
+    if (refused.has(socket)) return;
     sessions.add(new Session(socket, ctx, (session) => sessions.delete(session)));
+  };
+  const server: Server = tls
+    ? createTlsServer(
+        { ...tls, minVersion: 'TLSv1.2', handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+        onSession,
+      )
+    : createServer(onSession);
+  if (tls) {
+    server.on('tlsClientError', (error: Error, socket: Socket) => {
+      logger.debug({ err: error, address: normaliseAddress(socket.remoteAddress) }, 'TLS handshake failed');
+      socket.destroy();
+    });
+  }
+  const caps = new ConnectionCaps(
+    options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    options.maxConnectionsPerAddress ?? DEFAULT_LIMITS.maxConnectionsPerAddress,
+  );
+  // 'connection' fires for the raw socket before any TLS handshake: refused connections cost nothing.
+  server.prependListener('connection', (socket: Socket) => {
+    if (!admit(socket, caps, tls !== undefined, logger)) refused.add(socket);
   });
   server.on('error', (error) => logger.error({ err: error }, 'server socket error'));
   try {
@@ -103,8 +149,35 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     host: address.address,
     port: address.port,
     dbPath,
+    tls: tls !== undefined,
+    connectionCount: () => caps.open,
     close: () => (closing ??= shutdown(server, sessions, storage, logger)),
   };
+}
+
+function readTlsFiles(options: ServerOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (options.tlsCertFile === undefined || options.tlsKeyFile === undefined) return undefined;
+  return { cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) };
+}
+
+/** Applies the connection caps to a new raw socket; a refused one is told why (plain TCP) and closed. */
+function admit(socket: Socket, caps: ConnectionCaps, tls: boolean, logger: Logger): boolean {
+  const address = normaliseAddress(socket.remoteAddress);
+  const refused = caps.admit(address);
+  if (refused === undefined) {
+    socket.once('close', () => caps.release(address));
+    return true;
+  }
+  logger.warn({ address }, refused);
+  socket.on('error', () => {});
+  if (tls) {
+    socket.destroy();
+    return false;
+  }
+  socket.end(encodeFrame({ type: 'error', error: { code: 'rate_limited', message: refused } }));
+  socket.resume();
+  setTimeout(() => socket.destroy(), 1000).unref();
+  return false;
 }
 
 async function shutdown(server: Server, sessions: Set<Session>, storage: Storage, logger: Logger) {

@@ -11,6 +11,27 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** scrypt N used for new password hashes. Lower it only for benchmarks and tests. */
 export const DEFAULT_KDF_COST = 16384;
 
+/**
+ * Resource limits (docs/reliability.md). The defaults are generous for people and strict enough
+ * that one abusive connection or address cannot take the server down.
+ */
+export const DEFAULT_LIMITS = {
+  /** Requests per second a connection may sustain (token bucket refill); 0 turns the limit off. */
+  rateLimit: 200,
+  /** Requests a connection may send in one burst; a connection more than this far over is cut off. */
+  rateBurst: 400,
+  /** Open connections in total; further connections are closed at once. */
+  maxConnections: 200_000,
+  /** Open connections per remote address; 0 = no cap (benchmarks from loopback). */
+  maxConnectionsPerAddress: 256,
+  /** Unread output a client may have queued before it is disconnected (slow-reader cap). */
+  maxOutputBytes: 64 * 1024 * 1024,
+  /** Idle seconds before login after which a connection is closed. */
+  preLoginTimeoutSeconds: 300,
+  /** Seconds a connection that has not logged in may spend on one unfinished frame (slowloris). */
+  partialFrameTimeoutSeconds: 20,
+} as const;
+
 export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
@@ -27,6 +48,19 @@ export interface ServerOptions {
   kdfCost?: number;
   /** pino level; 'silent' (the default) logs nothing. */
   logLevel?: string;
+  /** PEM certificate chain and key files: serve TLS (1.2 or newer) instead of plain TCP. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Requests per second per connection (0: no limit); default DEFAULT_LIMITS.rateLimit. */
+  rateLimit?: number;
+  /** Burst size per connection; default twice the rate. */
+  rateBurst?: number;
+  maxConnections?: number;
+  /** 0: no per-address cap. */
+  maxConnectionsPerAddress?: number;
+  maxOutputBytes?: number;
+  preLoginTimeoutSeconds?: number;
+  partialFrameTimeoutSeconds?: number;
 }
 
 export class ConfigError extends Error {
@@ -61,18 +95,44 @@ export function validateOptions(options: ServerOptions): void {
   if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  if (options.credentialsFile !== undefined) checkReadable(options.credentialsFile);
+  if (options.credentialsFile !== undefined) checkReadable(options.credentialsFile, 'credentials file');
+  if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key must be given together');
+  }
+  if (options.tlsCertFile !== undefined) checkReadable(options.tlsCertFile, 'TLS certificate');
+  if (options.tlsKeyFile !== undefined) checkReadable(options.tlsKeyFile, 'TLS key');
+  const counts: [string, number | undefined][] = [
+    ['rate limit', options.rateLimit],
+    ['rate burst', options.rateBurst],
+    ['max connections', options.maxConnections],
+    ['max connections per address', options.maxConnectionsPerAddress],
+    ['max output bytes', options.maxOutputBytes],
+  ];
+  for (const [name, value] of counts) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new ConfigError(`${name} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  const seconds: [string, number | undefined][] = [
+    ['pre-login timeout', options.preLoginTimeoutSeconds],
+    ['partial frame timeout', options.partialFrameTimeoutSeconds],
+  ];
+  for (const [name, value] of seconds) {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+      throw new ConfigError(`${name} must be a non-negative number of seconds`);
+    }
+  }
 }
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 2 && n <= 2 ** 20 && (n & (n - 1)) === 0;
 }
 
-function checkReadable(file: string): void {
+function checkReadable(file: string, what: string): void {
   try {
     accessSync(file, constants.R_OK);
   } catch {
-    throw new ConfigError(`credentials file ${file} is not readable`);
+    throw new ConfigError(`${what} ${file} is not readable`);
   }
 }
 
@@ -102,6 +162,19 @@ interface RawFlags {
   verbose?: boolean;
   logLevel?: string;
   kdfCost?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  rateLimit?: string;
+  rateBurst?: string;
+  maxConnections?: string;
+  maxConnectionsPerAddress?: string;
+  maxOutputBytes?: string;
+  preLoginTimeout?: string;
+  partialFrameTimeout?: string;
+}
+
+function optionalNumber(name: string, text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseNumber(name, text);
 }
 
 /** Parses argv (without node and script) into validated options; throws ConfigError. */
@@ -121,7 +194,16 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--open-registration', 'let unknown usernames register')
     .option('--verbose', 'log at info level to stderr')
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`)
-    .option('--kdf-cost <N>', 'scrypt N for new password hashes (lower only for benchmarks)');
+    .option('--kdf-cost <N>', 'scrypt N for new password hashes (lower only for benchmarks)')
+    .option('--tls-cert <file>', 'PEM certificate (chain): serve TLS instead of plain TCP')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--rate-limit <n>', 'requests per second per connection (0: no limit)')
+    .option('--rate-burst <n>', 'request burst per connection (default: twice the rate)')
+    .option('--max-connections <n>', 'open connections in total')
+    .option('--max-connections-per-address <n>', 'open connections per remote address (0: no cap)')
+    .option('--max-output-bytes <n>', 'unread output per client before it is disconnected')
+    .option('--pre-login-timeout <seconds>', 'idle seconds before login (0: none)')
+    .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -141,6 +223,15 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     openRegistration: flags.openRegistration === true,
     kdfCost: flags.kdfCost === undefined ? undefined : parseNumber('kdf cost', flags.kdfCost),
     logLevel: flags.logLevel ?? (flags.verbose ? 'info' : undefined),
+    tlsCertFile: flags.tlsCert,
+    tlsKeyFile: flags.tlsKey,
+    rateLimit: optionalNumber('rate limit', flags.rateLimit),
+    rateBurst: optionalNumber('rate burst', flags.rateBurst),
+    maxConnections: optionalNumber('max connections', flags.maxConnections),
+    maxConnectionsPerAddress: optionalNumber('max connections per address', flags.maxConnectionsPerAddress),
+    maxOutputBytes: optionalNumber('max output bytes', flags.maxOutputBytes),
+    preLoginTimeoutSeconds: optionalNumber('pre-login timeout', flags.preLoginTimeout),
+    partialFrameTimeoutSeconds: optionalNumber('partial frame timeout', flags.partialFrameTimeout),
   };
   validateOptions(options);
   return options;

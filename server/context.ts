@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
+import type { SessionLimits } from './limits.js';
 import type { Lockout } from './lockout.js';
 import type { Messages } from './messages.js';
 import type { Presence } from './presence.js';
@@ -17,6 +18,6 @@ export interface ServerContext {
   readonly logger: Logger;
   readonly openRegistration: boolean;
   readonly timeoutSeconds: number;
-  /** Idle limit for connections that have not logged in yet. */
-  readonly preLoginTimeoutSeconds: number;
+  /** Rate limit, output cap and pre-login timeouts of every session. */
+  readonly limits: SessionLimits;
 }

@@ -3,7 +3,8 @@
  * offline delivery, acknowledgements, history pages and conversation summaries.
  *
  * Delivery guarantee: a direct message stays "undelivered" until its recipient acks it; every
- * unacked message is pushed again (offline: true) at the recipient's next login. Clients drop ids
+ * unacked message is pushed again (offline: true) at the recipient's next login (the session
+ * streams that backlog, see Session.startBacklog). Clients drop ids
  * they have already shown, which makes delivery exactly-once from the user's point of view.
  */
 import type { ConversationSummary, DirectMessage, RequestResult } from '../src/shared/protocol.js';
@@ -65,13 +66,6 @@ export class Messages {
 
   pendingCount(user: string): number {
     return this.storage.countUndelivered(user);
-  }
-
-  /** Pushes every unacknowledged message to the user, oldest first. */
-  deliverPending(user: OnlineUser): void {
-    for (const message of this.storage.undelivered(user.username)) {
-      user.send({ type: 'message', message, offline: true });
-    }
   }
 
   acknowledge(user: string, upTo: number): void {

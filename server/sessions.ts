@@ -16,11 +16,16 @@ import { parseRequestFrame } from '../src/shared/validate.js';
 import type { ServerContext } from './context.js';
 import { RequestError } from './errors.js';
 import { handlers } from './handlers.js';
+import { TokenBucket } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import type { OnlineUser } from './presence.js';
 
-/** A client that reads slower than this much queued output is cut off instead of growing our memory. */
-const MAX_BUFFERED_OUTPUT = 64 * 1024 * 1024;
+/**
+ * The offline backlog is streamed: the next batch is read from SQLite only once the socket has
+ * less than this much unsent output, so a huge backlog never sits in memory at once.
+ */
+const BACKLOG_HIGH_WATER = 1024 * 1024;
+const BACKLOG_BATCH = 500;
 
 /** How long a closing connection may take to flush and close before it is destroyed. */
 const END_GRACE_MS = 5000;
@@ -34,6 +39,11 @@ export class Session implements OnlineUser {
   private readonly queue: string[] = [];
   private busy = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
+  private partialFrameTimer: NodeJS.Timeout | undefined;
+  private readonly bucket: TokenBucket | undefined;
+  /** Id of the last backlog message written while the offline backlog is streaming, else undefined. */
+  private backlogCursor: number | undefined;
   /** Work to do once the reply to the current request has been queued (logout, close). */
   private afterReply: (() => void)[] = [];
   p2pPort: number | undefined;
@@ -50,7 +60,9 @@ export class Session implements OnlineUser {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.ctx.logger.debug({ err: error }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    this.armIdleTimer(ctx.preLoginTimeoutSeconds);
+    const { rateLimit, rateBurst, preLoginTimeoutSeconds } = ctx.limits;
+    if (rateLimit > 0) this.bucket = new TokenBucket(rateLimit, rateBurst);
+    this.armIdleTimer(preLoginTimeoutSeconds);
   }
 
   get username(): string {
@@ -73,6 +85,9 @@ export class Session implements OnlineUser {
 
   send(frame: ServerFrame): void {
     if (this.state === 'closed') return;
+    // While the backlog streams, a new message is already stored unacked with a higher id than
+    // anything sent so far: the stream will send it, in order, so it is not sent live as well.
+    if (frame.type === 'message' && this.backlogCursor !== undefined) return;
     // Frames wait for the pending commit, so nothing is announced that a crash could undo.
     this.ctx.storage.afterCommit(() => this.write(frame));
   }
@@ -80,9 +95,44 @@ export class Session implements OnlineUser {
   private write(frame: ServerFrame): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     this.socket.write(encodeFrame(frame));
-    if (this.socket.writableLength > MAX_BUFFERED_OUTPUT) {
-      this.ctx.logger.warn({ user: this.name }, 'client does not read its frames; closing');
+    if (this.socket.writableLength > this.ctx.limits.maxOutputBytes) {
+      this.ctx.logger.warn(
+        { user: this.name, address: this.remoteAddress, queued: this.socket.writableLength },
+        'client does not read its frames; disconnecting it',
+      );
       this.socket.destroy();
+    }
+  }
+
+  /** Streams every unacknowledged message to the user, oldest first, with backpressure. */
+  private startBacklog(): void {
+    this.backlogCursor = 0;
+    this.pumpBacklog();
+  }
+
+  private pumpBacklog(): void {
+    const user = this.name;
+    // Stay well below the slow-reader cap: the backlog alone never gets a client disconnected.
+    const highWater = Math.min(BACKLOG_HIGH_WATER, this.ctx.limits.maxOutputBytes / 4);
+    while (this.backlogCursor !== undefined && user !== undefined && this.state === 'authenticated') {
+      if (this.socket.destroyed) return;
+      // Commit first: everything read below is then durable, and frames queued for this session
+      // (the login reply) go out before the backlog.
+      this.ctx.storage.flush();
+      const batch = this.ctx.storage.undeliveredAfter(user, this.backlogCursor, BACKLOG_BATCH);
+      if (batch.length === 0) {
+        this.backlogCursor = undefined;
+        return;
+      }
+      for (const message of batch) {
+        this.write({ type: 'message', message, offline: true });
+        this.backlogCursor = message.id;
+        if (this.socket.writableLength > highWater) {
+          if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.pumpBacklog());
+          else setImmediate(() => this.pumpBacklog());
+          return;
+        }
+      }
     }
   }
 
@@ -136,10 +186,11 @@ export class Session implements OnlineUser {
     this.p2pPort = request.p2pPort;
     this.publicKey = request.publicKey;
     this.armIdleTimer(this.ctx.timeoutSeconds);
+    this.clearPartialFrameTimer();
     this.ctx.logger.info({ user: username, address: this.remoteAddress }, 'login');
     this.afterReply.push(() => {
       presence.announce(this, true);
-      messages.deliverPending(this);
+      this.startBacklog();
     });
     return { username, pendingOffline: messages.pendingCount(username) };
   }
@@ -170,6 +221,7 @@ export class Session implements OnlineUser {
     if (this.state === 'closed') return;
     try {
       this.queue.push(...this.decoder.push(chunk));
+      this.watchPartialFrame();
       this.drain();
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
@@ -197,8 +249,49 @@ export class Session implements OnlineUser {
     }
   }
 
+  /**
+   * Slowloris: before login, a started frame must be finished within partialFrameTimeoutSeconds.
+   * The timer starts with the first byte of a frame and is not reset by more bytes of it.
+   */
+  private watchPartialFrame(): void {
+    const seconds = this.ctx.limits.partialFrameTimeoutSeconds;
+    if (this.decoder.bufferedBytes === 0 || this.state === 'authenticated' || seconds <= 0) {
+      this.clearPartialFrameTimer();
+    } else if (this.partialFrameTimer === undefined) {
+      this.partialFrameTimer = setTimeout(() => {
+        this.ctx.logger.info({ address: this.remoteAddress }, 'unfinished frame before login; closing');
+        this.kick('timeout');
+      }, seconds * 1000);
+      this.partialFrameTimer.unref();
+    }
+  }
+
+  private clearPartialFrameTimer(): void {
+    if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
+    this.partialFrameTimer = undefined;
+  }
+
   private handleLine(line: string): Promise<void> | undefined {
     const parsed = parseRequestFrame(line);
+    const verdict = this.bucket?.take() ?? 'ok';
+    if (verdict !== 'ok' && this.bucket) {
+      const error = {
+        code: 'rate_limited' as const,
+        message:
+          verdict === 'abusive'
+            ? 'far too many requests; closing the connection'
+            : 'too many requests; slow down',
+        retryAfterMs: this.bucket.retryAfterMs(),
+      };
+      const id = parsed.ok ? parsed.value.id : parsed.id;
+      if (id === undefined) this.send({ type: 'error', error: { code: error.code, message: error.message } });
+      else this.send({ type: 'reply', id, ok: false, error });
+      if (verdict === 'abusive') {
+        this.ctx.logger.warn({ user: this.name, address: this.remoteAddress }, 'request flood; closing');
+        this.kickForProtocolError();
+      }
+      return undefined;
+    }
     if (!parsed.ok) {
       if (parsed.id === undefined) this.send({ type: 'error', error: parsed.error });
       else this.send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error });
@@ -306,6 +399,7 @@ export class Session implements OnlineUser {
     if (this.state === 'closed') return;
     this.state = 'closed';
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.clearPartialFrameTimer();
     this.ctx.storage.afterCommit(() => this.socket.end());
     // Keep reading (and discarding) so the peer's FIN arrives; a peer that never closes is cut off.
     this.socket.resume();
@@ -320,6 +414,7 @@ export class Session implements OnlineUser {
   private onSocketClosed(): void {
     this.release(true);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.clearPartialFrameTimer();
     this.state = 'closed';
     this.onClosed(this);
   }

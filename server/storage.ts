@@ -56,8 +56,8 @@ export interface Storage {
    * in the same statement, so a successful send costs one statement); undefined when refused.
    */
   insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage | undefined;
-  /** Messages to this user not acknowledged yet, oldest first. */
-  undelivered(recipient: string): IterableIterator<DirectMessage>;
+  /** At most limit messages to this user not acknowledged yet with id > afterId, oldest first. */
+  undeliveredAfter(recipient: string, afterId: number, limit: number): DirectMessage[];
   countUndelivered(recipient: string): number;
   acknowledge(recipient: string, upTo: number): void;
   /** Messages between a and b with id < before, newest first, at most limit. */
@@ -188,7 +188,9 @@ class SqliteStorage implements Storage {
            AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @to AND blocked = @from)
          RETURNING id`,
       ).pluck(),
-      undelivered: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 ORDER BY id`),
+      undeliveredAfter: p(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 AND id > ? ORDER BY id LIMIT ?`,
+      ),
       countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0').pluck(),
       acknowledge: p('UPDATE messages SET acked = 1 WHERE recipient = ? AND acked = 0 AND id <= ?'),
       historyPage: p(
@@ -265,8 +267,8 @@ class SqliteStorage implements Storage {
     const id = this.tick.write(() => this.s.insertMessage.get({ from, to, pair, text, sentAt }));
     return id === undefined ? undefined : { id: id as number, from, to, text, sentAt };
   }
-  undelivered(recipient: string): IterableIterator<DirectMessage> {
-    return this.s.undelivered.iterate(recipient) as IterableIterator<DirectMessage>;
+  undeliveredAfter(recipient: string, afterId: number, limit: number): DirectMessage[] {
+    return this.s.undeliveredAfter.all(recipient, afterId, limit) as DirectMessage[];
   }
   countUndelivered(recipient: string): number {
     return this.s.countUndelivered.get(recipient) as number;

@@ -42,6 +42,7 @@ export class RawClient {
   private readonly decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER);
   private readonly pending = new Map<number, { type: RequestType; resolve: (reply: Reply) => void }>();
   private waiters: Waiter[] = [];
+  private listeners: ((event: ServerEvent) => void)[] = [];
   private closeWaiters: (() => void)[] = [];
   private nextId = 1;
 
@@ -57,14 +58,24 @@ export class RawClient {
     });
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host, () => {
+      const socket = connect({ port, host, localAddress }, () => {
         socket.off('error', reject);
         resolve(new RawClient(socket));
       });
       socket.once('error', reject);
     });
+  }
+
+  /** Wraps an already connected socket (a TLS socket, say). */
+  static wrap(socket: Socket): RawClient {
+    return new RawClient(socket);
+  }
+
+  /** Calls listener with every event from now on (after it is recorded in `events`). */
+  onEvent(listener: (event: ServerEvent) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Connects and completes hello. */
@@ -188,6 +199,7 @@ export class RawClient {
       return;
     }
     this.events.push(frame);
+    for (const listener of this.listeners) listener(frame);
     const matched = this.waiters.filter((waiter) => waiter.predicate(frame));
     this.waiters = this.waiters.filter((waiter) => !matched.includes(waiter));
     for (const waiter of matched) waiter.resolve(frame);
