@@ -3,6 +3,7 @@
  * The report's client.py on top of the client core. It never reconnects: losing the server ends it
  * with a non-zero status.
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { MessengerCore } from '../main/core/index.js';
 import type { AppEvent } from '../shared/api.js';
@@ -16,6 +17,8 @@ import { texts } from './texts.js';
 interface ClientArgs {
   host: string;
   port: number;
+  /** Connect over TLS; `ca` is the PEM of the CA to trust instead of the system roots. */
+  tls?: { ca?: string };
 }
 
 function parsePort(value: string): number {
@@ -32,24 +35,35 @@ export function parseArgs(argv: string[]): ClientArgs {
     .argument('[port]', 'server port (same as --port)', parsePort)
     .option('--host <host>', 'server host', '127.0.0.1')
     .option('--port <port>', 'server port', parsePort)
+    .option('--tls', 'connect over TLS, trusting the system root CAs')
+    .option('--tls-ca <file>', 'connect over TLS, trusting this CA certificate (PEM)')
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });
   const [hostArg, portArg] = program.processedArgs as [string | undefined, number | undefined];
-  const options = program.opts<{ host: string; port?: number }>();
+  const options = program.opts<{ host: string; port?: number; tls?: boolean; tlsCa?: string }>();
   const port = portArg ?? options.port;
   if (port === undefined) return program.error('error: missing the server port (--port P)', { exitCode: 2 });
-  return { host: hostArg ?? options.host, port };
+  const args: ClientArgs = { host: hostArg ?? options.host, port };
+  if (options.tlsCa !== undefined) {
+    try {
+      args.tls = { ca: readFileSync(options.tlsCa, 'utf8') };
+    } catch {
+      return program.error(`error: cannot read the CA file ${options.tlsCa}`, { exitCode: 2 });
+    }
+  } else if (options.tls) args.tls = {};
+  return args;
 }
 
 class TerminalClient {
   private readonly out = new Output(process.stdout);
   private readonly input = new LineInput(process.stdin, process.stdout, process.stdin.isTTY === true);
-  private readonly core = new MessengerCore({ clientName: 'terminal', reconnect: false });
+  private readonly core: MessengerCore;
   private username: string | null = null;
   private exiting = false;
 
   constructor(private readonly args: ClientArgs) {
+    this.core = new MessengerCore({ clientName: 'terminal', reconnect: false, tls: args.tls });
     this.core.onEvent((event) => this.onEvent(event));
   }
 

@@ -31,6 +31,7 @@ import { P2PNode } from './p2p.js';
 import { PrivateSessions } from './private-sessions.js';
 import { PrivateTranscripts } from './private-transcripts.js';
 import { ServerConnection } from './server-connection.js';
+import type { TlsOptions } from './tcp.js';
 
 export interface MessengerCoreOptions {
   /** Server used by `login`/`register` when `connect` was not called first. */
@@ -40,6 +41,8 @@ export interface MessengerCoreOptions {
   /** Sent in hello. */
   clientName?: string;
   requestTimeoutMs?: number;
+  /** Talk to the server over TLS, verifying its certificate against `ca` or the system roots. */
+  tls?: TlsOptions;
   /** Reconnect after an unexpected connection loss while logged in; `false` disables it. */
   reconnect?: ReconnectPolicy | false;
 }
@@ -219,6 +222,7 @@ export class MessengerCore implements MessengerApi {
     const connection = await ServerConnection.connect({
       ...address,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      tls: this.options.tls,
     });
     // Listen at once: events pushed right after the login reply must not be missed.
     connection.onEvent((event) => this.onServerEvent(event));

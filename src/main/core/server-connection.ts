@@ -16,13 +16,15 @@ import type {
 import { parseResult, parseServerFrame } from '../../shared/validate.js';
 import { Listeners } from './emitter.js';
 import { CoreError } from './errors.js';
-import { feedLines, openTcp } from './tcp.js';
+import { feedLines, openTcp, type TlsOptions } from './tcp.js';
 
 export interface ServerConnectionOptions {
   host: string;
   port: number;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Connect over TLS and verify the server's certificate. */
+  tls?: TlsOptions;
 }
 
 interface Pending {
@@ -56,7 +58,7 @@ export class ServerConnection {
 
   static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const socket = await openTcp(options.host, options.port, timeoutMs, 'unreachable');
+    const socket = await openTcp(options.host, options.port, timeoutMs, 'unreachable', options.tls);
     return new ServerConnection(socket, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 

@@ -1,17 +1,37 @@
 /** TCP plumbing shared by the server connection and the P2P side. */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { FrameDecoder } from '../../shared/codec.js';
 import { CoreError } from './errors.js';
 
-/** Connects with a timeout; failures reject with a CoreError of `code`. */
+/** TLS to the server: verified against `ca` (PEM) when given, else the system's root CAs. */
+export interface TlsOptions {
+  ca?: string;
+  /** Name the certificate must carry (default: host). */
+  servername?: string;
+}
+
+/**
+ * Connects with a timeout (over TLS 1.2+ when `secure` is given, resolving once the server's
+ * certificate has been verified); failures reject with a CoreError of `code`.
+ */
 export function openTcp(
   host: string,
   port: number,
   timeoutMs: number,
   code: CoreError['code'],
+  secure?: TlsOptions,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = secure
+      ? tls.connect({
+          host,
+          port,
+          ca: secure.ca,
+          servername: secure.servername ?? (net.isIP(host) ? undefined : host),
+          minVersion: 'TLSv1.2',
+        })
+      : net.connect({ host, port });
     const fail = (message: string): void => {
       socket.destroy();
       reject(new CoreError(code, message));
@@ -21,7 +41,7 @@ export function openTcp(
       clearTimeout(timer);
       fail(`cannot reach ${host}:${port}: ${error.message}`);
     });
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       resolve(socket);
