@@ -82,6 +82,24 @@ describe('Login screen', () => {
     wrapper.unmount();
   });
 
+  it('keeps a form error when leaving the address fields (the quiet probe on change)', async () => {
+    const wrapper = await mountApp();
+    await byLabel(wrapper, 'Server port').setValue('4000');
+    await button(wrapper, 'Log in').trigger('submit');
+    await settle();
+    expect(wrapper.find('[role="alert"]').text()).toBe('Enter your username and password.');
+    await byLabel(wrapper, 'Server port').setValue('99999');
+    await byLabel(wrapper, 'Server port').trigger('change');
+    await settle();
+    expect(wrapper.find('[role="alert"]').text()).toBe('Enter your username and password.');
+    await byLabel(wrapper, 'Username').setValue('alice');
+    await byLabel(wrapper, 'Password').setValue('pw');
+    await button(wrapper, 'Log in').trigger('submit');
+    await settle();
+    expect(wrapper.find('[role="alert"]').text()).toBe('The server port must be a number from 1 to 65535.');
+    wrapper.unmount();
+  });
+
   it('returns to login with the reason after an inactivity logout', async () => {
     const wrapper = await mountApp();
     await tryLogin(wrapper);
