@@ -3,7 +3,7 @@ import type { Page } from '@playwright/test';
 import { expect, test, type TestServer } from './fixtures.js';
 
 // A short lockout so its expiry is part of the test.
-test.use({ serverOptions: { blockDurationSeconds: 3, timeoutSeconds: 0 } });
+test.use({ serverOptions: { blockDurationSeconds: 4, timeoutSeconds: 0 } });
 
 async function tryLogin(page: Page, server: TestServer, name: string, password: string): Promise<void> {
   await page.getByLabel('Server host').fill(server.host);
@@ -38,7 +38,7 @@ test('login errors: unknown user, wrong password, lockout and its expiry', async
   // Even the right password is refused while the lock lasts.
   await tryLogin(app, server, 'alice', server.users.alice ?? '');
   await expect(error).toHaveText(
-    /^This account is locked after too many failed logins\. Try again in [1-3] seconds?\.$/,
+    /^This account is locked after too many failed logins\. Try again in [1-4] seconds?\.$/,
   );
   await expect(conversations).toBeHidden();
 

@@ -1,6 +1,6 @@
 /** Private (peer-to-peer) chats: a window on each side, stopping from either side, one side quitting. */
 import type { Page } from '@playwright/test';
-import { expect, login, test, waitForPrivateWindow } from './fixtures.js';
+import { expect, login, test, toast, waitForPrivateWindow } from './fixtures.js';
 
 async function startPrivateChat(page: Page, peer: string): Promise<Page> {
   await page
@@ -116,7 +116,8 @@ test('a private chat ends when one side quits', async ({ server, launchApp, clos
   // Bob's app tells Alice's as it quits (as with logging out); the server also says he went offline.
   await closeApp(bob);
   await expectClosed(alicePrivate, 'bob ended the private chat.');
-  // Trying again says why it cannot work.
+  // Once the server has seen him go, trying again says why it cannot work.
+  await expect(toast(alice, 'bob logged out')).toBeVisible();
   await alicePrivate.getByRole('button', { name: 'Start private chat' }).click();
   await expect(alicePrivate.getByRole('alert')).toHaveText('bob is offline.');
 });
