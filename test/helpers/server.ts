@@ -154,12 +154,26 @@ export async function stopSpawnedServers(): Promise<void> {
   );
 }
 
+export interface SpawnOptions {
+  /**
+   * Run `node --import tsx server/main.ts` instead of the tsx CLI, so the child's pid is the
+   * server itself: SIGKILL then kills the server, not a wrapper (crash tests), and its memory can
+   * be read from /proc.
+   */
+  direct?: boolean;
+}
+
 /**
  * Spawns server/main.ts through tsx and resolves once it printed `listening on HOST:PORT`.
  * Call stop() in cleanup (stopSpawnedServers() and process exit are the safety nets).
  */
-export function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
-  const child = spawn(TSX, [MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServer(
+  args: string[],
+  timeoutMs = 15_000,
+  options: SpawnOptions = {},
+): Promise<SpawnedServer> {
+  const [command, prefix] = options.direct ? [process.execPath, ['--import', 'tsx', MAIN]] : [TSX, [MAIN]];
+  const child = spawn(command, [...prefix, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   spawned.add(child);
   child.once('exit', () => spawned.delete(child));
   let stdout = '';
