@@ -1,5 +1,14 @@
 /** Bad input gets a clear error in place: over-long messages, invalid names, bad login fields. */
-import { expect, login, messages, openConversation, send, setBlocked, test } from './fixtures.js';
+import {
+  expect,
+  launchLoggedIn,
+  login,
+  messages,
+  openConversation,
+  send,
+  setBlocked,
+  test,
+} from './fixtures.js';
 
 const LIMIT = 4000;
 
@@ -7,10 +16,7 @@ test('the composer refuses a message over the length limit and says by how much'
   server,
   launchApp,
 }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
   await openConversation(alice, 'bob');
   const composer = alice.getByRole('textbox', { name: 'Message', exact: true });
   const sendButton = alice.getByRole('button', { name: 'Send', exact: true });

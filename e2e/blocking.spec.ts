@@ -2,6 +2,7 @@
 import {
   conversationEntry,
   expect,
+  launchLoggedIn,
   login,
   messages,
   openConversation,
@@ -13,13 +14,8 @@ import {
 } from './fixtures.js';
 
 test('block and unblock from the Blocked users dialog, and every effect', async ({ server, launchApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
   // Carol only watches: she sees Alice's presence, so Bob not seeing it is not a matter of timing.
-  const carol = await launchApp('carol');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
-  await login(carol, server, 'carol');
+  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
   const bobOnline = bob.getByRole('list', { name: 'Online now' });
   await expect(bobOnline.getByRole('listitem')).toHaveText([/alice/, /carol/]);
 

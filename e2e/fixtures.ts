@@ -222,6 +222,18 @@ export function conversationEntry(page: Page, peer: string) {
     .getByRole('button', { name: new RegExp(`^${peer}(,|$)`) });
 }
 
+/** Launches one instance per name and logs each in, in that order; one Page per name. */
+export async function launchLoggedIn<const Names extends readonly string[]>(
+  launchApp: (name: string) => Promise<Page>,
+  server: TestServer,
+  ...names: Names
+): Promise<{ [K in keyof Names]: Page }> {
+  const pages: Page[] = [];
+  for (const name of names) pages.push(await launchApp(name));
+  for (const [i, page] of pages.entries()) await login(page, server, names[i] as string);
+  return pages as { [K in keyof Names]: Page };
+}
+
 /** Opens the Blocked users dialog, blocks or unblocks `name`, and waits for the confirmation. */
 export async function setBlocked(page: Page, name: string, blocked: boolean): Promise<void> {
   await page.getByRole('button', { name: 'Blocked users' }).click();

@@ -1,13 +1,10 @@
 /** The server logs out an inactive user; the app returns to the login screen and says why. */
-import { expect, login, test, toast } from './fixtures.js';
+import { expect, launchLoggedIn, login, test, toast } from './fixtures.js';
 
 test.use({ serverOptions: { blockDurationSeconds: 60, timeoutSeconds: 3 } });
 
 test('inactivity logout returns to the login screen with the reason', async ({ server, launchApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
   // Nobody does anything: Alice, who logged in first, is logged out first, and Bob is told.
   await expect(alice.getByRole('status').filter({ hasText: 'inactivity' })).toHaveText(

@@ -2,6 +2,7 @@
 import {
   conversationEntry,
   expect,
+  launchLoggedIn,
   login,
   messages,
   openConversation,
@@ -39,10 +40,7 @@ test('presence both ways: toasts and the Online now list', async ({ server, laun
 });
 
 test('live direct messages both ways', async ({ server, launchApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
   await openConversation(alice, 'bob');
   await send(alice, 'Hi Bob, how are you?');
@@ -120,12 +118,7 @@ test('broadcast reaches everyone online, with a notice when a recipient blocked 
   server,
   launchApp,
 }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  const carol = await launchApp('carol');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
-  await login(carol, server, 'carol');
+  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
   await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
 
   const everyone = (page: typeof alice) => conversationEntry(page, 'Everyone');

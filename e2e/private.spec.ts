@@ -1,6 +1,6 @@
 /** Private (peer-to-peer) chats: a window on each side, stopping from either side, one side quitting. */
 import type { Page } from '@playwright/test';
-import { expect, login, test, toast, waitForPrivateWindow } from './fixtures.js';
+import { expect, launchLoggedIn, test, toast, waitForPrivateWindow } from './fixtures.js';
 
 async function startPrivateChat(page: Page, peer: string): Promise<Page> {
   await page
@@ -21,6 +21,24 @@ async function sendPrivate(window: Page, text: string): Promise<void> {
 
 function privateLog(window: Page, peer: string) {
   return window.getByRole('log', { name: `Private messages with ${peer}`, exact: true });
+}
+
+/**
+ * `from` (user `fromName`) starts a private chat with `toName` and sends `text`; resolves with both
+ * windows, [from's, to's], once `to`'s window opened and shows the text.
+ */
+async function chatPrivately(
+  from: Page,
+  fromName: string,
+  to: Page,
+  toName: string,
+  text: string,
+): Promise<[Page, Page]> {
+  const fromWindow = await startPrivateChat(from, toName);
+  await sendPrivate(fromWindow, text);
+  const toWindow = await waitForPrivateWindow(to, fromName);
+  await expect(privateLog(toWindow, fromName).getByText(text, { exact: true })).toBeVisible();
+  return [fromWindow, toWindow];
 }
 
 async function expectOpen(window: Page, peer: string): Promise<void> {
@@ -44,10 +62,7 @@ test('private chat windows both ways: the peer’s window opens with the first m
   server,
   launchApp,
 }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
   const alicePrivate = await startPrivateChat(alice, 'bob');
   await expectOpen(alicePrivate, 'bob');
@@ -75,15 +90,9 @@ test('private chat windows both ways: the peer’s window opens with the first m
 });
 
 test('a private chat can be stopped from either side; both windows say so', async ({ server, launchApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
-  const alicePrivate = await startPrivateChat(alice, 'bob');
-  await sendPrivate(alicePrivate, 'first');
-  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
-  await expect(privateLog(bobPrivate, 'alice').getByText('first', { exact: true })).toBeVisible();
+  const [alicePrivate, bobPrivate] = await chatPrivately(alice, 'alice', bob, 'bob', 'first');
 
   // Alice stops it.
   await alicePrivate.getByRole('button', { name: 'Stop private chat' }).click();
@@ -103,15 +112,9 @@ test('a private chat can be stopped from either side; both windows say so', asyn
 });
 
 test('a private chat ends when one side quits', async ({ server, launchApp, closeApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
-  const alicePrivate = await startPrivateChat(alice, 'bob');
-  await sendPrivate(alicePrivate, 'still there?');
-  const bobPrivate = await waitForPrivateWindow(bob, 'alice');
-  await expect(privateLog(bobPrivate, 'alice').getByText('still there?', { exact: true })).toBeVisible();
+  const [alicePrivate] = await chatPrivately(alice, 'alice', bob, 'bob', 'still there?');
 
   // Bob's app tells Alice's as it quits (as with logging out); the server also says he went offline.
   await closeApp(bob);
@@ -123,15 +126,9 @@ test('a private chat ends when one side quits', async ({ server, launchApp, clos
 });
 
 test('logging out ends the private chat on both sides', async ({ server, launchApp }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
-  const bobPrivate = await startPrivateChat(bob, 'alice');
-  await sendPrivate(bobPrivate, 'bye soon');
-  const alicePrivate = await waitForPrivateWindow(alice, 'bob');
-  await expect(privateLog(alicePrivate, 'bob').getByText('bye soon', { exact: true })).toBeVisible();
+  const [bobPrivate, alicePrivate] = await chatPrivately(bob, 'bob', alice, 'alice', 'bye soon');
 
   await bob.getByRole('button', { name: 'Log out' }).click();
   await expectClosed(bobPrivate, 'The private chat ended because alice or you logged out.');

@@ -1,14 +1,11 @@
 /** The server restarts mid-conversation: both apps reconnect; nothing sent is lost or duplicated. */
-import { expect, login, messages, openConversation, send, test } from './fixtures.js';
+import { expect, launchLoggedIn, messages, openConversation, send, test } from './fixtures.js';
 
 test('server restarted mid-conversation: both apps reconnect, queued messages arrive once', async ({
   server,
   launchApp,
 }) => {
-  const alice = await launchApp('alice');
-  const bob = await launchApp('bob');
-  await login(alice, server, 'alice');
-  await login(bob, server, 'bob');
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
   await openConversation(alice, 'bob');
   await openConversation(bob, 'alice');
   const aliceLog = messages(alice, 'bob');
