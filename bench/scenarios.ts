@@ -7,6 +7,7 @@ import type { WorkerStats } from './lib/protocol.js';
 import {
   PASSWORD,
   cpuMillis,
+  forceGc,
   maxOpenFiles,
   rssBytes,
   startNgircd,
@@ -333,7 +334,10 @@ export interface DensityResult {
   serverFdLimit: number;
   baselineRssMb: number;
   finalRssMb: number;
+  /** (RSS after GC with all clients − RSS after GC before any) ÷ clients. */
   rssPerConnectionKb: number;
+  /** Whole-process RSS ÷ clients: an upper bound that includes the runtime and SQLite cache. */
+  rssTotalPerConnectionKb: number;
   loginSeconds: number;
   loginsPerSec: number;
   serverCpuMsPerLogin: number;
@@ -357,13 +361,13 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       : 'target';
   const names = userNames('c', planned);
   progress(`density: target ${sizes.densityTarget}, planning ${planned} (${limitedBy}); creating accounts`);
-  const server = await startOurServer({ users: names, kdfCost, readyTimeoutMs: 300_000 });
+  const server = await startOurServer({ users: names, kdfCost, readyTimeoutMs: 300_000, gcHook: true });
   // Each worker process has its own descriptor limit; keep every worker well under it.
   const workers = Math.max(sizes.workers, Math.ceil(planned / 15_000));
   const pool = new Pool(workers);
   const checkpoints: DensityResult['checkpoints'] = [];
   try {
-    await sleep(300);
+    await forceGc(server.pid);
     const baseline = rssBytes(server.pid);
     const cpu0 = cpuMillis(server.pid);
     const t0 = Date.now();
@@ -400,7 +404,8 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       progress(
         `density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB`,
       );
-      if (ok < chunk.length) {
+      const refused = results.reduce((s, r) => s + Number(r.failed ?? 0), 0);
+      if (refused > 0) {
         stopReason = `connections refused after ${reached}: ${JSON.stringify(
           results
             .map((r) => r.errors)
@@ -414,8 +419,8 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       stopReason = `wall-time budget of ${sizes.densityBudgetMs / 1000} s`;
     const loginSeconds = (Date.now() - t0) / 1000;
     await quiesce(pool, 20_000);
-    // Let the server settle (GC) before reading its final footprint.
-    await sleep(1000);
+    // Collect garbage before reading the final footprint, as for the baseline.
+    await forceGc(server.pid);
     const finalRss = rssBytes(server.pid);
     const cpu = cpuMillis(server.pid) - cpu0;
     const stats = await pool.stats();
@@ -428,6 +433,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       baselineRssMb: round(baseline / 2 ** 20, 1),
       finalRssMb: round(finalRss / 2 ** 20, 1),
       rssPerConnectionKb: round((finalRss - baseline) / Math.max(1, reached) / 1024, 2),
+      rssTotalPerConnectionKb: round(finalRss / Math.max(1, reached) / 1024, 2),
       loginSeconds: round(loginSeconds, 2),
       loginsPerSec: Math.round(reached / loginSeconds),
       serverCpuMsPerLogin: round(cpu / Math.max(1, reached), 3),

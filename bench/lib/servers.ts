@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { children, tempDirs } from './pool.js';
 import { sleep } from './stats.js';
 
@@ -78,6 +79,8 @@ export interface OurServerOptions {
   kdfCost?: number;
   cpuProfDir?: string;
   readyTimeoutMs?: number;
+  /** Preload bench/lib/gc-hook.ts: SIGUSR2 makes the server collect garbage (see forceGc). */
+  gcHook?: boolean;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -87,6 +90,9 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   writeFileSync(credentials, options.users.map((u) => `${u} ${PASSWORD}\n`).join(''));
   const args = ['--import', 'tsx'];
   if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
+  if (options.gcHook) {
+    args.push('--expose-gc', '--import', fileURLToPath(new URL('./gc-hook.ts', import.meta.url)));
+  }
   args.push('server/main.ts', '--port', '0', '--block-duration', '1', '--timeout', '0');
   args.push('--db', join(dir, 'bench.db'), '--credentials', credentials);
   // Abuse limits off: the bench measures capacity, and all its clients come from loopback.
@@ -193,6 +199,12 @@ export async function startNgircd(): Promise<Running> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Asks a server started with gcHook to run a full GC, then waits for it to settle. */
+export async function forceGc(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(500);
 }
 
 /** Resident set size of a process in bytes (VmRSS from /proc/<pid>/status). */

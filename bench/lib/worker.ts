@@ -62,6 +62,7 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
   const started = Date.now();
   let ok = 0;
   let failed = 0;
+  let abandoned = 0;
   let next = 0;
   const deadline = started + cmd.budgetMs;
   const firstError: string[] = [];
@@ -92,13 +93,18 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
         clients.push(client);
         ok++;
       } catch (error) {
+        // Cut off by the phase budget: not a refusal by the server.
+        if (Date.now() >= deadline - 50) {
+          abandoned++;
+          continue;
+        }
         failed++;
         if (firstError.length < 3) firstError.push(error instanceof Error ? error.message : String(error));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, cmd.concurrency) }, lane));
-  return { ok, failed, ms: Date.now() - started, errors: firstError, loginMicros };
+  return { ok, failed, abandoned, ms: Date.now() - started, errors: firstError, loginMicros };
 }
 
 /** Closed loop: every client keeps `window` messages in flight until the deadline. */
