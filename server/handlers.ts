@@ -59,7 +59,7 @@ export const handlers: Handlers = {
     }
     return { username };
   },
-  message: (session, { to, text }, ctx) => ctx.messages.send(session.user, to, text),
+  message: (session, { to, text, clientId }, ctx) => ctx.messages.send(session.user, to, text, clientId),
   broadcast: (session, { text }, ctx) => ctx.messages.broadcast(session.online(), text),
   whoelse: (session, _request, ctx) => ({ users: ctx.presence.whoElse(session.user) }),
   whoelsesince: (session, { seconds }, ctx) => ({

@@ -35,10 +35,19 @@ export class Messages {
   }
 
   /** The hot path: one statement (a guarded insert) per successful message. */
-  send(from: string, to: string, text: string, now = Date.now()): RequestResult<'message'> {
+  send(
+    from: string,
+    to: string,
+    text: string,
+    clientId?: string,
+    now = Date.now(),
+  ): RequestResult<'message'> {
     requireOther(from, to);
-    const message = this.storage.insertMessage(from, to, text, now);
+    const message = this.storage.insertMessage(from, to, text, now, clientId);
     if (!message) {
+      // A retry of a message already stored: answer as the first time, deliver nothing again.
+      const stored = clientId === undefined ? undefined : this.storage.messageByClientId(from, clientId);
+      if (stored) return { message: stored, online: this.presence.get(to) !== undefined };
       throw this.storage.userExists(to)
         ? new RequestError('blocked_by_recipient', `${to} has blocked you`)
         : unknownUser(to);

@@ -55,7 +55,15 @@ export interface Storage {
    * Stores a direct message unless the recipient does not exist or has blocked the sender (checked
    * in the same statement, so a successful send costs one statement); undefined when refused.
    */
-  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage | undefined;
+  insertMessage(
+    from: string,
+    to: string,
+    text: string,
+    sentAt: number,
+    clientId?: string,
+  ): DirectMessage | undefined;
+  /** The message `from` stored earlier under this client id, if any. */
+  messageByClientId(from: string, clientId: string): DirectMessage | undefined;
   /** At most limit messages to this user not acknowledged yet with id > afterId, oldest first. */
   undeliveredAfter(recipient: string, afterId: number, limit: number): DirectMessage[];
   countUndelivered(recipient: string): number;
@@ -121,6 +129,9 @@ const MIGRATIONS: string[] = [
      up_to INTEGER NOT NULL,
      PRIMARY KEY (name, peer)
    ) WITHOUT ROWID;`,
+  // Idempotent sends: a sender's retry with the same client id finds the stored message.
+  `ALTER TABLE messages ADD COLUMN client_id TEXT;
+   CREATE UNIQUE INDEX messages_by_client_id ON messages(sender, client_id) WHERE client_id IS NOT NULL;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -182,10 +193,11 @@ class SqliteStorage implements Storage {
       ),
       seenSince: p('SELECT name FROM last_seen WHERE at >= ?').pluck(),
       insertMessage: p(
-        `INSERT INTO messages (sender, recipient, pair, text, sent_at)
-         SELECT @from, @to, @pair, @text, @sentAt
+        `INSERT INTO messages (sender, recipient, pair, text, sent_at, client_id)
+         SELECT @from, @to, @pair, @text, @sentAt, @clientId
          WHERE EXISTS (SELECT 1 FROM users WHERE name = @to)
            AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @to AND blocked = @from)
+         ON CONFLICT DO NOTHING
          RETURNING id`,
       ).pluck(),
       undeliveredAfter: p(
@@ -204,6 +216,7 @@ class SqliteStorage implements Storage {
          ) GROUP BY peer ORDER BY lastId DESC`,
       ),
       messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+      messageByClientId: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`),
       unreadFrom: p(
         `SELECT count(*) FROM messages WHERE sender = @peer AND recipient = @me
            AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
@@ -262,10 +275,20 @@ class SqliteStorage implements Storage {
     return this.s.seenSince.all(since) as string[];
   }
 
-  insertMessage(from: string, to: string, text: string, sentAt: number): DirectMessage | undefined {
+  insertMessage(
+    from: string,
+    to: string,
+    text: string,
+    sentAt: number,
+    clientId?: string,
+  ): DirectMessage | undefined {
     const pair = pairKey(from, to);
-    const id = this.tick.write(() => this.s.insertMessage.get({ from, to, pair, text, sentAt }));
+    const row = { from, to, pair, text, sentAt, clientId: clientId ?? null };
+    const id = this.tick.write(() => this.s.insertMessage.get(row));
     return id === undefined ? undefined : { id: id as number, from, to, text, sentAt };
+  }
+  messageByClientId(from: string, clientId: string): DirectMessage | undefined {
+    return this.s.messageByClientId.get(from, clientId) as DirectMessage | undefined;
   }
   undeliveredAfter(recipient: string, afterId: number, limit: number): DirectMessage[] {
     return this.s.undeliveredAfter.all(recipient, afterId, limit) as DirectMessage[];

@@ -56,7 +56,7 @@ export class EventLog {
   waitFor<K extends AppEvent['kind']>(
     kind: K,
     match: (event: Extract<AppEvent, { kind: K }>) => boolean = () => true,
-    timeoutMs = 5_000,
+    timeoutMs = 10_000,
   ): Promise<Extract<AppEvent, { kind: K }>> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
@@ -80,7 +80,7 @@ export class EventLog {
 }
 
 /** Waits until `condition` holds, polling briefly. */
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

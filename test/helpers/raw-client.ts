@@ -128,7 +128,7 @@ export class RawClient {
   /** Resolves with the first event (already received or future) matching the predicate. */
   waitFor<E extends ServerEvent = ServerEvent>(
     predicate: (event: ServerEvent) => boolean,
-    timeoutMs = 5000,
+    timeoutMs = 10_000,
   ): Promise<E> {
     const seen = this.events.find(predicate);
     if (seen) return Promise.resolve(seen as E);
@@ -154,7 +154,7 @@ export class RawClient {
   }
 
   /** Resolves when the server closes the connection. */
-  waitClosed(timeoutMs = 5000): Promise<void> {
+  waitClosed(timeoutMs = 10_000): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('connection still open')), timeoutMs);
