@@ -85,3 +85,28 @@ export class ConnectionCaps {
     return this.total;
   }
 }
+
+/** Requests are flat objects; nothing legitimate nests deeper than this. */
+export const MAX_FRAME_NESTING = 16;
+
+/**
+ * True when the JSON text nests arrays/objects deeper than `max`. A linear scan that is much
+ * cheaper than JSON.parse on pathological input (tens of thousands of `[`), which it lets the
+ * server refuse before parsing.
+ */
+export function nestingExceeds(text: string, max = MAX_FRAME_NESTING): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}

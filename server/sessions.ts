@@ -16,7 +16,7 @@ import { parseRequestFrame } from '../src/shared/validate.js';
 import type { ServerContext } from './context.js';
 import { RequestError } from './errors.js';
 import { handlers } from './handlers.js';
-import { TokenBucket } from './limits.js';
+import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import type { OnlineUser } from './presence.js';
 
@@ -272,7 +272,13 @@ export class Session implements OnlineUser {
   }
 
   private handleLine(line: string): Promise<void> | undefined {
-    const parsed = parseRequestFrame(line);
+    const parsed = nestingExceeds(line)
+      ? ({
+          ok: false,
+          id: undefined,
+          error: { code: 'bad_frame', message: `frame nests deeper than ${MAX_FRAME_NESTING} levels` },
+        } as const)
+      : parseRequestFrame(line);
     const verdict = this.bucket?.take() ?? 'ok';
     if (verdict !== 'ok' && this.bucket) {
       const error = {

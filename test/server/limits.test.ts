@@ -76,6 +76,22 @@ describe('per-connection rate limit', () => {
   });
 });
 
+describe('frame nesting', () => {
+  it('refuses deeply nested JSON before parsing it, keeping the connection', async () => {
+    server = await startTestServer();
+    const client = track(await RawClient.connect(server.port));
+    client.sendRaw(`${'['.repeat(60_000)}\n`);
+    client.sendRaw(`{"type":"hello","id":1,"version":1,"client":${'{"a":'.repeat(17)}1${'}'.repeat(17)}}\n`);
+    await client.waitFor(() => client.eventsOf('error').length === 2);
+    expect(client.eventsOf('error').map((e) => e.error.message)).toEqual([
+      'frame nests deeper than 16 levels',
+      'frame nests deeper than 16 levels',
+    ]);
+    // Brackets inside strings do not count.
+    await client.call('hello', { version: PROTOCOL_VERSION, client: '[[[[[[[[[[[[[[[[[[[[[[[[' });
+  });
+});
+
 describe('slowloris before login', () => {
   it('closes a connection that trickles an unfinished frame, but not a logged-in user', async () => {
     server = await startTestServer({ partialFrameTimeoutSeconds: 0.5 });
