@@ -168,6 +168,8 @@ describe('Electron shell windows', () => {
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      experimentalFeatures: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
@@ -186,6 +188,8 @@ describe('Electron shell windows', () => {
     expect(headers['content-security-policy']).toBeUndefined();
     expect(headers['Content-Security-Policy']![0]).toMatch(/default-src 'none'; script-src 'self'/);
     expect(headers['Content-Security-Policy']![0]).not.toMatch(/unsafe-eval/);
+    // No remote content: no source outside the app itself (no http(s) origins, no wildcards).
+    expect(headers['Content-Security-Policy']![0]).not.toMatch(/https?:|\*/);
 
     const request = electron.session.setPermissionRequestHandler.mock.calls[0]![0] as Listener;
     const answers: boolean[] = [];
@@ -211,6 +215,10 @@ describe('Electron shell windows', () => {
     expect(navigate('file:///opt/messenger/out/renderer/other.html')).toBe(true);
     expect(navigate('javascript:alert(1)')).toBe(true);
     expect(navigate(`${INDEX_URL}?window=private&peer=bob`)).toBe(false);
+    // Server-side redirects are held to the same rule.
+    const redirect = { preventDefault: vi.fn() };
+    main.webContents.emit('will-redirect', redirect, 'https://example.com/');
+    expect(redirect.preventDefault).toHaveBeenCalled();
     const webview = { preventDefault: vi.fn() };
     main.webContents.emit('will-attach-webview', webview);
     expect(webview.preventDefault).toHaveBeenCalled();
@@ -292,7 +300,13 @@ describe('Electron shell IPC', () => {
     expect(await invoke(fromWindow(main), 'openPrivateWindow', ['bob'])).toEqual({ ok: true, value: {} });
     expect(electron.windows).toHaveLength(2);
     const bob = electron.windows[1]!;
-    expect(bob.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true });
+    expect(bob.options['webPreferences']).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webviewTag: false,
+    });
+    expect(bob.webContents.windowOpenHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' });
     expect(bob.loadFile).toHaveBeenCalledWith('/opt/messenger/out/renderer/index.html', {
       query: { window: 'private', peer: 'bob' },
     });
