@@ -68,7 +68,8 @@ export function resolveLimits(options: ServerOptions): SessionLimits {
   };
 }
 
-function buildContext(storage: Storage, options: StartOptions, logger: Logger): ServerContext {
+/** The services of one server (exported for tests that drive a Session directly). */
+export function buildContext(storage: Storage, options: StartOptions, logger: Logger): ServerContext {
   const blocks = new Blocks(storage);
   const presence = new Presence(storage, blocks);
   return {

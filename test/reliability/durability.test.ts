@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/shared/limits.js';
 import type { ServerEvent } from '../../src/shared/protocol.js';
+import { prng } from '../helpers/random.js';
 import { RawClient, type Reply } from '../helpers/raw-client.js';
 import {
   makeTempDir,
@@ -30,18 +31,6 @@ afterAll(async () => {
   await stopSpawnedServers();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Seeded PRNG (mulberry32) so a failure can be replayed with the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/shared/limits.js';
 import { requestTypes } from '../../src/shared/protocol.js';
+import { prng } from '../helpers/random.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { makeTempDir, spawnServer, stopSpawnedServers, writeCredentials } from '../helpers/server.js';
 
@@ -31,18 +32,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(dbDir, { recursive: true, force: true });
 });
-
-/** Seeded PRNG (mulberry32): a failure is replayed with the seed printed in its message. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUZZ_USERS = Array.from({ length: FUZZERS }, (_, i) => `fuzz${i}`);
 
