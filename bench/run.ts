@@ -69,13 +69,13 @@ const QUICK: Sizes = {
   rates: [1000, 5000],
   openMs: 1000,
   broadcastReceivers: [200],
-  broadcastRepeats: 3,
-  broadcastSetupMs: 20_000,
+  broadcastRepeats: 2,
+  broadcastSetupMs: 15_000,
   densityTarget: 2000,
-  densityBudgetMs: 15_000,
+  densityBudgetMs: 8000,
   backlog: 5000,
   loginUsers: 4,
-  loginMs: 2000,
+  loginMs: 1500,
   setupKdfCost: 2,
 };
 
@@ -270,7 +270,8 @@ async function main(): Promise<void> {
     profile: o.profile,
     resultsDir: o.results,
     plotsDir: o.plots ? join(ROOT, 'docs', 'performance') : undefined,
-    command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    command:
+      process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
   });
   process.stdout.write(`${formatTable(results.table ?? [])}\n`);
   if (results.profile) {
