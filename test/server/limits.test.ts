@@ -35,13 +35,14 @@ async function expectChatting(
 
 describe('per-connection rate limit', () => {
   it('answers rate_limited over the burst, recovers when the client slows down, cuts off a flood', async () => {
-    server = await startTestServer({ rateLimit: 50, rateBurst: 20 });
+    server = await startTestServer({ rateLimit: 10, rateBurst: 20 });
     const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
     const hans = track(await RawClient.login(server.port, 'hans', 'falcon'));
-    // 30 requests at once: the bucket (20 minus hello and login) runs dry and goes a little into debt.
+    // 30 requests at once: the bucket (20 minus hello and login) runs dry and goes a little into debt
+    // (about 12 are refused; fewer if the machine is slow and the bucket refills meanwhile).
     const replies = await Promise.all(Array.from({ length: 30 }, () => yoda.request('activity', {})));
     const limited = replies.filter((reply) => !reply.ok && reply.error.code === 'rate_limited');
-    expect(limited.length).toBeGreaterThanOrEqual(10);
+    expect(limited.length).toBeGreaterThanOrEqual(5);
     const retry = Math.max(...limited.map((reply) => (reply.ok ? 0 : (reply.error.retryAfterMs ?? 0))));
     expect(retry).toBeGreaterThan(0);
     expect(yoda.closed).toBe(false);
@@ -94,7 +95,7 @@ describe('frame nesting', () => {
 
 describe('slowloris before login', () => {
   it('closes a connection that trickles an unfinished frame, but not a logged-in user', async () => {
-    server = await startTestServer({ partialFrameTimeoutSeconds: 0.5 });
+    server = await startTestServer({ partialFrameTimeoutSeconds: 1 });
     const slow = track(await RawClient.connect(server.port));
     slow.sendRaw('{"type":"hel');
     const trickle = setInterval(() => slow.sendRaw(' '), 50);
@@ -108,11 +109,11 @@ describe('slowloris before login', () => {
     // Finishing frames in time keeps the connection; after login a slow frame is not cut off.
     const fine = track(await RawClient.connect(server.port));
     fine.sendRaw('{"type":"hello",');
-    await sleep(200);
+    await sleep(100);
     fine.sendRaw(`"id":99,"version":${PROTOCOL_VERSION}}\n`);
     await fine.call('login', { username: 'yoda', password: 'wise' });
     fine.sendRaw('{"type":"whoelse",');
-    await sleep(900);
+    await sleep(1300);
     expect(fine.closed).toBe(false);
     const reply = new Promise((resolve) => fine.socket.once('data', resolve));
     fine.sendRaw('"id":7}\n');
