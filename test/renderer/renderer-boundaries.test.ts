@@ -35,6 +35,14 @@ describe('renderer boundaries', () => {
     }
   });
 
+  it('never renders raw HTML (no v-html, innerHTML or insertAdjacentHTML), so message text stays text', () => {
+    for (const file of sources) {
+      expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(
+        /v-html|innerHTML|outerHTML|insertAdjacentHTML/,
+      );
+    }
+  });
+
   it('keeps API calls out of components', () => {
     const components = sources.filter((f) => f.endsWith('.vue'));
     expect(components.length).toBeGreaterThan(5);

@@ -47,6 +47,20 @@ describe('ChatView', () => {
     wrapper.unmount();
   });
 
+  it('shows message text as text: markup from another user never becomes elements or runs', async () => {
+    const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
+    fake.on('history', () => ok({ messages: [dm('bob', 'me', hostile)], hasMore: false }));
+    const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
+    await settle(5);
+    const text = wrapper.find('.message-row .text');
+    expect(text.text()).toBe(hostile);
+    expect(text.find('img').exists()).toBe(false);
+    expect(text.find('script').exists()).toBe(false);
+    expect(text.find('b').exists()).toBe(false);
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    wrapper.unmount();
+  });
+
   it('shows a delivery error on the message', async () => {
     fake.on('sendMessage', () => fail('blocked_by_recipient'));
     const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
