@@ -3,13 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, encodeFrame } from '../../src/shared/codec.js';
 import { MAX_FRAME_BYTES } from '../../src/shared/limits.js';
-import { disposeCores, makeCore, until } from './support.js';
-
-interface Received {
-  type: string;
-  id: number;
-  [key: string]: unknown;
-}
+import { disposeCores, fakeHelloResult, makeCore, until, type Received } from './support.js';
 
 const servers: net.Server[] = [];
 
@@ -17,19 +11,6 @@ afterEach(async () => {
   await disposeCores();
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
-
-const helloResult = {
-  version: 1,
-  server: 'fake',
-  openRegistration: false,
-  timeoutSeconds: 60,
-  limits: {
-    maxFrameBytes: MAX_FRAME_BYTES,
-    usernameMaxLength: 32,
-    passwordMaxLength: 128,
-    textMaxLength: 4000,
-  },
-};
 
 function message(id: number, text: string) {
   return {
@@ -52,7 +33,7 @@ async function fakeServer(afterLogin: string[]) {
         received.push(frame);
         const result =
           frame.type === 'hello'
-            ? helloResult
+            ? fakeHelloResult
             : frame.type === 'login'
               ? { username: 'hans', pendingOffline: 2 }
               : {};

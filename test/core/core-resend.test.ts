@@ -5,14 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, encodeFrame } from '../../src/shared/codec.js';
-import { MAX_FRAME_BYTES } from '../../src/shared/limits.js';
-import { disposeCores, makeCore, until } from './support.js';
-
-interface Received {
-  type: string;
-  id: number;
-  [key: string]: unknown;
-}
+import { disposeCores, fakeHelloResult, makeCore, until, type Received } from './support.js';
 
 const servers: net.Server[] = [];
 
@@ -20,19 +13,6 @@ afterEach(async () => {
   await disposeCores();
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
-
-const helloResult = {
-  version: 1,
-  server: 'fake',
-  openRegistration: false,
-  timeoutSeconds: 60,
-  limits: {
-    maxFrameBytes: MAX_FRAME_BYTES,
-    usernameMaxLength: 32,
-    passwordMaxLength: 128,
-    textMaxLength: 4000,
-  },
-};
 
 /** Answers hello and login; drops the connection instead of answering the first `message`. */
 async function serverThatLosesTheFirstReply() {
@@ -56,7 +36,7 @@ async function serverThatLosesTheFirstReply() {
         }
         const result =
           frame.type === 'hello'
-            ? helloResult
+            ? fakeHelloResult
             : frame.type === 'login'
               ? { username: 'hans', pendingOffline: 0 }
               : {};

@@ -2,6 +2,28 @@
 import net from 'node:net';
 import { MessengerCore, type MessengerCoreOptions } from '../../src/main/core/index.js';
 import type { AppEvent } from '../../src/shared/api.js';
+import { MAX_FRAME_BYTES } from '../../src/shared/limits.js';
+
+/** A frame as a scripted fake server records it. */
+export interface Received {
+  type: string;
+  id: number;
+  [key: string]: unknown;
+}
+
+/** What a scripted fake server answers to hello. */
+export const fakeHelloResult = {
+  version: 1,
+  server: 'fake',
+  openRegistration: false,
+  timeoutSeconds: 60,
+  limits: {
+    maxFrameBytes: MAX_FRAME_BYTES,
+    usernameMaxLength: 32,
+    passwordMaxLength: 128,
+    textMaxLength: 4000,
+  },
+};
 
 export const FAST_RECONNECT = { initialDelayMs: 20, maxDelayMs: 200 };
 
