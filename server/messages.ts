@@ -7,7 +7,13 @@
  * streams that backlog, see Session.startBacklog). Clients drop ids
  * they have already shown, which makes delivery exactly-once from the user's point of view.
  */
-import type { ConversationSummary, DirectMessage, RequestResult } from '../src/shared/protocol.js';
+import { encodeFrame } from '../src/shared/codec.js';
+import type {
+  ConversationSummary,
+  DirectMessage,
+  RequestResult,
+  ServerFrame,
+} from '../src/shared/protocol.js';
 import type { Blocks } from './blocks.js';
 import { RequestError } from './errors.js';
 import type { OnlineUser, Presence } from './presence.js';
@@ -58,7 +64,13 @@ export class Messages {
   }
 
   broadcast(sender: OnlineUser, text: string, now = Date.now()): RequestResult<'broadcast'> {
-    const frame = { type: 'broadcast', from: sender.username, text, sentAt: now } as const;
+    // Encoded once; every recipient gets the same string.
+    const line = encodeFrame({
+      type: 'broadcast',
+      from: sender.username,
+      text,
+      sentAt: now,
+    } satisfies ServerFrame);
     let delivered = 0;
     let blockedBy = 0;
     for (const user of this.presence.users()) {
@@ -66,7 +78,7 @@ export class Messages {
       if (this.blocks.has(user.username, sender.username)) {
         blockedBy++;
       } else {
-        user.send(frame);
+        user.sendEncoded(line);
         delivered++;
       }
     }

@@ -3,6 +3,7 @@
  * it once (linear in online users) and check blocks in memory. Login and logout times go to SQLite
  * (last_seen) so whoelsesince works across restarts.
  */
+import { encodeFrame } from '../src/shared/codec.js';
 import type { ServerFrame } from '../src/shared/protocol.js';
 import type { Blocks } from './blocks.js';
 import type { Storage } from './storage.js';
@@ -15,6 +16,8 @@ export interface OnlineUser {
   readonly p2pPort?: number;
   readonly publicKey?: string;
   send(frame: ServerFrame): void;
+  /** Sends a frame already encoded with encodeFrame (fan-out encodes once for every recipient). */
+  sendEncoded(line: string): void;
 }
 
 export class Presence {
@@ -44,9 +47,9 @@ export class Presence {
 
   /** Tells every online user that `user` changed state, except those `user` has blocked. */
   announce(user: OnlineUser, online: boolean, at = Date.now()): void {
-    const frame: ServerFrame = { type: 'presence', user: user.username, online, at };
+    const line = encodeFrame({ type: 'presence', user: user.username, online, at } satisfies ServerFrame);
     for (const other of this.online.values()) {
-      if (other !== user && !this.blocks.has(user.username, other.username)) other.send(frame);
+      if (other !== user && !this.blocks.has(user.username, other.username)) other.sendEncoded(line);
     }
   }
 

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
 import {
   preLoginRequests,
+  type DirectMessage,
   type RequestFrame,
   type RequestResult,
   type RequestType,
@@ -27,6 +28,13 @@ import type { OnlineUser } from './presence.js';
 const BACKLOG_HIGH_WATER = 1024 * 1024;
 const BACKLOG_BATCH = 500;
 
+/**
+ * At most this many frames of one connection are handled per event-loop turn; the rest wait for the
+ * next turn (the socket is paused meanwhile), so one busy client cannot hold the loop, and replies
+ * committed in this turn go out before more input is taken.
+ */
+const FRAMES_PER_TURN = 64;
+
 /** How long a closing connection may take to flush and close before it is destroyed. */
 const END_GRACE_MS = 5000;
 
@@ -36,8 +44,15 @@ export class Session implements OnlineUser {
   private state: State = 'greeting';
   private name: string | undefined;
   private readonly decoder = new FrameDecoder();
-  private readonly queue: string[] = [];
+  private queue: string[] = [];
+  /** Index of the next frame to handle in `queue`. */
+  private queueHead = 0;
   private busy = false;
+  /** True while the rest of the queue waits for the next turn (FRAMES_PER_TURN reached). */
+  private yielded = false;
+  /** Encoded frames waiting for the pending commit; written with one socket.write per flush. */
+  private outbox: string[] = [];
+  private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
@@ -88,13 +103,37 @@ export class Session implements OnlineUser {
     // While the backlog streams, a new message is already stored unacked with a higher id than
     // anything sent so far: the stream will send it, in order, so it is not sent live as well.
     if (frame.type === 'message' && this.backlogCursor !== undefined) return;
-    // Frames wait for the pending commit, so nothing is announced that a crash could undo.
-    this.ctx.storage.afterCommit(() => this.write(frame));
+    this.enqueue(encodeFrame(frame));
   }
 
-  private write(frame: ServerFrame): void {
+  /** An already encoded frame (fan-out: presence, broadcast); never a direct message. */
+  sendEncoded(line: string): void {
+    if (this.state === 'closed') return;
+    this.enqueue(line);
+  }
+
+  /**
+   * Frames wait for the pending commit, so nothing is announced that a crash could undo. All the
+   * frames queued for this session until that commit leave in one socket.write, in order.
+   */
+  private enqueue(line: string): void {
+    this.outbox.push(line);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.ctx.storage.afterCommit(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const lines = this.outbox;
+    if (lines.length === 0) return;
+    this.outbox = [];
+    this.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
+  };
+
+  private write(data: string): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(encodeFrame(frame));
+    this.socket.write(data);
     if (this.socket.writableLength > this.ctx.limits.maxOutputBytes) {
       this.ctx.logger.warn(
         { user: this.name, address: this.remoteAddress, queued: this.socket.writableLength },
@@ -124,8 +163,16 @@ export class Session implements OnlineUser {
         this.backlogCursor = undefined;
         return;
       }
-      for (const message of batch) {
-        this.write({ type: 'message', message, offline: true });
+      // One write per batch, or per highWater/2 characters of it (≤ 1.5 × highWater bytes of UTF-8),
+      // so a batch of long messages stays far below the slow-reader cap.
+      let data = '';
+      let i = 0;
+      while (i < batch.length) {
+        const message = batch[i++] as DirectMessage;
+        data += encodeFrame({ type: 'message', message, offline: true });
+        if (data.length < highWater / 2 && i < batch.length) continue;
+        this.write(data);
+        data = '';
         this.backlogCursor = message.id;
         if (this.socket.writableLength > highWater) {
           if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.pumpBacklog());
@@ -220,9 +267,10 @@ export class Session implements OnlineUser {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     try {
-      this.queue.push(...this.decoder.push(chunk));
+      for (const frame of this.decoder.push(chunk)) this.queue.push(frame);
       this.watchPartialFrame();
-      this.drain();
+      // Frames that arrive while the queue waits for the next turn wait with it.
+      if (!this.yielded) this.drain();
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
         this.send({ type: 'error', error: { code: 'frame_too_large', message: error.message } });
@@ -233,20 +281,47 @@ export class Session implements OnlineUser {
     }
   }
 
-  /** Handles queued frames in order; an async handler (login) pauses the queue until it settles. */
+  /**
+   * Handles queued frames in order; an async handler (login) pauses the queue until it settles.
+   * After FRAMES_PER_TURN frames the rest waits for the next event-loop turn, with the socket paused.
+   */
   private drain(): void {
-    while (!this.busy && this.queue.length > 0 && this.state !== 'closed') {
-      const pending = this.handleLine(this.queue.shift() as string);
+    let budget = FRAMES_PER_TURN;
+    while (!this.busy && this.queueHead < this.queue.length && this.state !== 'closed') {
+      if (budget-- === 0) {
+        this.yieldTurn();
+        return;
+      }
+      const line = this.queue[this.queueHead++] as string;
+      if (this.queueHead === this.queue.length) {
+        this.queue = [];
+        this.queueHead = 0;
+      }
+      const pending = this.handleLine(line);
       if (pending) {
         this.busy = true;
         this.socket.pause();
         void pending.finally(() => {
           this.busy = false;
-          if (this.state !== 'closed') this.socket.resume();
-          this.drain();
+          this.resumeReading();
+          if (!this.yielded) this.drain();
         });
       }
     }
+  }
+
+  private yieldTurn(): void {
+    this.yielded = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielded = false;
+      this.resumeReading();
+      this.drain();
+    });
+  }
+
+  private resumeReading(): void {
+    if (this.state !== 'closed' && !this.busy && !this.yielded) this.socket.resume();
   }
 
   /**

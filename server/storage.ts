@@ -328,21 +328,39 @@ class SqliteStorage implements Storage {
 }
 
 /**
+ * A transaction commits after at most this many writes even within one tick, so under overload
+ * replies and deliveries flow in steady slices instead of after one huge transaction.
+ */
+const MAX_WRITES_PER_COMMIT = 1000;
+
+/**
  * Group commit: the first write of an event-loop tick opens a transaction that commits on
- * setImmediate; callbacks registered meanwhile run after the commit, in registration order.
+ * setImmediate (or after MAX_WRITES_PER_COMMIT writes); callbacks registered meanwhile run after
+ * the commit, in registration order.
  */
 class TickTransaction {
   private open = false;
+  private writes = 0;
+  private commitScheduled = false;
   private waiting: (() => void)[] = [];
 
   constructor(private readonly db: Database.Database) {}
 
   write<T>(fn: () => T): T {
+    if (this.open && this.writes >= MAX_WRITES_PER_COMMIT) this.commit();
     if (!this.open) {
       this.db.exec('BEGIN IMMEDIATE');
       this.open = true;
-      setImmediate(() => this.commit());
+      this.writes = 0;
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => {
+          this.commitScheduled = false;
+          this.commit();
+        });
+      }
     }
+    this.writes++;
     return fn();
   }
 
