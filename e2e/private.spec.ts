@@ -58,7 +58,7 @@ async function expectClosed(window: Page, text: string | RegExp): Promise<void> 
   await expect(window.getByRole('button', { name: 'Start private chat' })).toBeVisible();
 }
 
-test('private chat windows both ways: the peer’s window opens with the first message', async ({
+test('private chat windows both ways: a window on each side, messages both ways', async ({
   server,
   launchApp,
 }) => {
