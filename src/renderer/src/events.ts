@@ -58,8 +58,8 @@ export function bindEvents(kind: WindowKind): () => void {
             if (s.open) privates.handleClosed(s.peer, 'logout');
         return;
       case 'private_opened':
+        // The peer's side stays quiet ("nothing yet", behaviour.md) until the first private message.
         privates.handleOpened(e.peer);
-        if (kind === 'main' && !e.initiatedByMe) void privates.openWindow(e.peer);
         return;
       case 'private_message':
         privates.handleMessage(e.peer, e.from, e.text, e.at);

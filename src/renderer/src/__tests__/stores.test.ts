@@ -213,13 +213,15 @@ describe('people store and presence', () => {
 });
 
 describe('private windows from the main window', () => {
-  it('opens the private window when a peer starts a chat or sends a private message', async () => {
+  it('opens the private window when the first private message arrives, not when the peer starts the chat', async () => {
     const unbind = bindEvents('main');
     fake.emit({ kind: 'private_opened', peer: 'bob', initiatedByMe: false });
     fake.emit({ kind: 'private_opened', peer: 'carol', initiatedByMe: true });
-    fake.emit({ kind: 'private_message', peer: 'dave', from: 'dave', text: 'psst', at: 1 });
     await settle(1);
-    expect(fake.callsOf('openPrivateWindow')).toEqual([['bob'], ['dave']]);
+    expect(fake.callsOf('openPrivateWindow')).toEqual([]);
+    fake.emit({ kind: 'private_message', peer: 'bob', from: 'bob', text: 'psst', at: 1 });
+    await settle(1);
+    expect(fake.callsOf('openPrivateWindow')).toEqual([['bob']]);
     unbind();
   });
 });
