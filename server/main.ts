@@ -27,12 +27,14 @@ async function main(): Promise<void> {
     if (error instanceof CredentialsFormatError) fail(error.message);
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
   }
-  process.stdout.write(`listening on ${server.host}:${server.port}\n`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };
+  // Before the listening line: whoever waits for it may signal at once, and an unhandled SIGINT
+  // would kill the server without telling its clients or closing the database.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.write(`listening on ${server.host}:${server.port}\n`);
 }
 
 void main();

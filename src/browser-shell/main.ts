@@ -48,7 +48,6 @@ async function main(): Promise<void> {
     ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     log: (line) => console.error(line),
   });
-  console.log(`app ready at ${shell.url}`);
 
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
@@ -60,6 +59,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // Only now: whoever waits for this line may signal at once.
+  console.log(`app ready at ${shell.url}`);
 
   if (!options.open) return;
   const chromium = findChromium(options.chromium);

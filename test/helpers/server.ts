@@ -1,7 +1,7 @@
 /**
  * Test servers. startTestServer runs the real server in-process on port 0 with a fresh SQLite file
  * in a temp directory (restartable on the same file); spawnServer runs server/main.ts as a child
- * process through tsx, exactly as `npm run server` does. Both clean up with close().
+ * process (`node --import tsx server/main.ts`). Both clean up with close().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,26 +154,18 @@ export async function stopSpawnedServers(): Promise<void> {
   );
 }
 
-export interface SpawnOptions {
-  /**
-   * Run `node --import tsx server/main.ts` instead of the tsx CLI, so the child's pid is the
-   * server itself: SIGKILL then kills the server, not a wrapper (crash tests), and its memory can
-   * be read from /proc.
-   */
-  direct?: boolean;
-}
-
 /**
- * Spawns server/main.ts through tsx and resolves once it printed `listening on HOST:PORT`.
+ * Spawns server/main.ts and resolves once it printed `listening on HOST:PORT`. It runs as
+ * `node --import tsx server/main.ts`, not through the tsx CLI, so the child's pid is the server
+ * itself: a signal (SIGKILL in crash tests, or in cleanup) reaches the server rather than a wrapper
+ * that would leave it running, and its memory can be read from /proc.
  * Call stop() in cleanup (stopSpawnedServers() and process exit are the safety nets).
  */
-export function spawnServer(
-  args: string[],
-  timeoutMs = 15_000,
-  options: SpawnOptions = {},
-): Promise<SpawnedServer> {
-  const [command, prefix] = options.direct ? [process.execPath, ['--import', 'tsx', MAIN]] : [TSX, [MAIN]];
-  const child = spawn(command, [...prefix, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   spawned.add(child);
   child.once('exit', () => spawned.delete(child));
   let stdout = '';

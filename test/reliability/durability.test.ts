@@ -169,7 +169,7 @@ describe('durability across SIGKILL', () => {
     const args = ['0', '60', '0', '--db', db, '--credentials', credentials, '--kdf-cost', '1024'];
     args.push('--rate-limit', '0');
     const ledger = new Ledger();
-    const start = async (): Promise<SpawnedServer> => spawnServer(args, 15_000, { direct: true });
+    const start = async (): Promise<SpawnedServer> => spawnServer(args);
 
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const server = await start();

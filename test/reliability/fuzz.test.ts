@@ -246,7 +246,6 @@ describe('network fuzz against a live server', () => {
         ...['--kdf-cost', '1024', '--rate-limit', '0', '--partial-frame-timeout', '5'],
       ],
       15_000,
-      { direct: true },
     );
     const pid = server.child.pid as number;
     const yoda = await RawClient.login(server.port, 'yoda', 'wise');

@@ -59,6 +59,14 @@ describe('server command line', () => {
     }
   });
 
+  it('shuts down cleanly (exit 0) on a SIGINT sent the moment it prints the listening line', async () => {
+    // Before the fix about half of these died of the signal: the handlers came after the line.
+    for (let i = 0; i < 8; i++) {
+      const server = await spawnServer(['0', '10', '60', '--db', ':memory:']);
+      expect(await server.stop('SIGINT')).toBe(0);
+    }
+  });
+
   it.concurrent.each([
     [['--block-duration', '1', '--timeout', '1'], /missing port/],
     [['--port', '0', '--block-duration', '-1', '--timeout', '1'], /block duration/],
