@@ -18,7 +18,7 @@ import {
   BRIDGE_PATH,
   SECRET_PARAM,
   type BridgeMessage,
-} from './wire.js';
+} from '../shared/bridge-wire.js';
 
 const requestSchema = z.object({
   id: z.number().int().min(1).max(MAX_REQUEST_ID),

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerAddress } from '../shared/api.js';
 import type { CoreLike } from '../main/dispatch.js';
 import { createCore } from '../main/create-core.js';
-import { SECRET_PARAM } from './wire.js';
+import { SECRET_PARAM } from '../shared/bridge-wire.js';
 import { BridgeSockets } from './bridge-socket.js';
 import { createStaticHandler, securityHeaders } from './static-files.js';
 

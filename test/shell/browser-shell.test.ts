@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../server/app.js';
 import type { ApiResult, AppEvent } from '../../src/shared/api.js';
 import { startBrowserShell, type BrowserShell } from '../../src/browser-shell/shell.js';
-import { BRIDGE_MAX_MESSAGE_BYTES } from '../../src/browser-shell/wire.js';
+import { BRIDGE_MAX_MESSAGE_BYTES } from '../../src/shared/bridge-wire.js';
 
 let dir: string;
 let rendererDir: string;

@@ -10,7 +10,11 @@ import type {
   AppEvent,
   MessengerApi,
 } from '../../../shared/api.js';
-import { BRIDGE_MAX_MESSAGE_BYTES, type BridgeMessage, type BridgeRequest } from './wire.js';
+import {
+  BRIDGE_MAX_MESSAGE_BYTES,
+  type BridgeMessage,
+  type BridgeRequest,
+} from '../../../shared/bridge-wire.js';
 
 /** The subset of the WebSocket interface the client uses (browser WebSocket and `ws` both fit). */
 export interface SocketLike {

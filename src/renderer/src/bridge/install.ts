@@ -8,7 +8,7 @@ import type { MessengerApi } from '../../../shared/api.js';
 import { PRIVATE_WINDOW_QUERY } from '../../../shared/api.js';
 import { USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../../shared/limits.js';
 import { createBridgeClient, type SocketLike } from './client.js';
-import { BRIDGE_PATH, SECRET_PARAM } from './wire.js';
+import { BRIDGE_PATH, SECRET_PARAM } from '../../../shared/bridge-wire.js';
 
 const STORAGE_KEY = 'messenger.bridgeSecret';
 /** How long the first connection may take before the app mounts anyway (calls then wait or fail). */

@@ -1,11 +1,11 @@
 /**
- * The browser shell's WebSocket bridge: message shapes shared by the page (bridge/client.ts) and the
- * Node shell (src/browser-shell). Pure types and constants: no DOM, no Node.
+ * The browser shell's WebSocket bridge protocol, shared by the Node shell (src/browser-shell) and
+ * the page's bridge client (src/renderer/src/bridge).
  *
  * page → shell: `{ id, method, args }` (one API call; the shell validates it with `apiCalls`)
  * shell → page: `{ type: 'reply', id, result }` or `{ type: 'event', event }`
  */
-import type { ApiResult, AppEvent } from '../../../shared/api.js';
+import type { ApiResult, AppEvent } from './api.js';
 
 /** Path of the WebSocket endpoint; the per-launch secret goes in its `secret` query parameter. */
 export const BRIDGE_PATH = '/bridge';
