@@ -3,7 +3,7 @@
  * See docs/performance.md. Progress goes to stderr; the table to stdout; results to bench/results/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,8 @@ export async function runBench(options: {
     }
   };
   const profileDir = options.profile ? join(options.resultsDir, 'profile') : undefined;
+  // Only this run's profiles: the summary reads the largest .cpuprofile in the directory.
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   for (const scenario of options.scenarios) {
     switch (scenario) {
       case 'dm':

@@ -102,7 +102,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger(options.logLevel);
   const tls = readTlsFiles(options);
   const dbPath = options.dbPath ?? defaultDbPath();
-  const storage = openStorage(dbPath);
+  const storage = openStorage(dbPath, (message) => logger.warn(message));
   const ctx = buildContext(storage, options, logger);
   const sessions = new Set<Session>();
   const refused = new WeakSet<Socket>();

@@ -2,16 +2,18 @@
  * Every SQL statement of the server lives here, behind the Storage interface, so that a networked
  * store could replace SQLite later without touching the rest of the server.
  *
- * Durability: WAL with synchronous=FULL. A message is acknowledged to its sender only after the
- * transaction holding it has committed, and FULL makes that commit survive power loss as well as a
- * process crash (NORMAL in WAL mode may lose the last commits on power loss). The fsync this costs
- * is paid once per event-loop tick, not per message: writes of one tick share one transaction
- * ("group commit"), and every frame the server sends waits for that commit via afterCommit().
+ * Durability: a message is acknowledged to its sender only after the transaction holding it has
+ * committed and the WAL has been fsynced, so it survives power loss as well as a process crash.
+ * Writes of one event-loop tick share one transaction, the fsync runs off the event loop and covers
+ * every commit made before it started ("group commit", server/group-commit.ts), and every frame the
+ * server sends waits for it via afterCommit().
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DirectMessage } from '../src/shared/protocol.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
 
 export interface LockState {
   /** Consecutive wrong passwords since the last success or lock. */
@@ -78,9 +80,12 @@ export interface Storage {
   /** Moves the read mark forward (never back). */
   markRead(name: string, peer: string, upTo: number): void;
 
-  /** Runs cb once everything written so far is committed (immediately when nothing is pending). */
+  /**
+   * Runs cb once everything written so far is committed and on disk (immediately when it already
+   * is), in registration order.
+   */
   afterCommit(cb: () => void): void;
-  /** Commits the pending transaction now. */
+  /** Commits the pending transaction and syncs it to disk now, blocking. */
   flush(): void;
   close(): void;
 }
@@ -153,23 +158,40 @@ function pairKey(a: string, b: string): string {
 
 const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
 
-export function openStorage(path: string): Storage {
+/** The WAL file is truncated back to this size after a burst has made it larger. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+/** onWarning hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
+export function openStorage(
+  path: string,
+  onWarning: (message: string) => void = (message) => process.emitWarning(message),
+): Storage {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  // NORMAL: COMMIT does not fsync; GroupCommit syncs the WAL off the loop before anything is
+  // announced (see server/group-commit.ts), which keeps FULL's promise.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteStorage(db);
+  if (path === ':memory:') return new SqliteStorage(db, noWalSync);
+  // Checkpoints run on a worker thread (server/checkpointer.ts), not inside a COMMIT.
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  return new SqliteStorage(db, walFileSync(path), startCheckpointer(path, onWarning));
 }
 
 class SqliteStorage implements Storage {
-  private readonly tick: TickTransaction;
+  private readonly tick: GroupCommit;
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
-    this.tick = new TickTransaction(db);
+  constructor(
+    private readonly db: Database.Database,
+    private readonly wal: WalSync,
+    private readonly checkpointer?: Checkpointer,
+  ) {
+    this.tick = new GroupCommit(db, wal);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       userExists: p('SELECT 1 FROM users WHERE name = ?').pluck(),
@@ -316,75 +338,15 @@ class SqliteStorage implements Storage {
   }
 
   afterCommit(cb: () => void): void {
-    this.tick.afterCommit(cb);
+    this.tick.afterDurable(cb);
   }
   flush(): void {
-    this.tick.commit();
+    this.tick.flush();
   }
   close(): void {
-    this.tick.commit();
+    this.checkpointer?.stop();
+    this.tick.flush();
     this.db.close();
-  }
-}
-
-/**
- * A transaction commits after at most this many writes even within one tick, so under overload
- * replies and deliveries flow in steady slices instead of after one huge transaction.
- */
-const MAX_WRITES_PER_COMMIT = 1000;
-
-/**
- * Group commit: the first write of an event-loop tick opens a transaction that commits on
- * setImmediate (or after MAX_WRITES_PER_COMMIT writes); callbacks registered meanwhile run after
- * the commit, in registration order.
- */
-class TickTransaction {
-  private open = false;
-  private writes = 0;
-  private commitScheduled = false;
-  private waiting: (() => void)[] = [];
-
-  constructor(private readonly db: Database.Database) {}
-
-  write<T>(fn: () => T): T {
-    if (this.open && this.writes >= MAX_WRITES_PER_COMMIT) this.commit();
-    if (!this.open) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.open = true;
-      this.writes = 0;
-      if (!this.commitScheduled) {
-        this.commitScheduled = true;
-        setImmediate(() => {
-          this.commitScheduled = false;
-          this.commit();
-        });
-      }
-    }
-    this.writes++;
-    return fn();
-  }
-
-  afterCommit(cb: () => void): void {
-    if (this.open) this.waiting.push(cb);
-    else runIsolated(cb);
-  }
-
-  /** A failing COMMIT (disk full, I/O error) throws: crashing beats acknowledging lost writes. */
-  commit(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.db.exec('COMMIT');
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const cb of waiting) runIsolated(cb);
-  }
-}
-
-/** One connection's failing callback must not stop the others' frames. */
-function runIsolated(cb: () => void): void {
-  try {
-    cb();
-  } catch (error) {
-    process.emitWarning(`after-commit callback failed: ${String(error)}`);
+    this.wal.close();
   }
 }

@@ -1,7 +1,7 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStorage } from '../../server/storage.js';
 import { makeTempDir } from '../helpers/server.js';
 
@@ -9,7 +9,7 @@ const dir = makeTempDir('messenger-storage-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('storage', () => {
-  it('migrates a fresh file to the current schema version in WAL mode with synchronous=FULL', () => {
+  it('migrates a fresh file to the current schema version in WAL mode', () => {
     const path = join(dir, 'schema.db');
     openStorage(path).close();
     const db = new Database(path, { readonly: true });
@@ -65,7 +65,7 @@ describe('storage', () => {
     }
   });
 
-  it('runs after-commit callbacks in order, once the tick transaction has committed', async () => {
+  it('runs after-commit callbacks in order, once the tick transaction is committed and synced', async () => {
     const storage = openStorage(join(dir, 'tick.db'));
     try {
       const order: string[] = [];
@@ -74,10 +74,31 @@ describe('storage', () => {
       storage.createUser('b', 'x', 0);
       storage.afterCommit(() => order.push('second'));
       expect(order).toEqual([]);
+      // Committed on setImmediate; the WAL's fdatasync then runs on the thread pool.
       await new Promise((resolve) => setImmediate(resolve));
-      expect(order).toEqual(['first', 'second']);
+      await vi.waitFor(() => expect(order).toEqual(['first', 'second']));
       storage.afterCommit(() => order.push('immediate'));
       expect(order).toEqual(['first', 'second', 'immediate']);
+    } finally {
+      storage.close();
+    }
+  });
+
+  it('checkpoints the WAL into the database file from its worker thread, not in a commit', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const storage = openStorage(path);
+    try {
+      storage.createUser('a', 'x', 0);
+      storage.createUser('b', 'x', 0);
+      storage.flush();
+      const before = statSync(path).size;
+      for (let i = 0; i < 5000; i++) storage.insertMessage('a', 'b', `message ${i}`.padEnd(200, '.'), i);
+      storage.flush();
+      // Committed rows live in the WAL; only a checkpoint copies them into the database file.
+      expect(statSync(path).size).toBe(before);
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 1_000_000), {
+        timeout: 5000,
+      });
     } finally {
       storage.close();
     }
