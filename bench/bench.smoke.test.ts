@@ -20,6 +20,7 @@ const SIZES: Sizes = {
   broadcastRepeats: 2,
   broadcastSetupMs: 60_000,
   densityTarget: 50,
+  densityWatchers: 10,
   densityBudgetMs: 10_000,
   backlog: 300,
   loginUsers: 2,

@@ -28,6 +28,8 @@ export interface Sizes {
   /** Wall-time budget for logging the broadcast receivers in. */
   broadcastSetupMs: number;
   densityTarget: number;
+  /** The first this many density clients watch presence (users with the app open); the rest do not. */
+  densityWatchers: number;
   densityBudgetMs: number;
   backlog: number;
   loginUsers: number;
@@ -60,7 +62,13 @@ async function connectSpread(
   pool: Pool,
   server: Running,
   names: string[],
-  options: { quiet: boolean; join?: string; budgetMs: number; allowPartial?: boolean },
+  options: {
+    quiet: boolean;
+    join?: string;
+    budgetMs: number;
+    allowPartial?: boolean;
+    watchPresence?: boolean;
+  },
 ): Promise<number> {
   const parts = split(names, pool.workers.length);
   const results = await pool.all((_, i) => ({
@@ -75,6 +83,7 @@ async function connectSpread(
     concurrency: server.name === 'ngircd' ? 8 : 64,
     quiet: options.quiet,
     join: options.join,
+    watchPresence: options.watchPresence,
     timeoutMs: 60_000,
     budgetMs: options.budgetMs,
     stopOnFailure: true,
@@ -281,10 +290,12 @@ export async function broadcast(target: Target, receivers: number, sizes: Sizes)
       budgetMs: 30_000,
       stopOnFailure: true,
     });
-    // Logging in N users costs O(N²) presence (ours) or JOIN (IRC) lines; past the setup budget the
+    // Our receivers are headless (`presence: false`), so logging them in costs O(N). On IRC every JOIN
+    // is sent to every member: O(N²) lines, which IRC cannot turn off. Past the setup budget the
     // broadcast goes to the receivers that made it, and the table says how many that was.
     const online = await connectSpread(pool, server, receiverNames, {
       quiet: true,
+      watchPresence: false,
       join: target === 'ngircd' ? channel : undefined,
       budgetMs: sizes.broadcastSetupMs,
       allowPartial: true,
@@ -341,6 +352,8 @@ export interface DensityResult {
   loginSeconds: number;
   loginsPerSec: number;
   serverCpuMsPerLogin: number;
+  /** Clients that watch presence (logged in first); every other login is announced to them. */
+  presenceWatchers: number;
   presenceFramesPerLogin: number;
   checkpoints: { clients: number; rssMb: number; seconds: number; serverCpuMs: number }[];
 }
@@ -375,8 +388,11 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
     const batch = Math.max(100, Math.min(2000, Math.ceil(planned / 10)));
     let reached = 0;
     let stopReason = '';
+    const watchers = Math.min(sizes.densityWatchers, planned);
     while (reached < planned && Date.now() < deadline) {
-      const chunk = names.slice(reached, reached + batch);
+      // Watchers first (each later login is announced to all of them), then headless clients.
+      const watching = reached < watchers;
+      const chunk = names.slice(reached, Math.min(reached + batch, watching ? watchers : planned));
       const parts = split(chunk, workers);
       const results = await pool.all((_, i) => ({
         cmd: 'connect',
@@ -388,6 +404,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
         localAddresses: LOOPBACK_SOURCES,
         concurrency: 64,
         quiet: true,
+        watchPresence: watching,
         timeoutMs: 30_000,
         budgetMs: Math.max(1000, deadline - Date.now()),
         stopOnFailure: true,
@@ -437,6 +454,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       loginSeconds: round(loginSeconds, 2),
       loginsPerSec: Math.round(reached / loginSeconds),
       serverCpuMsPerLogin: round(cpu / Math.max(1, reached), 3),
+      presenceWatchers: watchers,
       // Every line a client got besides its two replies is a presence frame.
       presenceFramesPerLogin: round((total(stats, 'linesIn') - 2 * reached) / Math.max(1, reached), 1),
       checkpoints,

@@ -15,6 +15,8 @@ export interface OnlineUser {
   readonly remoteAddress: string;
   readonly p2pPort?: number;
   readonly publicKey?: string;
+  /** False when the client asked at login not to be sent presence events. */
+  readonly watchesPresence: boolean;
   send(frame: ServerFrame): void;
   /** Sends a frame already encoded with encodeFrame (fan-out encodes once for every recipient). */
   sendEncoded(line: string): void;
@@ -22,6 +24,8 @@ export interface OnlineUser {
 
 export class Presence {
   private readonly online = new Map<string, OnlineUser>();
+  /** The online users who are sent presence events: announce walks only these. */
+  private readonly watchers = new Set<OnlineUser>();
 
   constructor(
     private readonly storage: Storage,
@@ -40,15 +44,19 @@ export class Presence {
   claim(user: OnlineUser, now = Date.now()): boolean {
     if (this.online.has(user.username)) return false;
     this.online.set(user.username, user);
+    if (user.watchesPresence) this.watchers.add(user);
     this.blocks.load(user.username);
     this.storage.recordSeen(user.username, now);
     return true;
   }
 
-  /** Tells every online user that `user` changed state, except those `user` has blocked. */
+  /**
+   * Tells every online user who watches presence that `user` changed state, except those `user`
+   * has blocked.
+   */
   announce(user: OnlineUser, online: boolean, at = Date.now()): void {
     const line = encodeFrame({ type: 'presence', user: user.username, online, at } satisfies ServerFrame);
-    for (const other of this.online.values()) {
+    for (const other of this.watchers) {
       if (other !== user && !this.blocks.has(user.username, other.username)) other.sendEncoded(line);
     }
   }
@@ -57,6 +65,7 @@ export class Presence {
   release(user: OnlineUser, announce = true, now = Date.now()): void {
     if (this.online.get(user.username) !== user) return;
     this.online.delete(user.username);
+    this.watchers.delete(user);
     this.storage.recordSeen(user.username, now);
     if (announce) this.announce(user, false, now);
     this.blocks.unload(user.username);

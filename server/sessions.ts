@@ -63,6 +63,7 @@ export class Session implements OnlineUser {
   private afterReply: (() => void)[] = [];
   p2pPort: number | undefined;
   publicKey: string | undefined;
+  watchesPresence = true;
   readonly remoteAddress: string;
 
   constructor(
@@ -145,6 +146,9 @@ export class Session implements OnlineUser {
 
   /** Streams every unacknowledged message to the user, oldest first, with backpressure. */
   private startBacklog(): void {
+    // Nothing waiting: every later message goes live. (Streaming would also cost a blocking commit
+    // and sync at each login, and flush every session's pending frames per login.)
+    if (this.name === undefined || this.ctx.messages.pendingCount(this.name) === 0) return;
     this.backlogCursor = 0;
     this.pumpBacklog();
   }
@@ -225,6 +229,7 @@ export class Session implements OnlineUser {
       throw new RequestError('already_authenticated', `this connection is already logged in`);
     }
     this.name = username;
+    this.watchesPresence = request.presence ?? true;
     if (!presence.claim(this)) {
       this.name = undefined;
       throw new RequestError('already_logged_in', `${username} is already logged in elsewhere`);

@@ -80,6 +80,8 @@ export class Client {
     password: string;
     localAddress?: string;
     join?: string;
+    /** false: ask our server for no presence events (IRC has no such thing). Default true. */
+    watchPresence?: boolean;
     hooks: ClientHooks;
     timeoutMs: number;
   }): Promise<Client> {
@@ -98,7 +100,11 @@ export class Client {
       });
       if (options.kind === 'ours') {
         await client.request('hello', { version: 1, client: 'bench' });
-        await client.request('login', { username: options.name, password: options.password });
+        await client.request('login', {
+          username: options.name,
+          password: options.password,
+          ...(options.watchPresence === false ? { presence: false } : {}),
+        });
       } else {
         const welcome = client.waitLine((l) => / 001 /.test(l));
         socket.write(`NICK ${options.name}\r\nUSER ${options.name} 0 * :bench\r\n`);

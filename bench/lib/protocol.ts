@@ -12,6 +12,8 @@ export type WorkerCommand =
       localAddresses: string[];
       concurrency: number;
       quiet: boolean;
+      /** false: log in with `presence: false` (a headless client; docs/protocol.md, login). */
+      watchPresence?: boolean;
       join?: string;
       timeoutMs: number;
       budgetMs: number;

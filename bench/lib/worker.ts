@@ -84,6 +84,7 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
             ? cmd.localAddresses[index % cmd.localAddresses.length]
             : undefined,
           join: cmd.join,
+          watchPresence: cmd.watchPresence,
           hooks,
           // In-flight connections end with the budget too, so a slow peer cannot stretch the phase.
           timeoutMs: Math.max(1, Math.min(cmd.timeoutMs, deadline - Date.now())),

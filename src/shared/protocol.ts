@@ -103,6 +103,12 @@ export const requests = {
       p2pPort: portSchema.optional(),
       /** This client's X25519 public key for end-to-end encrypted private chats. */
       publicKey: publicKeySchema.optional(),
+      /**
+       * False: this session is sent no `presence` events (a headless client that never shows
+       * them: a bot, a load generator). Default true. Its own logins and logouts are still
+       * announced to the others.
+       */
+      presence: z.boolean().optional(),
     }),
     result: z.object({ username: usernameSchema, pendingOffline: z.number().int().nonnegative() }),
   },

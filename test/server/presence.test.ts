@@ -43,6 +43,24 @@ describe('presence', () => {
     ).toEqual([true]);
   });
 
+  it('sends no presence events to a session that logged in with presence: false, and still announces it', async () => {
+    server = await startTestServer();
+    const hans = await login('hans', 'falcon');
+    const bot = track(await RawClient.login(server.port, 'yoda', 'wise', { presence: false }));
+    await hans.waitFor((e) => e.type === 'presence' && e.user === 'yoda' && e.online);
+    const luke = await login('luke', 'skywalker');
+    await hans.waitFor((e) => e.type === 'presence' && e.user === 'luke' && e.online);
+    await luke.call('logout', {});
+    await hans.waitFor((e) => e.type === 'presence' && e.user === 'luke' && !e.online);
+    // Everything else still reaches it, after the presence events it was not sent.
+    await hans.call('broadcast', { text: 'to all' });
+    await hans.call('message', { to: 'yoda', text: 'to you' });
+    await bot.waitFor((e) => e.type === 'message');
+    expect(bot.eventsOf('broadcast').map((e) => e.text)).toEqual(['to all']);
+    expect(bot.eventsOf('presence')).toEqual([]);
+    expect(await bot.call('whoelse', {})).toEqual({ users: ['hans'] });
+  });
+
   it('announces logout when the connection drops', async () => {
     server = await startTestServer();
     const hans = await login('hans', 'falcon');
