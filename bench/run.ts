@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { killAllChildren } from './lib/pool.js';
 import { NGIRCD, ngircdAvailable } from './lib/servers.js';
 import { lineChart, type Series } from './lib/svg.js';
+import { writeFloor, type WriteFloor } from './lib/write-floor.js';
 import { summarizeProfile } from './lib/profile.js';
 import { round } from './lib/stats.js';
 import {
@@ -35,7 +36,8 @@ export interface BenchResults {
   meta: Record<string, unknown>;
   sizes: Sizes;
   dm?: { ours: DirectResult; ngircd?: DirectResult };
-  broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[] };
+  /** floor: a bare Node server's write loop over the same number of sockets (bench/lib/write-floor.ts). */
+  broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[]; floor?: WriteFloor[] };
   density?: Awaited<ReturnType<typeof density>>;
   backlog?: Awaited<ReturnType<typeof backlog>>;
   login?: Awaited<ReturnType<typeof loginRate>>;
@@ -153,10 +155,11 @@ export async function runBench(options: {
         break;
       case 'broadcast':
         await attempt('broadcast', async () => {
-          results.broadcast = { ours: [], ngircd: peer ? [] : undefined };
+          results.broadcast = { ours: [], ngircd: peer ? [] : undefined, floor: [] };
           for (const n of sizes.broadcastReceivers) {
             results.broadcast.ours.push(await broadcast('ours', n, sizes));
             if (peer) results.broadcast.ngircd?.push(await broadcast('ngircd', n, sizes));
+            results.broadcast.floor?.push(await writeFloor(n));
           }
         });
         break;

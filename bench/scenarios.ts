@@ -15,6 +15,7 @@ import {
   userNames,
   type Running,
 } from './lib/servers.js';
+import { LOOPBACK_SOURCES } from './lib/sources.js';
 import { nowMicros, round, sleep, summarizeMicros, type LatencySummary } from './lib/stats.js';
 
 export interface Sizes {
@@ -37,8 +38,6 @@ export interface Sizes {
   /** scrypt N used to create the accounts that scenarios 1–4 log in with (setup only). */
   setupKdfCost: number;
 }
-
-export const LOOPBACK_SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
 
 export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

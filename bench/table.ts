@@ -65,6 +65,14 @@ export function buildTable(r: BenchResults): Row[] {
         row.met = point.lastReceiptMs < 20 && point.online === point.receivers;
       }
       rows.push(row);
+      const floor = r.broadcast?.floor?.[i];
+      if (floor) {
+        rows.push({
+          scenario: `2 broadcast ${point.receivers} receivers`,
+          metric: `floor: a bare Node server writing the frame to ${floor.sockets} sockets, ms (${floor.microsPerWrite} µs each)`,
+          ours: floor.loopMs,
+        });
+      }
       rows.push({
         scenario: `2 broadcast ${point.receivers} receivers`,
         metric: 'setup: all logged in and quiet, s',
