@@ -66,16 +66,31 @@ function toItem(m: DirectMessage, me: string | null): ChatItem {
   };
 }
 
+/** Whether `sorted` (items with ids, ascending) holds an item with this id. */
+function hasId(sorted: readonly ChatItem[], id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = sorted[mid]?.id ?? 0;
+    if (at === id) return true;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Merges stored messages into a thread's items: de-duplicated by id, sorted by id, local items kept last. */
 export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: string | null): ChatItem[] {
   const firstLocal = items.findIndex((i) => i.id === undefined);
   const stored = firstLocal === -1 ? items : items.slice(0, firstLocal);
   const locals = firstLocal === -1 ? [] : items.slice(firstLocal).filter((i) => i.id === undefined);
+  // `stored` is sorted by id: a binary search finds duplicates without a set of every stored id
+  // (a thread can hold 100,000 and a page of 100 arrives each time the view nears the top).
   const seen = new Set<number>();
-  for (const i of stored) if (i.id !== undefined) seen.add(i.id);
   const fresh: ChatItem[] = [];
   for (const m of incoming) {
-    if (seen.has(m.id)) continue;
+    if (seen.has(m.id) || hasId(stored, m.id)) continue;
     seen.add(m.id);
     fresh.push(toItem(m, me));
   }
