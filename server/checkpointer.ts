@@ -13,6 +13,10 @@ import { Worker } from 'node:worker_threads';
 const CHECKPOINT_INTERVAL_MS = 200;
 
 export interface Checkpointer {
+  /**
+   * Blocks until the worker has closed its connection, so that when the server's connection closes
+   * next it is the last one and leaves no -wal/-shm file behind (nor a file created after it).
+   */
   stop(): void;
 }
 
@@ -35,21 +39,33 @@ const timer = setInterval(() => {
 parentPort.once('message', () => {
   clearInterval(timer);
   db.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
   parentPort.close();
 });
 `;
 
+/** How long stop() waits for the worker to close its connection (a checkpoint may be running). */
+const STOP_TIMEOUT_MS = 5000;
+
 export function startCheckpointer(databasePath: string, onError: (message: string) => void): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path: databasePath, intervalMs: CHECKPOINT_INTERVAL_MS },
+    workerData: { driver, path: databasePath, intervalMs: CHECKPOINT_INTERVAL_MS, closed },
   });
   worker.on('message', (message: string) => onError(message));
   worker.on('error', (error) => onError(error.message));
   // A server that has stopped everything else must not stay alive for its checkpointer.
   worker.unref();
+  let exited = false;
+  worker.once('exit', () => (exited = true));
   return {
-    stop: () => worker.postMessage('stop'),
+    stop: () => {
+      if (exited) return;
+      worker.postMessage('stop');
+      if (Atomics.wait(closed, 0, 0, STOP_TIMEOUT_MS) === 'timed-out') void worker.terminate();
+    },
   };
 }

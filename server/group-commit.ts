@@ -75,6 +75,7 @@ export class GroupCommit {
   private unsynced = false;
   /** Covered by the sync in flight; undefined when none is. */
   private syncing: Callback[] | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -141,14 +142,26 @@ export class GroupCommit {
     for (const cb of ready) runIsolated(cb);
   }
 
+  /** Flushes, then releases the WAL file once no sync uses it any more. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+    if (!this.syncing) this.wal.close();
+  }
+
   private startSync(): void {
-    if (this.syncing || !this.unsynced) return;
+    if (this.closed || this.syncing || !this.unsynced) return;
     const batch = this.committed;
     this.committed = [];
     this.unsynced = false;
     this.syncing = batch;
     this.wal.sync((error) => {
       this.syncing = undefined;
+      if (this.closed) {
+        // close() synced everything and ran the batch already.
+        this.wal.close();
+        return;
+      }
       if (error) {
         this.onSyncError(error);
         return;

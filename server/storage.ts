@@ -137,6 +137,21 @@ const MIGRATIONS: string[] = [
   // Idempotent sends: a sender's retry with the same client id finds the stored message.
   `ALTER TABLE messages ADD COLUMN client_id TEXT;
    CREATE UNIQUE INDEX messages_by_client_id ON messages(sender, client_id) WHERE client_id IS NOT NULL;`,
+  // Who talked with whom, one row per pair (a < b, as in messages.pair), in place of two indexes on
+  // every message: each index on messages costs a random B-tree page write per message, while an
+  // existing pair row costs a lookup. Conversation lists find the pairs here and their last
+  // message through messages_by_pair.
+  `CREATE TABLE pairs (
+     a TEXT NOT NULL,
+     b TEXT NOT NULL,
+     PRIMARY KEY (a, b)
+   ) WITHOUT ROWID;
+   CREATE INDEX pairs_by_b ON pairs(b, a);
+   INSERT OR IGNORE INTO pairs (a, b)
+     SELECT substr(pair, 1, instr(pair, char(10)) - 1), substr(pair, instr(pair, char(10)) + 1)
+     FROM messages GROUP BY pair;
+   DROP INDEX messages_by_sender;
+   DROP INDEX messages_by_recipient;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -154,6 +169,11 @@ function migrate(db: Database.Database): void {
 
 function pairKey(a: string, b: string): string {
   return a < b ? `${a}\n${b}` : `${b}\n${a}`;
+}
+
+/** The pairs row of a conversation: [smaller name, larger name], the order pairKey uses. */
+function pairRow(a: string, b: string): [string, string] {
+  return a < b ? [a, b] : [b, a];
 }
 
 const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
@@ -222,6 +242,7 @@ class SqliteStorage implements Storage {
          ON CONFLICT DO NOTHING
          RETURNING id`,
       ).pluck(),
+      addPair: p('INSERT OR IGNORE INTO pairs (a, b) VALUES (?, ?)'),
       undeliveredAfter: p(
         `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 AND id > ? ORDER BY id LIMIT ?`,
       ),
@@ -231,16 +252,16 @@ class SqliteStorage implements Storage {
         `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pair = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
       conversationPeers: p(
-        `SELECT peer, max(lastId) AS lastId FROM (
-           SELECT recipient AS peer, max(id) AS lastId FROM messages WHERE sender = @me GROUP BY recipient
+        `SELECT peer, (SELECT max(id) FROM messages WHERE pair = key) AS lastId FROM (
+           SELECT b AS peer, a || char(10) || b AS key FROM pairs WHERE a = @me
            UNION ALL
-           SELECT sender AS peer, max(id) AS lastId FROM messages WHERE recipient = @me GROUP BY sender
-         ) GROUP BY peer ORDER BY lastId DESC`,
+           SELECT a AS peer, a || char(10) || b AS key FROM pairs WHERE b = @me
+         ) ORDER BY lastId DESC`,
       ),
       messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
       messageByClientId: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`),
       unreadFrom: p(
-        `SELECT count(*) FROM messages WHERE sender = @peer AND recipient = @me
+        `SELECT count(*) FROM messages WHERE pair = @pair AND sender = @peer
            AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
       ).pluck(),
       markRead: p(
@@ -306,7 +327,11 @@ class SqliteStorage implements Storage {
   ): DirectMessage | undefined {
     const pair = pairKey(from, to);
     const row = { from, to, pair, text, sentAt, clientId: clientId ?? null };
-    const id = this.tick.write(() => this.s.insertMessage.get(row));
+    const id = this.tick.write(() => {
+      const inserted = this.s.insertMessage.get(row);
+      if (inserted !== undefined) this.s.addPair.run(...pairRow(from, to));
+      return inserted;
+    });
     return id === undefined ? undefined : { id: id as number, from, to, text, sentAt };
   }
   messageByClientId(from: string, clientId: string): DirectMessage | undefined {
@@ -331,7 +356,7 @@ class SqliteStorage implements Storage {
     return this.s.messageById.get(id) as DirectMessage | undefined;
   }
   unreadFrom(name: string, peer: string): number {
-    return this.s.unreadFrom.get({ me: name, peer }) as number;
+    return this.s.unreadFrom.get({ me: name, peer, pair: pairKey(name, peer) }) as number;
   }
   markRead(name: string, peer: string, upTo: number): void {
     this.tick.write(() => this.s.markRead.run(name, peer, upTo));
@@ -345,8 +370,7 @@ class SqliteStorage implements Storage {
   }
   close(): void {
     this.checkpointer?.stop();
-    this.tick.flush();
+    this.tick.close();
     this.db.close();
-    this.wal.close();
   }
 }

@@ -17,6 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 class ManualSync implements WalSync {
   readonly pending: { rowsAtStart: number; done: (error: Error | null) => void }[] = [];
   blockingSyncs = 0;
+  closed = 0;
   constructor(private readonly rows: () => number) {}
   sync(done: (error: Error | null) => void): void {
     this.pending.push({ rowsAtStart: this.rows(), done });
@@ -24,7 +25,9 @@ class ManualSync implements WalSync {
   syncNow(): void {
     this.blockingSyncs++;
   }
-  close(): void {}
+  close(): void {
+    this.closed++;
+  }
   finish(error: Error | null = null): void {
     const next = this.pending.shift();
     if (!next) throw new Error('no sync in flight');
@@ -128,6 +131,21 @@ describe('group commit', () => {
     expect(ran).toEqual(['a', 'b']);
     group.flush();
     expect(wal.blockingSyncs).toBe(1);
+  });
+
+  it('closes the WAL file only after the sync in flight, which then runs nothing twice', async () => {
+    const ran: string[] = [];
+    insert('a');
+    group.afterDurable(() => ran.push('a'));
+    await turn();
+    group.close();
+    expect(ran).toEqual(['a']);
+    expect(wal.closed).toBe(0);
+    // Even a failing late sync is moot: close() synced everything itself.
+    wal.finish(new Error('EBADF'));
+    expect(wal.closed).toBe(1);
+    expect(ran).toEqual(['a']);
+    expect(syncErrors).toEqual([]);
   });
 
   it('never runs the callbacks of a failed sync and reports the failure', async () => {

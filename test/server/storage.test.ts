@@ -1,4 +1,4 @@
-import { rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +14,7 @@ describe('storage', () => {
     openStorage(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
@@ -82,6 +82,57 @@ describe('storage', () => {
     } finally {
       storage.close();
     }
+  });
+
+  it('migrates a version 2 database: conversations come from the new pairs table, unread counts unchanged', () => {
+    const path = join(dir, 'v2.db');
+    const storage = openStorage(path);
+    for (const name of ['ann', 'bob', 'cy']) storage.createUser(name, 'x', 0);
+    storage.insertMessage('ann', 'bob', 'hi bob', 1);
+    storage.insertMessage('bob', 'ann', 'hi ann', 2);
+    storage.insertMessage('cy', 'ann', 'hey', 3);
+    storage.close();
+    // Back to schema 2 as it was: no pairs table, the two per-message indexes.
+    const db = new Database(path);
+    db.exec(`DROP TABLE pairs;
+      CREATE INDEX messages_by_sender ON messages(sender, recipient, id);
+      CREATE INDEX messages_by_recipient ON messages(recipient, sender, id);`);
+    db.pragma('user_version = 2');
+    db.close();
+    const migrated = openStorage(path);
+    try {
+      expect(migrated.conversationPeers('ann')).toEqual([
+        { peer: 'cy', lastId: 3 },
+        { peer: 'bob', lastId: 2 },
+      ]);
+      expect(migrated.conversationPeers('bob')).toEqual([{ peer: 'ann', lastId: 2 }]);
+      expect(migrated.unreadFrom('ann', 'bob')).toBe(1);
+      expect(migrated.unreadFrom('bob', 'ann')).toBe(1);
+      expect(migrated.conversationPeers('nobody')).toEqual([]);
+    } finally {
+      migrated.close();
+    }
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(3);
+      const indexes = check
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
+        .pluck()
+        .all();
+      expect(indexes).not.toContain('messages_by_sender');
+      expect(indexes).not.toContain('messages_by_recipient');
+    } finally {
+      check.close();
+    }
+  });
+
+  it('leaves only the database file behind when closed, checkpointer included', () => {
+    const sub = join(dir, 'closed');
+    mkdirSync(sub);
+    const storage = openStorage(join(sub, 'c.db'));
+    storage.createUser('a', 'x', 0);
+    storage.close();
+    expect(readdirSync(sub)).toEqual(['c.db']);
   });
 
   it('checkpoints the WAL into the database file from its worker thread, not in a commit', async () => {
