@@ -169,6 +169,11 @@ export async function renderer(options: { quick: boolean; root: string }): Promi
         'scroll frame p50, ms': round(percentile(sorted, 50), 2),
         'scroll frame p95, ms': round(percentile(sorted, 95), 2),
         'scroll frame max, ms': round(sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN, 2),
+        // rAF deltas are vsync-quantised (16.7, 33.3, …), so p95 hides how many frames were missed.
+        'scroll frames missed (over 17 ms), %': round(
+          (100 * sorted.filter((d) => d > 17).length) / Math.max(1, sorted.length),
+          2,
+        ),
         'scroll frames over 25 ms, %': round(
           (100 * sorted.filter((d) => d > 25).length) / Math.max(1, sorted.length),
           2,
