@@ -23,8 +23,8 @@ const MAX_RSS_BYTES = 400 * 1024 * 1024;
 
 const dir = makeTempDir('messenger-fuzz-');
 /**
- * The database goes to RAM when possible: this test is about hostile input, not disks, and with
- * synchronous=FULL every event-loop tick that writes pays an fsync (durability.test.ts covers that).
+ * The database goes to RAM when possible: this test is about hostile input, not disks, and
+ * every commit that frames wait on pays an fsync of the WAL (durability.test.ts covers that).
  */
 const dbDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/messenger-fuzz-') : dir;
 afterAll(async () => {
