@@ -57,7 +57,8 @@ const FULL: Sizes = {
   broadcastRepeats: 5,
   broadcastSetupMs: 75_000,
   densityTarget: 100_000,
-  densityWatchers: 1000,
+  // Every login is announced to each watcher: 100 watchers × 100,000 logins = 10⁷ presence frames.
+  densityWatchers: 100,
   densityBudgetMs: 120_000,
   backlog: 100_000,
   loginUsers: 16,

@@ -23,13 +23,18 @@ import { Lockout } from './lockout.js';
 import { Messages } from './messages.js';
 import { Presence } from './presence.js';
 import { normaliseAddress } from './p2p.js';
-import { Session } from './sessions.js';
+import { startGateways, type Gateways } from './gateway-link.js';
+import type { GatewaySetup } from './gateway-wire.js';
+import { Session, type ClientSocket } from './sessions.js';
 import { openStorage, type Storage } from './storage.js';
 
 export type { ServerOptions } from './config.js';
 
 /** Connections that have not logged in are closed after this many idle seconds. */
 export const PRE_LOGIN_TIMEOUT_SECONDS = DEFAULT_LIMITS.preLoginTimeoutSeconds;
+
+/** How long a shutdown waits for clients to read their last frames. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 /** A TLS handshake must finish within this time. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -102,35 +107,62 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger(options.logLevel);
   const tls = readTlsFiles(options);
   const dbPath = options.dbPath ?? defaultDbPath();
-  const storage = openStorage(dbPath, (message) => logger.warn(message));
+  const storage = openStorage(dbPath, { onWarning: (message) => logger.warn(message) });
   const ctx = buildContext(storage, options, logger);
   const sessions = new Set<Session>();
-  const refused = new WeakSet<Socket>();
-  const onSession = (socket: Socket) => {
+  const refused = new WeakSet<ClientSocket>();
+  const onSession = (socket: ClientSocket) => {
     if (refused.has(socket)) return;
     sessions.add(new Session(socket, ctx, (session) => sessions.delete(session)));
   };
-  const server: Server = tls
-    ? createTlsServer(
-        { ...tls, minVersion: 'TLSv1.2', handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
-        onSession,
-      )
-    : createServer(onSession);
+  const caps = new ConnectionCaps(
+    options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    options.maxConnectionsPerAddress ?? DEFAULT_LIMITS.maxConnectionsPerAddress,
+  );
+  const gatewayCount = options.gateways ?? 0;
+  // With gateways this process only listens, then hands the socket over (startGateways).
+  const server: Server =
+    gatewayCount > 0
+      ? createServer({ pauseOnConnect: true })
+      : tls
+        ? createTlsServer(
+            { ...tls, minVersion: 'TLSv1.2', handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+            onSession,
+          )
+        : createServer(onSession);
   if (tls) {
     server.on('tlsClientError', (error: Error, socket: Socket) => {
       logger.debug({ err: error, address: normaliseAddress(socket.remoteAddress) }, 'TLS handshake failed');
       socket.destroy();
     });
   }
-  const caps = new ConnectionCaps(
-    options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
-    options.maxConnectionsPerAddress ?? DEFAULT_LIMITS.maxConnectionsPerAddress,
-  );
   // 'connection' fires for the raw socket before any TLS handshake: refused connections cost nothing.
-  server.prependListener('connection', (socket: Socket) => {
-    if (!admit(socket, caps, tls !== undefined, logger)) refused.add(socket);
-  });
+  // (With gateways, connections are admitted once their gateway has them: startGateways below.)
+  if (gatewayCount === 0) {
+    server.prependListener('connection', (socket: Socket) => {
+      if (!admit(socket, caps, tls !== undefined, logger)) refused.add(socket);
+    });
+  }
   server.on('error', (error) => logger.error({ err: error }, 'server socket error'));
+  let gateways: Gateways | undefined;
+  if (gatewayCount > 0) {
+    const setup: GatewaySetup = { t: 'setup' };
+    if (tls) {
+      setup.tls = {
+        cert: tls.cert.toString(),
+        key: tls.key.toString(),
+        handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+      };
+    }
+    try {
+      gateways = await startGateways(gatewayCount, server, setup, (socket) => {
+        if (admit(socket, caps, tls !== undefined, logger)) onSession(socket);
+      });
+    } catch (error) {
+      storage.close();
+      throw error;
+    }
+  }
   try {
     if (options.credentialsFile) {
       const created = await ctx.accounts.importFile(options.credentialsFile);
@@ -139,6 +171,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     storage.flush();
     await listen(server, options.port, options.host ?? DEFAULT_HOST);
   } catch (error) {
+    await gateways?.stop();
     storage.close();
     throw error;
   }
@@ -152,7 +185,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     dbPath,
     tls: tls !== undefined,
     connectionCount: () => caps.open,
-    close: () => (closing ??= shutdown(server, sessions, storage, logger)),
+    close: () => (closing ??= shutdown(server, gateways, sessions, storage, logger)),
   };
 }
 
@@ -162,7 +195,7 @@ function readTlsFiles(options: ServerOptions): { cert: Buffer; key: Buffer } | u
 }
 
 /** Applies the connection caps to a new raw socket; a refused one is told why (plain TCP) and closed. */
-function admit(socket: Socket, caps: ConnectionCaps, tls: boolean, logger: Logger): boolean {
+function admit(socket: ClientSocket, caps: ConnectionCaps, tls: boolean, logger: Logger): boolean {
   const address = normaliseAddress(socket.remoteAddress);
   const refused = caps.admit(address);
   if (refused === undefined) {
@@ -181,13 +214,22 @@ function admit(socket: Socket, caps: ConnectionCaps, tls: boolean, logger: Logge
   return false;
 }
 
-async function shutdown(server: Server, sessions: Set<Session>, storage: Storage, logger: Logger) {
+async function shutdown(
+  server: Server,
+  gateways: Gateways | undefined,
+  sessions: Set<Session>,
+  storage: Storage,
+  logger: Logger,
+) {
   logger.info('shutting down');
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = gateways
+    ? gateways.drained(SHUTDOWN_GRACE_MS)
+    : new Promise<void>((resolve) => server.close(() => resolve()));
   for (const session of sessions) session.kick('shutdown');
   storage.flush();
   // Sockets end after their last frame is written; give slow clients a moment, then cut them off.
-  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
   for (const session of sessions) session.destroy();
+  await gateways?.stop();
   storage.close();
 }

@@ -61,7 +61,15 @@ export interface ServerOptions {
   maxOutputBytes?: number;
   preLoginTimeoutSeconds?: number;
   partialFrameTimeoutSeconds?: number;
+  /**
+   * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
+   * process accepts them itself. For more connections than one process may open.
+   */
+  gateways?: number;
 }
+
+/** More gateway processes than this would only compete for the same cores. */
+export const MAX_GATEWAYS = 64;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -107,11 +115,15 @@ export function validateOptions(options: ServerOptions): void {
     ['max connections', options.maxConnections],
     ['max connections per address', options.maxConnectionsPerAddress],
     ['max output bytes', options.maxOutputBytes],
+    ['gateways', options.gateways],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
       throw new ConfigError(`${name} must be a non-negative integer, got ${String(value)}`);
     }
+  }
+  if ((options.gateways ?? 0) > MAX_GATEWAYS) {
+    throw new ConfigError(`gateways must be at most ${MAX_GATEWAYS}, got ${String(options.gateways)}`);
   }
   const seconds: [string, number | undefined][] = [
     ['pre-login timeout', options.preLoginTimeoutSeconds],
@@ -168,6 +180,7 @@ interface RawFlags {
   rateBurst?: string;
   maxConnections?: string;
   maxConnectionsPerAddress?: string;
+  gateways?: string;
   maxOutputBytes?: string;
   preLoginTimeout?: string;
   partialFrameTimeout?: string;
@@ -203,7 +216,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--max-connections-per-address <n>', 'open connections per remote address (0: no cap)')
     .option('--max-output-bytes <n>', 'unread output per client before it is disconnected')
     .option('--pre-login-timeout <seconds>', 'idle seconds before login (0: none)')
-    .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)');
+    .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)')
+    .option('--gateways <n>', 'processes that hold the client connections (0: this one)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -229,6 +243,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     rateBurst: optionalNumber('rate burst', flags.rateBurst),
     maxConnections: optionalNumber('max connections', flags.maxConnections),
     maxConnectionsPerAddress: optionalNumber('max connections per address', flags.maxConnectionsPerAddress),
+    gateways: optionalNumber('gateways', flags.gateways),
     maxOutputBytes: optionalNumber('max output bytes', flags.maxOutputBytes),
     preLoginTimeoutSeconds: optionalNumber('pre-login timeout', flags.preLoginTimeout),
     partialFrameTimeoutSeconds: optionalNumber('partial frame timeout', flags.partialFrameTimeout),

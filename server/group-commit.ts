@@ -66,6 +66,8 @@ type Callback = () => void;
 export class GroupCommit {
   private open = false;
   private writes = 0;
+  /** Every write so far (see Storage.writeMark). */
+  totalWrites = 0;
   private commitScheduled = false;
   /** Waiting for the open transaction to commit (and then for a sync). */
   private uncommitted: Callback[] = [];
@@ -104,6 +106,7 @@ export class GroupCommit {
       }
     }
     this.writes++;
+    this.totalWrites++;
     return fn();
   }
 

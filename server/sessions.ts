@@ -3,7 +3,6 @@
  * login flow, the idle timeout and the end of the connection. A session's problems never reach
  * another session: every failure becomes an error frame, or closes this one socket.
  */
-import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
 import {
   preLoginRequests,
@@ -40,6 +39,40 @@ const END_GRACE_MS = 5000;
 
 type State = 'greeting' | 'anonymous' | 'authenticated' | 'closed';
 
+interface OutboxGroup {
+  /** storage.writeMark() when the group was started. */
+  mark: number;
+  lines: string[];
+}
+
+/**
+ * What a Session needs of its connection: a net.Socket (or tls.TLSSocket), or a GatewaySocket when
+ * a gateway process holds the real one (server/gateway-link.ts).
+ */
+export interface ClientSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  readonly writableLength: number;
+  /**
+   * Output the client has not read yet, when that is less than writableLength (a GatewaySocket:
+   * without the bytes still on their way to the gateway process). The slow-reader cap uses it.
+   */
+  readonly unreadLength?: number;
+  readonly writableNeedDrain: boolean;
+  setNoDelay(noDelay?: boolean): unknown;
+  write(data: string): boolean;
+  end(): unknown;
+  end(data: string): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
 export class Session implements OnlineUser {
   private state: State = 'greeting';
   private name: string | undefined;
@@ -50,9 +83,12 @@ export class Session implements OnlineUser {
   private busy = false;
   /** True while the rest of the queue waits for the next turn (FRAMES_PER_TURN reached). */
   private yielded = false;
-  /** Encoded frames waiting for the pending commit; written with one socket.write per flush. */
-  private outbox: string[] = [];
-  private flushScheduled = false;
+  /**
+   * Encoded frames waiting to be durable, in order, grouped by the storage write mark at which they
+   * were queued; each group is written (with every group before it) once everything written up to
+   * its mark is committed and synced.
+   */
+  private outbox: OutboxGroup[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
@@ -67,7 +103,7 @@ export class Session implements OnlineUser {
   readonly remoteAddress: string;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ClientSocket,
     private readonly ctx: ServerContext,
     private readonly onClosed: (session: Session) => void,
   ) {
@@ -114,30 +150,42 @@ export class Session implements OnlineUser {
   }
 
   /**
-   * Frames wait for the pending commit, so nothing is announced that a crash could undo. All the
-   * frames queued for this session until that commit leave in one socket.write, in order.
+   * Frames wait until every write made before them is durable, so nothing is announced that a
+   * crash could undo. Frames queued with no storage write in between share one wait and leave in
+   * one socket.write; a frame queued after a write waits for that write, even if earlier frames of
+   * this session are already waiting for an earlier commit (the commits are pipelined).
    */
   private enqueue(line: string): void {
-    this.outbox.push(line);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.ctx.storage.afterCommit(this.flush);
+    const mark = this.ctx.storage.writeMark();
+    const last = this.outbox.at(-1);
+    if (last?.mark === mark) {
+      last.lines.push(line);
+      return;
+    }
+    const group: OutboxGroup = { mark, lines: [line] };
+    this.outbox.push(group);
+    this.ctx.storage.afterCommit(() => this.flushThrough(group));
   }
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const lines = this.outbox;
-    if (lines.length === 0) return;
-    this.outbox = [];
-    this.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
-  };
+  /** Writes every group up to and including `group`, in one socket.write. */
+  private flushThrough(group: OutboxGroup): void {
+    const end = this.outbox.indexOf(group);
+    if (end < 0) return;
+    const ready = this.outbox.splice(0, end + 1);
+    const data =
+      ready.length === 1 && group.lines.length === 1
+        ? group.lines[0]
+        : ready.flatMap((g) => g.lines).join('');
+    this.write(data as string);
+  }
 
   private write(data: string): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     this.socket.write(data);
-    if (this.socket.writableLength > this.ctx.limits.maxOutputBytes) {
+    const unread = this.socket.unreadLength ?? this.socket.writableLength;
+    if (unread > this.ctx.limits.maxOutputBytes) {
       this.ctx.logger.warn(
-        { user: this.name, address: this.remoteAddress, queued: this.socket.writableLength },
+        { user: this.name, address: this.remoteAddress, queued: unread },
         'client does not read its frames; disconnecting it',
       );
       this.socket.destroy();

@@ -85,6 +85,8 @@ export interface Storage {
    * is), in registration order.
    */
   afterCommit(cb: () => void): void;
+  /** Changes with every write: two equal marks mean nothing was written in between. */
+  writeMark(): number;
   /** Commits the pending transaction and syncs it to disk now, blocking. */
   flush(): void;
   close(): void;
@@ -181,11 +183,15 @@ const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at 
 /** The WAL file is truncated back to this size after a burst has made it larger. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
-/** onWarning hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
-export function openStorage(
-  path: string,
-  onWarning: (message: string) => void = (message) => process.emitWarning(message),
-): Storage {
+export interface StorageOptions {
+  /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
+  onWarning?: (message: string) => void;
+  /** How the WAL is synced; tests substitute one they control. Default: walFileSync. */
+  walSync?: (path: string) => WalSync;
+}
+
+export function openStorage(path: string, options: StorageOptions = {}): Storage {
+  const { onWarning = (message: string) => process.emitWarning(message), walSync = walFileSync } = options;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -199,7 +205,7 @@ export function openStorage(
   // Checkpoints run on a worker thread (server/checkpointer.ts), not inside a COMMIT.
   db.pragma('wal_autocheckpoint = 0');
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-  return new SqliteStorage(db, walFileSync(path), startCheckpointer(path, onWarning));
+  return new SqliteStorage(db, walSync(path), startCheckpointer(path, onWarning));
 }
 
 class SqliteStorage implements Storage {
@@ -364,6 +370,9 @@ class SqliteStorage implements Storage {
 
   afterCommit(cb: () => void): void {
     this.tick.afterDurable(cb);
+  }
+  writeMark(): number {
+    return this.tick.totalWrites;
   }
   flush(): void {
     this.tick.flush();

@@ -81,6 +81,8 @@ export interface OurServerOptions {
   readyTimeoutMs?: number;
   /** Preload bench/lib/gc-hook.ts: SIGUSR2 makes the server collect garbage (see forceGc). */
   gcHook?: boolean;
+  /** --gateways N: processes that hold the client sockets. */
+  gateways?: number;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -98,6 +100,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   // Abuse limits off: the bench measures capacity, and all its clients come from loopback.
   args.push('--rate-limit', '0', '--max-connections-per-address', '0', '--pre-login-timeout', '0');
   if (options.kdfCost !== undefined) args.push('--kdf-cost', String(options.kdfCost));
+  if (options.gateways) args.push('--gateways', String(options.gateways));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.resume();
@@ -220,6 +223,28 @@ export function cpuMillis(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
+}
+
+/** The process and its descendants (the server's gateway processes), from /proc. */
+export function processTree(pid: number): number[] {
+  let children = '';
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return [pid];
+  }
+  const kids = children.split(' ').filter(Boolean).map(Number);
+  return [pid, ...kids.flatMap(processTree)];
+}
+
+/** RSS of a process and its descendants, in bytes. */
+export function treeRssBytes(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + rssBytes(p), 0);
+}
+
+/** CPU time of a process and its descendants, in milliseconds. */
+export function treeCpuMillis(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + cpuMillis(p), 0);
 }
 
 /** The soft open-files limit of a process (/proc/<pid>/limits). */

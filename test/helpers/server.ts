@@ -61,6 +61,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dbPath: join(dir, 'server.db'),
     credentialsFile,
     kdfCost: TEST_KDF_COST,
+    // MESSENGER_TEST_GATEWAYS=N runs every in-process test server with N gateway processes.
+    gateways: Number(process.env.MESSENGER_TEST_GATEWAYS ?? 0),
     ...rest,
   };
   let running: RunningServer | undefined = await startServer(base);

@@ -13,9 +13,11 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildContext, createLogger } from '../../server/app.js';
 import { Session } from '../../server/sessions.js';
-import { openStorage } from '../../server/storage.js';
+import type { ServerContext } from '../../server/context.js';
+import { openStorage, type Storage } from '../../server/storage.js';
 import { encodeFrame } from '../../src/shared/codec.js';
 import { PROTOCOL_VERSION } from '../../src/shared/limits.js';
+import { ManualSync } from '../helpers/manual-wal-sync.js';
 import { TEST_KDF_COST, makeTempDir } from '../helpers/server.js';
 
 const dir = makeTempDir('messenger-commit-order-');
@@ -42,18 +44,24 @@ class MemorySocket extends Duplex {
   }
 }
 
+/** The services of a server on `storage`, with the accounts yoda and hans committed. */
+async function serverWithYodaAndHans(storage: Storage): Promise<ServerContext> {
+  const ctx = buildContext(
+    storage,
+    { port: 0, blockDurationSeconds: 60, timeoutSeconds: 0, kdfCost: TEST_KDF_COST },
+    createLogger('silent'),
+  );
+  await ctx.accounts.register('yoda', 'wise');
+  await ctx.accounts.register('hans', 'falcon');
+  storage.flush();
+  return ctx;
+}
+
 describe('commit before reply', () => {
   it('has every acknowledged message and ack committed when its reply is written', async () => {
     const path = join(dir, 'order.db');
     const storage = openStorage(path);
-    const ctx = buildContext(
-      storage,
-      { port: 0, blockDurationSeconds: 60, timeoutSeconds: 0, kdfCost: TEST_KDF_COST },
-      createLogger('silent'),
-    );
-    await ctx.accounts.register('yoda', 'wise');
-    await ctx.accounts.register('hans', 'falcon');
-    storage.flush();
+    const ctx = await serverWithYodaAndHans(storage);
     const reader = new Database(path, { readonly: true });
     const committed = reader.prepare('SELECT acked FROM messages WHERE id = ?').pluck();
     const checks: string[] = [];
@@ -92,6 +100,57 @@ describe('commit before reply', () => {
         [socket, hansSocket].map((s) => new Promise((resolve) => s.once('close', resolve).destroy())),
       );
       await new Promise((resolve) => setImmediate(resolve));
+      reader.close();
+      storage.close();
+    }
+  });
+
+  it('holds a reply queued after a write until that write is synced, while earlier frames go out', async () => {
+    const path = join(dir, 'pipelined.db');
+    let wal: ManualSync | undefined;
+    const storage = openStorage(path, {
+      walSync: () => (wal = new ManualSync()),
+    });
+    const sync = wal as unknown as ManualSync;
+    sync.auto = true;
+    const ctx = await serverWithYodaAndHans(storage);
+    const reader = new Database(path, { readonly: true });
+    const committed = reader.prepare('SELECT 1 FROM messages WHERE id = ?').pluck();
+    /** Reply id → whether its message (if any) was committed when the reply was written. */
+    const replies = new Map<number, { stored: boolean }>();
+    const socket = new MemorySocket((frame) => {
+      if (frame.type !== 'reply') return;
+      const messageId = (frame.result as { message?: { id: number } } | undefined)?.message?.id;
+      replies.set(frame.id as number, {
+        stored: messageId === undefined || committed.get(messageId) !== undefined,
+      });
+    });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      new Session(socket as unknown as Socket, ctx, () => {});
+      socket.send({ type: 'hello', id: 1, version: PROTOCOL_VERSION });
+      socket.send({ type: 'login', id: 2, username: 'yoda', password: 'wise' });
+      await expect.poll(() => replies.has(2)).toBe(true);
+      await turn();
+      sync.auto = false;
+      // Message 10 commits and its sync starts; message 11 is then written while that sync runs.
+      socket.send({ type: 'message', id: 10, to: 'hans', text: 'first' });
+      await expect.poll(() => sync.pending.length).toBe(1);
+      socket.send({ type: 'message', id: 11, to: 'hans', text: 'second' });
+      await turn();
+      await turn();
+      sync.finish();
+      await turn();
+      // The first reply leaves with its sync; the second waits for its own commit and sync.
+      expect(replies.get(10)).toMatchObject({ stored: true });
+      expect(replies.has(11)).toBe(false);
+      await expect.poll(() => sync.pending.length).toBe(1);
+      sync.finish();
+      await expect.poll(() => replies.get(11)).toMatchObject({ stored: true });
+    } finally {
+      sync.auto = true;
+      await new Promise((resolve) => socket.once('close', resolve).destroy());
+      await turn();
       reader.close();
       storage.close();
     }

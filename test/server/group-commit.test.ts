@@ -7,33 +7,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit, walFileSync, type WalSync } from '../../server/group-commit.js';
+import { GroupCommit, walFileSync } from '../../server/group-commit.js';
+import { ManualSync } from '../helpers/manual-wal-sync.js';
 import { makeTempDir } from '../helpers/server.js';
 
 const dir = makeTempDir('messenger-group-commit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A WAL sync that completes only when the test says so, recording what was committed at its start. */
-class ManualSync implements WalSync {
-  readonly pending: { rowsAtStart: number; done: (error: Error | null) => void }[] = [];
-  blockingSyncs = 0;
-  closed = 0;
-  constructor(private readonly rows: () => number) {}
-  sync(done: (error: Error | null) => void): void {
-    this.pending.push({ rowsAtStart: this.rows(), done });
-  }
-  syncNow(): void {
-    this.blockingSyncs++;
-  }
-  close(): void {
-    this.closed++;
-  }
-  finish(error: Error | null = null): void {
-    const next = this.pending.shift();
-    if (!next) throw new Error('no sync in flight');
-    next.done(error);
-  }
-}
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -74,7 +53,7 @@ describe('group commit', () => {
     group.afterDurable(() => ran.push('b'));
     await turn();
     // Committed (the sync started with both rows visible to another connection) but not synced.
-    expect(wal.pending.map((s) => s.rowsAtStart)).toEqual([2]);
+    expect(wal.pending.map((s) => s.probeAtStart)).toEqual([2]);
     expect(ran).toEqual([]);
     wal.finish();
     expect(ran).toEqual(['a', 'b']);
@@ -97,7 +76,7 @@ describe('group commit', () => {
     wal.finish();
     expect(ran).toEqual(['a']);
     // One sync covers both later commits, started after both.
-    expect(wal.pending.map((s) => s.rowsAtStart)).toEqual([3]);
+    expect(wal.pending.map((s) => s.probeAtStart)).toEqual([3]);
     wal.finish();
     expect(ran).toEqual(['a', 'b', 'c']);
   });

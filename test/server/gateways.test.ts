@@ -1,0 +1,88 @@
+/**
+ * Gateway processes (`--gateways N`): the core holds no client sockets; gateways accept them and
+ * relay bytes. The whole server suite also runs in this mode (`npm run test:gateways`); these tests
+ * cover what only exists with gateways: the processes themselves, and a gateway dying.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/raw-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer | undefined;
+const clients: RawClient[] = [];
+const track = (client: RawClient) => (clients.push(client), client);
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server?.close();
+  server = undefined;
+});
+
+/** Live child processes of this test process running server/gateway.ts. */
+function gatewayPids(): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when there is no child
+  }
+  return out
+    .split('\n')
+    .filter((line) => line.includes('gateway.ts'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+describe('gateways', () => {
+  it('relays sessions through several gateway processes and stops them with the server', async () => {
+    const before = gatewayPids().length;
+    server = await startTestServer({ gateways: 3 });
+    expect(gatewayPids().length - before).toBe(3);
+    // One after the other (so each sees the next log in); the gateways take turns holding them.
+    const users: RawClient[] = [];
+    for (const [name, password] of Object.entries({ yoda: 'wise', hans: 'falcon', luke: 'skywalker' })) {
+      users.push(track(await RawClient.login(server.port, name, password)));
+    }
+    const [yoda, hans, luke] = users as [RawClient, RawClient, RawClient];
+    await yoda.waitFor((e) => e.type === 'presence' && e.user === 'luke');
+    await yoda.call('message', { to: 'hans', text: 'through the gateways' });
+    const got = await hans.waitFor((e) => e.type === 'message');
+    expect(got).toMatchObject({ message: { from: 'yoda', text: 'through the gateways' } });
+    expect(await luke.call('broadcast', { text: 'all' })).toMatchObject({ delivered: 2 });
+    await server.close();
+    server = undefined;
+    await yoda.waitClosed();
+    expect(yoda.eventsOf('logged_out').map((e) => e.reason)).toEqual(['shutdown']);
+    await expect.poll(() => gatewayPids().length, { timeout: 5000 }).toBe(before);
+  });
+
+  it('logs out the users of a gateway that dies; the others go on, and see them go', async () => {
+    const users = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`user${i}`, `pw${i}`]));
+    server = await startTestServer({ gateways: 2, users });
+    const before = gatewayPids();
+    const entries = Object.entries(users);
+    const all = await Promise.all(entries.map(([name, pw]) => RawClient.login(server!.port, name, pw)));
+    all.forEach(track);
+    const nameOf = new Map(all.map((client, i) => [client, entries[i]![0]]));
+    process.kill(before[0]!, 'SIGKILL');
+    await expect.poll(() => gatewayPids().length, { timeout: 5000 }).toBe(before.length - 1);
+    // Give the closes of the dead gateway's connections time to land.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const alive = all.filter((client) => !client.closed);
+    // Connections are handed to the gateway with the fewest: each held half.
+    expect(alive).toHaveLength(4);
+    const names = (clients: RawClient[]) => clients.map((c) => nameOf.get(c)!).sort();
+    for (const client of alive) {
+      const others = alive.filter((c) => c !== client);
+      expect((await client.call('whoelse', {})).users.sort()).toEqual(names(others));
+    }
+    // The survivors still talk to each other through the remaining gateway.
+    {
+      await alive[0]!.call('message', { to: nameOf.get(alive[1]!)!, text: 'still here' });
+      await alive[1]!.waitFor((e) => e.type === 'message' && e.message.text === 'still here');
+    }
+    // New connections go to the gateway that is left: a user who was dropped logs in again.
+    const dropped = all.find((client) => client.closed)!;
+    const name = nameOf.get(dropped)!;
+    track(await RawClient.login(server.port, name, users[name]!));
+  });
+});
