@@ -59,7 +59,7 @@ const FULL: Sizes = {
   densityTarget: 100_000,
   // Every login is announced to each watcher: 100 watchers × 100,000 logins = 10⁷ presence frames.
   densityWatchers: 100,
-  densityBudgetMs: 120_000,
+  densityBudgetMs: 240_000,
   backlog: 100_000,
   loginUsers: 16,
   loginMs: 6000,
