@@ -89,6 +89,9 @@ export class Session implements OnlineUser {
    * its mark is committed and synced.
    */
   private outbox: OutboxGroup[] = [];
+  /** The last group released by its sync and not written yet (see markDurable). */
+  private durableThrough: OutboxGroup | undefined;
+  private writeScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
@@ -164,20 +167,31 @@ export class Session implements OnlineUser {
     }
     const group: OutboxGroup = { mark, lines: [line] };
     this.outbox.push(group);
-    this.ctx.storage.afterCommit(() => this.flushThrough(group));
+    this.ctx.storage.afterCommit(() => this.markDurable(group));
   }
 
-  /** Writes every group up to and including `group`, in one socket.write. */
-  private flushThrough(group: OutboxGroup): void {
-    const end = this.outbox.indexOf(group);
+  /**
+   * `group` (and every group before it) may go out. The write waits for the end of the current
+   * callback batch (nextTick), so that all the groups one sync released leave in one socket.write.
+   */
+  private markDurable(group: OutboxGroup): void {
+    this.durableThrough = group;
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    process.nextTick(this.writeDurable);
+  }
+
+  /** Writes every group marked durable, in one socket.write; called directly where order needs it. */
+  private readonly writeDurable = (): void => {
+    this.writeScheduled = false;
+    const group = this.durableThrough;
+    this.durableThrough = undefined;
+    const end = group === undefined ? -1 : this.outbox.indexOf(group);
     if (end < 0) return;
     const ready = this.outbox.splice(0, end + 1);
-    const data =
-      ready.length === 1 && group.lines.length === 1
-        ? group.lines[0]
-        : ready.flatMap((g) => g.lines).join('');
-    this.write(data as string);
-  }
+    const only = ready.length === 1 ? ready[0]?.lines : undefined;
+    this.write(only?.length === 1 ? (only[0] as string) : ready.flatMap((g) => g.lines).join(''));
+  };
 
   private write(data: string): void {
     if (this.socket.destroyed || !this.socket.writable) return;
@@ -210,6 +224,7 @@ export class Session implements OnlineUser {
       // Commit first: everything read below is then durable, and frames queued for this session
       // (the login reply) go out before the backlog.
       this.ctx.storage.flush();
+      this.writeDurable();
       const batch = this.ctx.storage.undeliveredAfter(user, this.backlogCursor, BACKLOG_BATCH);
       if (batch.length === 0) {
         this.backlogCursor = undefined;
@@ -534,7 +549,11 @@ export class Session implements OnlineUser {
     this.state = 'closed';
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.clearPartialFrameTimer();
-    this.ctx.storage.afterCommit(() => this.socket.end());
+    this.ctx.storage.afterCommit(() => {
+      // The frames released by this same sync go first.
+      this.writeDurable();
+      this.socket.end();
+    });
     // Keep reading (and discarding) so the peer's FIN arrives; a peer that never closes is cut off.
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
