@@ -68,6 +68,10 @@ export class GroupCommit {
   private writes = 0;
   /** Every write so far (see Storage.writeMark). */
   totalWrites = 0;
+  /** totalWrites as of the last commit. */
+  private committedWrites = 0;
+  /** totalWrites as of the commit that the last finished sync covered. */
+  durableWrites = 0;
   private commitScheduled = false;
   /** Waiting for the open transaction to commit (and then for a sync). */
   private uncommitted: Callback[] = [];
@@ -126,6 +130,7 @@ export class GroupCommit {
     if (!this.open) return;
     this.open = false;
     this.db.exec('COMMIT');
+    this.committedWrites = this.totalWrites;
     this.unsynced = true;
     this.committed.push(...this.uncommitted);
     this.uncommitted = [];
@@ -137,6 +142,7 @@ export class GroupCommit {
     this.commit();
     if (!this.unsynced && !this.syncing) return;
     this.wal.syncNow();
+    this.durableWrites = this.committedWrites;
     this.unsynced = false;
     // The async sync still in flight will find its batch empty.
     const ready = [...(this.syncing ?? []), ...this.committed];
@@ -158,6 +164,7 @@ export class GroupCommit {
     this.committed = [];
     this.unsynced = false;
     this.syncing = batch;
+    const covered = this.committedWrites;
     this.wal.sync((error) => {
       this.syncing = undefined;
       if (this.closed) {
@@ -169,6 +176,7 @@ export class GroupCommit {
         this.onSyncError(error);
         return;
       }
+      this.durableWrites = Math.max(this.durableWrites, covered);
       for (const cb of batch) runIsolated(cb);
       if (this.open && !this.commitScheduled) this.commit();
       else this.startSync();

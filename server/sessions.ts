@@ -89,9 +89,8 @@ export class Session implements OnlineUser {
    * its mark is committed and synced.
    */
   private outbox: OutboxGroup[] = [];
-  /** The last group released by its sync and not written yet (see markDurable). */
-  private durableThrough: OutboxGroup | undefined;
-  private writeScheduled = false;
+  /** True while onDurable is registered with the storage. */
+  private awaitingDurable = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
@@ -161,37 +160,35 @@ export class Session implements OnlineUser {
   private enqueue(line: string): void {
     const mark = this.ctx.storage.writeMark();
     const last = this.outbox.at(-1);
-    if (last?.mark === mark) {
-      last.lines.push(line);
-      return;
-    }
-    const group: OutboxGroup = { mark, lines: [line] };
-    this.outbox.push(group);
-    this.ctx.storage.afterCommit(() => this.markDurable(group));
+    if (last?.mark === mark) last.lines.push(line);
+    else this.outbox.push({ mark, lines: [line] });
+    if (this.awaitingDurable) return;
+    this.awaitingDurable = true;
+    this.ctx.storage.afterCommit(this.onDurable);
   }
 
   /**
-   * `group` (and every group before it) may go out. The write waits for the end of the current
-   * callback batch (nextTick), so that all the groups one sync released leave in one socket.write.
+   * Called once per sync that this session waits on (not once per frame): writes every group
+   * that sync made durable in one socket.write, and waits again if later groups remain.
    */
-  private markDurable(group: OutboxGroup): void {
-    this.durableThrough = group;
-    if (this.writeScheduled) return;
-    this.writeScheduled = true;
-    process.nextTick(this.writeDurable);
-  }
+  private readonly onDurable = (): void => {
+    this.awaitingDurable = false;
+    this.writeDurable();
+    if (this.outbox.length === 0 || this.state === 'closed') return;
+    this.awaitingDurable = true;
+    this.ctx.storage.afterCommit(this.onDurable);
+  };
 
-  /** Writes every group marked durable, in one socket.write; called directly where order needs it. */
-  private readonly writeDurable = (): void => {
-    this.writeScheduled = false;
-    const group = this.durableThrough;
-    this.durableThrough = undefined;
-    const end = group === undefined ? -1 : this.outbox.indexOf(group);
-    if (end < 0) return;
-    const ready = this.outbox.splice(0, end + 1);
+  /** Writes, in one socket.write, every group whose writes are durable by now. */
+  private writeDurable(): void {
+    const durable = this.ctx.storage.durableMark();
+    let end = 0;
+    while (end < this.outbox.length && (this.outbox[end] as OutboxGroup).mark <= durable) end++;
+    if (end === 0) return;
+    const ready = this.outbox.splice(0, end);
     const only = ready.length === 1 ? ready[0]?.lines : undefined;
     this.write(only?.length === 1 ? (only[0] as string) : ready.flatMap((g) => g.lines).join(''));
-  };
+  }
 
   private write(data: string): void {
     if (this.socket.destroyed || !this.socket.writable) return;

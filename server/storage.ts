@@ -85,8 +85,10 @@ export interface Storage {
    * is), in registration order.
    */
   afterCommit(cb: () => void): void;
-  /** Changes with every write: two equal marks mean nothing was written in between. */
+  /** Grows with every write: two equal marks mean nothing was written in between. */
   writeMark(): number;
+  /** The write mark up to which everything is committed and on disk. */
+  durableMark(): number;
   /** Commits the pending transaction and syncs it to disk now, blocking. */
   flush(): void;
   close(): void;
@@ -373,6 +375,9 @@ class SqliteStorage implements Storage {
   }
   writeMark(): number {
     return this.tick.totalWrites;
+  }
+  durableMark(): number {
+    return this.tick.durableWrites;
   }
   flush(): void {
     this.tick.flush();
