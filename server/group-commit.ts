@@ -67,11 +67,11 @@ export class GroupCommit {
   private open = false;
   private writes = 0;
   /** Every write so far (see Storage.writeMark). */
-  totalWrites = 0;
-  /** totalWrites as of the last commit. */
+  private written = 0;
+  /** `written` as of the last commit. */
   private committedWrites = 0;
-  /** totalWrites as of the commit that the last finished sync covered. */
-  durableWrites = 0;
+  /** `written` as of the commit that the last finished sync covered. */
+  private durableWrites = 0;
   private commitScheduled = false;
   /** Waiting for the open transaction to commit (and then for a sync). */
   private uncommitted: Callback[] = [];
@@ -110,8 +110,18 @@ export class GroupCommit {
       }
     }
     this.writes++;
-    this.totalWrites++;
+    this.written++;
     return fn();
+  }
+
+  /** Grows with every write (Storage.writeMark). */
+  get writeMark(): number {
+    return this.written;
+  }
+
+  /** The write mark up to which everything is committed and on disk (Storage.durableMark). */
+  get durableMark(): number {
+    return this.durableWrites;
   }
 
   /**
@@ -130,7 +140,7 @@ export class GroupCommit {
     if (!this.open) return;
     this.open = false;
     this.db.exec('COMMIT');
-    this.committedWrites = this.totalWrites;
+    this.committedWrites = this.written;
     this.unsynced = true;
     this.committed.push(...this.uncommitted);
     this.uncommitted = [];

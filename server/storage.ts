@@ -374,10 +374,10 @@ class SqliteStorage implements Storage {
     this.tick.afterDurable(cb);
   }
   writeMark(): number {
-    return this.tick.totalWrites;
+    return this.tick.writeMark;
   }
   durableMark(): number {
-    return this.tick.durableWrites;
+    return this.tick.durableMark;
   }
   flush(): void {
     this.tick.flush();
