@@ -155,9 +155,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       };
     }
     try {
-      gateways = await startGateways(gatewayCount, server, setup, (socket) => {
-        if (admit(socket, caps, tls !== undefined, logger)) onSession(socket);
-      });
+      gateways = await startGateways(
+        gatewayCount,
+        server,
+        setup,
+        (socket) => {
+          if (admit(socket, caps, tls !== undefined, logger)) onSession(socket);
+        },
+        (message) => logger.error(message),
+      );
     } catch (error) {
       storage.close();
       throw error;

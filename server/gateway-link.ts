@@ -189,19 +189,38 @@ export async function startGateways(
   listener: Server,
   setup: GatewaySetup,
   onSocket: (socket: GatewaySocket) => void,
+  /** Hears of a gateway that died and of its replacement (or of a failed replacement). */
+  onRestart: (message: string) => void = () => {},
 ): Promise<Gateways> {
-  const links: Link[] = [];
+  let links: Link[] = [];
+  let stopping = false;
+  const launch = async (): Promise<Link> => {
+    const child = fork(GATEWAY_ENTRY, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const link = new Link(child, onSocket);
+    links.push(link);
+    let ready = false;
+    // A gateway that dies takes only its own connections; a new one takes its place (not for one
+    // that fails to start: that is an error of startGateways, or of the replacement).
+    child.once('exit', (code, signal) => {
+      links = links.filter((other) => other !== link);
+      if (stopping || !ready) return;
+      onRestart(
+        `gateway ${child.pid} exited (${signal ?? code}); its connections are closed; starting another`,
+      );
+      launch().catch((error: unknown) => onRestart(`could not start a gateway: ${String(error)}`));
+    });
+    await started(child, setup);
+    ready = true;
+    return link;
+  };
   try {
-    for (let i = 0; i < count; i++) {
-      const child = fork(GATEWAY_ENTRY, [], {
-        execArgv: ['--import', TSX_LOADER],
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      links.push(new Link(child, onSocket));
-      await started(child, setup);
-    }
+    for (let i = 0; i < count; i++) await launch();
   } catch (error) {
+    stopping = true;
     for (const link of links) link.child.kill('SIGKILL');
     throw error;
   }
@@ -224,6 +243,7 @@ export async function startGateways(
       while (open() > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     },
     stop: async () => {
+      stopping = true;
       await Promise.all(
         links.map(
           ({ child }) =>
