@@ -120,7 +120,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     options.maxConnectionsPerAddress ?? DEFAULT_LIMITS.maxConnectionsPerAddress,
   );
   const gatewayCount = options.gateways ?? 0;
-  // With gateways this process only listens, then hands the socket over (startGateways).
+  // With gateways this process accepts each connection unread and hands it over (startGateways).
   const server: Server =
     gatewayCount > 0
       ? createServer({ pauseOnConnect: true })
@@ -228,9 +228,10 @@ async function shutdown(
   logger: Logger,
 ) {
   logger.info('shutting down');
-  const closed = gateways
-    ? gateways.drained(SHUTDOWN_GRACE_MS)
-    : new Promise<void>((resolve) => server.close(() => resolve()));
+  // Stop accepting in both modes; with gateways the listener holds no connection, so 'all closed'
+  // means the gateways' connections are gone.
+  const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = gateways ? gateways.drained(SHUTDOWN_GRACE_MS) : listenerClosed;
   for (const session of sessions) session.kick('shutdown');
   storage.flush();
   // Sockets end after their last frame is written; give slow clients a moment, then cut them off.

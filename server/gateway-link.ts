@@ -25,7 +25,7 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 /** Above this much unsent output a write returns false and 'drain' follows, like net.Socket. */
 const HIGH_WATER = 64 * 1024;
 
-/** How long start() waits for a gateway to take the listening socket. */
+/** How long startGateways waits for a gateway to report it is ready. */
 const START_TIMEOUT_MS = 30_000;
 
 class Link {
@@ -171,8 +171,6 @@ export class GatewaySocket extends EventEmitter {
 }
 
 export interface Gateways {
-  /** Connections open through all gateways. */
-  readonly open: number;
   /** Resolves once every connection has closed, or after graceMs. */
   drained(graceMs: number): Promise<void>;
   /** Stops the gateways (their remaining connections close). */
@@ -235,9 +233,6 @@ export async function startGateways(
   });
   const open = (): number => links.reduce((sum, link) => sum + link.sockets.size, 0);
   return {
-    get open() {
-      return open();
-    },
     drained: async (graceMs) => {
       const until = Date.now() + graceMs;
       while (open() > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -4,6 +4,7 @@
  * cover what only exists with gateways: the processes themselves, and a gateway dying.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -48,8 +49,15 @@ describe('gateways', () => {
     const got = await hans.waitFor((e) => e.type === 'message');
     expect(got).toMatchObject({ message: { from: 'yoda', text: 'through the gateways' } });
     expect(await luke.call('broadcast', { text: 'all' })).toMatchObject({ delivered: 2 });
+    const port = server.port;
     await server.close();
     server = undefined;
+    // The port is free again: the core stopped listening.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) =>
+      probe.once('error', reject).listen(port, '127.0.0.1', resolve),
+    );
+    await new Promise((resolve) => probe.close(resolve));
     await yoda.waitClosed();
     expect(yoda.eventsOf('logged_out').map((e) => e.reason)).toEqual(['shutdown']);
     await expect.poll(() => gatewayPids().length, { timeout: 5000 }).toBe(before);
