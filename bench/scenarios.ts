@@ -374,7 +374,6 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
   const perProcess = Math.max(100, server0.fdLimit - 500);
   const gateways = sizes.densityTarget > perProcess ? Math.ceil(sizes.densityTarget / perProcess) : 0;
   const planned = Math.min(sizes.densityTarget, Math.max(1, gateways) * perProcess);
-  const limitedBy = 'target';
   const names = userNames('c', planned);
   progress(
     `density: target ${sizes.densityTarget}, planning ${planned} with ${gateways} gateway processes ` +
@@ -457,7 +456,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
     return {
       target: sizes.densityTarget,
       reached,
-      limitedBy: stopReason || limitedBy,
+      limitedBy: stopReason || 'target',
       kdfCost,
       gateways,
       serverFdLimit: server0.fdLimit,
