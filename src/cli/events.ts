@@ -1,7 +1,7 @@
 /** How the terminal client shows what the core pushes. */
 import type { AppEvent } from '../shared/api.js';
 import type { Output } from './output.js';
-import { texts } from './texts.js';
+import { commandErrorText, texts } from './texts.js';
 
 export type ExitRequest = { code: number; text?: string };
 
@@ -14,6 +14,11 @@ export function showEvent(event: AppEvent, me: string | null, out: Output): Exit
     case 'message':
       if (event.message.from !== me) out.line(texts.received(event.message.from, event.message.text));
       return undefined;
+    case 'queued_failed': {
+      const text = commandErrorText('message', event.error, event.to);
+      if (text !== undefined) out.line(text);
+      return undefined;
+    }
     case 'broadcast':
       if (event.from !== me) out.line(texts.received(event.from, event.text));
       return undefined;

@@ -100,6 +100,11 @@ export interface SendResult {
   /** The recipient was online when the server accepted it. */
   online: boolean;
   queued: boolean;
+  /**
+   * Set while the message waits in the offline queue: the id its outcome event (`queued_sent` or
+   * `queued_failed`) carries once the server has answered for it.
+   */
+  clientId?: string;
 }
 
 export interface ApiValues {
@@ -142,6 +147,10 @@ export type AppEvent =
   | { kind: 'logged_out'; reason: LogoutReason }
   | { kind: 'presence'; user: string; online: boolean; at: number }
   | { kind: 'message'; message: DirectMessage; offline: boolean }
+  /** A message from the offline queue was stored (it is not announced as a `message` event too). */
+  | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
+  /** The server refused a message from the offline queue (for example, the recipient blocked you). */
+  | { kind: 'queued_failed'; clientId: string; to: string; text: string; error: ApiError }
   | { kind: 'broadcast'; from: string; text: string; sentAt: number }
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }

@@ -57,15 +57,16 @@ describe('core: sending when the reply is lost', () => {
     expect((await core.call('login', 'hans', 'falcon')).ok).toBe(true);
 
     const sent = await core.call('sendMessage', 'yoda', 'are you there?');
-    expect(sent).toEqual({ ok: true, value: { online: false, queued: true } });
+    expect(sent).toEqual({ ok: true, value: { online: false, queued: true, clientId: expect.any(String) } });
 
-    await until(() => log.of('message').length === 1);
+    await until(() => log.of('queued_sent').length === 1);
     expect(fake.messages).toHaveLength(2);
     const [first, retry] = fake.messages;
     expect(first?.clientId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
     expect(retry?.clientId).toBe(first?.clientId);
+    expect(sent.ok && sent.value.clientId).toBe(first?.clientId);
     expect(retry?.text).toBe('are you there?');
-    expect(log.of('message').map((event) => event.message.id)).toEqual([42]);
+    expect(log.of('queued_sent').map((event) => event.message.id)).toEqual([42]);
     expect(core.getState().queued).toBe(0);
   });
 

@@ -110,11 +110,22 @@ describe('core: reconnect', () => {
     await until(() => yoda.core.getState().connection === 'reconnecting');
     const queued = await yoda.core.call('sendMessage', 'hans', 'while you were out 1');
     await yoda.core.call('sendMessage', 'hans', 'while you were out 2');
-    expect(queued).toEqual({ ok: true, value: { online: false, queued: true } });
+    expect(queued).toEqual({
+      ok: true,
+      value: { online: false, queued: true, clientId: expect.any(String) },
+    });
     expect(yoda.core.getState().queued).toBe(2);
     await server.restart();
     await until(() => hans.log.of('message').length >= 2, 10_000);
     await until(() => yoda.core.getState().queued === 0 && yoda.core.getState().connection === 'connected');
+    // The sender hears of each queued message under the id its send call returned.
+    const first = await yoda.log.waitFor('queued_sent');
+    expect(first.clientId).toBe(queued.ok ? queued.value.clientId : undefined);
+    expect(first.message).toMatchObject({ from: 'yoda', to: 'hans', text: 'while you were out 1' });
+    expect(yoda.log.of('queued_sent').map((e) => e.message.text)).toEqual([
+      'while you were out 1',
+      'while you were out 2',
+    ]);
     const sent = await yoda.core.call('sendMessage', 'hans', 'after');
     expect(sent).toMatchObject({ ok: true, value: { queued: false } });
     await until(() => hans.log.of('message').length >= 3);
@@ -124,6 +135,40 @@ describe('core: reconnect', () => {
       'after',
     ]);
     expect(hans.log.of('logged_out')).toEqual([]);
+  });
+
+  it('reports a queued message the server refuses once it is back, and sends the rest', async () => {
+    // The relay stands for yoda's network: only yoda loses the server, hans stays connected.
+    const relay = new Relay(server.port);
+    const port = await relay.start();
+    onTestFinished(() => relay.close());
+    const yoda = await loggedIn(port, 'yoda', 'wise');
+    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    relay.cut();
+    await until(() => yoda.core.getState().connection === 'reconnecting');
+    const refused = await yoda.core.call('sendMessage', 'hans', 'you will not see this');
+    const accepted = await yoda.core.call('sendMessage', 'ethan', 'nor this');
+    expect(refused).toMatchObject({ ok: true, value: { queued: true } });
+    expect(accepted).toMatchObject({ ok: true, value: { queued: true } });
+    expect((await hans.core.call('block', 'yoda')).ok).toBe(true);
+    relay.restore();
+
+    const failures = await until(() => yoda.log.of('queued_failed').length === 2).then(() =>
+      yoda.log.of('queued_failed'),
+    );
+    expect(failures).toEqual([
+      {
+        kind: 'queued_failed',
+        clientId: refused.ok ? refused.value.clientId : '',
+        to: 'hans',
+        text: 'you will not see this',
+        error: { code: 'blocked_by_recipient', message: 'hans has blocked you' },
+      },
+      expect.objectContaining({ to: 'ethan', error: expect.objectContaining({ code: 'unknown_user' }) }),
+    ]);
+    expect(yoda.core.getState().queued).toBe(0);
+    expect(yoda.log.of('queued_sent')).toEqual([]);
+    expect(hans.log.of('message')).toEqual([]);
   });
 
   it('does not reconnect after an inactivity logout', async () => {

@@ -119,6 +119,7 @@ export class Relay {
   readonly toClient: Buffer[] = [];
   private readonly sockets = new Set<net.Socket>();
   private server: net.Server | undefined;
+  private down = false;
   port = 0;
 
   constructor(
@@ -139,6 +140,16 @@ export class Relay {
     return Buffer.concat([...this.toServer, ...this.toClient]).toString('utf8');
   }
 
+  /** Drops every connection through the relay, and each new one, until restore(): a network outage for its clients only. */
+  cut(): void {
+    this.down = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     const server = this.server;
@@ -146,6 +157,10 @@ export class Relay {
   }
 
   private pipe(client: net.Socket): void {
+    if (this.down) {
+      client.destroy();
+      return;
+    }
     const port = typeof this.target === 'number' ? this.target : this.target();
     const upstream = net.connect({ host: '127.0.0.1', port });
     for (const socket of [client, upstream]) {

@@ -459,14 +459,15 @@ export class MessengerCore implements MessengerApi {
     this.queue.push(outgoing);
     this.emitState();
     if (this.connection?.isOpen && this.loggedIn) void this.flushQueue();
-    return { online: false, queued: true };
+    return { online: false, queued: true, clientId: outgoing.clientId };
   }
 
   /**
    * Sends queued messages in order. A message leaves the queue only when the server has answered
    * for it; after a lost connection or a timeout it is resent with the same client id, which the
-   * server de-duplicates, so nothing is lost or stored twice. A stored message is reported as a
-   * `message` event from this user.
+   * server de-duplicates, so nothing is lost or stored twice. Each message's outcome is reported
+   * under its client id: `queued_sent` with the stored message, or `queued_failed` with the reason
+   * when the server refused it (blocked, unknown user), since sending it again cannot help.
    */
   private async flushQueue(): Promise<void> {
     if (this.flushing) return;
@@ -474,14 +475,17 @@ export class MessengerCore implements MessengerApi {
     try {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
         const next = this.queue[0] as OutgoingMessage;
-        const result = await this.connection.request('message', next).catch((error: unknown) => {
-          if (isRetryable(error)) return 'retry' as const;
-          return undefined; // refused by the server (blocked, unknown user): sending again cannot help
-        });
-        if (result === 'retry') break;
+        const outcome = await this.connection.request('message', next).then(
+          (result) => ({ kind: 'queued_sent', clientId: next.clientId, message: result.message }) as const,
+          (error: unknown) =>
+            isRetryable(error)
+              ? undefined
+              : ({ kind: 'queued_failed', ...next, error: toApiError(error) } as const),
+        );
+        if (!outcome) break;
         this.queue.shift();
         this.emitState();
-        if (result) this.events.emit({ kind: 'message', message: result.message, offline: false });
+        this.events.emit(outcome);
       }
     } finally {
       this.flushing = false;

@@ -41,15 +41,9 @@ export function bindEvents(kind: WindowKind): () => void {
 
   function handle(e: AppEvent): void {
     switch (e.kind) {
-      case 'state': {
-        const wasConnected = session.connection === 'connected';
-        const hadQueued = session.queued > 0;
+      case 'state':
         session.applyState(e.state);
-        if (kind === 'main' && e.state.username && e.state.connection === 'connected') {
-          if ((!wasConnected || hadQueued) && e.state.queued === 0) void useChatStore().reconcileQueued();
-        }
         return;
-      }
       case 'logged_out':
         session.handleLoggedOut(e.reason);
         if (kind === 'main') resetUserStores();
@@ -81,6 +75,13 @@ export function bindEvents(kind: WindowKind): () => void {
         if (incoming) notifyIfUnfocused(e.message.from, e.message.text);
         return;
       }
+      case 'queued_sent':
+        useChatStore().settleQueued(e);
+        useConversationsStore().noteMessage(e.message, false);
+        return;
+      case 'queued_failed':
+        useChatStore().settleQueued(e);
+        return;
       case 'broadcast': {
         const incoming = e.from !== session.username;
         useChatStore().receiveBroadcast(e.from, e.text, e.sentAt);

@@ -75,6 +75,35 @@ describe('ChatView', () => {
     wrapper.unmount();
   });
 
+  it('settles a queued message by its outcome: refused ones fail with the reason, stored ones are sent', async () => {
+    let next = 0;
+    fake.on('sendMessage', () => ok({ online: false, queued: true, clientId: `c${++next}` }));
+    const unbind = bindEvents('main');
+    const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
+    await settle();
+    for (const text of ['refused', 'stored']) {
+      await byLabel(wrapper, 'Message').setValue(text);
+      await button(wrapper, 'Send').trigger('submit');
+      await settle();
+    }
+    expect(wrapper.findAll('.message-row .status').map((s) => s.text())).toEqual([
+      '· Queued: sends when reconnected',
+      '· Queued: sends when reconnected',
+    ]);
+
+    const error = { code: 'blocked_by_recipient' as const, message: 'bob has blocked you' };
+    fake.emit({ kind: 'queued_failed', clientId: 'c1', to: 'bob', text: 'refused', error });
+    fake.emit({ kind: 'queued_sent', clientId: 'c2', message: dm('me', 'bob', 'stored', { id: 7 }) });
+    await settle();
+    const rows = wrapper.findAll('.message-row');
+    expect(rows.map((r) => r.find('.text').text())).toEqual(['stored', 'refused']);
+    expect(rows[0]?.find('.status').exists()).toBe(false);
+    expect(rows[1]?.classes()).toContain('failed');
+    expect(rows[1]?.text()).toContain('Not delivered: bob has blocked you.');
+    unbind();
+    wrapper.unmount();
+  });
+
   it('enforces the text length limit', async () => {
     const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
     await settle();

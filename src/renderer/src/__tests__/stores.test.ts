@@ -115,6 +115,24 @@ describe('chat store', () => {
     expect(chat.thread('bob').items).toMatchObject([{ id: 950, text: 'again', status: 'sent' }]);
   });
 
+  it('applies a queued message outcome that overtook the reply of its send call', async () => {
+    const chat = useChatStore();
+    const error = { code: 'blocked_by_recipient' as const, message: 'blocked' };
+    fake.on('sendMessage', (to, text) => {
+      const clientId = `early-${text}`;
+      if (text === 'refused') chat.settleQueued({ kind: 'queued_failed', clientId, to, text, error });
+      else chat.settleQueued({ kind: 'queued_sent', clientId, message: dm('me', to, text, { id: 70 }) });
+      return ok({ online: false, queued: true, clientId });
+    });
+    await chat.send('bob', 'refused');
+    await chat.send('bob', 'stored');
+    expect(chat.thread('bob').items).toMatchObject([
+      { id: 70, text: 'stored', status: 'sent' },
+      { text: 'refused', status: 'failed', error: 'Not delivered: bob has blocked you.' },
+    ]);
+    expect(chat.thread('bob').items).toHaveLength(2);
+  });
+
   it('replaces a sent message with the stored one', async () => {
     fake.on('sendMessage', (to, text) =>
       ok({ message: dm('me', to, text, { id: 900 }), online: true, queued: false }),

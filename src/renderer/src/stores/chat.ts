@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { shallowReactive } from 'vue';
+import type { AppEvent } from '../../../shared/api';
 import type { DirectMessage } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
@@ -30,7 +31,12 @@ export interface ChatItem {
   notice?: string;
   /** The failure was the connection's, not the recipient's: sending again may work. */
   retryable?: boolean;
+  /** While queued in the core: the id its outcome event carries. */
+  clientId?: string;
 }
+
+/** What became of a message the core had queued while disconnected. */
+export type QueuedOutcome = Extract<AppEvent, { kind: 'queued_sent' | 'queued_failed' }>;
 
 const RETRYABLE: ReadonlySet<string> = new Set([
   'not_connected',
@@ -110,6 +116,8 @@ export const useChatStore = defineStore('chat', () => {
   /** Shallow: a thread of 100,000 messages must not become 100,000 reactive proxies. */
   const threads = shallowReactive(new Map<string, Thread>());
   let localSeq = 1;
+  /** Outcomes that arrived before the reply of the send call that queued the message. */
+  const earlyOutcomes = new Map<string, QueuedOutcome>();
 
   const me = () => useSessionStore().username;
 
@@ -203,14 +211,41 @@ export const useChatStore = defineStore('chat', () => {
       return false;
     }
     const stored = r.value.message;
+    const { clientId } = r.value;
     if (stored) {
       updateItem(peer, local.key, null);
       receive(stored);
       conversations.noteMessage(stored, false);
+    } else if (clientId !== undefined) {
+      updateItem(peer, local.key, { status: 'queued', clientId });
+      const early = earlyOutcomes.get(clientId);
+      earlyOutcomes.delete(clientId);
+      if (early) settleQueued(early);
     } else {
       updateItem(peer, local.key, { status: r.value.queued ? 'queued' : 'sent' });
     }
     return true;
+  }
+
+  /** A queued message was stored (its local row gives way to the stored one) or refused (it fails). */
+  function settleQueued(outcome: QueuedOutcome): void {
+    const peer = outcome.kind === 'queued_sent' ? outcome.message.to : outcome.to;
+    const local = thread(peer).items.find((i) => i.clientId === outcome.clientId);
+    // receive() de-duplicates by id, so an early outcome settled again later adds nothing twice.
+    if (outcome.kind === 'queued_sent') receive(outcome.message);
+    if (!local) {
+      earlyOutcomes.set(outcome.clientId, outcome);
+      return;
+    }
+    if (outcome.kind === 'queued_sent') updateItem(peer, local.key, null);
+    else {
+      updateItem(peer, local.key, {
+        status: 'failed',
+        clientId: undefined,
+        error: describeSendError(outcome.error, peer),
+        retryable: RETRYABLE.has(outcome.error.code),
+      });
+    }
   }
 
   async function sendBroadcast(text: string): Promise<boolean> {
@@ -257,19 +292,6 @@ export const useChatStore = defineStore('chat', () => {
     update(EVERYONE, { items: thread(EVERYONE).items.concat(item), loaded: true, hasMore: false });
   }
 
-  /** After reconnecting with an empty queue: messages sent while offline are now stored; show them as such. */
-  async function reconcileQueued(): Promise<void> {
-    for (const [peer, t] of [...threads.entries()]) {
-      if (peer === EVERYONE || !t.items.some((i) => i.status === 'queued')) continue;
-      const r = await call('history', { peer, limit: PAGE_SIZE });
-      if (!r.ok) continue;
-      const cur = thread(peer);
-      const storedMine = new Set(r.value.messages.filter((m) => m.from === me()).map((m) => m.text));
-      const kept = cur.items.filter((i) => !(i.status === 'queued' && storedMine.has(i.text)));
-      update(peer, { items: mergeMessages(kept, r.value.messages, me()) });
-    }
-  }
-
   /** Sends a failed message again (it moves to the end of the conversation). */
   async function retry(peer: string, key: string): Promise<boolean> {
     const item = thread(peer).items.find((i) => i.key === key);
@@ -280,6 +302,7 @@ export const useChatStore = defineStore('chat', () => {
 
   function reset(): void {
     threads.clear();
+    earlyOutcomes.clear();
   }
 
   return {
@@ -291,7 +314,7 @@ export const useChatStore = defineStore('chat', () => {
     send,
     sendBroadcast,
     receiveBroadcast,
-    reconcileQueued,
+    settleQueued,
     retry,
     reset,
   };

@@ -1,0 +1,44 @@
+/** How the terminal client prints what the core pushes (no server needed: events in, lines out). */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { showEvent } from '../../src/cli/events.js';
+import { Output } from '../../src/cli/output.js';
+import { texts } from '../../src/cli/texts.js';
+
+function printed(run: (out: Output) => void): string[] {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  run(new Output(stream));
+  return chunks.join('').split('\n').filter(Boolean);
+}
+
+describe('terminal client events', () => {
+  it('prints the report text when the server refuses a message that waited in the queue', () => {
+    const lines = printed((out) => {
+      showEvent(
+        {
+          kind: 'queued_failed',
+          clientId: 'c1',
+          to: 'hans',
+          text: 'hi',
+          error: { code: 'blocked_by_recipient', message: 'hans has blocked you' },
+        },
+        'yoda',
+        out,
+      );
+      showEvent(
+        {
+          kind: 'queued_failed',
+          clientId: 'c2',
+          to: 'ghost',
+          text: 'hi',
+          error: { code: 'unknown_user', message: 'no user named ghost' },
+        },
+        'yoda',
+        out,
+      );
+    });
+    expect(lines).toEqual([texts.recipientBlockedYou, texts.receiverInvalid]);
+  });
+});
