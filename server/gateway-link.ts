@@ -73,6 +73,10 @@ class Link {
   }
 
   private receive(event: GatewayEvent): void {
+    if (event.t === 'abandoned') {
+      this.adopting = Math.max(0, this.adopting - 1);
+      return;
+    }
     if (event.t === 'open') {
       this.adopting = Math.max(0, this.adopting - 1);
       const socket = new GatewaySocket(this, event.id, event.address);
@@ -171,6 +175,8 @@ export class GatewaySocket extends EventEmitter {
 }
 
 export interface Gateways {
+  /** Per gateway: the connections it holds or is taking over (it gets the next one when fewest). */
+  loads(): number[];
   /** Resolves once every connection has closed, or after graceMs. */
   drained(graceMs: number): Promise<void>;
   /** Stops the gateways (their remaining connections close). */
@@ -233,6 +239,7 @@ export async function startGateways(
   });
   const open = (): number => links.reduce((sum, link) => sum + link.sockets.size, 0);
   return {
+    loads: () => links.map((link) => link.load),
     drained: async (graceMs) => {
       const until = Date.now() + graceMs;
       while (open() > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));

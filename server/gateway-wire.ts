@@ -16,7 +16,9 @@ export type GatewayEvent =
    * connection's output are still waiting for the client to read (net.Socket writableLength).
    */
   | { t: 'ack'; id: number; bytes: number; buffered: number }
-  | { t: 'close'; id: number };
+  | { t: 'close'; id: number }
+  /** An adopted connection ended before it opened (its TLS handshake failed): it gets no id. */
+  | { t: 'abandoned' };
 
 /** Core → gateway. */
 export type CoreCommand =

@@ -106,7 +106,11 @@ process.on('message', (message: ToGateway, handle?: unknown) => {
           },
           accept,
         );
-        tlsServer.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
+        tlsServer.on('tlsClientError', (_error: Error, socket: Socket) => {
+          socket.destroy();
+          // The core counts it as on its way here until it hears one way or the other.
+          queue({ t: 'abandoned' });
+        });
       }
       send({ t: 'listening' });
       break;

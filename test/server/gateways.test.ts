@@ -4,8 +4,12 @@
  * cover what only exists with gateways: the processes themselves, and a gateway dying.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { startGateways, type GatewaySocket } from '../../server/gateway-link.js';
+import { hasOpenssl, makePki } from '../helpers/pki.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -96,4 +100,46 @@ describe('gateways', () => {
     const name = nameOf.get(dropped)!;
     track(await RawClient.login(server.port, name, users[name]!));
   });
+
+  it.skipIf(!hasOpenssl())(
+    'forgets a TLS connection whose handshake fails, so the gateways go on filling evenly',
+    async () => {
+      const pki = makePki();
+      onTestFinished(() => rmSync(pki.dir, { recursive: true, force: true }));
+      const listener = createServer({ pauseOnConnect: true });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      // Not awaited: the listener counts the connections it handed over until they close.
+      onTestFinished(() => void listener.close());
+      const { port } = listener.address() as AddressInfo;
+      const opened: GatewaySocket[] = [];
+      const tls = { cert: readFileSync(pki.cert, 'utf8'), key: readFileSync(pki.key, 'utf8') };
+      const gateways = await startGateways(
+        2,
+        listener,
+        { t: 'setup', tls: { ...tls, handshakeTimeoutMs: 5000 } },
+        (socket) => opened.push(socket),
+      );
+      onTestFinished(() => gateways.stop());
+
+      // Plaintext clients: each handshake fails in the gateway that took the connection.
+      for (let i = 0; i < 5; i++) {
+        const plain = connect(port, '127.0.0.1');
+        plain.on('error', () => {});
+        plain.end('{"type":"hello","id":1,"version":1}\n');
+        await new Promise((resolve) => plain.once('close', resolve));
+      }
+      await expect.poll(() => gateways.loads()).toEqual([0, 0]);
+      expect(opened).toEqual([]);
+
+      // TLS clients now spread one per gateway, as if the failures had never happened.
+      for (let i = 0; i < 2; i++) {
+        const client = connectTls({ port, host: '127.0.0.1', ca: pki.caPem });
+        client.on('error', () => {});
+        onTestFinished(() => void client.destroy());
+        await new Promise((resolve) => client.once('secureConnect', resolve));
+      }
+      await expect.poll(() => opened.length).toBe(2);
+      expect(gateways.loads()).toEqual([1, 1]);
+    },
+  );
 });
