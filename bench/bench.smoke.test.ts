@@ -51,7 +51,7 @@ describe('bench smoke', () => {
       const written = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as BenchResults;
       expect(written.table?.length).toBeGreaterThan(0);
 
-      const targets = peer ? [written.dm?.ours, written.dm?.ngircd] : [written.dm?.ours];
+      const targets = [written.dm?.ours, written.dm?.floor, ...(peer ? [written.dm?.ngircd] : [])];
       for (const dm of targets) {
         expect(dm).toBeDefined();
         if (!dm) continue;

@@ -35,7 +35,8 @@ type Scenario = (typeof SCENARIOS)[number];
 export interface BenchResults {
   meta: Record<string, unknown>;
   sizes: Sizes;
-  dm?: { ours: DirectResult; ngircd?: DirectResult };
+  /** floor: a bare Node relay that stores nothing, driven the same way (bench/lib/relay-floor.ts). */
+  dm?: { ours: DirectResult; ngircd?: DirectResult; floor?: DirectResult };
   /** floor: a bare Node server's write loop over the same number of sockets (bench/lib/write-floor.ts). */
   broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[]; floor?: WriteFloor[] };
   density?: Awaited<ReturnType<typeof density>>;
@@ -152,6 +153,7 @@ export async function runBench(options: {
           results.dm = { ours };
           if (profileDir) results.profile = summarizeProfile(profileDir);
           if (peer) results.dm.ngircd = await directMessages('ngircd', sizes);
+          results.dm.floor = await directMessages('floor', sizes);
         });
         break;
       case 'broadcast':
@@ -215,6 +217,7 @@ function writePlots(results: BenchResults, dir: string): void {
   };
   add(results.dm?.ours, 'this server', '#1f77b4');
   add(results.dm?.ngircd, 'ngircd', '#d62728');
+  add(results.dm?.floor, 'bare Node relay (floor)', '#7f7f7f');
   writeFileSync(
     join(dir, 'latency-vs-load.svg'),
     lineChart({

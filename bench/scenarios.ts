@@ -3,6 +3,7 @@
  * from worker processes, and returns plain numbers. Every phase is bounded in count and wall time.
  */
 import { Pool, split } from './lib/pool.js';
+import { startRelayFloor } from './lib/relay-floor.js';
 import type { WorkerStats } from './lib/protocol.js';
 import {
   PASSWORD,
@@ -45,7 +46,8 @@ export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-export type Target = 'ours' | 'ngircd';
+/** floor: a bare Node relay with no storage (bench/lib/relay-floor.ts), for direct messages only. */
+export type Target = 'ours' | 'ngircd' | 'floor';
 
 async function startTarget(
   target: Target,
@@ -53,9 +55,14 @@ async function startTarget(
   sizes: Sizes,
   cpuProfDir?: string,
 ): Promise<Running> {
-  return target === 'ours'
-    ? startOurServer({ users, kdfCost: sizes.setupKdfCost, cpuProfDir })
-    : startNgircd();
+  switch (target) {
+    case 'ours':
+      return startOurServer({ users, kdfCost: sizes.setupKdfCost, cpuProfDir });
+    case 'ngircd':
+      return startNgircd();
+    case 'floor':
+      return startRelayFloor();
+  }
 }
 
 /** Connects `names` spread over the pool's workers; throws if any failed. */

@@ -1,5 +1,6 @@
 /** The results table: one row per figure, with the ngircd figure and the ratio beside it where there is one. */
 import type { BenchResults } from './run.js';
+import type { DirectResult } from './scenarios.js';
 
 export interface Row {
   scenario: string;
@@ -22,16 +23,20 @@ function adv(ours: number, peer: number | undefined, higherIsBetter: boolean): n
 export function buildTable(r: BenchResults): Row[] {
   const rows: Row[] = [];
   if (r.dm) {
-    const { ours, ngircd } = r.dm;
-    rows.push({
+    const { ours, ngircd, floor } = r.dm;
+    const closedLoop = (result: DirectResult, metric: string): Row => ({
       scenario: `1 direct (${ours.clients} clients)`,
-      metric: 'closed-loop delivered msg/s',
-      ours: ours.closed.deliveredPerSec,
+      metric,
+      ours: result.closed.deliveredPerSec,
       ngircd: ngircd?.closed.deliveredPerSec,
-      advantage: adv(ours.closed.deliveredPerSec, ngircd?.closed.deliveredPerSec, true),
+      advantage: adv(result.closed.deliveredPerSec, ngircd?.closed.deliveredPerSec, true),
+    });
+    rows.push({
+      ...closedLoop(ours, 'closed-loop delivered msg/s'),
       target: '≥ 2× ngircd',
       met: ngircd ? ours.closed.deliveredPerSec >= 2 * ngircd.closed.deliveredPerSec : undefined,
     });
+    if (floor) rows.push(closedLoop(floor, 'floor: a bare Node relay (stores nothing), closed-loop msg/s'));
     for (const point of ours.open) {
       const peer = ngircd?.open.find((p) => p.rate === point.rate);
       for (const q of ['p50', 'p99', 'p999'] as const) {
@@ -47,6 +52,16 @@ export function buildTable(r: BenchResults): Row[] {
           row.met = point.latency.p99 < 2 && point.delivered === point.sent;
         }
         rows.push(row);
+      }
+      const bare = floor?.open.find((p) => p.rate === point.rate);
+      if (bare) {
+        rows.push({
+          scenario: `1 direct open loop ${point.rate}/s`,
+          metric: `floor: bare Node relay p99 ms (p50 ${bare.latency.p50}; delivered ${bare.delivered}/${bare.sent})`,
+          ours: bare.latency.p99,
+          ngircd: peer?.latency.p99,
+          advantage: adv(bare.latency.p99, peer?.latency.p99, false),
+        });
       }
     }
   }

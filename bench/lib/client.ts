@@ -4,6 +4,7 @@
  * one process: line framing with Buffer.indexOf, and JSON is parsed only when the connection is not
  * in `quiet` mode (idle clients only count lines and bytes).
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { nowMicros } from './stats.js';
 
@@ -41,6 +42,11 @@ export class Client {
   private unacked = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
+  /**
+   * Messages carry a client id as the app's do (the server stores it in a unique index, so retries
+   * are never stored twice): a random prefix per connection plus the request id.
+   */
+  private readonly clientIdPrefix = randomBytes(12).toString('base64url');
   private readonly pending = new Map<number | string, Pending>();
   private carry: Buffer | undefined;
   private readonly waiters: {
@@ -141,7 +147,9 @@ export class Client {
 
   /** Sends a direct message and resolves once the server has processed it (ours: reply; IRC: PONG). */
   send(to: string, text: string): Promise<unknown> {
-    if (this.kind === 'ours') return this.request('message', { to, text });
+    if (this.kind === 'ours') {
+      return this.request('message', { to, text, clientId: `${this.clientIdPrefix}${this.nextId}` });
+    }
     const token = `p${this.nextId++}`;
     const done = new Promise<void>((resolve, reject) => {
       this.pending.set(token, { resolve: () => resolve(), reject });
@@ -153,7 +161,10 @@ export class Client {
   /** Fire and forget (open loop); the reply (ours) is read and dropped. */
   sendNoWait(to: string, text: string): void {
     if (this.kind === 'ours') {
-      this.socket.write(`{"type":"message","id":${this.nextId++},"to":"${to}","text":"${text}"}\n`);
+      const id = this.nextId++;
+      this.socket.write(
+        `{"type":"message","id":${id},"to":"${to}","text":"${text}","clientId":"${this.clientIdPrefix}${id}"}\n`,
+      );
     } else {
       this.socket.write(`PRIVMSG ${to} :${text}\r\n`);
     }
