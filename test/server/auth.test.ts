@@ -2,37 +2,19 @@
  * Authentication hardening: the lockout holds against many simultaneous attempts from many
  * connections, and passwords never reach the log, even at the most verbose level.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import {
-  makeTempDir,
-  spawnServer,
-  startTestServer,
-  stopSpawnedServers,
-  writeCredentials,
-  type TestServer,
-} from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { spawnServer, startTestServer, writeCredentials } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: RawClient[] = [];
-const dir = makeTempDir('messenger-auth-');
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-afterAll(async () => {
-  await stopSpawnedServers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useServerFixture({ dirPrefix: 'messenger-auth-' });
+const { clients, dir } = fixture;
 
 describe('lockout under parallel attack', () => {
   it('locks after exactly three of 20 simultaneous wrong passwords and refuses the right one', async () => {
-    server = await startTestServer({ blockDurationSeconds: 60 });
-    const port = server.port;
+    fixture.server = await startTestServer({ blockDurationSeconds: 60 });
+    const port = fixture.server.port;
     const attackers = await Promise.all(Array.from({ length: 20 }, () => RawClient.open(port)));
     clients.push(...attackers);
     const errors = await Promise.all(

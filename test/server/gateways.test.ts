@@ -7,21 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startGateways, type GatewaySocket } from '../../server/gateway-link.js';
 import { hasOpenssl, makePki } from '../helpers/pki.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
+const fixture = useServerFixture();
+const { track } = fixture;
 
 /** Live child processes of this test process running server/gateway.ts. */
 function gatewayPids(): number[] {
@@ -40,12 +34,12 @@ function gatewayPids(): number[] {
 describe('gateways', () => {
   it('relays sessions through several gateway processes and stops them with the server', async () => {
     const before = gatewayPids().length;
-    server = await startTestServer({ gateways: 3 });
+    fixture.server = await startTestServer({ gateways: 3 });
     expect(gatewayPids().length - before).toBe(3);
     // One after the other (so each sees the next log in); the gateways take turns holding them.
     const users: RawClient[] = [];
     for (const [name, password] of Object.entries({ yoda: 'wise', hans: 'falcon', luke: 'skywalker' })) {
-      users.push(track(await RawClient.login(server.port, name, password)));
+      users.push(track(await RawClient.login(fixture.server.port, name, password)));
     }
     const [yoda, hans, luke] = users as [RawClient, RawClient, RawClient];
     await yoda.waitFor((e) => e.type === 'presence' && e.user === 'luke');
@@ -53,9 +47,9 @@ describe('gateways', () => {
     const got = await hans.waitFor((e) => e.type === 'message');
     expect(got).toMatchObject({ message: { from: 'yoda', text: 'through the gateways' } });
     expect(await luke.call('broadcast', { text: 'all' })).toMatchObject({ delivered: 2 });
-    const port = server.port;
-    await server.close();
-    server = undefined;
+    const port = fixture.server.port;
+    await fixture.server.close();
+    fixture.server = undefined;
     // The port is free again: the core stopped listening.
     const probe = createServer();
     await new Promise<void>((resolve, reject) =>
@@ -69,10 +63,12 @@ describe('gateways', () => {
 
   it('logs out the users of a gateway that dies, replaces it; the others go on, and see them go', async () => {
     const users = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`user${i}`, `pw${i}`]));
-    server = await startTestServer({ gateways: 2, users });
+    fixture.server = await startTestServer({ gateways: 2, users });
     const before = gatewayPids();
     const entries = Object.entries(users);
-    const all = await Promise.all(entries.map(([name, pw]) => RawClient.login(server!.port, name, pw)));
+    const all = await Promise.all(
+      entries.map(([name, pw]) => RawClient.login(fixture.server.port, name, pw)),
+    );
     all.forEach(track);
     const nameOf = new Map(all.map((client, i) => [client, entries[i]![0]]));
     process.kill(before[0]!, 'SIGKILL');
@@ -98,7 +94,7 @@ describe('gateways', () => {
     // A user who was dropped logs in again.
     const dropped = all.find((client) => client.closed)!;
     const name = nameOf.get(dropped)!;
-    track(await RawClient.login(server.port, name, users[name]!));
+    track(await RawClient.login(fixture.server.port, name, users[name]!));
   });
 
   it.skipIf(!hasOpenssl())(

@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-});
+const fixture = useServerFixture();
 
 async function login(name: string, password: string): Promise<RawClient> {
-  const client = await RawClient.login(server.port, name, password);
-  clients.push(client);
-  return client;
+  return fixture.track(await RawClient.login(fixture.server.port, name, password));
 }
 
 describe('idempotent direct messages (client id)', () => {
   it('stores and delivers a resent message once, answering the retry with the stored message', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     const params = { to: 'hans', text: 'hello once', clientId: 'retry-key-0001' };
@@ -38,22 +31,22 @@ describe('idempotent direct messages (client id)', () => {
   });
 
   it('keeps client ids per sender and across a restart', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const luke = await login('luke', 'skywalker');
     const fromYoda = await yoda.call('message', { to: 'hans', text: 'a', clientId: 'shared-key-1' });
     const fromLuke = await luke.call('message', { to: 'hans', text: 'b', clientId: 'shared-key-1' });
     expect(fromLuke.message.id).not.toBe(fromYoda.message.id);
 
-    for (const client of clients.splice(0)) client.close();
-    await server.restart();
+    fixture.closeClients();
+    await fixture.server.restart();
     const again = await login('yoda', 'wise');
     const retry = await again.call('message', { to: 'hans', text: 'a', clientId: 'shared-key-1' });
     expect(retry.message).toEqual(fromYoda.message);
   });
 
   it('still refuses a retry to a recipient who has blocked the sender since', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     await hans.call('block', { user: 'yoda' });
@@ -63,7 +56,7 @@ describe('idempotent direct messages (client id)', () => {
   });
 
   it('rejects a malformed client id', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     expect((await yoda.fail('message', { to: 'hans', text: 'x', clientId: 'bad id!' })).code).toBe(
       'invalid_request',

@@ -3,22 +3,16 @@
  * timeout before login, the slow-reader output cap, the streamed offline backlog, and the caps on
  * connections per address and in total. Each limit is set small here so the test is quick.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, TEXT_MAX_LENGTH } from '../../src/shared/limits.js';
 import type { ServerEvent } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
+const fixture = useServerFixture();
+const { track } = fixture;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
 
 /** Two logged-in users can still message each other both ways. */
 async function expectChatting(
@@ -35,9 +29,9 @@ async function expectChatting(
 
 describe('per-connection rate limit', () => {
   it('answers rate_limited over the burst, recovers when the client slows down, cuts off a flood', async () => {
-    server = await startTestServer({ rateLimit: 10, rateBurst: 20 });
-    const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
-    const hans = track(await RawClient.login(server.port, 'hans', 'falcon'));
+    fixture.server = await startTestServer({ rateLimit: 10, rateBurst: 20 });
+    const yoda = track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
+    const hans = track(await RawClient.login(fixture.server.port, 'hans', 'falcon'));
     // 30 requests at once: the bucket (20 minus hello and login) runs dry and goes a little into debt
     // (about 12 are refused; fewer if the machine is slow and the bucket refills meanwhile).
     const replies = await Promise.all(Array.from({ length: 30 }, () => yoda.request('activity', {})));
@@ -53,22 +47,22 @@ describe('per-connection rate limit', () => {
     for (let i = 0; i < 200; i++) yoda.sendRaw(`{"type":"activity","id":${1000 + i}}\n`);
     await yoda.waitClosed();
     await hans.waitFor((e) => e.type === 'presence' && e.user === 'yoda' && !e.online);
-    const luke = track(await RawClient.login(server.port, 'luke', 'skywalker'));
+    const luke = track(await RawClient.login(fixture.server.port, 'luke', 'skywalker'));
     await expectChatting([luke, 'luke'], [hans, 'hans'], 'unaffected by the flood');
   });
 
   it('counts frames before hello and bad frames too', async () => {
-    server = await startTestServer({ rateLimit: 10, rateBurst: 5 });
-    const client = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer({ rateLimit: 10, rateBurst: 5 });
+    const client = track(await RawClient.connect(fixture.server.port));
     for (let i = 0; i < 100; i++) client.sendRaw('not json\n');
     await client.waitClosed();
     expect(client.eventsOf('error').some((e) => e.error.code === 'rate_limited')).toBe(true);
   });
 
   it('does not limit a default server at human or bench rates (100 pipelined messages)', async () => {
-    server = await startTestServer();
-    const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
-    const hans = track(await RawClient.login(server.port, 'hans', 'falcon'));
+    fixture.server = await startTestServer();
+    const yoda = track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
+    const hans = track(await RawClient.login(fixture.server.port, 'hans', 'falcon'));
     const replies = await Promise.all(
       Array.from({ length: 100 }, (_, i) => yoda.request('message', { to: 'hans', text: `m${i}` })),
     );
@@ -79,8 +73,8 @@ describe('per-connection rate limit', () => {
 
 describe('frame nesting', () => {
   it('refuses deeply nested JSON before parsing it, keeping the connection', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.connect(fixture.server.port));
     client.sendRaw(`${'['.repeat(60_000)}\n`);
     client.sendRaw(`{"type":"hello","id":1,"version":1,"client":${'{"a":'.repeat(17)}1${'}'.repeat(17)}}\n`);
     await client.waitFor(() => client.eventsOf('error').length === 2);
@@ -95,8 +89,8 @@ describe('frame nesting', () => {
 
 describe('slowloris before login', () => {
   it('closes a connection that trickles an unfinished frame, but not a logged-in user', async () => {
-    server = await startTestServer({ partialFrameTimeoutSeconds: 1 });
-    const slow = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer({ partialFrameTimeoutSeconds: 1 });
+    const slow = track(await RawClient.connect(fixture.server.port));
     slow.sendRaw('{"type":"hel');
     const trickle = setInterval(() => slow.sendRaw(' '), 50);
     try {
@@ -107,7 +101,7 @@ describe('slowloris before login', () => {
     expect(slow.eventsOf('logged_out')).toEqual([{ type: 'logged_out', reason: 'timeout' }]);
 
     // Finishing frames in time keeps the connection; after login a slow frame is not cut off.
-    const fine = track(await RawClient.connect(server.port));
+    const fine = track(await RawClient.connect(fixture.server.port));
     fine.sendRaw('{"type":"hello",');
     await sleep(100);
     fine.sendRaw(`"id":99,"version":${PROTOCOL_VERSION}}\n`);
@@ -124,10 +118,10 @@ describe('slowloris before login', () => {
 
 describe('bounded output per connection', () => {
   it('disconnects a client that stops reading, keeps its messages for later, and serves the others', async () => {
-    server = await startTestServer({ maxOutputBytes: 256 * 1024, rateLimit: 0 });
-    const victim = track(await RawClient.login(server.port, 'hans', 'falcon'));
-    const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
-    const luke = track(await RawClient.login(server.port, 'luke', 'skywalker'));
+    fixture.server = await startTestServer({ maxOutputBytes: 256 * 1024, rateLimit: 0 });
+    const victim = track(await RawClient.login(fixture.server.port, 'hans', 'falcon'));
+    const yoda = track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
+    const luke = track(await RawClient.login(fixture.server.port, 'luke', 'skywalker'));
     victim.socket.pause(); // never reads again
     const text = 'x'.repeat(TEXT_MAX_LENGTH - 10);
     let sent = 0;
@@ -143,7 +137,7 @@ describe('bounded output per connection', () => {
     await expectChatting([yoda, 'yoda'], [luke, 'luke'], 'still fine');
     // Nothing was acknowledged, so every message is delivered at the next login, in order.
     victim.close();
-    const again = track(await RawClient.open(server.port));
+    const again = track(await RawClient.open(fixture.server.port));
     const login = await again.call('login', { username: 'hans', password: 'falcon' });
     expect(login.pendingOffline).toBe(sent);
     await expect
@@ -156,14 +150,14 @@ describe('bounded output per connection', () => {
   });
 
   it('streams an offline backlog larger than the cap with backpressure instead of cutting it off', async () => {
-    server = await startTestServer({ maxOutputBytes: 512 * 1024, rateLimit: 0 });
-    const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
+    fixture.server = await startTestServer({ maxOutputBytes: 512 * 1024, rateLimit: 0 });
+    const yoda = track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
     const count = 1500;
     const text = 'b'.repeat(2000); // 1500 × 2 KB = 3 MB, six times the cap
     await Promise.all(
       Array.from({ length: count }, (_, i) => yoda.call('message', { to: 'hans', text: `${i} ${text}` })),
     );
-    const hans = track(await RawClient.open(server.port));
+    const hans = track(await RawClient.open(fixture.server.port));
     const slowReader = setInterval(() => hans.socket.pause(), 5);
     const resumer = setInterval(() => hans.socket.resume(), 7);
     // Meanwhile new messages arrive: they must come after the backlog, in order.
@@ -187,8 +181,8 @@ describe('bounded output per connection', () => {
 
 describe('connection caps', () => {
   it('caps connections per remote address; other addresses are not affected', async () => {
-    server = await startTestServer({ maxConnectionsPerAddress: 3 });
-    const port = server.port;
+    fixture.server = await startTestServer({ maxConnectionsPerAddress: 3 });
+    const port = fixture.server.port;
     const three = await Promise.all([1, 2, 3].map(() => RawClient.open(port)));
     three.forEach(track);
     const fourth = track(await RawClient.connect(port));
@@ -212,10 +206,10 @@ describe('connection caps', () => {
   });
 
   it('caps connections in total', async () => {
-    server = await startTestServer({ maxConnections: 2, maxConnectionsPerAddress: 0 });
-    track(await RawClient.login(server.port, 'yoda', 'wise'));
-    track(await RawClient.login(server.port, 'hans', 'falcon'));
-    const third = track(await RawClient.connect(server.port, '127.0.0.1', '127.0.0.3'));
+    fixture.server = await startTestServer({ maxConnections: 2, maxConnectionsPerAddress: 0 });
+    track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
+    track(await RawClient.login(fixture.server.port, 'hans', 'falcon'));
+    const third = track(await RawClient.connect(fixture.server.port, '127.0.0.1', '127.0.0.3'));
     await third.waitClosed();
     expect(third.eventsOf('error')[0]?.error.message).toMatch(/2 connections/);
   });

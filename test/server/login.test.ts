@@ -1,22 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
-
-afterEach(async () => {
-  const invalid = clients.flatMap((client) => client.invalidFrames);
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  expect(invalid).toEqual([]);
-});
+const fixture = useServerFixture({ checkFrames: true });
+const { track } = fixture;
 
 describe('login', () => {
   it('welcomes a known user with the right password', async () => {
-    server = await startTestServer();
-    const yoda = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer();
+    const yoda = track(await RawClient.open(fixture.server.port));
     expect(await yoda.call('login', { username: 'yoda', password: 'wise' })).toEqual({
       username: 'yoda',
       pendingOffline: 0,
@@ -25,25 +18,25 @@ describe('login', () => {
   });
 
   it('rejects an unknown user and lets the client try again', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.open(fixture.server.port));
     expect((await client.fail('login', { username: 'ethan', password: 'x' })).code).toBe('unknown_user');
     await client.call('login', { username: 'yoda', password: 'wise' });
   });
 
   it('tells before login whether an account exists, and needs hello first', async () => {
-    server = await startTestServer();
-    const early = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer();
+    const early = track(await RawClient.connect(fixture.server.port));
     expect((await early.fail('checkuser', { username: 'yoda' })).code).toBe('hello_required');
-    const client = track(await RawClient.open(server.port));
+    const client = track(await RawClient.open(fixture.server.port));
     expect(await client.call('checkuser', { username: 'yoda' })).toEqual({ exists: true });
     expect(await client.call('checkuser', { username: 'ethan' })).toEqual({ exists: false });
     expect(await client.call('checkuser', { username: 'Yoda' })).toEqual({ exists: false });
   });
 
   it('counts wrong passwords, locks on the third, and unlocks after the block duration', async () => {
-    server = await startTestServer({ blockDurationSeconds: 1 });
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer({ blockDurationSeconds: 1 });
+    const client = track(await RawClient.open(fixture.server.port));
     const first = await client.fail('login', { username: 'yoda', password: 'aaa' });
     expect(first).toMatchObject({ code: 'wrong_password', attemptsLeft: 2 });
     expect(await client.fail('login', { username: 'yoda', password: 'bbb' })).toMatchObject({
@@ -54,7 +47,7 @@ describe('login', () => {
     expect(third.code).toBe('wrong_password_locked');
     expect(third.retryAfterMs).toBe(1000);
     // Any connection, even with the right password, is refused during the lock.
-    const other = track(await RawClient.open(server.port));
+    const other = track(await RawClient.open(fixture.server.port));
     const locked = await other.fail('login', { username: 'yoda', password: 'wise' });
     expect(locked.code).toBe('account_locked');
     expect(locked.retryAfterMs).toBeGreaterThan(0);
@@ -64,23 +57,23 @@ describe('login', () => {
   });
 
   it('resets the failure count after a successful login', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.open(fixture.server.port));
     await client.fail('login', { username: 'yoda', password: 'x' });
     await client.fail('login', { username: 'yoda', password: 'x' });
     await client.call('login', { username: 'yoda', password: 'wise' });
     await client.call('logout', {});
-    const again = track(await RawClient.open(server.port));
+    const again = track(await RawClient.open(fixture.server.port));
     expect(await again.fail('login', { username: 'yoda', password: 'x' })).toMatchObject({
       attemptsLeft: 2,
     });
   });
 
   it('counts failures across connections, even when they race', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const attempts = await Promise.all(
       [1, 2, 3, 4, 5].map(async () => {
-        const client = track(await RawClient.open(server.port));
+        const client = track(await RawClient.open(fixture.server.port));
         return client.fail('login', { username: 'hans', password: 'wrong' });
       }),
     );
@@ -91,18 +84,18 @@ describe('login', () => {
   });
 
   it('keeps a lock across a server restart', async () => {
-    server = await startTestServer({ blockDurationSeconds: 30 });
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer({ blockDurationSeconds: 30 });
+    const client = track(await RawClient.open(fixture.server.port));
     for (let i = 0; i < 3; i++) await client.fail('login', { username: 'yoda', password: 'no' });
-    await server.restart();
-    const after = track(await RawClient.open(server.port));
+    await fixture.server.restart();
+    const after = track(await RawClient.open(fixture.server.port));
     expect((await after.fail('login', { username: 'yoda', password: 'wise' })).code).toBe('account_locked');
   });
 
   it('refuses a second simultaneous login of the same account', async () => {
-    server = await startTestServer();
-    track(await RawClient.login(server.port, 'yoda', 'wise'));
-    const second = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer();
+    track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
+    const second = track(await RawClient.open(fixture.server.port));
     expect((await second.fail('login', { username: 'yoda', password: 'wise' })).code).toBe(
       'already_logged_in',
     );
@@ -111,16 +104,16 @@ describe('login', () => {
   });
 
   it('refuses a second login on the same connection', async () => {
-    server = await startTestServer();
-    const yoda = track(await RawClient.login(server.port, 'yoda', 'wise'));
+    fixture.server = await startTestServer();
+    const yoda = track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
     expect((await yoda.fail('login', { username: 'hans', password: 'falcon' })).code).toBe(
       'already_authenticated',
     );
   });
 
   it('verifies passwords hashed at the production scrypt cost', async () => {
-    server = await startTestServer({ kdfCost: 16384, users: { yoda: 'wise' } });
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer({ kdfCost: 16384, users: { yoda: 'wise' } });
+    const client = track(await RawClient.open(fixture.server.port));
     await client.fail('login', { username: 'yoda', password: 'wisE' });
     await client.call('login', { username: 'yoda', password: 'wise' });
   });
@@ -128,16 +121,16 @@ describe('login', () => {
 
 describe('registration', () => {
   it('is closed by default', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.open(fixture.server.port));
     expect((await client.fail('register', { username: 'rey', password: 'jakku' })).code).toBe(
       'registration_closed',
     );
   });
 
   it('creates accounts with --open-registration and refuses taken names', async () => {
-    server = await startTestServer({ openRegistration: true });
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer({ openRegistration: true });
+    const client = track(await RawClient.open(fixture.server.port));
     expect(await client.call('register', { username: 'rey', password: 'jakku' })).toEqual({
       username: 'rey',
     });

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DirectMessage } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
+const fixture = useServerFixture({ checkFrames: true });
+const { track } = fixture;
 const login = async (name: string, password: string) =>
-  track(await RawClient.login(server.port, name, password));
+  track(await RawClient.login(fixture.server.port, name, password));
 const texts = (messages: DirectMessage[]) => messages.map((m) => m.text);
-
-afterEach(async () => {
-  const invalid = clients.flatMap((client) => client.invalidFrames);
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  expect(invalid).toEqual([]);
-});
 
 describe('direct messages', () => {
   it('delivers to an online recipient at once', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     const reply = await hans.call('message', { to: 'yoda', text: 'hello, yoda' });
@@ -30,7 +23,7 @@ describe('direct messages', () => {
   });
 
   it('reports every error code', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     expect((await yoda.fail('message', { to: 'yoda', text: 'hi' })).code).toBe('self_target');
@@ -44,12 +37,12 @@ describe('direct messages', () => {
   });
 
   it('stores messages for an offline user and delivers them at next login, oldest first', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const first = await yoda.call('message', { to: 'hans', text: 'hello, hans' });
     expect(first.online).toBe(false);
     await yoda.call('message', { to: 'hans', text: 'how are you going' });
-    const hans = track(await RawClient.open(server.port));
+    const hans = track(await RawClient.open(fixture.server.port));
     expect(await hans.call('login', { username: 'hans', password: 'falcon' })).toEqual({
       username: 'hans',
       pendingOffline: 2,
@@ -62,10 +55,10 @@ describe('direct messages', () => {
   });
 
   it('redelivers unacknowledged messages and never acknowledged ones twice, across restarts', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     for (const text of ['one', 'two', 'three']) await yoda.call('message', { to: 'hans', text });
-    await server.restart();
+    await fixture.server.restart();
 
     // hans logs in, receives all three, but acknowledges only the first
     const hans = await login('hans', 'falcon');
@@ -74,30 +67,30 @@ describe('direct messages', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     await hans.call('ack', { upTo: ids[0] as number });
     await hans.call('logout', {});
-    await server.restart();
+    await fixture.server.restart();
 
     const again = await login('hans', 'falcon');
     await again.waitFor(() => again.eventsOf('message').length === 2);
     expect(texts(again.eventsOf('message').map((e) => e.message))).toEqual(['two', 'three']);
     await again.call('ack', { upTo: ids[2] as number });
     await again.call('logout', {});
-    await server.restart();
+    await fixture.server.restart();
 
-    const third = track(await RawClient.open(server.port));
+    const third = track(await RawClient.open(fixture.server.port));
     expect((await third.call('login', { username: 'hans', password: 'falcon' })).pendingOffline).toBe(0);
     await third.call('whoelse', {});
     expect(third.eventsOf('message')).toEqual([]);
   });
 
   it('keeps order per sender for many messages to an offline user', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const sends = Array.from({ length: 200 }, (_, i) => yoda.call('message', { to: 'hans', text: `m${i}` }));
     const replies = await Promise.all(sends);
     expect(replies.map((r) => r.message.id)).toEqual(
       [...replies.map((r) => r.message.id)].sort((a, b) => a - b),
     );
-    await server.restart();
+    await fixture.server.restart();
     const hans = await login('hans', 'falcon');
     await hans.waitFor(() => hans.eventsOf('message').length === 200);
     expect(texts(hans.eventsOf('message').map((e) => e.message))).toEqual(
@@ -108,7 +101,7 @@ describe('direct messages', () => {
 
 describe('broadcast', () => {
   it('reaches every other online user who has not blocked the sender, and is not stored', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     const luke = await login('luke', 'skywalker');
@@ -125,7 +118,7 @@ describe('broadcast', () => {
     // an offline user gets nothing later
     await luke.call('logout', {});
     await yoda.call('broadcast', { text: 'while you were away' });
-    const lukeAgain = track(await RawClient.open(server.port));
+    const lukeAgain = track(await RawClient.open(fixture.server.port));
     expect((await lukeAgain.call('login', { username: 'luke', password: 'skywalker' })).pendingOffline).toBe(
       0,
     );
@@ -134,7 +127,7 @@ describe('broadcast', () => {
 
 describe('history, conversations and read marks', () => {
   it('pages a conversation newest page first, each page oldest first', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     for (let i = 0; i < 25; i++) {
@@ -154,7 +147,7 @@ describe('history, conversations and read marks', () => {
   });
 
   it('summarises conversations newest first with unread counts', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
     const luke = await login('luke', 'skywalker');

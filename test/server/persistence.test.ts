@@ -1,41 +1,23 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import {
-  makeTempDir,
-  spawnServer,
-  startTestServer,
-  stopSpawnedServers,
-  writeCredentials,
-  type TestServer,
-} from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { spawnServer, startTestServer, writeCredentials } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: RawClient[] = [];
-const dir = makeTempDir('messenger-persist-');
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-afterAll(async () => {
-  await stopSpawnedServers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useServerFixture({ dirPrefix: 'messenger-persist-' });
+const { clients, dir } = fixture;
 
 describe('persistence', () => {
   it('keeps registered accounts across a restart and stores only password hashes', async () => {
-    server = await startTestServer({ openRegistration: true });
-    const client = await RawClient.open(server.port);
+    fixture.server = await startTestServer({ openRegistration: true });
+    const client = await RawClient.open(fixture.server.port);
     clients.push(client);
     await client.call('register', { username: 'rey', password: 'jakku-secret' });
-    await server.restart();
-    clients.push(await RawClient.login(server.port, 'rey', 'jakku-secret'));
-    await server.stop();
-    const db = new Database(server.dbPath, { readonly: true });
+    await fixture.server.restart();
+    clients.push(await RawClient.login(fixture.server.port, 'rey', 'jakku-secret'));
+    await fixture.server.stop();
+    const db = new Database(fixture.server.dbPath, { readonly: true });
     try {
       const rows = db.prepare('SELECT name, password_hash FROM users').all() as {
         name: string;
@@ -50,14 +32,14 @@ describe('persistence', () => {
   });
 
   it('upgrades a cheap hash to the configured cost at the next successful login', async () => {
-    server = await startTestServer({ kdfCost: 1024 });
-    await server.restart({ kdfCost: 2048 });
-    const yoda = await RawClient.login(server.port, 'yoda', 'wise');
+    fixture.server = await startTestServer({ kdfCost: 1024 });
+    await fixture.server.restart({ kdfCost: 2048 });
+    const yoda = await RawClient.login(fixture.server.port, 'yoda', 'wise');
     clients.push(yoda);
     await yoda.call('logout', {});
     await yoda.waitClosed();
-    await server.stop();
-    const db = new Database(server.dbPath, { readonly: true });
+    await fixture.server.stop();
+    const db = new Database(fixture.server.dbPath, { readonly: true });
     try {
       const hash = db.prepare("SELECT password_hash FROM users WHERE name = 'yoda'").pluck().get();
       expect(hash).toMatch(/^scrypt\$2048\$/);

@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
+const fixture = useServerFixture({ checkFrames: true });
+const { track } = fixture;
 const login = async (name: string, password: string) =>
-  track(await RawClient.login(server.port, name, password));
+  track(await RawClient.login(fixture.server.port, name, password));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-afterEach(async () => {
-  const invalid = clients.flatMap((client) => client.invalidFrames);
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  expect(invalid).toEqual([]);
-});
 
 describe('presence', () => {
   it('announces logins and logouts to everyone A has not blocked', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     const luke = await login('luke', 'skywalker');
     // yoda blocks luke before logging in (from an earlier session)
@@ -44,9 +37,9 @@ describe('presence', () => {
   });
 
   it('sends no presence events to a session that logged in with presence: false, and still announces it', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
-    const bot = track(await RawClient.login(server.port, 'yoda', 'wise', { presence: false }));
+    const bot = track(await RawClient.login(fixture.server.port, 'yoda', 'wise', { presence: false }));
     await hans.waitFor((e) => e.type === 'presence' && e.user === 'yoda' && e.online);
     const luke = await login('luke', 'skywalker');
     await hans.waitFor((e) => e.type === 'presence' && e.user === 'luke' && e.online);
@@ -62,7 +55,7 @@ describe('presence', () => {
   });
 
   it('announces logout when the connection drops', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     const yoda = await login('yoda', 'wise');
     yoda.close();
@@ -72,7 +65,9 @@ describe('presence', () => {
 
 describe('whoelse and whoelsesince', () => {
   it('lists other online users not blocking me, sorted', async () => {
-    server = await startTestServer({ users: { yoda: 'wise', hans: 'falcon', luke: 's', anakin: 'a' } });
+    fixture.server = await startTestServer({
+      users: { yoda: 'wise', hans: 'falcon', luke: 's', anakin: 'a' },
+    });
     const yoda = await login('yoda', 'wise');
     expect(await yoda.call('whoelse', {})).toEqual({ users: [] });
     const hans = await login('hans', 'falcon');
@@ -86,7 +81,7 @@ describe('whoelse and whoelsesince', () => {
   });
 
   it('includes users who logged out within the window, also across a restart', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     const yoda = await login('yoda', 'wise');
     expect(await hans.call('whoelsesince', { seconds: 10 })).toEqual({ users: ['yoda'] });
@@ -98,7 +93,7 @@ describe('whoelse and whoelsesince', () => {
     expect(await hans.call('whoelsesince', { seconds: 1 })).toEqual({ users: [] });
     expect(await hans.call('whoelsesince', { seconds: 100 })).toEqual({ users: ['yoda'] });
 
-    await server.restart();
+    await fixture.server.restart();
     const hansAgain = await login('hans', 'falcon');
     // hans himself is excluded; yoda's logout before the restart is remembered
     expect(await hansAgain.call('whoelsesince', { seconds: 100 })).toEqual({ users: ['yoda'] });
@@ -107,7 +102,7 @@ describe('whoelse and whoelsesince', () => {
   });
 
   it('hides users who blocked me, online or not', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     await hans.call('block', { user: 'yoda' });
     await hans.call('logout', {});
@@ -118,7 +113,7 @@ describe('whoelse and whoelsesince', () => {
 
 describe('block and unblock', () => {
   it('blocks, lists, unblocks, and reports every error', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     expect(await yoda.call('block', { user: 'hans' })).toEqual({});
     await yoda.call('block', { user: 'luke' });
@@ -133,13 +128,13 @@ describe('block and unblock', () => {
   });
 
   it('never tells the blocked user, and blocks survive a restart', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     const yoda = await login('yoda', 'wise');
     await hans.call('block', { user: 'yoda' });
     expect((await yoda.fail('message', { to: 'hans', text: 'hi' })).code).toBe('blocked_by_recipient');
     expect(yoda.events.filter((e) => e.type !== 'presence')).toEqual([]);
-    await server.restart();
+    await fixture.server.restart();
     const yoda2 = await login('yoda', 'wise');
     expect((await yoda2.fail('message', { to: 'hans', text: 'hi' })).code).toBe('blocked_by_recipient');
   });
@@ -147,7 +142,7 @@ describe('block and unblock', () => {
 
 describe('users search', () => {
   it('lists users by prefix with online flags, hiding the presence of users who blocked me', async () => {
-    server = await startTestServer({ users: { yoda: 'w', hans: 'f', hank: 'h', luke: 'l' } });
+    fixture.server = await startTestServer({ users: { yoda: 'w', hans: 'f', hank: 'h', luke: 'l' } });
     const yoda = await login('yoda', 'w');
     const hans = await login('hans', 'f');
     await login('hank', 'h');

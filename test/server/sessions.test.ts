@@ -1,28 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { credentialSchema } from '../../src/shared/protocol.js';
 import { P2P_CREDENTIAL_TTL_MS, PROTOCOL_VERSION } from '../../src/shared/limits.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
 
-let server: TestServer;
-const clients: RawClient[] = [];
-const track = (client: RawClient) => (clients.push(client), client);
+const fixture = useServerFixture({ checkFrames: true });
+const { track } = fixture;
 const login = async (name: string, password: string, extra = {}) =>
-  track(await RawClient.login(server.port, name, password, extra));
+  track(await RawClient.login(fixture.server.port, name, password, extra));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEY = `${'A'.repeat(42)}Q=`;
 
-afterEach(async () => {
-  const invalid = clients.flatMap((client) => client.invalidFrames);
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  expect(invalid).toEqual([]);
-});
-
 describe('connection lifecycle', () => {
   it('answers hello with the server limits', async () => {
-    server = await startTestServer({ timeoutSeconds: 42 });
-    const client = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer({ timeoutSeconds: 42 });
+    const client = track(await RawClient.connect(fixture.server.port));
     const hello = await client.call('hello', { version: PROTOCOL_VERSION });
     expect(hello).toMatchObject({ version: PROTOCOL_VERSION, openRegistration: false, timeoutSeconds: 42 });
     expect(hello.limits.maxFrameBytes).toBe(65536);
@@ -30,15 +23,15 @@ describe('connection lifecycle', () => {
   });
 
   it('closes after an unsupported version', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.connect(fixture.server.port));
     expect((await client.fail('hello', { version: 99 })).code).toBe('unsupported_version');
     await client.waitClosed();
   });
 
   it('requires hello first and login before commands', async () => {
-    server = await startTestServer();
-    const client = track(await RawClient.connect(server.port));
+    fixture.server = await startTestServer();
+    const client = track(await RawClient.connect(fixture.server.port));
     expect((await client.fail('login', { username: 'yoda', password: 'wise' })).code).toBe('hello_required');
     expect((await client.fail('whoelse', {})).code).toBe('hello_required');
     await client.call('hello', { version: PROTOCOL_VERSION });
@@ -55,7 +48,7 @@ describe('connection lifecycle', () => {
   });
 
   it('logs out on request: reply, presence to others, close', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon');
     const yoda = await login('yoda', 'wise');
     expect(await yoda.call('logout', {})).toEqual({});
@@ -66,9 +59,9 @@ describe('connection lifecycle', () => {
   });
 
   it('sends logged_out shutdown to everyone when the server stops', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
-    await server.stop();
+    await fixture.server.stop();
     expect(await yoda.waitFor((e) => e.type === 'logged_out')).toEqual({
       type: 'logged_out',
       reason: 'shutdown',
@@ -79,7 +72,7 @@ describe('connection lifecycle', () => {
 
 describe('idle timeout', () => {
   it('logs out a user who sent nothing, and receiving messages or acking is not activity', async () => {
-    server = await startTestServer({ timeoutSeconds: 1 });
+    fixture.server = await startTestServer({ timeoutSeconds: 1 });
     const hans = await login('hans', 'falcon');
     const yoda = await login('yoda', 'wise');
     const started = Date.now();
@@ -110,7 +103,7 @@ describe('idle timeout', () => {
   });
 
   it('any request other than ack resets the timer (activity included)', async () => {
-    server = await startTestServer({ timeoutSeconds: 2 });
+    fixture.server = await startTestServer({ timeoutSeconds: 2 });
     const yoda = await login('yoda', 'wise');
     for (let i = 0; i < 6; i++) {
       await sleep(500);
@@ -121,15 +114,15 @@ describe('idle timeout', () => {
   });
 
   it('closes connections that never log in after the pre-login limit', async () => {
-    server = await startTestServer({ preLoginTimeoutSeconds: 0.5 });
-    const client = track(await RawClient.open(server.port));
+    fixture.server = await startTestServer({ preLoginTimeoutSeconds: 0.5 });
+    const client = track(await RawClient.open(fixture.server.port));
     await client.waitClosed(3000);
   });
 });
 
 describe('startprivate introductions', () => {
   it('pushes an offer to the peer and returns its address to the requester', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const hans = await login('hans', 'falcon', { p2pPort: 40001, publicKey: KEY });
     const yoda = await login('yoda', 'wise', { p2pPort: 40002 });
     const before = Date.now();
@@ -151,7 +144,7 @@ describe('startprivate introductions', () => {
   });
 
   it('reports every error code', async () => {
-    server = await startTestServer();
+    fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise', { p2pPort: 40002 });
     expect((await yoda.fail('startprivate', { user: 'yoda' })).code).toBe('self_target');
     expect((await yoda.fail('startprivate', { user: 'bbb' })).code).toBe('unknown_user');
