@@ -2,7 +2,8 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { Relay, disposeCores, loggedIn, until } from './support.js';
+import { Relay } from '../helpers/relay.js';
+import { disposeCores, loggedIn, until } from './support.js';
 
 let server: TestServer;
 const relays: Relay[] = [];

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PROTOCOL_VERSION } from '../../src/shared/limits.js';
-import { Relay, disposeCores, loggedIn, makeCore, until } from './support.js';
+import { Relay } from '../helpers/relay.js';
+import { disposeCores, loggedIn, makeCore, until } from './support.js';
 
 let server: TestServer;
 
