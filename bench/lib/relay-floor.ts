@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { children } from './pool.js';
-import type { Running } from './servers.js';
+import { stopChild, waitForLine, type Running } from './servers.js';
 
 /** Plain CommonJS so it needs no loader; prints its port once listening. */
 const RELAY_SOURCE = `
@@ -81,17 +81,13 @@ process.on('SIGTERM', () => process.exit(0));
 export async function startRelayFloor(): Promise<Running> {
   const child = spawn(process.execPath, ['-e', RELAY_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('relay floor did not start in 10 s')), 10_000);
-    child.stdout.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
-      resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1]));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`relay floor exited with ${code} before listening`));
-    });
-  });
+  let port: number;
+  try {
+    port = Number((await waitForLine(child, /listening (\d+)/, 10_000))[1]);
+  } catch (error) {
+    await stopChild(child, 1000);
+    throw error;
+  }
   child.stdout.resume();
   return {
     name: 'floor',
@@ -100,13 +96,6 @@ export async function startRelayFloor(): Promise<Running> {
     pid: child.pid as number,
     child,
     dir: '',
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      children.delete(child);
-    },
+    stop: () => stopChild(child, 3000),
   };
 }

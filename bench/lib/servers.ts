@@ -28,7 +28,7 @@ export function userNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 }
 
-async function waitForLine(
+export async function waitForLine(
   child: ChildProcess,
   pattern: RegExp,
   timeoutMs: number,
@@ -63,7 +63,7 @@ async function waitForLine(
   });
 }
 
-async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
