@@ -227,7 +227,7 @@ export function cpuMillis(pid: number): number {
 
 /** The process and its descendants (the server's gateway processes), from /proc. */
 export function processTree(pid: number): number[] {
-  let children = '';
+  let children: string;
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
   } catch {

@@ -19,7 +19,7 @@ const { track } = fixture;
 
 /** Live child processes of this test process running server/gateway.ts. */
 function gatewayPids(): number[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
   } catch {
