@@ -6,6 +6,7 @@
  * chat window, and the dark theme.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,12 @@ interface Instance {
 }
 
 async function main(): Promise<void> {
+  new Command('npm run screenshots')
+    .description(
+      'Regenerate docs/screenshots/*.png: a seeded server, app instances in Chromium, every screen.',
+    )
+    .addHelpText('after', '\nEnvironment:\n  CHROMIUM  Chromium executable (default /usr/bin/chromium)')
+    .parse();
   await ensureAppBuilt(ROOT, say);
   const executablePath = findChromium(process.env['CHROMIUM']);
   if (!executablePath)

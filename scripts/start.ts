@@ -6,6 +6,7 @@
  * Run it again in a second terminal to open another instance and chat as another user.
  */
 import { spawn } from 'node:child_process';
+import { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,7 +93,21 @@ async function runBrowserShell(): Promise<void> {
   await shell.close();
 }
 
+/** Only --help: what npm start does is configured through the environment, as the README says. */
+function parseArgs(): void {
+  new Command('npm start')
+    .description(
+      'Build the app if needed, start a local server on 127.0.0.1:4545 unless one answers there, and open the app.',
+    )
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n  MESSENGER_PORT      server port (default 4545)\n  MESSENGER_DATA_DIR  server data folder (default ~/.local/share/greatest-messenger)\n  CHROMIUM            Chromium executable for the browser shell',
+    )
+    .parse();
+}
+
 async function main(): Promise<void> {
+  parseArgs();
   await ensureAppBuilt(ROOT, say);
   const server = await ensureServer();
   const stop = async (): Promise<void> => {

@@ -75,6 +75,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** `--help` was given: not an error; the caller prints the usage to stdout and exits 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+  constructor(readonly usage: string) {
+    super('help requested');
+  }
+}
+
 export function defaultDataDir(): string {
   return process.env.MESSENGER_DATA_DIR || join(homedir(), '.local', 'share', 'greatest-messenger');
 }
@@ -192,7 +200,11 @@ function optionalNumber(name: string, text: string | undefined): number | undefi
 
 /** Parses argv (without node and script) into validated options; throws ConfigError. */
 export function parseCommandLine(argv: string[]): ServerOptions {
-  const program = new Command('server')
+  const program = new Command('greatest-messenger-server')
+    .description(
+      'The messenger server: accounts, presence, blocks, direct messages, broadcast, offline delivery and history over TCP.',
+    )
+    .usage('[options] [port block_duration timeout]')
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} })
     .argument('[port]', 'TCP port (0 picks a free one)')
@@ -221,6 +233,9 @@ export function parseCommandLine(argv: string[]): ServerOptions {
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
+    if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') {
+      throw new HelpRequested(program.helpInformation());
+    }
     if (error instanceof CommanderError) throw new ConfigError(error.message.replace(/^error: /, ''));
     throw error;
   }

@@ -18,9 +18,20 @@ import type { Server, Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CoreCommand, FromGateway, GatewayEvent, GatewaySetup, ToGateway } from './gateway-wire.js';
 
-const GATEWAY_ENTRY = fileURLToPath(new URL('./gateway.ts', import.meta.url));
-/** Gateways run TypeScript like the server; the loader is resolved here so any cwd works. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** True under tsx (development, tests); false in the built server (out/node), which is plain JS. */
+const RUNNING_SOURCE = import.meta.url.endsWith('.ts');
+const GATEWAY_ENTRY = fileURLToPath(
+  new URL(RUNNING_SOURCE ? './gateway.ts' : './gateway.js', import.meta.url),
+);
+
+/**
+ * A gateway runs the same way as this process: from source, through tsx's loader (resolved here so
+ * any cwd works; tsx is a dev dependency, absent from an installed package), or as built JS.
+ */
+function gatewayExecArgv(): string[] {
+  if (!RUNNING_SOURCE) return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
 
 /** Above this much unsent output a write returns false and 'drain' follows, like net.Socket. */
 const HIGH_WATER = 64 * 1024;
@@ -200,7 +211,7 @@ export async function startGateways(
   let stopping = false;
   const launch = async (): Promise<Link> => {
     const child = fork(GATEWAY_ENTRY, [], {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: gatewayExecArgv(),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

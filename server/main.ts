@@ -1,11 +1,12 @@
+#!/usr/bin/env node
 /**
- * CLI entry: `npm run --silent server -- --port P --block-duration B --timeout T ...` or `-- P B T`.
+ * CLI entry (`greatest-messenger-server` when installed): `npm run --silent server -- --port P --block-duration B --timeout T ...` or `-- P B T`.
  * Prints exactly one stdout line, `listening on HOST:PORT`, when ready. Bad arguments: one stderr
  * line and exit status 2. SIGINT/SIGTERM: clients get logged_out (shutdown), then exit 0.
  */
 import { startServer } from './app.js';
 import { CredentialsFormatError } from './accounts.js';
-import { ConfigError, parseCommandLine } from './config.js';
+import { ConfigError, HelpRequested, parseCommandLine } from './config.js';
 
 function fail(message: string): never {
   process.stderr.write(`server: ${message}\n`);
@@ -17,6 +18,10 @@ async function main(): Promise<void> {
   try {
     options = parseCommandLine(process.argv.slice(2));
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(error.usage);
+      return;
+    }
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }

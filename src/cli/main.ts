@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 /**
- * The terminal client: `npm run --silent client -- --host H --port P` (or `client -- H P`).
+ * The terminal client (`greatest-messenger` when installed): `npm run --silent client -- --host H
+ * --port P` (or `client -- H P`).
  * The report's client.py on top of the client core. It never reconnects: losing the server ends it
  * with a non-zero status.
  */
@@ -29,7 +31,7 @@ function parsePort(value: string): number {
 }
 
 export function parseArgs(argv: string[]): ClientArgs {
-  const program = new Command('client')
+  const program = new Command('greatest-messenger')
     .description('Terminal client of the greatest messaging application')
     .argument('[host]', 'server host (same as --host)')
     .argument('[port]', 'server port (same as --port)', parsePort)

@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../helpers/server.js';
 const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts');
 /** Node itself with tsx's loader, so the child's pid is the client (a signal reaches it directly). */
 export const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
+/** The client from source; tests of the installed package pass its bin instead. */
+export const CLIENT_FROM_SOURCE: readonly string[] = [...NODE_TSX, MAIN];
 const running = new Set<CliClient>();
 
 export class CliClient {
@@ -121,9 +123,10 @@ export class CliClient {
 export function startClient(
   port: number,
   args: string[] = ['--host', '127.0.0.1', '--port', String(port)],
+  command: readonly string[] = CLIENT_FROM_SOURCE,
 ): CliClient {
-  const [node, ...flags] = NODE_TSX;
-  const child = spawn(node, [...flags, MAIN, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [program, ...prefix] = command as [string, ...string[]];
+  const child = spawn(program, [...prefix, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const client = new CliClient(child);
   running.add(client);
   return client;

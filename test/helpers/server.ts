@@ -115,13 +115,23 @@ export interface SpawnResult {
   stderr: string;
 }
 
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = join(REPO_ROOT, 'server', 'main.ts');
+/**
+ * The server from source: `node --import tsx server/main.ts`, not through the tsx CLI, so the
+ * child's pid is the server itself (a signal reaches it rather than a wrapper). Tests of the
+ * installed package pass its bin instead.
+ */
+export const SERVER_FROM_SOURCE: readonly string[] = [process.execPath, '--import', 'tsx', MAIN];
 
-/** Runs server/main.ts with these arguments until it exits (for bad-argument tests). */
-export function runServerCli(args: string[], timeoutMs = 15_000): Promise<SpawnResult> {
+/** Runs the server with these arguments until it exits (for bad-argument and --help tests). */
+export function runServerCli(
+  args: string[],
+  timeoutMs = 15_000,
+  command: readonly string[] = SERVER_FROM_SOURCE,
+): Promise<SpawnResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...prefix] = command as [string, ...string[]];
+    const child = spawn(program, [...prefix, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -157,14 +167,18 @@ export async function stopSpawnedServers(): Promise<void> {
 }
 
 /**
- * Spawns server/main.ts and resolves once it printed `listening on HOST:PORT`. It runs as
- * `node --import tsx server/main.ts`, not through the tsx CLI, so the child's pid is the server
- * itself: a signal (SIGKILL in crash tests, or in cleanup) reaches the server rather than a wrapper
- * that would leave it running, and its memory can be read from /proc.
+ * Spawns the server (from source by default, see SERVER_FROM_SOURCE) and resolves once it printed
+ * `listening on HOST:PORT`. Its pid is the server itself, so a signal (SIGKILL in crash tests, or in
+ * cleanup) reaches it and its memory can be read from /proc.
  * Call stop() in cleanup (stopSpawnedServers() and process exit are the safety nets).
  */
-export function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+export function spawnServer(
+  args: string[],
+  timeoutMs = 15_000,
+  command: readonly string[] = SERVER_FROM_SOURCE,
+): Promise<SpawnedServer> {
+  const [program, ...prefix] = command as [string, ...string[]];
+  const child = spawn(program, [...prefix, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

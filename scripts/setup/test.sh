@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian or Ubuntu machine and runs every check:
+# Debian packages, Node.js 24 where the machine's is older, npm packages; then typecheck, lint and
+# `npm test` (vitest, the server suite through gateway processes, Playwright e2e), then the vitest
+# suites again on Node.js 22, the other supported line. It is what CI runs (.ci/run calls it).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/setup/lib.sh
+
+# Chromium: e2e, screenshots, renderer bench; ngircd: bench peer; openssl: the TLS tests' certificates.
+require_tools chromium:/usr/bin/chromium ngircd:/usr/sbin/ngircd openssl:openssl
+ensure_node
+
+say "npm packages"
+npm ci --no-audit --no-fund
+
+say "typecheck"
+npm run typecheck
+
+say "lint"
+npm run lint
+
+say "tests on Node.js $(node --version): npm test"
+npm test
+
+(
+  use_registry_node 22
+  say "vitest suites again on Node.js $(node --version)"
+  npx vitest run
+  npm run test:gateways
+)
