@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 
 ensure_node
 # Electron's binary downloads only where its host can be reached; the browser shell needs Chromium.
-require_tools chromium:chromium
+# Without it, npm start prints the app's address to open in any browser.
+(require_tools chromium:chromium) || say "no Chromium: npm start will print the address to open in a browser"
 say "npm packages"
 npm install --no-audit --no-fund
 say "the app (npm start)"
