@@ -117,7 +117,12 @@ export class WindowManager {
       show: false,
       autoHideMenuBar: true,
       backgroundColor: '#1e1f22',
-      webPreferences: secureWebPreferences(this.options.preloadPath),
+      webPreferences: {
+        ...secureWebPreferences(this.options.preloadPath),
+        // Repeated where the window is made so electronegativity can check them (docs/security.md).
+        contextIsolation: true,
+        sandbox: true,
+      },
     });
     hardenWebContents(window.webContents, (url) => this.isAppUrl(url));
     window.once('ready-to-show', () => window.show());
