@@ -11,7 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { AppEvent } from '../shared/api.js';
 import { MAX_REQUEST_ID } from '../shared/limits.js';
-import { dispatchCall, type CoreLike } from '../main/dispatch.js';
+import { dispatchCall, type CoreLike, type DispatchHooks } from '../main/dispatch.js';
 import {
   BRIDGE_MAX_IN_FLIGHT,
   BRIDGE_MAX_MESSAGE_BYTES,
@@ -25,6 +25,19 @@ const requestSchema = z.object({
   method: z.string().min(1).max(64),
   args: z.array(z.unknown()).max(8),
 });
+
+/**
+ * The shell methods are the page's business here (bridge/install.ts): it opens private-chat windows
+ * and links itself, focuses itself, and its title already carries the unread count. A call that
+ * reaches the shell anyway is validated and accepted, and does nothing; in particular the shell
+ * never opens a link on the host for a page.
+ */
+const PAGE_HANDLES_SHELL_METHODS: DispatchHooks = {
+  openPrivateWindow: () => undefined,
+  setUnreadCount: () => undefined,
+  focusWindow: () => undefined,
+  openExternal: () => undefined,
+};
 
 /** Pages connected at once (main window, private-chat windows, reloads in flight). */
 const MAX_SOCKETS = 32;
@@ -113,10 +126,7 @@ export class BridgeSockets {
         });
       }
       inFlight++;
-      dispatchCall(this.options.core, method, args, {
-        // Private-chat windows are opened by the page itself (bridge/install.ts); nothing to do here.
-        openPrivateWindow: () => undefined,
-      })
+      dispatchCall(this.options.core, method, args, PAGE_HANDLES_SHELL_METHODS)
         .then((result) => send({ type: 'reply', id, result }))
         .catch((error: unknown) => {
           this.options.log?.(`bridge call failed: ${String(error)}`);

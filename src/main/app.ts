@@ -2,12 +2,14 @@
  * The Electron shell: thin glue between Electron and the client core. Everything here is wiring;
  * the messenger itself lives in src/main/core and the UI in src/renderer.
  */
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import type { CoreLike } from './dispatch.js';
-import { registerIpc, unreadFromTitle } from './ipc.js';
+import { openExternalLink } from './external-links.js';
+import { registerIpc } from './ipc.js';
 import { parseShellOptions, type ShellOptions } from './options.js';
 import { applySessionSecurity, electronCsp } from './security.js';
+import { createUnreadIndicator } from './unread-indicator.js';
 import { WindowManager, type RendererSource } from './windows.js';
 
 export interface ElectronShellDeps {
@@ -16,6 +18,7 @@ export interface ElectronShellDeps {
   mainDir: string;
   argv?: readonly string[];
   env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
 }
 
 export interface ElectronShell {
@@ -34,12 +37,28 @@ export function preloadPath(mainDir: string): string {
   return join(mainDir, '../preload/index.js');
 }
 
-/** Sets everything up; resolves once the main window exists. */
-export async function startElectronShell(deps: ElectronShellDeps): Promise<ElectronShell> {
+/**
+ * One instance per profile: Electron's lock is per userData directory, so the directory must be set
+ * first. Another profile (`--messenger-user-data`, as `npm start` and the e2e tests give a second
+ * instance) takes its own lock and runs beside this one.
+ */
+function claimProfile(options: ShellOptions): boolean {
+  if (options.userDataDir) app.setPath('userData', options.userDataDir);
+  if (app.requestSingleInstanceLock()) return true;
+  // The running instance gets 'second-instance' and shows its window; this one just leaves.
+  app.quit();
+  return false;
+}
+
+/**
+ * Sets everything up; resolves once the main window exists, or with null when this profile is
+ * already open in another instance (which is then brought to the front instead).
+ */
+export async function startElectronShell(deps: ElectronShellDeps): Promise<ElectronShell | null> {
   const argv = deps.argv ?? process.argv;
   const env = deps.env ?? process.env;
   const options = parseShellOptions(argv, env);
-  if (options.userDataDir) app.setPath('userData', options.userDataDir);
+  if (!claimProfile(options)) return null;
   app.enableSandbox();
 
   await app.whenReady();
@@ -48,19 +67,27 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
   applySessionSecurity(session.defaultSession, electronCsp({ dev: renderer.kind === 'url' }));
 
   const core = deps.createCore(options);
+  const openExternal = (url: string): void => {
+    openExternalLink(shell, url);
+  };
   const windows = new WindowManager({
     renderer,
     preloadPath: preloadPath(deps.mainDir),
+    openExternal,
     onMainClosed: () => app.quit(),
   });
-  const ipc = registerIpc(ipcMain, core, windows);
-
-  const main = windows.createMainWindow();
-  // The renderer keeps the unread total in its title ("(3) Greatest Messenger"); mirror it on the badge.
-  main.on('page-title-updated', (_event, title) => {
-    app.setBadgeCount(unreadFromTitle(title));
+  const unread = createUnreadIndicator({
+    platform: deps.platform ?? process.platform,
+    showMainWindow: () => windows.createMainWindow(),
+    quit: () => app.quit(),
+  });
+  const ipc = registerIpc(ipcMain, core, windows, {
+    showUnread: (count) => unread.show(count),
+    openExternal,
   });
 
+  windows.createMainWindow();
+  app.on('second-instance', () => windows.createMainWindow());
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) windows.createMainWindow();
   });
@@ -70,6 +97,7 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
     if (disposed) return;
     disposed = true;
     ipc.dispose();
+    unread.dispose();
     void Promise.resolve(core.dispose()).catch(() => undefined);
   });
   return { windows, core };

@@ -1,12 +1,22 @@
 /**
  * The one gate every renderer call passes through, in both shells (Electron IPC and the browser
  * shell's WebSocket): the method must be a known API method and its arguments must satisfy
- * `apiCalls[method]` before the client core sees them. `openPrivateWindow` is a shell concern and is
- * handed to the shell's own hook instead of the core. Never throws: every failure is an ApiResult.
+ * `apiCalls[method]` before anything sees them. The shell methods (`shellMethods`: windows, badge,
+ * the system browser) go to the shell's own hooks, never to the core. Never throws: every failure
+ * is an ApiResult.
  *
  * No Electron import here: the browser shell (plain Node) uses this module too.
  */
-import { apiCalls, apiMethods, type ApiMethod, type ApiResult, type MessengerApi } from '../shared/api.js';
+import {
+  apiCalls,
+  apiMethods,
+  shellMethods,
+  type ApiArgs,
+  type ApiMethod,
+  type ApiResult,
+  type MessengerApi,
+  type ShellMethod,
+} from '../shared/api.js';
 import { describeIssues } from '../shared/validate.js';
 import { toApiError } from './core/errors.js';
 
@@ -15,15 +25,23 @@ export interface CoreLike extends MessengerApi {
   dispose(): void | Promise<void>;
 }
 
-export interface DispatchHooks {
-  /** Opens or focuses the private-chat window for `peer` (already validated). */
-  openPrivateWindow(peer: string): void;
-}
+/**
+ * The shell's answer to each shell method, called with already validated arguments:
+ * `openPrivateWindow(peer)` opens or focuses that private-chat window, `setUnreadCount(n)` updates
+ * the badge or tray, `focusWindow()` brings the caller's window to the front, `openExternal(url)`
+ * opens an http(s)/mailto link outside the app.
+ */
+export type DispatchHooks = { [M in ShellMethod]: (...args: ApiArgs<M>) => void };
 
 const methodSet: ReadonlySet<string> = new Set(apiMethods);
+const shellMethodSet: ReadonlySet<string> = new Set(shellMethods);
 
 export function isApiMethod(method: unknown): method is ApiMethod {
   return typeof method === 'string' && methodSet.has(method);
+}
+
+function isShellMethod(method: ApiMethod): method is ShellMethod {
+  return shellMethodSet.has(method);
 }
 
 function invalid(message: string): ApiResult<never> {
@@ -42,9 +60,9 @@ export async function dispatchCall(
   const parsed = apiCalls[method].safeParse(args);
   if (!parsed.success) return invalid(`${method}: ${describeIssues(parsed.error)}`);
   try {
-    if (method === 'openPrivateWindow') {
-      const [peer] = parsed.data as [string];
-      hooks.openPrivateWindow(peer);
+    if (isShellMethod(method)) {
+      const hook = hooks[method] as (...a: unknown[]) => void;
+      hook.apply(hooks, parsed.data as unknown[]);
       return { ok: true, value: {} };
     }
     const call = core.call as (m: ApiMethod, ...a: unknown[]) => Promise<ApiResult<unknown>>;

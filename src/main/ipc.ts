@@ -8,7 +8,16 @@ import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type ApiResult, type AppEvent } fr
 import { dispatchCall, type CoreLike } from './dispatch.js';
 import type { WindowManager } from './windows.js';
 
-type Windows = Pick<WindowManager, 'all' | 'isAppUrl' | 'ownsWebContents' | 'openPrivateWindow'>;
+type Windows = Pick<
+  WindowManager,
+  'all' | 'isAppUrl' | 'ownsWebContents' | 'openPrivateWindow' | 'focusWindowOf'
+>;
+
+/** What the shell does for the shell methods that are not about windows. */
+export interface ShellActions {
+  showUnread(count: number): void;
+  openExternal(url: string): void;
+}
 
 /** Only the top frame of one of the app's own windows, showing one of the app's own pages, may call. */
 export function isTrustedSender(event: IpcMainInvokeEvent, windows: Windows): boolean {
@@ -23,7 +32,12 @@ export interface IpcBinding {
   dispose(): void;
 }
 
-export function registerIpc(ipcMain: IpcMain, core: CoreLike, windows: Windows): IpcBinding {
+export function registerIpc(
+  ipcMain: IpcMain,
+  core: CoreLike,
+  windows: Windows,
+  actions: ShellActions,
+): IpcBinding {
   ipcMain.handle(
     IPC_CALL_CHANNEL,
     async (event, method: unknown, args: unknown): Promise<ApiResult<unknown>> => {
@@ -37,6 +51,11 @@ export function registerIpc(ipcMain: IpcMain, core: CoreLike, windows: Windows):
         openPrivateWindow: (peer) => {
           windows.openPrivateWindow(peer);
         },
+        setUnreadCount: (count) => actions.showUnread(count),
+        focusWindow: () => {
+          windows.focusWindowOf(event.sender.id);
+        },
+        openExternal: (url) => actions.openExternal(url),
       });
     },
   );
@@ -51,10 +70,4 @@ export function registerIpc(ipcMain: IpcMain, core: CoreLike, windows: Windows):
       ipcMain.removeHandler(IPC_CALL_CHANNEL);
     },
   };
-}
-
-/** "(3) Greatest Messenger" → 3: the renderer keeps the unread total at the start of its title. */
-export function unreadFromTitle(title: string): number {
-  const match = /^\((\d{1,6})\)/.exec(title.trim());
-  return match ? Number(match[1]) : 0;
 }

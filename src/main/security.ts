@@ -1,7 +1,8 @@
 /**
  * Secure defaults for every window and the default session: one strict CSP (also sent as a response
  * header, in addition to the renderer's meta tag), permissions denied except notifications, no new
- * windows opened by content, no navigation away from the app's own pages.
+ * windows opened by content (links go to the system browser), no navigation away from the app's own
+ * pages.
  */
 import type { Session, WebContents, WebPreferences } from 'electron';
 import { contentSecurityPolicy } from './csp.js';
@@ -51,14 +52,26 @@ export function applySessionSecurity(session: Session, csp: string): void {
   session.setPermissionCheckHandler((_contents, permission) => isAllowedPermission(permission));
 }
 
+export interface ContentGuards {
+  /** True for the app's own pages. */
+  isAppUrl(url: string): boolean;
+  /** Hands a link to the system (checks the scheme itself; see external-links.ts). */
+  openExternal(url: string): void;
+}
+
 /**
  * Content may not open windows (the app opens its own private-chat windows from the main process)
- * and may not navigate anywhere but the app's own pages. Also refuses `<webview>` attachment.
+ * and may not navigate anywhere but the app's own pages. A link the page asks to open in a new window
+ * (`target=_blank`, middle click) goes to `openExternal` instead, which opens only http(s)/mailto.
+ * Also refuses `<webview>` attachment.
  */
-export function hardenWebContents(contents: WebContents, isAppUrl: (url: string) => boolean): void {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+export function hardenWebContents(contents: WebContents, guards: ContentGuards): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    guards.openExternal(url);
+    return { action: 'deny' };
+  });
   const guard = (event: { preventDefault(): void }, url: string): void => {
-    if (!isAppUrl(url)) event.preventDefault();
+    if (!guards.isAppUrl(url)) event.preventDefault();
   };
   contents.on('will-navigate', guard);
   contents.on('will-redirect', guard);

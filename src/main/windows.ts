@@ -13,6 +13,8 @@ export type RendererSource = { kind: 'file'; indexHtml: string } | { kind: 'url'
 export interface WindowManagerOptions {
   renderer: RendererSource;
   preloadPath: string;
+  /** Opens a link outside the app (http, https and mailto only; see external-links.ts). */
+  openExternal(url: string): void;
   /** Called when the main window is gone (the app then quits). */
   onMainClosed?: () => void;
 }
@@ -70,6 +72,15 @@ export class WindowManager {
     return this.main && !this.main.isDestroyed() ? this.main : null;
   }
 
+  /** Brings the app window showing `webContentsId` to the front; false when it is not one of ours. */
+  focusWindowOf(webContentsId: number): boolean {
+    const window = this.all().find((candidate) => candidate.webContents.id === webContentsId);
+    if (!window) return false;
+    this.reveal(window);
+    return true;
+  }
+
+  /** The main window, created if needed, restored and focused (tray, second launch, dock click). */
   createMainWindow(): BrowserWindow {
     const existing = this.mainWindow();
     if (existing) {
@@ -124,7 +135,10 @@ export class WindowManager {
         sandbox: true,
       },
     });
-    hardenWebContents(window.webContents, (url) => this.isAppUrl(url));
+    hardenWebContents(window.webContents, {
+      isAppUrl: (url) => this.isAppUrl(url),
+      openExternal: (url) => this.options.openExternal(url),
+    });
     window.once('ready-to-show', () => window.show());
     return window;
   }

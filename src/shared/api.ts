@@ -16,12 +16,22 @@ import {
   type UserEntry,
 } from './protocol.js';
 import { HISTORY_PAGE_MAX, USERNAME_MAX_LENGTH, WHOELSESINCE_MAX_SECONDS } from './limits.js';
+import { EXTERNAL_URL_MAX_LENGTH, isExternalLink } from './links.js';
 
 export const serverAddressSchema = z.object({
   host: z.string().min(1).max(255),
   port: z.number().int().min(1).max(65535),
 });
 export type ServerAddress = z.infer<typeof serverAddressSchema>;
+
+/** A link the shell may hand to the system (http, https, mailto; see links.ts). */
+export const externalLinkSchema = z
+  .string()
+  .max(EXTERNAL_URL_MAX_LENGTH)
+  .refine(isExternalLink, 'only http, https and mailto links can be opened');
+
+/** Far above any real unread total; the badge only needs to be a plausible number. */
+export const UNREAD_COUNT_MAX = 1_000_000;
 
 /** Argument tuples of every API method: the one list IPC and WebSocket bridges validate against. */
 export const apiCalls = {
@@ -55,7 +65,25 @@ export const apiCalls = {
   privateTranscript: z.tuple([usernameSchema]),
   /** Opens (or focuses) the separate window for the private chat with this user. */
   openPrivateWindow: z.tuple([usernameSchema]),
+  /** The main window's unread total, for the dock badge or tray icon (the browser shell ignores it). */
+  setUnreadCount: z.tuple([z.number().int().min(0).max(UNREAD_COUNT_MAX)]),
+  /** Brings the calling window to the front, restored if minimised (after a notification click). */
+  focusWindow: z.tuple([]),
+  /** Opens a link from a message in the system browser or mail app. */
+  openExternal: z.tuple([externalLinkSchema]),
 } as const;
+
+/**
+ * Methods the shell answers itself (windows, badge, the system browser); the client core never
+ * sees them. See DispatchHooks in src/main/dispatch.ts.
+ */
+export const shellMethods = [
+  'openPrivateWindow',
+  'setUnreadCount',
+  'focusWindow',
+  'openExternal',
+] as const satisfies readonly ApiMethod[];
+export type ShellMethod = (typeof shellMethods)[number];
 
 export type ApiMethod = keyof typeof apiCalls;
 export const apiMethods = Object.keys(apiCalls) as ApiMethod[];
@@ -130,6 +158,9 @@ export interface ApiValues {
   stopPrivate: Record<string, never>;
   privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
   openPrivateWindow: Record<string, never>;
+  setUnreadCount: Record<string, never>;
+  focusWindow: Record<string, never>;
+  openExternal: Record<string, never>;
 }
 
 export interface PrivateMessage {

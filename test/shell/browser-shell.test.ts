@@ -212,6 +212,10 @@ describe('browser shell WebSocket bridge', () => {
       ['whoElseSince', ['10']],
       ['toString', []],
       ['__proto__', []],
+      ['openExternal', ['javascript:alert(1)']],
+      ['openExternal', ['file:///etc/passwd']],
+      ['setUnreadCount', [-1]],
+      ['focusWindow', ['x']],
     ] as const) {
       const result = await page.call(method, ...args);
       expect(result, method).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
@@ -254,8 +258,12 @@ describe('browser shell WebSocket bridge', () => {
         message: { from: 'alice', to: 'bob', text: 'hello bob' },
       });
     }
-    // openPrivateWindow is the page's business in the browser shell; the shell accepts it as a no-op.
+    // Shell methods are the page's business in the browser shell; the shell accepts them as no-ops
+    // (in particular it never opens a link on the host for a page).
     expect(await alice.call('openPrivateWindow', 'bob')).toEqual({ ok: true, value: {} });
+    expect(await alice.call('openExternal', 'https://example.com/')).toEqual({ ok: true, value: {} });
+    expect(await alice.call('setUnreadCount', 2)).toEqual({ ok: true, value: {} });
+    expect(await alice.call('focusWindow')).toEqual({ ok: true, value: {} });
     expect(await alice.call('logout')).toMatchObject({ ok: true });
   });
 });

@@ -2,7 +2,9 @@
  * Wiring of the Electron shell (src/main) with `electron` MOCKED via vi.mock: the Electron binary
  * cannot be downloaded on these machines, so this checks what the shell asks of Electron (window
  * options, IPC registration, sender checks, argument validation, private windows, navigation and
- * window-open handlers, CSP and permissions) rather than running real windows.
+ * window-open handlers, CSP and permissions) rather than running real windows. The desktop
+ * behaviours have files of their own: single-instance, unread-tray-and-badge,
+ * notification-click-focus and external-links.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -11,151 +13,11 @@ import {
   type AppEvent,
   type MessengerApi,
 } from '../../src/shared/api.js';
+import { parseShellOptions } from '../../src/main/options.js';
+import { INDEX_URL, startShell as start } from './electron-shell-harness.js';
+import { electron, type Listener } from './fake-electron.js';
 
-type Listener = (...args: unknown[]) => unknown;
-
-const electron = vi.hoisted(() => {
-  class Emitter {
-    readonly listeners = new Map<string, Listener[]>();
-    on(name: string, listener: Listener): this {
-      this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener]);
-      return this;
-    }
-    once(name: string, listener: Listener): this {
-      return this.on(name, listener);
-    }
-    emit(name: string, ...args: unknown[]): unknown[] {
-      return (this.listeners.get(name) ?? []).map((listener) => listener(...args));
-    }
-  }
-  let nextId = 1;
-  class FakeWebContents extends Emitter {
-    readonly id = nextId++;
-    windowOpenHandler: Listener | undefined;
-    readonly send = vi.fn();
-    setWindowOpenHandler(handler: Listener): void {
-      this.windowOpenHandler = handler;
-    }
-    isDestroyed(): boolean {
-      return false;
-    }
-  }
-  const windows: FakeBrowserWindow[] = [];
-  class FakeBrowserWindow extends Emitter {
-    static getAllWindows(): FakeBrowserWindow[] {
-      return windows.filter((window) => !window.destroyed);
-    }
-    destroyed = false;
-    readonly webContents = new FakeWebContents();
-    readonly loadFile = vi.fn(async () => undefined);
-    readonly loadURL = vi.fn(async () => undefined);
-    readonly show = vi.fn();
-    readonly focus = vi.fn();
-    readonly restore = vi.fn();
-    constructor(readonly options: Record<string, unknown>) {
-      super();
-      windows.push(this);
-    }
-    isMinimized(): boolean {
-      return false;
-    }
-    isDestroyed(): boolean {
-      return this.destroyed;
-    }
-    close(): void {
-      this.destroyed = true;
-      this.emit('closed');
-    }
-  }
-  const handlers = new Map<string, Listener>();
-  const session = {
-    webRequest: { onHeadersReceived: vi.fn() },
-    setPermissionRequestHandler: vi.fn(),
-    setPermissionCheckHandler: vi.fn(),
-  };
-  const app = Object.assign(new Emitter(), {
-    isPackaged: false,
-    whenReady: vi.fn(async () => undefined),
-    enableSandbox: vi.fn(),
-    setPath: vi.fn(),
-    quit: vi.fn(),
-    setBadgeCount: vi.fn(),
-  });
-  const ipcMain = {
-    handle: vi.fn((channel: string, handler: Listener) => handlers.set(channel, handler)),
-    removeHandler: vi.fn((channel: string) => handlers.delete(channel)),
-  };
-  const exposed = new Map<string, unknown>();
-  const contextBridge = { exposeInMainWorld: vi.fn((key: string, api: unknown) => exposed.set(key, api)) };
-  const ipcRenderer = Object.assign(new Emitter(), {
-    invoke: vi.fn(async () => ({ ok: true, value: 'invoked' })),
-    removeListener: vi.fn(),
-  });
-  return {
-    windows,
-    handlers,
-    session,
-    app,
-    ipcMain,
-    exposed,
-    contextBridge,
-    ipcRenderer,
-    BrowserWindow: FakeBrowserWindow,
-    reset(): void {
-      windows.length = 0;
-      handlers.clear();
-      exposed.clear();
-      app.listeners.clear();
-      vi.clearAllMocks();
-    },
-  };
-});
-
-vi.mock('electron', () => ({
-  app: electron.app,
-  BrowserWindow: electron.BrowserWindow,
-  ipcMain: electron.ipcMain,
-  session: { defaultSession: electron.session },
-  contextBridge: electron.contextBridge,
-  ipcRenderer: electron.ipcRenderer,
-}));
-
-const { startElectronShell } = await import('../../src/main/app.js');
-const { parseShellOptions } = await import('../../src/main/options.js');
-
-const MAIN_DIR = '/opt/messenger/out/main';
-const INDEX_URL = 'file:///opt/messenger/out/renderer/index.html';
-
-function fakeCore() {
-  const listeners = new Set<(event: AppEvent) => void>();
-  const core = {
-    call: vi.fn(async (method: string) => ({ ok: true as const, value: `core:${method}` })),
-    onEvent: vi.fn((listener: (event: AppEvent) => void) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    }),
-    dispose: vi.fn(),
-    emit: (event: AppEvent) => listeners.forEach((listener) => listener(event)),
-  };
-  return core;
-}
-
-async function start(argv: string[] = []) {
-  const core = fakeCore();
-  const shell = await startElectronShell({
-    createCore: () => core as never,
-    mainDir: MAIN_DIR,
-    argv,
-    env: {},
-  });
-  const main = electron.windows[0]!;
-  const invoke = electron.handlers.get(IPC_CALL_CHANNEL)!;
-  const fromWindow = (window: typeof main, url = INDEX_URL, parent: unknown = null) => ({
-    sender: { id: window.webContents.id },
-    senderFrame: { url, parent },
-  });
-  return { core, shell, main, invoke, fromWindow };
-}
+vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 beforeEach(() => electron.reset());
 
@@ -224,16 +86,8 @@ describe('Electron shell windows', () => {
     expect(webview.preventDefault).toHaveBeenCalled();
   });
 
-  it('mirrors the unread total from the title onto the badge', async () => {
-    const { main } = await start();
-    main.emit('page-title-updated', {}, '(7) Messenger');
-    expect(electron.app.setBadgeCount).toHaveBeenLastCalledWith(7);
-    main.emit('page-title-updated', {}, 'Messenger');
-    expect(electron.app.setBadgeCount).toHaveBeenLastCalledWith(0);
-  });
-
   it('uses a separate user data directory and server when asked', async () => {
-    await start(['--messenger-user-data=/tmp/second', '--server-port', '4545']);
+    await start({ argv: ['--messenger-user-data=/tmp/second', '--server-port', '4545'] });
     expect(electron.app.setPath).toHaveBeenCalledWith('userData', '/tmp/second');
     expect(parseShellOptions(['--server-host=10.0.0.2', '--server-port=99'], {})).toEqual({
       server: { host: '10.0.0.2', port: 99 },

@@ -196,7 +196,11 @@ export class MessengerCore implements MessengerApi {
       open: this.sessions.get(peer) !== undefined,
       messages: this.transcripts.get(peer),
     }),
+    // Shell methods: dispatch.ts hands these to the shell and never calls the core with them.
     openPrivateWindow: async () => ({}),
+    setUnreadCount: async () => ({}),
+    focusWindow: async () => ({}),
+    openExternal: async () => ({}),
   };
 
   // ------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import type { AppEvent } from '../../shared/api';
 import { onEvent } from './api';
+import { EVERYONE } from './constants';
 import { notifyIfUnfocused, requestNotificationPermission } from './notify';
 import { useBlockedStore } from './stores/blocked';
 import { useChatStore } from './stores/chat';
@@ -35,9 +36,17 @@ export async function loadAfterLogin(): Promise<void> {
   ]);
 }
 
-export function bindEvents(kind: WindowKind): () => void {
+/**
+ * `privatePeer`: in a private-chat window, whose chat it shows (that window notifies for it).
+ */
+export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
   const session = useSessionStore();
   const privates = usePrivateStore();
+
+  /** After a notification click: show that conversation, unless the user has logged out since. */
+  function openConversation(key: string): void {
+    if (session.loggedIn) useConversationsStore().select(key);
+  }
 
   function handle(e: AppEvent): void {
     switch (e.kind) {
@@ -57,7 +66,10 @@ export function bindEvents(kind: WindowKind): () => void {
         return;
       case 'private_message':
         privates.handleMessage(e.peer, e.from, e.text, e.at);
-        if (kind === 'main' && e.from !== session.username) void privates.openWindow(e.peer);
+        if (e.from === session.username) return;
+        if (kind === 'main') void privates.openWindow(e.peer);
+        // Its own window tells about it: the main window may be focused while this one is buried.
+        else if (e.peer === privatePeer) notifyIfUnfocused(`${e.from} (private chat)`, e.text);
         return;
       case 'private_closed':
         privates.handleClosed(e.peer, e.reason);
@@ -72,7 +84,10 @@ export function bindEvents(kind: WindowKind): () => void {
         const incoming = e.message.from !== session.username;
         useChatStore().receive(e.message);
         useConversationsStore().noteMessage(e.message, incoming);
-        if (incoming) notifyIfUnfocused(e.message.from, e.message.text);
+        if (incoming) {
+          const peer = e.message.from;
+          notifyIfUnfocused(peer, e.message.text, () => openConversation(peer));
+        }
         return;
       }
       case 'queued_sent':
@@ -86,7 +101,7 @@ export function bindEvents(kind: WindowKind): () => void {
         const incoming = e.from !== session.username;
         useChatStore().receiveBroadcast(e.from, e.text, e.sentAt);
         useConversationsStore().noteBroadcast(e.from, e.text, e.sentAt, incoming);
-        if (incoming) notifyIfUnfocused(`${e.from} to everyone`, e.text);
+        if (incoming) notifyIfUnfocused(`${e.from} to everyone`, e.text, () => openConversation(EVERYONE));
         return;
       }
     }

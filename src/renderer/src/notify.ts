@@ -1,4 +1,5 @@
 /** Desktop notifications, only while the window is not focused, and only where the API exists. */
+import { bringWindowToFront } from './shell';
 import { windowHasFocus } from './stores/conversations';
 
 export function notificationsAvailable(): boolean {
@@ -14,11 +15,20 @@ export function requestNotificationPermission(): void {
   }
 }
 
-export function notifyIfUnfocused(title: string, body: string): void {
+/**
+ * Shows a notification when this window is not focused. Clicking it brings the window to the front
+ * (through the shell: a page alone cannot raise a minimised window) and then runs `open`, which
+ * shows what the notification was about.
+ */
+export function notifyIfUnfocused(title: string, body: string, open: () => void = () => undefined): void {
   if (windowHasFocus() || !notificationsAvailable() || Notification.permission !== 'granted') return;
   try {
     const n = new Notification(title, { body });
-    n.onclick = () => window.focus();
+    n.onclick = () => {
+      n.close();
+      bringWindowToFront();
+      open();
+    };
   } catch {
     // a notification is a convenience; never let it break message handling
   }

@@ -44,6 +44,30 @@ describe('main window', () => {
     wrapper.unmount();
   });
 
+  it('reports the unread total to the shell (dock badge or tray) as it changes', async () => {
+    fake.on('conversations', () =>
+      ok([
+        { peer: 'bob', last: dm('bob', 'me', 'one', { id: 5 }), unread: 2 },
+        { peer: 'carol', last: dm('carol', 'me', 'two', { id: 6 }), unread: 1 },
+      ]),
+    );
+    const wrapper = mount(MainWindow, { attachTo: document.body });
+    await settle();
+    expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([3]);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    fake.emit({ kind: 'message', message: dm('bob', 'me', 'three', { id: 7 }), offline: false });
+    await settle();
+    expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([4]);
+    await button(wrapper, 'bob, offline, 3 unread').trigger('click');
+    await settle();
+    expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([1]);
+    await button(wrapper, 'Log out').trigger('click');
+    fake.emit({ kind: 'logged_out', reason: 'user' }); // as the core does
+    await settle();
+    expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([0]);
+    wrapper.unmount();
+  });
+
   it('shows reconnecting with the queued count', async () => {
     const wrapper = mount(MainWindow, { attachTo: document.body });
     await settle();

@@ -38,7 +38,7 @@ function setup(openPrivateWindow = vi.fn()) {
       sockets.push(socket);
       return socket;
     },
-    openPrivateWindow,
+    pageHandlers: { openPrivateWindow },
     minRetryMs: 1,
     maxRetryMs: 2,
   });
@@ -109,5 +109,33 @@ describe('bridge client', () => {
       ok: false,
       error: { code: 'not_connected' },
     });
+  });
+  it('answers every shell method the page handles without the socket (links, focus, unread count)', async () => {
+    const openExternal = vi.fn();
+    const focusWindow = vi.fn();
+    const sockets: FakeSocket[] = [];
+    const client = createBridgeClient({
+      url: 'ws://127.0.0.1:1/bridge?secret=s',
+      createSocket: (url) => {
+        const socket = new FakeSocket(url);
+        sockets.push(socket);
+        return socket;
+      },
+      pageHandlers: { openExternal, focusWindow, setUnreadCount: () => undefined },
+    });
+    sockets[0]!.open();
+    await expect(client.call('openExternal', 'https://example.com/')).resolves.toEqual({
+      ok: true,
+      value: {},
+    });
+    await expect(client.call('focusWindow')).resolves.toEqual({ ok: true, value: {} });
+    await expect(client.call('setUnreadCount', 4)).resolves.toEqual({ ok: true, value: {} });
+    expect(openExternal).toHaveBeenCalledWith('https://example.com/');
+    expect(focusWindow).toHaveBeenCalledTimes(1);
+    expect(sockets[0]!.sent).toEqual([]);
+    // A shell method without a page handler still goes to the shell.
+    void client.call('openPrivateWindow', 'bob');
+    expect(sockets[0]!.sent.map((m) => m.method)).toEqual(['openPrivateWindow']);
+    client.close();
   });
 });

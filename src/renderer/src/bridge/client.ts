@@ -9,6 +9,7 @@ import type {
   ApiValues,
   AppEvent,
   MessengerApi,
+  ShellMethod,
 } from '../../../shared/api.js';
 import {
   BRIDGE_MAX_MESSAGE_BYTES,
@@ -31,12 +32,17 @@ export interface BridgeClientOptions {
   /** ws://host:port/bridge?secret=… */
   url: string;
   createSocket: (url: string) => SocketLike;
-  /** Handles `openPrivateWindow` inside the page (the shell cannot open browser windows). */
-  openPrivateWindow?: (peer: string) => void;
+  /**
+   * Shell methods the page answers itself (the shell cannot open or focus browser windows): a
+   * method listed here never goes over the socket; a throw becomes an `invalid_argument` result.
+   */
+  pageHandlers?: PageHandlers;
   /** Reconnect backoff bounds, ms. */
   minRetryMs?: number;
   maxRetryMs?: number;
 }
+
+export type PageHandlers = { [M in ShellMethod]?: (...args: ApiArgs<M>) => void };
 
 export interface BridgeClient extends MessengerApi {
   /** Resolves when the socket first opens. */
@@ -52,6 +58,23 @@ interface Pending {
 
 function failure(code: 'not_connected' | 'invalid_argument', message: string): ApiResult<never> {
   return { ok: false, error: { code, message } };
+}
+
+/** Runs a shell method the page handles itself; undefined when the shell should answer. */
+function answerInPage(
+  handlers: PageHandlers | undefined,
+  method: ApiMethod,
+  args: readonly unknown[],
+): ApiResult<Record<string, never>> | undefined {
+  if (!handlers || !Object.hasOwn(handlers, method)) return undefined;
+  const handler = (handlers as Partial<Record<ApiMethod, (...a: unknown[]) => void>>)[method];
+  if (!handler) return undefined;
+  try {
+    handler(...args);
+    return { ok: true, value: {} };
+  } catch (error) {
+    return failure('invalid_argument', error instanceof Error ? error.message : String(error));
+  }
 }
 
 export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
@@ -140,16 +163,8 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
     ready,
     call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<ApiValues[M]>> {
       if (closed) return Promise.resolve(failure('not_connected', 'the messenger bridge is closed'));
-      if (method === 'openPrivateWindow' && options.openPrivateWindow) {
-        try {
-          options.openPrivateWindow(String(args[0]));
-          return Promise.resolve({ ok: true, value: {} } as ApiResult<ApiValues[M]>);
-        } catch (error) {
-          return Promise.resolve(
-            failure('invalid_argument', error instanceof Error ? error.message : String(error)),
-          );
-        }
-      }
+      const inPage = answerInPage(options.pageHandlers, method, args);
+      if (inPage) return Promise.resolve(inPage as ApiResult<ApiValues[M]>);
       const id = nextId++;
       return new Promise((resolve) => {
         pending.set(id, {

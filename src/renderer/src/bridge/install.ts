@@ -7,7 +7,8 @@
 import type { MessengerApi } from '../../../shared/api.js';
 import { PRIVATE_WINDOW_QUERY } from '../../../shared/api.js';
 import { USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../../shared/limits.js';
-import { createBridgeClient, type SocketLike } from './client.js';
+import { parseExternalLink } from '../../../shared/links.js';
+import { createBridgeClient, type PageHandlers, type SocketLike } from './client.js';
 import { BRIDGE_PATH, SECRET_PARAM } from '../../../shared/bridge-wire.js';
 
 const STORAGE_KEY = 'messenger.bridgeSecret';
@@ -61,6 +62,24 @@ function openPrivateWindow(peer: string, secret: string): void {
   openWindows.set(peer, opened);
 }
 
+/** A link from a message: a new tab that cannot reach back into the app (no opener, no referrer). */
+export function openLinkInNewTab(raw: string): void {
+  const url = parseExternalLink(raw);
+  if (!url) throw new Error('only http, https and mailto links can be opened');
+  window.open(url.href, '_blank', 'noopener,noreferrer');
+}
+
+/** What the page does itself for the shell methods (the shell cannot reach the browser's windows). */
+function pageHandlers(secret: string): PageHandlers {
+  return {
+    openPrivateWindow: (peer) => openPrivateWindow(peer, secret),
+    openExternal: openLinkInNewTab,
+    focusWindow: () => window.focus(),
+    // The page title already carries the count ("(3) Messenger"); there is no badge to set.
+    setUnreadCount: () => undefined,
+  };
+}
+
 export async function installMessenger(): Promise<void> {
   if ((window as { messenger?: MessengerApi }).messenger) return;
   const secret = takeSecret();
@@ -72,7 +91,7 @@ export async function installMessenger(): Promise<void> {
   const client = createBridgeClient({
     url,
     createSocket: (address) => new WebSocket(address) as unknown as SocketLike,
-    openPrivateWindow: (peer) => openPrivateWindow(peer, secret),
+    pageHandlers: pageHandlers(secret),
   });
   window.messenger = client;
   await Promise.race([client.ready, new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS))]);

@@ -48,10 +48,12 @@ export const useConversationsStore = defineStore('conversations', () => {
     () => everyone.value.unread + Object.values(entries.value).reduce((sum, e) => sum + e.unread, 0),
   );
 
+  // The title carries the total (a browser tab shows it); the shell puts it on the dock or tray.
   watch(
     totalUnread,
     (n) => {
       document.title = n > 0 ? `(${n}) ${APP_TITLE}` : APP_TITLE;
+      void call('setUnreadCount', n);
     },
     { immediate: true },
   );
