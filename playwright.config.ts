@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * End-to-end tests (e2e/). The `launchApp` fixture (e2e/fixtures.ts) runs each app instance in real
- * Electron when its binary is installed, else through the browser shell in Debian's Chromium.
+ * Electron when its binary is installed, else through the browser shell in Debian's Chromium
+ * (`/usr/bin/chromium`; `$CHROMIUM` names another executable, e.g. Playwright's own on GitHub's runners).
  */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -23,7 +24,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     browserName: 'chromium',
-    launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     video: 'off',
