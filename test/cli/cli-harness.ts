@@ -87,6 +87,16 @@ export class CliClient {
     }
   }
 
+  /** Answers the login prompts and reads up to the welcome line. */
+  async logIn(username: string, password: string): Promise<void> {
+    this.send(username, password);
+    await this.expectLines(
+      `Username: ${username}`,
+      'Password: ',
+      'Welcome to the greatest messaging application ever!',
+    );
+  }
+
   /** Waits for the exit status; asserts nothing more was printed than what was already expected. */
   async exitCode(timeoutMs = 8_000): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -135,12 +145,7 @@ export function startClient(
 /** Starts a client and logs in; the welcome line has been read when it resolves. */
 export async function loggedInClient(port: number, username: string, password: string): Promise<CliClient> {
   const client = startClient(port);
-  client.send(username, password);
-  await client.expectLines(
-    `Username: ${username}`,
-    'Password: ',
-    'Welcome to the greatest messaging application ever!',
-  );
+  await client.logIn(username, password);
   return client;
 }
 

@@ -37,17 +37,22 @@ function nextText(link: PeerLink): Promise<string> {
   return new Promise((resolve) => link.onText(resolve));
 }
 
-/** Bob's listener was told (by the "server") that alice may connect with `cred`. */
-async function introduce(expiresInMs = 60_000) {
+/**
+ * Bob's listener is told (by the "server") that alice may connect with `cred`: at once, or, with
+ * `offerLater`, only when the caller calls it (the offer overtaken by alice's hello).
+ */
+async function introduce(expiresInMs = 60_000, { offerLater = false } = {}) {
   const alice = await makeNode('alice');
   const bob = await makeNode('bob');
   const cred = credential();
-  bob.node.addOffer({
-    from: 'alice',
-    credential: cred,
-    publicKey: alice.keys.publicKey,
-    expiresAt: Date.now() + expiresInMs,
-  });
+  const offer = (): void =>
+    bob.node.addOffer({
+      from: 'alice',
+      credential: cred,
+      publicKey: alice.keys.publicKey,
+      expiresAt: Date.now() + expiresInMs,
+    });
+  if (!offerLater) offer();
   const intro: Introduction = {
     user: 'bob',
     host: '127.0.0.1',
@@ -56,7 +61,7 @@ async function introduce(expiresInMs = 60_000) {
     publicKey: bob.keys.publicKey,
     expiresAt: Date.now() + expiresInMs,
   };
-  return { alice, bob, intro };
+  return { alice, bob, intro, offer };
 }
 
 describe('P2P listener and links', () => {
@@ -75,6 +80,24 @@ describe('P2P listener and links', () => {
     const ended = new Promise((resolve) => bobLink.onEnd(resolve));
     aliceLink.stop();
     expect(await ended).toBe('peer');
+  });
+
+  it('accepts a hello that arrives before the server offer of its credential', async () => {
+    const { alice, bob, intro, offer } = await introduce(60_000, { offerLater: true });
+    const incoming = nextLink(bob.node);
+    const connecting = alice.node.connect(intro);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    offer();
+    await connecting;
+    expect((await incoming).peer).toBe('alice');
+  });
+
+  it('refuses a hello whose offer never comes, before the initiator gives up', async () => {
+    const { alice, intro } = await introduce(60_000, { offerLater: true });
+    await expect(alice.node.connect(intro)).rejects.toMatchObject({
+      code: 'peer_unreachable',
+      message: expect.not.stringMatching(/time/i),
+    });
   });
 
   it('refuses a stranger with a wrong credential', async () => {

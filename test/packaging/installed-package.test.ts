@@ -76,12 +76,7 @@ describe('the installed package', () => {
       bin('greatest-messenger-server'),
     );
     const client = startClient(server.port, undefined, bin('greatest-messenger'));
-    client.send('yoda', 'wise');
-    await client.expectLines(
-      'Username: yoda',
-      'Password: ',
-      'Welcome to the greatest messaging application ever!',
-    );
+    await client.logIn('yoda', 'wise');
     client.send('logout');
     expect(await client.exitCode()).toBe(0);
     expect(await server.stop()).toBe(0);

@@ -16,8 +16,31 @@ const MAX_OFFERS = 128;
 
 export class OfferBook {
   private readonly offers = new Map<string, StoredOffer>();
+  /** Hellos waiting for their credential's offer (see whenKnown), by credential. */
+  private readonly awaited = new Map<string, Set<() => void>>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Resolves once an offer for this credential is here, or after waitMs. The server pushes the offer
+   * to us as it answers the initiator, but the initiator's hello can overtake it (a slow link to the
+   * server, a busy machine), so a credential not seen yet gets a moment before it is refused.
+   */
+  whenKnown(credential: string, waitMs: number): Promise<void> {
+    if (this.offers.has(credential) || waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.awaited.get(credential) ?? new Set<() => void>();
+      this.awaited.set(credential, waiters);
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.awaited.delete(credential);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      waiters.add(done);
+    });
+  }
 
   add(offer: Offer): void {
     this.prune();
@@ -27,6 +50,7 @@ export class OfferBook {
     }
     const deadline = Math.min(offer.expiresAt, this.now() + P2P_CREDENTIAL_TTL_MS);
     this.offers.set(offer.credential, { ...offer, deadline });
+    for (const wake of [...(this.awaited.get(offer.credential) ?? [])]) wake();
   }
 
   /**

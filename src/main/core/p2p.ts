@@ -28,6 +28,8 @@ export interface P2PNodeOptions {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** How long a hello may wait for the server's offer of its credential (OfferBook.whenKnown). */
+const OFFER_GRACE_MS = 2_000;
 const MAX_HANDSHAKES = 32;
 
 /** Waits for the first frame on a framed socket, then pauses it so later frames queue up. */
@@ -169,6 +171,8 @@ export class P2PNode {
     const frame = await firstFrame(framed, this.handshakeTimeoutMs);
     const identity = this.requireIdentity();
     if (frame.type !== 'p2p_hello') throw new CoreError('peer_unreachable', 'expected p2p_hello');
+    // Half the handshake time at most, so the initiator still gets its answer before it gives up.
+    await this.offers.whenKnown(frame.credential, Math.min(OFFER_GRACE_MS, this.handshakeTimeoutMs / 2));
     const offer = this.offers.take(frame.from, frame.credential);
     if (!offer?.publicKey || frame.publicKey !== offer.publicKey) {
       throw new CoreError('peer_unreachable', 'credential or key refused');
