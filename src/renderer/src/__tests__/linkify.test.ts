@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkify, trimLinkEnd, type TextSegment } from '../linkify';
+import { linkify, type TextSegment } from '../linkify';
 
 const text = (t: string): TextSegment => ({ kind: 'text', text: t });
 const link = (t: string, href = t): TextSegment => ({ kind: 'link', text: t, href });
@@ -24,6 +24,17 @@ describe('linkify', () => {
     ]);
   });
 
+  it('links bare domains and e-mail addresses, as people write them', () => {
+    expect(linkify('on www.example.com or example.org, mail bob@example.com')).toEqual([
+      text('on '),
+      link('www.example.com', 'http://www.example.com/'),
+      text(' or '),
+      link('example.org', 'http://example.org/'),
+      text(', mail '),
+      link('bob@example.com', 'mailto:bob@example.com'),
+    ]);
+  });
+
   it('keeps other schemes as plain text', () => {
     for (const hostile of [
       'javascript:alert(1)',
@@ -33,7 +44,7 @@ describe('linkify', () => {
       'vbscript:msgbox(1)',
       'slack://open',
       'ftp://example.com',
-      'www.example.com',
+      '//example.com/protocol-relative',
     ]) {
       expect(linkify(hostile), hostile).toEqual([text(hostile)]);
     }
@@ -66,7 +77,6 @@ describe('linkify', () => {
   it('keeps brackets that belong to the link', () => {
     const wiki = 'https://en.wikipedia.org/wiki/Tree_(graph_theory)';
     expect(linkify(`read ${wiki}.`)).toEqual([text('read '), link(wiki), text('.')]);
-    expect(trimLinkEnd('https://a.example/x_(y))')).toBe('https://a.example/x_(y)');
   });
 
   it('stops at characters a URL never holds raw, so markup around a link stays text', () => {
