@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     await login(carol);
     await openConversation(bob.page, 'alice');
     await send(bob.page, 'Hi Alice! Are we still on for lunch tomorrow?');
-    await send(bob.page, 'I found a new place near the station.');
+    await send(bob.page, 'I found a new place near the station: www.example.com/lunch');
     await openConversation(carol.page, 'alice');
     await send(carol.page, 'The slides are ready for review.');
     await login(alice);
