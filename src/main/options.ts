@@ -16,7 +16,8 @@ function valueOf(argv: readonly string[], name: string): string | undefined {
 
 /**
  * `--server-host H --server-port P` (or MESSENGER_SERVER_HOST/PORT): the server the login screen
- * offers; `--messenger-user-data DIR` (or MESSENGER_USER_DATA): this instance's own data directory,
+ * offers; `--messenger-user-data DIR` (or `--user-data-dir DIR`, or MESSENGER_USER_DATA): this
+ * instance's own data directory,
  * so a second instance can run beside the first as another user.
  */
 export function parseShellOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ShellOptions {
@@ -26,7 +27,9 @@ export function parseShellOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const port = portText === undefined ? NaN : Number(portText);
   if (Number.isInteger(port) && port >= 1 && port <= 65535)
     options.server = { host: host || '127.0.0.1', port };
-  const userData = valueOf(argv, 'messenger-user-data') ?? env['MESSENGER_USER_DATA'];
+  // --user-data-dir is the name Chromium and other Electron apps use for the same thing.
+  const userData =
+    valueOf(argv, 'messenger-user-data') ?? valueOf(argv, 'user-data-dir') ?? env['MESSENGER_USER_DATA'];
   if (userData) options.userDataDir = userData;
   return options;
 }

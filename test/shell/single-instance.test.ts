@@ -75,6 +75,14 @@ describe('single instance per profile', () => {
     expect((await launch(['--messenger-user-data', '/tmp/messenger-electron-bob'])).shell).toBeNull();
   });
 
+  it('takes the profile from --user-data-dir as well, the name Chromium uses', async () => {
+    await launch();
+    const other = await launch(['--user-data-dir=/tmp/messenger-electron-carol']);
+    expect(other.shell).not.toBeNull();
+    expect(electron.app.setPath).toHaveBeenCalledWith('userData', '/tmp/messenger-electron-carol');
+    expect((await launch(['--user-data-dir', '/tmp/messenger-electron-carol'])).shell).toBeNull();
+  });
+
   it("the running instance restores, shows and focuses its window on 'second-instance'", async () => {
     const { main } = await startShell();
     main.minimized = true;
