@@ -1,6 +1,6 @@
 /** The logged-in part of the terminal client: runs typed commands one at a time and prints results. */
 import type { ApiResult } from '../shared/api.js';
-import { TEXT_MAX_LENGTH } from '../shared/limits.js';
+import { TEXT_MAX_LENGTH, textLength } from '../shared/limits.js';
 import type { MessengerCore } from '../main/core/index.js';
 import { parseCommand, type Command } from './commands.js';
 import type { Output } from './output.js';
@@ -31,13 +31,13 @@ function printList(ctx: SessionContext, users: string[], none: string): void {
 }
 
 async function sendText(ctx: SessionContext, command: Extract<Command, { kind: 'message' | 'private' }>) {
-  if (command.text.length > TEXT_MAX_LENGTH) return ctx.out.line(texts.textTooLong);
+  if (textLength(command.text) > TEXT_MAX_LENGTH) return ctx.out.line(texts.textTooLong);
   const method = command.kind === 'message' ? 'sendMessage' : 'sendPrivate';
   report(ctx, command.kind, await ctx.core.call(method, command.to, command.text), command.to);
 }
 
 async function broadcast(ctx: SessionContext, text: string): Promise<void> {
-  if (text.length > TEXT_MAX_LENGTH) return ctx.out.line(texts.textTooLong);
+  if (textLength(text) > TEXT_MAX_LENGTH) return ctx.out.line(texts.textTooLong);
   const result = await ctx.core.call('broadcast', text);
   if (report(ctx, 'broadcast', result) && result.value.blockedBy > 0) ctx.out.line(texts.broadcastPartial);
 }

@@ -14,8 +14,27 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 /** Passwords: 1 to 128 characters, no whitespace at either end is stripped; any character allowed. */
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** Message text (direct, broadcast and private): 1 to 4000 characters (UTF-16 code units). */
+/**
+ * Message text (direct, broadcast and private): 1 to 4000 characters, counted as Unicode code points
+ * (`textLength`), so an emoji is one character like a letter. Server, app and terminal client count
+ * the same way; the frame limit above stays in bytes.
+ */
 export const TEXT_MAX_LENGTH = 4000;
+
+/** A text's length in characters (Unicode code points), the unit of TEXT_MAX_LENGTH. */
+export function textLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point: count it once.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    length++;
+  }
+  return length;
+}
 
 /** whoelsesince window: 0 to one year, in whole seconds. */
 export const WHOELSESINCE_MAX_SECONDS = 365 * 24 * 60 * 60;

@@ -11,6 +11,7 @@ import {
   MAX_REQUEST_ID,
   PASSWORD_MAX_LENGTH,
   TEXT_MAX_LENGTH,
+  textLength,
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
   USER_SEARCH_MAX_RESULTS,
@@ -31,10 +32,16 @@ export const passwordSchema = z
   .min(1, 'password must not be empty')
   .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
+const textTooLong = `text must be at most ${TEXT_MAX_LENGTH} characters`;
+/**
+ * Counted in characters (code points, see limits.ts). The `max` in UTF-16 units first refuses
+ * anything that cannot fit (a code point is at most two units) before the exact count runs.
+ */
 export const textSchema = z
   .string()
   .min(1, 'text must not be empty')
-  .max(TEXT_MAX_LENGTH, `text must be at most ${TEXT_MAX_LENGTH} characters`);
+  .max(TEXT_MAX_LENGTH * 2, textTooLong)
+  .refine((text) => textLength(text) <= TEXT_MAX_LENGTH, textTooLong);
 
 export const requestIdSchema = z.number().int().min(1).max(MAX_REQUEST_ID);
 export const portSchema = z.number().int().min(1).max(65535);
