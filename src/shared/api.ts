@@ -30,6 +30,13 @@ export const externalLinkSchema = z
   .max(EXTERNAL_URL_MAX_LENGTH)
   .refine(isExternalLink, 'only http, https and mailto links can be opened');
 
+/**
+ * What closing the main window does (a setting): quit the app, or keep it running in the
+ * background, reachable from the tray icon (the dock on macOS), still receiving messages.
+ */
+export const closeBehaviourSchema = z.enum(['quit', 'background']);
+export type CloseBehaviour = z.infer<typeof closeBehaviourSchema>;
+
 /** Far above any real unread total; the badge only needs to be a plausible number. */
 export const UNREAD_COUNT_MAX = 1_000_000;
 
@@ -63,6 +70,8 @@ export const apiCalls = {
   stopPrivate: z.tuple([usernameSchema]),
   /** The private chat with this user so far (kept in memory by the core, bounded), so a window opened late can show it. */
   privateTranscript: z.tuple([usernameSchema]),
+  /** "Retry now" while reconnecting: the next attempt to get the session back starts at once. */
+  reconnectNow: z.tuple([]),
   /** Opens (or focuses) the separate window for the private chat with this user. */
   openPrivateWindow: z.tuple([usernameSchema]),
   /** The main window's unread total, for the dock badge or tray icon (the browser shell ignores it). */
@@ -71,6 +80,8 @@ export const apiCalls = {
   focusWindow: z.tuple([]),
   /** Opens a link from a message in the system browser or mail app. */
   openExternal: z.tuple([externalLinkSchema]),
+  /** What closing the main window does from now on (the browser shell ignores it). */
+  setCloseBehaviour: z.tuple([closeBehaviourSchema]),
 } as const;
 
 /**
@@ -82,6 +93,7 @@ export const shellMethods = [
   'setUnreadCount',
   'focusWindow',
   'openExternal',
+  'setCloseBehaviour',
 ] as const satisfies readonly ApiMethod[];
 export type ShellMethod = (typeof shellMethods)[number];
 
@@ -157,10 +169,12 @@ export interface ApiValues {
   sendPrivate: { peer: string; sentAt: number };
   stopPrivate: Record<string, never>;
   privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
+  reconnectNow: Record<string, never>;
   openPrivateWindow: Record<string, never>;
   setUnreadCount: Record<string, never>;
   focusWindow: Record<string, never>;
   openExternal: Record<string, never>;
+  setCloseBehaviour: Record<string, never>;
 }
 
 export interface PrivateMessage {

@@ -4,7 +4,14 @@ export interface ReconnectPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: 15_000 };
+/**
+ * The cap bounds how long an app waits after its server is back: a server restart takes seconds,
+ * and the reconnect should too (at 15 s the wait reached 20-30 s counting the failed attempts'
+ * own time). Jitter still spreads thousands of clients over the cap.
+ */
+export const RECONNECT_CAP_MS = 3_000;
+
+export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: RECONNECT_CAP_MS };
 
 /** Delay before attempt number `attempt` (0-based): between half and all of min(max, initial·2^attempt). */
 export function reconnectDelay(

@@ -49,7 +49,12 @@ export interface MessengerCoreOptions {
 
 /** Messages sent while disconnected wait here (in order) until the session is back. */
 export const MAX_QUEUED_MESSAGES = 1_000;
-/** How many received message ids are remembered to drop redeliveries. */
+/**
+ * How many received message ids are remembered to drop redeliveries. Ids are only unique within
+ * one server, and only one account's messages reach a login, so the set belongs to one login: it
+ * is emptied when a login starts and when it ends, and kept across reconnects of that login (the
+ * redeliveries it exists for).
+ */
 export const SEEN_MESSAGE_IDS = 10_000;
 /** Login errors that make reconnecting pointless. */
 const FATAL_RELOGIN_CODES = new Set([
@@ -196,11 +201,13 @@ export class MessengerCore implements MessengerApi {
       open: this.sessions.get(peer) !== undefined,
       messages: this.transcripts.get(peer),
     }),
+    reconnectNow: async () => this.reconnectNow(),
     // Shell methods: dispatch.ts hands these to the shell and never calls the core with them.
     openPrivateWindow: async () => ({}),
     setUnreadCount: async () => ({}),
     focusWindow: async () => ({}),
     openExternal: async () => ({}),
+    setCloseBehaviour: async () => ({}),
   };
 
   // ------------------------------------------------------------------------------------------
@@ -271,6 +278,9 @@ export class MessengerCore implements MessengerApi {
     if (this.loggedIn) throw new CoreError('already_authenticated', 'already logged in');
     const connection = await this.ensureConnected();
     const credentials: Credentials = { username, password, keys: generateKeyPair() };
+    // Events pushed right after the login reply belong to this login: forget any earlier one's ids
+    // before they can arrive.
+    this.seen.clear();
     const result = await this.sendLogin(connection, credentials);
     this.credentials = credentials;
     this.loggedIn = true;
@@ -319,6 +329,7 @@ export class MessengerCore implements MessengerApi {
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
+    this.seen.clear();
     this.transcripts.clear();
     this.p2p.setIdentity(undefined);
     if (!this.connection?.isOpen) this.connectionState = 'disconnected';
@@ -409,6 +420,16 @@ export class MessengerCore implements MessengerApi {
   private clearReconnect(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+  }
+
+  /** "Retry now": skips the wait before the next attempt, and the backoff starts over. */
+  private reconnectNow(): Record<string, never> {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    // No timer: connected, or an attempt is already under way.
+    if (this.reconnectTimer === undefined) return {};
+    this.clearReconnect();
+    void this.reconnect(0);
+    return {};
   }
 
   private async reconnect(attempt: number): Promise<void> {

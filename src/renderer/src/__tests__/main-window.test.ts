@@ -73,7 +73,7 @@ describe('main window', () => {
     await settle();
     fake.emit({ kind: 'state', state: { ...fake.state, connection: 'reconnecting', queued: 2 } });
     await settle(1);
-    expect(wrapper.find('.connection-banner[role="status"]').text()).toBe(
+    expect(wrapper.find('.connection-banner [role="status"]').text()).toBe(
       'Connection lost. Reconnecting… 2 messages queued.',
     );
     fake.emit({ kind: 'state', state: { ...fake.state, connection: 'connected', queued: 0 } });

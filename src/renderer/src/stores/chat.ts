@@ -118,6 +118,11 @@ export const useChatStore = defineStore('chat', () => {
   let localSeq = 1;
   /** Outcomes that arrived before the reply of the send call that queued the message. */
   const earlyOutcomes = new Map<string, QueuedOutcome>();
+  /**
+   * Grows at every reset (logout): an answer to a request made before it belongs to the previous
+   * account and must not land in this one's threads.
+   */
+  let generation = 0;
 
   const me = () => useSessionStore().username;
 
@@ -143,10 +148,12 @@ export const useChatStore = defineStore('chat', () => {
     const t = thread(peer);
     if (t.loading) return;
     update(peer, { loading: true, error: null });
+    const asked = generation;
     const r = await call(
       'history',
       before === undefined ? { peer, limit: PAGE_SIZE } : { peer, before, limit: PAGE_SIZE },
     );
+    if (asked !== generation) return;
     if (!r.ok) {
       update(peer, { loading: false, error: `Could not load messages: ${r.error.message}` });
       return;
@@ -158,6 +165,9 @@ export const useChatStore = defineStore('chat', () => {
       loading: false,
       loaded: true,
     });
+    // The list entry shows what the chat shows, even for a conversation the list did not know.
+    const newest = r.value.messages.at(-1);
+    if (before === undefined && newest) useConversationsStore().noteHistory(newest);
   }
 
   /** Loads the newest page once. */
@@ -201,7 +211,9 @@ export const useChatStore = defineStore('chat', () => {
     update(peer, { items: thread(peer).items.concat(local) });
     const conversations = useConversationsStore();
     conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
+    const asked = generation;
     const r = await call('sendMessage', peer, text);
+    if (asked !== generation) return r.ok;
     if (!r.ok) {
       updateItem(peer, local.key, {
         status: 'failed',
@@ -261,7 +273,9 @@ export const useChatStore = defineStore('chat', () => {
     };
     update(EVERYONE, { items: thread(EVERYONE).items.concat(local), loaded: true, hasMore: false });
     useConversationsStore().noteBroadcast(self, text, local.sentAt, false);
+    const asked = generation;
     const r = await call('broadcast', text);
+    if (asked !== generation) return r.ok;
     if (!r.ok) {
       updateItem(EVERYONE, local.key, {
         status: 'failed',
@@ -301,6 +315,7 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function reset(): void {
+    generation++;
     threads.clear();
     earlyOutcomes.clear();
   }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { DirectMessage, UserEntry } from '../../../shared/protocol';
+import type { ConversationSummary, DirectMessage, UserEntry } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
 import { useSessionStore } from './session';
@@ -35,6 +35,16 @@ export const useConversationsStore = defineStore('conversations', () => {
   const loadError = ref<string | null>(null);
   /** Highest message id marked read per peer, so a late markRead never goes backwards. */
   const readUpTo = new Map<string, number>();
+  /** Each conversation's unread count when it was last selected, before selecting read it. */
+  const unreadWhenSelected = new Map<string, number>();
+  /**
+   * Ids of the incoming messages counted in each entry's unread since it was last read: a
+   * conversations answer can arrive after live messages it does not include, and its count is then
+   * completed with these rather than replaced by them.
+   */
+  const countedUnread = new Map<string, number[]>();
+  /** Grows at every reset (logout): answers to the previous account's requests are dropped. */
+  let generation = 0;
 
   /** Everyone first, then the most recent conversation first. */
   const list = computed<ConversationEntry[]>(() => {
@@ -69,18 +79,25 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   async function load(): Promise<void> {
+    const asked = generation;
     const r = await call('conversations');
+    if (asked !== generation) return;
     if (!r.ok) {
       loadError.value = `Could not load conversations: ${r.error.message}`;
       return;
     }
     loadError.value = null;
-    for (const s of r.value) {
-      const cur = entries.value[s.peer];
-      // Events that arrived while the request was in flight are newer than the summary: keep them.
-      if (cur?.last?.id !== undefined && cur.last.id > s.last.id) continue;
-      entries.value[s.peer] = { key: s.peer, last: { ...s.last }, unread: s.unread };
-    }
+    for (const s of r.value) applySummary(s);
+  }
+
+  /** A conversation as the server summed it up, completed by live messages newer than it. */
+  function applySummary(s: ConversationSummary): void {
+    const cur = entries.value[s.peer];
+    const newer = (countedUnread.get(s.peer) ?? []).filter((id) => id > s.last.id);
+    countedUnread.set(s.peer, newer);
+    const last = cur?.last?.id !== undefined && cur.last.id > s.last.id ? cur.last : { ...s.last };
+    entries.value[s.peer] = { key: s.peer, last, unread: s.unread + newer.length };
+    if (isActiveAndFocused(s.peer)) markActiveRead();
   }
 
   function isActiveAndFocused(key: string): boolean {
@@ -101,7 +118,21 @@ export const useConversationsStore = defineStore('conversations', () => {
     e.last = { from: message.from, text: message.text, sentAt: message.sentAt, id: message.id };
     if (!incoming) return;
     if (isActiveAndFocused(peer)) void markRead(peer, message.id);
-    else e.unread += 1;
+    else {
+      e.unread += 1;
+      countedUnread.set(peer, [...(countedUnread.get(peer) ?? []), message.id]);
+    }
+  }
+
+  /** The newest message of a chat's history: the entry previews it when it knows nothing newer. */
+  function noteHistory(newest: DirectMessage): void {
+    const self = useSessionStore().username;
+    const peer = newest.from === self ? newest.to : newest.from;
+    const e = entry(peer);
+    const known = e.last;
+    if (known && (known.id === undefined ? known.sentAt >= newest.sentAt : known.id >= newest.id)) return;
+    e.last = { from: newest.from, text: newest.text, sentAt: newest.sentAt, id: newest.id };
+    if (isActiveAndFocused(peer)) markActiveRead();
   }
 
   /** Preview of a message not (yet) stored, e.g. while sending. */
@@ -119,15 +150,22 @@ export const useConversationsStore = defineStore('conversations', () => {
     const key = active.value;
     if (key === null) return;
     const e = entry(key);
-    if (e.unread === 0) return;
     e.unread = 0;
+    countedUnread.delete(key);
+    // Also with nothing counted: a chat first seen through its history may have unread messages
+    // on the server (markRead skips marks it has already sent).
     if (key !== EVERYONE && e.last?.id !== undefined) void markRead(key, e.last.id);
   }
 
   function select(key: string): void {
-    entry(key);
+    unreadWhenSelected.set(key, entry(key).unread);
     active.value = key;
     markActiveRead();
+  }
+
+  /** How many messages were unread when `key` was last opened: the chat opens at the first of them. */
+  function unreadAtOpen(key: string): number {
+    return unreadWhenSelected.get(key) ?? 0;
   }
 
   async function search(prefix: string): Promise<void> {
@@ -137,7 +175,9 @@ export const useConversationsStore = defineStore('conversations', () => {
       searchError.value = null;
       return;
     }
+    const asked = generation;
     const r = await call('searchUsers', q);
+    if (asked !== generation) return;
     if (!r.ok) {
       searchResults.value = [];
       searchError.value = `Search failed: ${r.error.message}`;
@@ -149,6 +189,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   function reset(): void {
+    generation++;
+    countedUnread.clear();
     entries.value = {};
     everyone.value = { key: EVERYONE, last: null, unread: 0 };
     active.value = null;
@@ -156,6 +198,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     searchError.value = null;
     loadError.value = null;
     readUpTo.clear();
+    unreadWhenSelected.clear();
   }
 
   return {
@@ -169,10 +212,12 @@ export const useConversationsStore = defineStore('conversations', () => {
     loadError,
     load,
     noteMessage,
+    noteHistory,
     notePreview,
     noteBroadcast,
     markActiveRead,
     select,
+    unreadAtOpen,
     search,
     reset,
   };

@@ -65,9 +65,9 @@ export const useSessionStore = defineStore('session', () => {
     return null;
   }
 
-  /** Quietly connects to learn what the server offers (e.g. open registration); no error shown. */
-  async function probe(server: ServerAddress): Promise<void> {
-    await ensureConnected(server);
+  /** Quietly connects to learn what the server offers (e.g. open registration); returns the error. */
+  async function probe(server: ServerAddress): Promise<ApiError | null> {
+    return ensureConnected(server);
   }
 
   async function authenticate(
@@ -127,6 +127,11 @@ export const useSessionStore = defineStore('session', () => {
     if (state.value) state.value = { ...state.value, username: null, privateSessions: [] };
   }
 
+  /** "Retry now" while reconnecting; the banner shows how it goes through the connection state. */
+  async function reconnectNow(): Promise<void> {
+    await call('reconnectNow');
+  }
+
   function clearFailure(): void {
     failure.value = null;
   }
@@ -150,6 +155,7 @@ export const useSessionStore = defineStore('session', () => {
     register,
     logout,
     handleLoggedOut,
+    reconnectNow,
     clearFailure,
   };
 });
