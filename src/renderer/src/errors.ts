@@ -42,6 +42,27 @@ export function describeLoginError(
   }
 }
 
+/** A lockout in two parts: what happened (announced once) and the countdown (shown, not announced). */
+export interface LockNotice {
+  message: string;
+  /** "Try again in 45 seconds."; null once the lock has ended. */
+  countdown: string | null;
+}
+
+export function isLockError(error: ApiError): boolean {
+  return error.code === 'wrong_password_locked' || error.code === 'account_locked';
+}
+
+/** A lock's notice `remainingMs` before it ends; at 0 it says the account can be used again. */
+export function describeLock(error: ApiError, remainingMs: number): LockNotice {
+  if (remainingMs <= 0) return { message: 'The lock has ended. You can log in again.', countdown: null };
+  const message =
+    error.code === 'wrong_password_locked'
+      ? 'Wrong password. Your account has been locked.'
+      : 'This account is locked after too many failed logins.';
+  return { message, countdown: `Try again in ${formatDuration(remainingMs)}.` };
+}
+
 /** Shown on a message the server refused. */
 export function describeSendError(error: ApiError, peer: string): string {
   switch (error.code) {

@@ -54,8 +54,9 @@ describe('Login screen', () => {
     fake.on('login', () => result);
     const wrapper = await mountApp();
     await tryLogin(wrapper);
-    const alert = wrapper.find('[role="alert"]');
-    expect(alert.exists()).toBe(true);
+    expect(wrapper.find('[role="alert"]').exists()).toBe(true);
+    // The lock countdown sits beside the alert (not re-announced every second): read the whole error.
+    const alert = wrapper.find('#login-error');
     expect(alert.text()).toContain(text);
     expect(wrapper.find('[role="log"]').exists()).toBe(false);
     wrapper.unmount();
