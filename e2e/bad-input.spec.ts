@@ -119,7 +119,7 @@ test('the login form explains bad input', async ({ server, launchApp }) => {
   await app.getByLabel('Server host').fill(server.host);
   await app.getByLabel('Server port').fill(String(server.port));
   await app.getByRole('button', { name: 'Create account' }).click();
-  await expect(error).toHaveText('The username "alice" is already taken.');
+  await expect(error).toHaveText('The username "alice" is already taken. Choose another one.');
 
   // The form still works afterwards.
   await login(app, server, 'alice');

@@ -1,6 +1,47 @@
-/** The app's own wording for every error code the core can return (the protocol only carries codes). */
+/**
+ * The app's own wording for every error code the core can return (the protocol only carries codes).
+ * An error's `message` is English for logs and developers (zod paths, "register: 0: …", "log in
+ * first"): it is never shown. Every text says what happened and what to do.
+ */
 import type { ApiError, PrivateCloseReason } from '../../shared/api';
+import { PASSWORD_MAX_LENGTH, textLength, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../shared/limits';
 import { formatDuration } from './format';
+
+export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} letters, digits, "_", "." or "-", without spaces.`;
+
+/** What is wrong with a username typed in the login form, or null when it is a valid one. */
+export function checkUsername(name: string): string | null {
+  if (name.length > USERNAME_MAX_LENGTH || !USERNAME_PATTERN.test(name))
+    return `"${name}" is not a valid username. ${USERNAME_RULE}`;
+  return null;
+}
+
+export function checkPassword(password: string): string | null {
+  return textLength(password) > PASSWORD_MAX_LENGTH
+    ? `The password is too long: at most ${PASSWORD_MAX_LENGTH} characters.`
+    : null;
+}
+
+/** Failures any call can meet, in the app's words; the callers put what failed in front. */
+export function describeProblem(error: ApiError): string {
+  switch (error.code) {
+    case 'not_connected':
+    case 'unreachable':
+      return 'The app is not connected to the server. Wait for it to reconnect, or check that the server is running, then try again.';
+    case 'timeout':
+      return 'The server did not answer in time. Try again in a moment.';
+    case 'not_logged_in':
+    case 'login_required':
+    case 'hello_required':
+      return 'You are logged out. Log in again, then try again.';
+    case 'rate_limited':
+      return 'Too many requests at once. Wait a moment, then try again.';
+    case 'unsupported_version':
+      return 'This server speaks a different protocol version. Update the app.';
+    default:
+      return 'Something went wrong. Try again; if it keeps happening, restart the app.';
+  }
+}
 
 export function describeLoginError(
   error: ApiError,
@@ -23,22 +64,25 @@ export function describeLoginError(
         ? `This account is locked after too many failed logins. Try again in ${formatDuration(remaining)}.`
         : 'This account is locked after too many failed logins. Please try again later.';
     case 'already_logged_in':
-      return `${ctx.username} is already logged in somewhere else.`;
+      return `${ctx.username} is already logged in somewhere else. Log out there first, then try again.`;
     case 'unreachable':
     case 'not_connected':
       return `Can't reach the server at ${ctx.host}:${ctx.port}. Check the address and that the server is running.`;
     case 'timeout':
       return `The server at ${ctx.host}:${ctx.port} did not answer in time. Please try again.`;
     case 'registration_closed':
-      return 'This server does not allow creating new accounts.';
+      return 'This server does not allow creating new accounts. Ask its administrator for one.';
     case 'username_taken':
-      return `The username "${ctx.username}" is already taken.`;
+      return `The username "${ctx.username}" is already taken. Choose another one.`;
     case 'rate_limited':
       return 'Too many attempts. Please wait a moment and try again.';
-    case 'unsupported_version':
-      return 'This server speaks a different protocol version. Please update the app.';
+    case 'invalid_argument':
+    case 'invalid_request':
+      return `The username or password was not accepted. ${USERNAME_RULE} Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`;
+    case 'already_authenticated':
+      return 'You are already logged in. Log out first to use another account.';
     default:
-      return error.message || 'Something went wrong. Please try again.';
+      return describeProblem(error);
   }
 }
 
@@ -77,8 +121,16 @@ export function describeSendError(error: ApiError, peer: string): string {
       return 'Not delivered: not connected to the server.';
     case 'timeout':
       return 'Not delivered: the server did not answer in time.';
+    case 'not_logged_in':
+    case 'login_required':
+      return 'Not delivered: you are logged out. Log in, then retry.';
+    case 'rate_limited':
+      return 'Not delivered: too many messages at once. Wait a moment, then retry.';
+    case 'invalid_argument':
+    case 'invalid_request':
+      return 'Not delivered: the message is empty or too long.';
     default:
-      return `Not delivered: ${error.message}`;
+      return 'Not delivered: something went wrong. Retry; if it keeps happening, restart the app.';
   }
 }
 
@@ -94,7 +146,7 @@ export function describeBlockError(error: ApiError, name: string, action: 'block
     case 'invalid_request':
       return `"${name}" is not a valid username.`;
     default:
-      return error.message || `Could not ${action} ${name}.`;
+      return `Could not ${action} ${name}. ${describeProblem(error)}`;
   }
 }
 
@@ -111,9 +163,12 @@ export function describePrivateError(error: ApiError, peer: string): string {
     case 'peer_unreachable':
       return `${peer}'s computer could not be reached for a private chat.`;
     case 'private_not_enabled':
-      return `The private chat with ${peer} is not open.`;
+      return `The private chat with ${peer} is not open. Start it again to continue.`;
+    case 'not_logged_in':
+    case 'login_required':
+      return `You are logged out. Log in again in the main window to chat privately with ${peer}.`;
     default:
-      return error.message || `Private chat with ${peer} failed.`;
+      return `The private chat with ${peer} did not work. ${describeProblem(error)}`;
   }
 }
 

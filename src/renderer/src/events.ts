@@ -111,8 +111,10 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
     try {
       handle(e);
     } catch (err) {
+      // The details are for developers (the console); the user gets what to do.
+      console.error(err);
       useToastsStore().show(
-        `Something went wrong: ${err instanceof Error ? err.message : String(err)}`,
+        'Something went wrong while updating the window. If it looks out of date, reload it.',
         'error',
       );
     }

@@ -4,11 +4,12 @@
  * the front (a page alone cannot raise a minimised Electron window).
  */
 import { call } from './api';
+import { describeProblem } from './errors';
 import { useToastsStore } from './stores/toasts';
 
 export async function openLink(href: string): Promise<void> {
   const r = await call('openExternal', href);
-  if (!r.ok) useToastsStore().show(`Could not open the link: ${r.error.message}`, 'error');
+  if (!r.ok) useToastsStore().show(`Could not open the link. ${describeProblem(r.error)}`, 'error');
 }
 
 export function bringWindowToFront(): void {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { USERNAME_PATTERN, USERNAME_MAX_LENGTH } from '../../../shared/limits';
 import { call } from '../api';
-import { describeBlockError } from '../errors';
+import { describeBlockError, describeProblem } from '../errors';
 import { usePeopleStore } from './people';
 
 export const useBlockedStore = defineStore('blocked', () => {
@@ -15,7 +15,7 @@ export const useBlockedStore = defineStore('blocked', () => {
   async function load(): Promise<void> {
     const r = await call('listBlocked');
     if (r.ok) users.value = [...r.value].sort();
-    else error.value = `Could not load blocked users: ${r.error.message}`;
+    else error.value = `Could not load blocked users. ${describeProblem(r.error)}`;
   }
 
   function validName(name: string): boolean {

@@ -4,7 +4,7 @@ import type { AppEvent } from '../../../shared/api';
 import type { DirectMessage } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
-import { describeSendError } from '../errors';
+import { describeProblem, describeSendError } from '../errors';
 import { useConversationsStore } from './conversations';
 import { useSessionStore } from './session';
 
@@ -155,7 +155,7 @@ export const useChatStore = defineStore('chat', () => {
     );
     if (asked !== generation) return;
     if (!r.ok) {
-      update(peer, { loading: false, error: `Could not load messages: ${r.error.message}` });
+      update(peer, { loading: false, error: `Could not load messages. ${describeProblem(r.error)}` });
       return;
     }
     const cur = thread(peer);

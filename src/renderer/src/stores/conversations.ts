@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { ConversationSummary, DirectMessage, UserEntry } from '../../../shared/protocol';
 import { call } from '../api';
+import { describeProblem } from '../errors';
 import { EVERYONE } from '../constants';
 import { useSessionStore } from './session';
 
@@ -83,7 +84,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     const r = await call('conversations');
     if (asked !== generation) return;
     if (!r.ok) {
-      loadError.value = `Could not load conversations: ${r.error.message}`;
+      loadError.value = `Could not load conversations. ${describeProblem(r.error)}`;
       return;
     }
     loadError.value = null;
@@ -180,7 +181,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (asked !== generation) return;
     if (!r.ok) {
       searchResults.value = [];
-      searchError.value = `Search failed: ${r.error.message}`;
+      searchError.value = `Search failed. ${describeProblem(r.error)}`;
       return;
     }
     searchError.value = null;

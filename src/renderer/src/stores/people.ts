@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { call } from '../api';
+import { describeProblem } from '../errors';
 import { useSessionStore } from './session';
 import { useSettingsStore } from './settings';
 import { useToastsStore } from './toasts';
@@ -44,7 +45,7 @@ export const usePeopleStore = defineStore('people', () => {
     if (r.ok) {
       online.value = [...r.value].sort();
       error.value = null;
-    } else error.value = `Could not load who is online: ${r.error.message}`;
+    } else error.value = `Could not load who is online. ${describeProblem(r.error)}`;
   }
 
   async function refreshRecent(): Promise<void> {
@@ -52,7 +53,7 @@ export const usePeopleStore = defineStore('people', () => {
     const r = await call('whoElseSince', windowSeconds.value);
     if (asked !== generation) return;
     if (r.ok) recent.value = [...r.value].sort();
-    else error.value = `Could not load who was online recently: ${r.error.message}`;
+    else error.value = `Could not load who was online recently. ${describeProblem(r.error)}`;
   }
 
   async function setWindow(seconds: number): Promise<void> {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { PrivateCloseReason, PrivateMessage } from '../../../shared/api';
 import { call } from '../api';
-import { describePrivateError } from '../errors';
+import { describePrivateError, describeProblem } from '../errors';
 import { useSessionStore } from './session';
 import { useToastsStore } from './toasts';
 
@@ -67,7 +67,7 @@ export const usePrivateStore = defineStore('private', () => {
 
   async function openWindow(peer: string): Promise<void> {
     const r = await call('openPrivateWindow', peer);
-    if (!r.ok) useToastsStore().show(`Could not open the private chat window: ${r.error.message}`, 'error');
+    if (!r.ok) useToastsStore().show(`Could not open the private chat window. ${describeProblem(r.error)}`, 'error');
   }
 
   async function load(peer: string): Promise<void> {
