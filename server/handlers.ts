@@ -61,6 +61,7 @@ export const handlers: Handlers = {
   },
   message: (session, { to, text, clientId }, ctx) => ctx.messages.send(session.user, to, text, clientId),
   broadcast: (session, { text }, ctx) => ctx.messages.broadcast(session.online(), text),
+  broadcasts: (session, { before, limit }, ctx) => ctx.messages.broadcasts(session.user, before, limit),
   whoelse: (session, _request, ctx) => ({ users: ctx.presence.whoElse(session.user) }),
   whoelsesince: (session, { seconds }, ctx) => ({
     users: ctx.presence.whoElseSince(session.user, seconds),

@@ -1,5 +1,6 @@
 /**
- * Direct messages (stored: history plus the delivery queue), broadcasts (online only, not stored),
+ * Direct messages (stored: history plus the delivery queue), broadcasts (sent to online users only,
+ * stored once for the history of those who received it),
  * offline delivery, acknowledgements, history pages and conversation summaries.
  *
  * Delivery guarantee: a direct message stays "undelivered" until its recipient acks it; every
@@ -63,26 +64,35 @@ export class Messages {
     return { message, online: recipient !== undefined };
   }
 
+  /**
+   * One stored row per broadcast, whatever the audience: who received it follows from who was
+   * online (storage's online spans) minus the blockers listed with it.
+   */
   broadcast(sender: OnlineUser, text: string, now = Date.now()): RequestResult<'broadcast'> {
+    const receivers: OnlineUser[] = [];
+    const blockers: string[] = [];
+    for (const user of this.presence.users()) {
+      if (user === sender) continue;
+      if (this.blocks.has(user.username, sender.username)) blockers.push(user.username);
+      else receivers.push(user);
+    }
+    const id = this.storage.insertBroadcast(sender.username, text, now, blockers);
     // Encoded once; every recipient gets the same string.
     const line = encodeFrame({
       type: 'broadcast',
+      id,
       from: sender.username,
       text,
       sentAt: now,
     } satisfies ServerFrame);
-    let delivered = 0;
-    let blockedBy = 0;
-    for (const user of this.presence.users()) {
-      if (user === sender) continue;
-      if (this.blocks.has(user.username, sender.username)) {
-        blockedBy++;
-      } else {
-        user.sendEncoded(line);
-        delivered++;
-      }
-    }
-    return { delivered, blockedBy, sentAt: now };
+    for (const user of receivers) user.sendEncoded(line);
+    return { delivered: receivers.length, blockedBy: blockers.length, sentAt: now, id };
+  }
+
+  /** A page of the broadcasts `me` sent or received, oldest first. */
+  broadcasts(me: string, before: number | undefined, limit: number): RequestResult<'broadcasts'> {
+    const page = this.storage.broadcastPage(me, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    return { broadcasts: page.slice(0, limit).reverse(), hasMore: page.length > limit };
   }
 
   pendingCount(user: string): number {

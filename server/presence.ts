@@ -1,7 +1,8 @@
 /**
  * Who is online. The Map of online users is the only registry: presence fan-out and broadcast walk
  * it once (linear in online users) and check blocks in memory. Login and logout times go to SQLite
- * (last_seen) so whoelsesince works across restarts.
+ * (last_seen) so whoelsesince works across restarts, and each stay online opens and closes a span
+ * (online_spans) that says which stored broadcasts the user received.
  */
 import { encodeFrame } from '../src/shared/codec.js';
 import type { ServerFrame } from '../src/shared/protocol.js';
@@ -47,6 +48,7 @@ export class Presence {
     if (user.watchesPresence) this.watchers.add(user);
     this.blocks.load(user.username);
     this.storage.recordSeen(user.username, now);
+    this.storage.openSpan(user.username);
     return true;
   }
 
@@ -67,6 +69,7 @@ export class Presence {
     this.online.delete(user.username);
     this.watchers.delete(user);
     this.storage.recordSeen(user.username, now);
+    this.storage.closeSpan(user.username);
     if (announce) this.announce(user, false, now);
     this.blocks.unload(user.username);
   }

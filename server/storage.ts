@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DirectMessage } from '../src/shared/protocol.js';
+import type { BroadcastMessage, DirectMessage } from '../src/shared/protocol.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
 
@@ -47,6 +47,20 @@ export interface Storage {
   addBlock(blocker: string, target: string): void;
   /** False when there was no such block. */
   removeBlock(blocker: string, target: string): boolean;
+
+  /**
+   * Starts the user's online span: the broadcasts stored from now until closeSpan are the ones it
+   * was online for (presence calls both, in step with its registry of who is online).
+   */
+  openSpan(name: string): void;
+  closeSpan(name: string): void;
+  /**
+   * Stores a broadcast once. Its audience is not written: it is everyone whose online span holds
+   * it (the sender's included), except `excluded` (online users who had blocked the sender).
+   */
+  insertBroadcast(from: string, text: string, sentAt: number, excluded: readonly string[]): number;
+  /** Broadcasts `name` sent or received with id < before, newest first, at most limit. */
+  broadcastPage(name: string, before: number, limit: number): BroadcastMessage[];
 
   /** Remembers that the user was online at `at` (login and logout both call it). */
   recordSeen(name: string, at: number): void;
@@ -156,6 +170,24 @@ const MIGRATIONS: string[] = [
      FROM messages GROUP BY pair;
    DROP INDEX messages_by_sender;
    DROP INDEX messages_by_recipient;`,
+  // Broadcasts kept: one row per broadcast, whatever the number of receivers. Who received one is
+  // derived from online_spans: a user's span covers the broadcast ids stored while it was online,
+  // (after_broadcast, until_broadcast], open-ended (NULL) while it still is. `excluded` lists the
+  // online users who had blocked the sender then (newline-separated; NULL when none).
+  `CREATE TABLE broadcasts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     sent_at INTEGER NOT NULL,
+     excluded TEXT
+   );
+   CREATE TABLE online_spans (
+     name TEXT NOT NULL,
+     after_broadcast INTEGER NOT NULL,
+     until_broadcast INTEGER
+   );
+   CREATE INDEX online_spans_by_name ON online_spans(name, after_broadcast);
+   CREATE INDEX online_spans_open ON online_spans(name) WHERE until_broadcast IS NULL;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -181,6 +213,7 @@ function pairRow(a: string, b: string): [string, string] {
 }
 
 const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
+const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
 /** The WAL file is truncated back to this size after a burst has made it larger. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
@@ -203,6 +236,9 @@ export function openStorage(path: string, options: StorageOptions = {}): Storage
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // Nobody is online while the store opens: spans left open by a crash end at the last broadcast,
+  // which is exact, since no later broadcast could reach them.
+  db.exec(`UPDATE online_spans SET until_broadcast = ${LAST_BROADCAST} WHERE until_broadcast IS NULL`);
   if (path === ':memory:') return new SqliteStorage(db, noWalSync);
   // Checkpoints run on a worker thread (server/checkpointer.ts), not inside a COMMIT.
   db.pragma('wal_autocheckpoint = 0');
@@ -242,6 +278,23 @@ class SqliteStorage implements Storage {
          ON CONFLICT (name) DO UPDATE SET at = max(at, excluded.at)`,
       ),
       seenSince: p('SELECT name FROM last_seen WHERE at >= ?').pluck(),
+      openSpan: p(`INSERT INTO online_spans (name, after_broadcast) VALUES (?, ${LAST_BROADCAST})`),
+      closeSpan: p(
+        `UPDATE online_spans SET until_broadcast = ${LAST_BROADCAST} WHERE name = ? AND until_broadcast IS NULL`,
+      ),
+      insertBroadcast: p(
+        'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES (?, ?, ?, ?) RETURNING id',
+      ).pluck(),
+      // Each of the user's spans is an id range of broadcasts (a rowid range scan); the newest
+      // spans come first, so a page rarely looks at more than the last few.
+      broadcastPage: p(
+        `SELECT b.id, b.sender AS "from", b.text, b.sent_at AS sentAt
+         FROM online_spans s JOIN broadcasts b
+           ON b.id > s.after_broadcast AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER})
+         WHERE s.name = @name AND b.id < @before
+           AND (b.excluded IS NULL OR instr(char(10) || b.excluded || char(10), char(10) || @name || char(10)) = 0)
+         ORDER BY b.id DESC LIMIT @limit`,
+      ),
       insertMessage: p(
         `INSERT INTO messages (sender, recipient, pair, text, sent_at, client_id)
          SELECT @from, @to, @pair, @text, @sentAt, @clientId
@@ -324,6 +377,20 @@ class SqliteStorage implements Storage {
   }
   seenSince(since: number): string[] {
     return this.s.seenSince.all(since) as string[];
+  }
+
+  openSpan(name: string): void {
+    this.tick.write(() => this.s.openSpan.run(name));
+  }
+  closeSpan(name: string): void {
+    this.tick.write(() => this.s.closeSpan.run(name));
+  }
+  insertBroadcast(from: string, text: string, sentAt: number, excluded: readonly string[]): number {
+    const list = excluded.length === 0 ? null : excluded.join('\n');
+    return this.tick.write(() => this.s.insertBroadcast.get(from, text, sentAt, list) as number);
+  }
+  broadcastPage(name: string, before: number, limit: number): BroadcastMessage[] {
+    return this.s.broadcastPage.all({ name, before, limit }) as BroadcastMessage[];
   }
 
   insertMessage(

@@ -62,6 +62,13 @@ export const apiCalls = {
       limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
     }),
   ]),
+  /** The broadcasts this user sent or received, a page at a time (the Everyone conversation). */
+  broadcasts: z.tuple([
+    z.object({
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    }),
+  ]),
   conversations: z.tuple([]),
   markRead: z.tuple([usernameSchema, messageIdSchema]),
   searchUsers: z.tuple([z.string().max(USERNAME_MAX_LENGTH)]),
@@ -162,6 +169,7 @@ export interface ApiValues {
   unblock: Record<string, never>;
   listBlocked: string[];
   history: { messages: DirectMessage[]; hasMore: boolean };
+  broadcasts: RequestResult<'broadcasts'>;
   conversations: ConversationSummary[];
   markRead: Record<string, never>;
   searchUsers: UserEntry[];
@@ -196,7 +204,8 @@ export type AppEvent =
   | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
   /** The server refused a message from the offline queue (for example, the recipient blocked you). */
   | { kind: 'queued_failed'; clientId: string; to: string; text: string; error: ApiError }
-  | { kind: 'broadcast'; from: string; text: string; sentAt: number }
+  /** `id`: the stored broadcast's, as `broadcasts` lists it. */
+  | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
   | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason };

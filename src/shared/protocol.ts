@@ -66,6 +66,15 @@ export const directMessageSchema = z.object({
 });
 export type DirectMessage = z.infer<typeof directMessageSchema>;
 
+/** A broadcast as stored: `id` increases in the order the server accepted broadcasts (its own sequence). */
+export const broadcastMessageSchema = z.object({
+  id: messageIdSchema,
+  from: usernameSchema,
+  text: textSchema,
+  sentAt: timestampSchema,
+});
+export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
+
 export const conversationSummarySchema = z.object({
   peer: usernameSchema,
   last: directMessageSchema,
@@ -150,7 +159,22 @@ export const requests = {
       /** Online users who did not get it because they blocked the sender. */
       blockedBy: z.number().int().nonnegative(),
       sentAt: timestampSchema,
+      /** The stored broadcast's id, as `broadcasts` pages will list it. */
+      id: messageIdSchema,
     }),
+  },
+  /**
+   * The broadcasts this user sent, or received while online (not those from senders it had blocked
+   * then), newest page first; offline users never receive broadcasts, so none are listed for them.
+   */
+  broadcasts: {
+    params: z.object({
+      /** Only broadcasts with a smaller id; omit for the newest page. */
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    }),
+    /** Oldest first. */
+    result: z.object({ broadcasts: z.array(broadcastMessageSchema), hasMore: z.boolean() }),
   },
   whoelse: { params: empty, result: z.object({ users: z.array(usernameSchema) }) },
   whoelsesince: {
@@ -280,6 +304,8 @@ export const serverEventSchemas = {
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
   broadcast: z.object({
     type: z.literal('broadcast'),
+    /** The stored broadcast's id (see the `broadcasts` request). */
+    id: messageIdSchema,
     from: usernameSchema,
     text: textSchema,
     sentAt: timestampSchema,

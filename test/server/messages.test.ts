@@ -100,7 +100,7 @@ describe('direct messages', () => {
 });
 
 describe('broadcast', () => {
-  it('reaches every other online user who has not blocked the sender, and is not stored', async () => {
+  it('reaches every other online user who has not blocked the sender, and never an offline one later', async () => {
     fixture.server = await startTestServer();
     const yoda = await login('yoda', 'wise');
     const hans = await login('hans', 'falcon');
@@ -109,7 +109,13 @@ describe('broadcast', () => {
     const reply = await yoda.call('broadcast', { text: 'hi' });
     expect(reply).toMatchObject({ delivered: 1, blockedBy: 1 });
     const event = await luke.waitFor((e) => e.type === 'broadcast');
-    expect(event).toEqual({ type: 'broadcast', from: 'yoda', text: 'hi', sentAt: reply.sentAt });
+    expect(event).toEqual({
+      type: 'broadcast',
+      id: reply.id,
+      from: 'yoda',
+      text: 'hi',
+      sentAt: reply.sentAt,
+    });
     await hans.call('unblock', { user: 'yoda' });
     expect(await yoda.call('broadcast', { text: 'hi again' })).toMatchObject({ delivered: 2, blockedBy: 0 });
     await hans.waitFor((e) => e.type === 'broadcast');

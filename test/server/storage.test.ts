@@ -14,7 +14,7 @@ describe('storage', () => {
     openStorage(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
@@ -92,9 +92,11 @@ describe('storage', () => {
     storage.insertMessage('bob', 'ann', 'hi ann', 2);
     storage.insertMessage('cy', 'ann', 'hey', 3);
     storage.close();
-    // Back to schema 2 as it was: no pairs table, the two per-message indexes.
+    // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
     db.exec(`DROP TABLE pairs;
+      DROP TABLE broadcasts;
+      DROP TABLE online_spans;
       CREATE INDEX messages_by_sender ON messages(sender, recipient, id);
       CREATE INDEX messages_by_recipient ON messages(recipient, sender, id);`);
     db.pragma('user_version = 2');
@@ -114,7 +116,7 @@ describe('storage', () => {
     }
     const check = new Database(path, { readonly: true });
     try {
-      expect(check.pragma('user_version', { simple: true })).toBe(3);
+      expect(check.pragma('user_version', { simple: true })).toBe(4);
       const indexes = check
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
         .pluck()
@@ -123,6 +125,49 @@ describe('storage', () => {
       expect(indexes).not.toContain('messages_by_recipient');
     } finally {
       check.close();
+    }
+  });
+
+  it('migrates a version 3 database: its data stays, broadcasts are kept from then on', () => {
+    const path = join(dir, 'v3.db');
+    const storage = openStorage(path);
+    for (const name of ['ann', 'bob']) storage.createUser(name, 'x', 0);
+    storage.insertMessage('ann', 'bob', 'hi bob', 1);
+    storage.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE broadcasts; DROP TABLE online_spans;');
+    db.pragma('user_version = 3');
+    db.close();
+    const migrated = openStorage(path);
+    try {
+      expect(migrated.conversationPeers('bob')).toEqual([{ peer: 'ann', lastId: 1 }]);
+      migrated.openSpan('ann');
+      migrated.openSpan('bob');
+      expect(migrated.insertBroadcast('ann', 'first kept', 2, [])).toBe(1);
+      expect(migrated.broadcastPage('bob', Number.MAX_SAFE_INTEGER, 10)).toEqual([
+        { id: 1, from: 'ann', text: 'first kept', sentAt: 2 },
+      ]);
+    } finally {
+      migrated.close();
+    }
+  });
+
+  it('ends the online spans a crash left open at the last broadcast, when the store opens again', () => {
+    const path = join(dir, 'crash.db');
+    const before = openStorage(path);
+    before.openSpan('ann');
+    before.insertBroadcast('bob', 'while ann was online', 1, []);
+    // No closeSpan: the server died with ann online.
+    before.close();
+    const after = openStorage(path);
+    try {
+      after.openSpan('bob');
+      after.insertBroadcast('bob', 'after the crash', 2, []);
+      expect(after.broadcastPage('ann', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
+        'while ann was online',
+      ]);
+    } finally {
+      after.close();
     }
   });
 

@@ -15,6 +15,10 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   register: fc.record({ username, password: fc.string({ minLength: 1, maxLength: 128 }) }),
   message: fc.record({ to: username, text }),
   broadcast: fc.record({ text }),
+  broadcasts: fc.record(
+    { before: fc.integer({ min: 1, max: 2 ** 40 }), limit: fc.integer({ min: 1, max: 500 }) },
+    { requiredKeys: ['limit'] },
+  ),
   whoelse: fc.constant({}),
   whoelsesince: fc.record({ seconds: fc.integer({ min: 0, max: 1_000_000 }) }),
   block: fc.record({ user: username }),

@@ -28,7 +28,7 @@ describe('text length in characters', () => {
     expect(message(atLimit).success).toBe(true);
     expect(message(over).success).toBe(false);
     const broadcast = (text: string) =>
-      serverEventSchemas.broadcast.safeParse({ type: 'broadcast', from: 'bob', text, sentAt: 1 });
+      serverEventSchemas.broadcast.safeParse({ type: 'broadcast', id: 1, from: 'bob', text, sentAt: 1 });
     expect(broadcast(atLimit).success).toBe(true);
     expect(broadcast(over).success).toBe(false);
     expect(apiCalls.broadcast.safeParse([atLimit]).success).toBe(true);

@@ -189,6 +189,7 @@ export class MessengerCore implements MessengerApi {
     unblock: async (user) => (await this.request('unblock', { user }), {}),
     listBlocked: async () => (await this.request('blocked', {})).users,
     history: (query) => this.request('history', query),
+    broadcasts: (query) => this.request('broadcasts', query),
     conversations: async () => (await this.request('conversations', {})).conversations,
     markRead: async (peer, upTo) => (await this.request('markread', { peer, upTo }), {}),
     searchUsers: async (prefix) =>
@@ -356,7 +357,13 @@ export class MessengerCore implements MessengerApi {
         this.onDirectMessage(event);
         break;
       case 'broadcast':
-        this.events.emit({ kind: 'broadcast', from: event.from, text: event.text, sentAt: event.sentAt });
+        this.events.emit({
+          kind: 'broadcast',
+          id: event.id,
+          from: event.from,
+          text: event.text,
+          sentAt: event.sentAt,
+        });
         break;
       case 'p2p_offer':
         this.p2p.addOffer(event);

@@ -99,8 +99,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'broadcast': {
         const incoming = e.from !== session.username;
-        useChatStore().receiveBroadcast(e.from, e.text, e.sentAt);
-        useConversationsStore().noteBroadcast(e.from, e.text, e.sentAt, incoming);
+        useChatStore().receiveBroadcast(e);
+        useConversationsStore().noteBroadcast(e.from, e.text, e.sentAt, incoming, e.id);
         if (incoming) notifyIfUnfocused(`${e.from} to everyone`, e.text, () => openConversation(EVERYONE));
         return;
       }

@@ -83,7 +83,7 @@ describe('notification click in the main window', () => {
     const wrapper = mount(MainWindow, { attachTo: document.body });
     await settle();
     useConversationsStore().select('bob');
-    fake.emit({ kind: 'broadcast', from: 'carol', text: 'lunch?', sentAt: 1_700_000_000_000 });
+    fake.emit({ kind: 'broadcast', id: 1, from: 'carol', text: 'lunch?', sentAt: 1_700_000_000_000 });
     const n = lastNotification();
     expect(n.title).toBe('carol to everyone');
     n.click();

@@ -143,7 +143,7 @@ describe('chat store', () => {
   });
 
   it('notes partial broadcast delivery', async () => {
-    fake.on('broadcast', () => ok({ delivered: 2, blockedBy: 1, sentAt: 1 }));
+    fake.on('broadcast', () => ok({ delivered: 2, blockedBy: 1, sentAt: 1, id: 1 }));
     const chat = useChatStore();
     await chat.sendBroadcast('hello all');
     expect(chat.thread(EVERYONE).items[0]?.notice).toBe(
@@ -167,7 +167,7 @@ describe('conversations store', () => {
     fake.emit({ kind: 'message', message: dm('bob', 'me', 'new one', { id: 6 }), offline: false });
     fake.emit({ kind: 'message', message: dm('bob', 'me', 'new one', { id: 6 }), offline: false }); // duplicate
     fake.emit({ kind: 'message', message: dm('carol', 'me', 'offline hello', { id: 7 }), offline: true });
-    fake.emit({ kind: 'broadcast', from: 'dave', text: 'hi all', sentAt: 1 });
+    fake.emit({ kind: 'broadcast', id: 1, from: 'dave', text: 'hi all', sentAt: 1 });
     await settle(1);
     expect(conversations.entries.bob).toMatchObject({ unread: 3, last: { text: 'new one', id: 6 } });
     expect(conversations.entries.carol?.unread).toBe(1);

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { shallowReactive } from 'vue';
-import type { AppEvent } from '../../../shared/api';
-import type { DirectMessage } from '../../../shared/protocol';
+import type { ApiResult, AppEvent } from '../../../shared/api';
+import type { BroadcastMessage, DirectMessage } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
@@ -17,7 +17,7 @@ export type ChatItemStatus = 'sent' | 'sending' | 'queued' | 'failed';
 export interface ChatItem {
   /** Stable key for rendering: `m<id>` for stored messages, `l<n>` for local ones. */
   key: string;
-  /** Server id; absent for messages not (yet) stored by the server and for broadcasts. */
+  /** Server id (a broadcast's in Everyone); absent for messages not (yet) stored by the server. */
   id?: number;
   from: string;
   to: string;
@@ -57,6 +57,26 @@ export interface Thread {
 
 function emptyThread(): Thread {
   return { items: [], hasMore: true, loading: false, loaded: false, error: null };
+}
+
+/** A stored broadcast as the Everyone thread holds it: a message to EVERYONE, by broadcast id. */
+export function broadcastAsMessage(b: BroadcastMessage): DirectMessage {
+  return { id: b.id, from: b.from, to: EVERYONE, text: b.text, sentAt: b.sentAt };
+}
+
+interface Page {
+  messages: DirectMessage[];
+  hasMore: boolean;
+}
+
+/** A page of a direct conversation, or of the broadcasts kept for this user. */
+async function requestPage(peer: string, before: number | undefined): Promise<ApiResult<Page>> {
+  const query = before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE };
+  if (peer !== EVERYONE) return call('history', { peer, ...query });
+  const r = await call('broadcasts', query);
+  return r.ok
+    ? { ok: true, value: { messages: r.value.broadcasts.map(broadcastAsMessage), hasMore: r.value.hasMore } }
+    : r;
 }
 
 function toItem(m: DirectMessage, me: string | null): ChatItem {
@@ -149,10 +169,7 @@ export const useChatStore = defineStore('chat', () => {
     if (t.loading) return;
     update(peer, { loading: true, error: null });
     const asked = generation;
-    const r = await call(
-      'history',
-      before === undefined ? { peer, limit: PAGE_SIZE } : { peer, before, limit: PAGE_SIZE },
-    );
+    const r = await requestPage(peer, before);
     if (asked !== generation) return;
     if (!r.ok) {
       update(peer, { loading: false, error: `Could not load messages. ${describeProblem(r.error)}` });
@@ -167,15 +184,11 @@ export const useChatStore = defineStore('chat', () => {
     });
     // The list entry shows what the chat shows, even for a conversation the list did not know.
     const newest = r.value.messages.at(-1);
-    if (before === undefined && newest) useConversationsStore().noteHistory(newest);
+    if (before === undefined && newest) useConversationsStore().noteHistory(peer, newest);
   }
 
   /** Loads the newest page once. */
   async function ensureLoaded(peer: string): Promise<void> {
-    if (peer === EVERYONE) {
-      if (!threads.has(EVERYONE)) update(EVERYONE, { loaded: true, hasMore: false });
-      return;
-    }
     if (thread(peer).loaded) return;
     await fetchPage(peer);
   }
@@ -183,7 +196,7 @@ export const useChatStore = defineStore('chat', () => {
   /** Loads the page before the oldest message shown. */
   async function loadOlder(peer: string): Promise<void> {
     const t = thread(peer);
-    if (peer === EVERYONE || t.loading || !t.hasMore) return;
+    if (t.loading || !t.hasMore) return;
     if (!t.loaded) return fetchPage(peer);
     const oldest = t.items.find((i) => i.id !== undefined)?.id;
     await fetchPage(peer, oldest);
@@ -271,7 +284,7 @@ export const useChatStore = defineStore('chat', () => {
       mine: true,
       status: 'sending',
     };
-    update(EVERYONE, { items: thread(EVERYONE).items.concat(local), loaded: true, hasMore: false });
+    update(EVERYONE, { items: thread(EVERYONE).items.concat(local) });
     useConversationsStore().noteBroadcast(self, text, local.sentAt, false);
     const asked = generation;
     const r = await call('broadcast', text);
@@ -284,26 +297,18 @@ export const useChatStore = defineStore('chat', () => {
       });
       return false;
     }
-    const partial = r.value.blockedBy > 0;
-    updateItem(EVERYONE, local.key, {
-      status: 'sent',
-      sentAt: r.value.sentAt,
-      ...(partial ? { notice: PARTIAL_BROADCAST_NOTICE } : {}),
-    });
+    // The local row gives way to the stored broadcast, which history pages list under the same id.
+    const { id, sentAt, blockedBy } = r.value;
+    updateItem(EVERYONE, local.key, null);
+    receiveBroadcast({ id, from: self, text, sentAt });
+    if (blockedBy > 0) updateItem(EVERYONE, `m${id}`, { notice: PARTIAL_BROADCAST_NOTICE });
+    useConversationsStore().noteBroadcast(self, text, sentAt, false, id);
     return true;
   }
 
-  function receiveBroadcast(from: string, text: string, sentAt: number): void {
-    const item: ChatItem = {
-      key: `l${localSeq++}`,
-      from,
-      to: EVERYONE,
-      text,
-      sentAt,
-      mine: from === me(),
-      status: 'sent',
-    };
-    update(EVERYONE, { items: thread(EVERYONE).items.concat(item), loaded: true, hasMore: false });
+  function receiveBroadcast(broadcast: BroadcastMessage): void {
+    const t = thread(EVERYONE);
+    update(EVERYONE, { items: mergeMessages(t.items, [broadcastAsMessage(broadcast)], me()) });
   }
 
   /** Sends a failed message again (it moves to the end of the conversation). */

@@ -81,8 +81,11 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   async function load(): Promise<void> {
     const asked = generation;
-    const r = await call('conversations');
+    const [r, kept] = await Promise.all([call('conversations'), call('broadcasts', { limit: 1 })]);
     if (asked !== generation) return;
+    // Everyone previews the newest broadcast kept for this user, from an earlier login too.
+    const newestBroadcast = kept.ok ? kept.value.broadcasts.at(-1) : undefined;
+    if (newestBroadcast) noteHistory(EVERYONE, { ...newestBroadcast, to: EVERYONE });
     if (!r.ok) {
       loadError.value = `Could not load conversations. ${describeProblem(r.error)}`;
       return;
@@ -126,9 +129,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   /** The newest message of a chat's history: the entry previews it when it knows nothing newer. */
-  function noteHistory(newest: DirectMessage): void {
-    const self = useSessionStore().username;
-    const peer = newest.from === self ? newest.to : newest.from;
+  function noteHistory(peer: string, newest: DirectMessage): void {
     const e = entry(peer);
     const known = e.last;
     if (known && (known.id === undefined ? known.sentAt >= newest.sentAt : known.id >= newest.id)) return;
@@ -142,8 +143,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     e.last = { ...preview, id: e.last?.id };
   }
 
-  function noteBroadcast(from: string, text: string, sentAt: number, incoming: boolean): void {
-    everyone.value.last = { from, text, sentAt };
+  function noteBroadcast(from: string, text: string, sentAt: number, incoming: boolean, id?: number): void {
+    everyone.value.last = { from, text, sentAt, id };
     if (incoming && !isActiveAndFocused(EVERYONE)) everyone.value.unread += 1;
   }
 

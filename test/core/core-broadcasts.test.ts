@@ -1,0 +1,33 @@
+/** The core hands the kept broadcasts to the app, with the ids its live broadcast events carry. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { disposeCores, loggedIn } from './support.js';
+
+let server: TestServer;
+
+beforeEach(async () => {
+  server = await startTestServer();
+});
+
+afterEach(async () => {
+  await disposeCores();
+  await server.close();
+});
+
+describe('core: broadcasts kept', () => {
+  it('lists the broadcasts sent and received, under the ids they arrived with, after a new login', async () => {
+    const yoda = await loggedIn(server.port, 'yoda', 'wise');
+    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const sent = await hans.core.call('broadcast', 'hi, everyone');
+    const live = await yoda.log.waitFor('broadcast');
+    expect(sent).toMatchObject({ ok: true, value: { id: live.id } });
+    await yoda.core.call('broadcast', 'hi, hans');
+    await yoda.core.call('logout');
+    expect((await yoda.core.call('login', 'yoda', 'wise')).ok).toBe(true);
+    const page = await yoda.core.call('broadcasts', { limit: 10 });
+    expect(page.ok && page.value.broadcasts.map((b) => [b.id, b.from, b.text])).toEqual([
+      [live.id, 'hans', 'hi, everyone'],
+      [live.id + 1, 'yoda', 'hi, hans'],
+    ]);
+  });
+});
