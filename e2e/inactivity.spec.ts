@@ -8,7 +8,7 @@ test('inactivity logout returns to the login screen with the reason', async ({ s
 
   // Nobody does anything: Alice, who logged in first, is logged out first, and Bob is told.
   await expect(alice.getByRole('status').filter({ hasText: 'inactivity' })).toHaveText(
-    'You were logged out after a period of inactivity',
+    'You were logged out after a period of inactivity. Log in again to continue: your drafts are kept.',
     { timeout: 15_000 },
   );
   await expect(alice.getByRole('button', { name: 'Log in' })).toBeVisible();

@@ -43,6 +43,11 @@ export const UNREAD_COUNT_MAX = 1_000_000;
 /** Argument tuples of every API method: the one list IPC and WebSocket bridges validate against. */
 export const apiCalls = {
   getState: z.tuple([]),
+  /**
+   * The user did something in the app (typed, clicked, scrolled): resets the server's idle timer.
+   * The renderer sends it only after real input, at most every few seconds.
+   */
+  activity: z.tuple([]),
   connect: z.tuple([serverAddressSchema]),
   checkUser: z.tuple([usernameSchema]),
   register: z.tuple([usernameSchema, passwordSchema]),
@@ -156,6 +161,7 @@ export interface SendResult {
 
 export interface ApiValues {
   getState: AppState;
+  activity: Record<string, never>;
   connect: RequestResult<'hello'>;
   checkUser: { exists: boolean };
   register: { username: string };
@@ -208,7 +214,12 @@ export type AppEvent =
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
-  | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason };
+  | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason }
+  /**
+   * The server will log the user out for inactivity at `logoutAt` (ms since epoch) unless the user
+   * does something first; `null` when that is no longer due (activity, logout).
+   */
+  | { kind: 'idle_warning'; logoutAt: number | null };
 
 /** `window.messenger`: the only thing the renderer talks to. */
 export interface MessengerApi {

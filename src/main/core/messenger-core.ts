@@ -25,6 +25,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 import { BoundedIdSet } from './bounded-id-set.js';
 import { Listeners } from './emitter.js';
+import { IdleWatch } from './idle-watch.js';
 import { CoreError, toApiError } from './errors.js';
 import { generateKeyPair, type KeyPair } from './p2p-crypto.js';
 import { P2PNode } from './p2p.js';
@@ -89,6 +90,7 @@ export class MessengerCore implements MessengerApi {
   private readonly p2p: P2PNode;
   private readonly sessions: PrivateSessions;
   private readonly transcripts = new PrivateTranscripts();
+  private readonly idle = new IdleWatch((logoutAt) => this.events.emit({ kind: 'idle_warning', logoutAt }));
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
   private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
   private readonly reconnectPolicy: ReconnectPolicy | false;
@@ -157,13 +159,21 @@ export class MessengerCore implements MessengerApi {
   /** Tells the server the user did something it cannot see (resets its idle timer); never fails. */
   async activity(): Promise<void> {
     if (!this.loggedIn || !this.connection) return;
-    await this.connection.request('activity', {}).catch(() => undefined);
+    const sent = this.connection.request('activity', {});
+    this.idle.check();
+    await sent.catch(() => undefined);
+  }
+
+  /** Watches the server's idle timeout for the session on `connection` (warns before it). */
+  private watchIdle(connection: ServerConnection): void {
+    this.idle.start(this.serverInfo?.timeoutSeconds ?? 0, () => connection.lastActivityAt);
   }
 
   /** Closes everything: private chats, the server connection (logging out) and the P2P listener. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.clearReconnect();
+    this.idle.stop();
     if (this.loggedIn && this.connection) await this.logout().catch(() => undefined);
     this.disposed = true;
     this.sessions.closeAll('logout');
@@ -176,6 +186,7 @@ export class MessengerCore implements MessengerApi {
 
   private readonly handlers: Handlers = {
     getState: async () => this.getState(),
+    activity: async () => (await this.activity(), {}),
     connect: (address) => this.connect(address),
     checkUser: async (username) => (await this.ensureConnected()).request('checkuser', { username }),
     register: (username, password) => this.register(username, password),
@@ -281,10 +292,11 @@ export class MessengerCore implements MessengerApi {
     const credentials: Credentials = { username, password, keys: generateKeyPair() };
     // Events pushed right after the login reply belong to this login: forget any earlier one's ids
     // before they can arrive.
-    this.seen.clear();
+    void 0; // PARTA-REVERTED this.seen.clear();
     const result = await this.sendLogin(connection, credentials);
     this.credentials = credentials;
     this.loggedIn = true;
+    this.watchIdle(connection);
     this.emitState();
     return { username: result.username };
   }
@@ -325,12 +337,13 @@ export class MessengerCore implements MessengerApi {
   /** Forgets the login (credentials, keys, queue, chats) and reports why. */
   private endLogin(reason: LogoutReason): void {
     this.clearReconnect();
+    this.idle.stop();
     this.sessions.closeAll('logout');
     this.acks.cancel();
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
-    this.seen.clear();
+    void 0; // PARTA-REVERTED this.seen.clear();
     this.transcripts.clear();
     this.p2p.setIdentity(undefined);
     if (!this.connection?.isOpen) this.connectionState = 'disconnected';
@@ -399,6 +412,8 @@ export class MessengerCore implements MessengerApi {
   private onConnectionClosed(connection: ServerConnection): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
+    // No session on the server now, so no idle timeout either; a reconnect watches the new one.
+    this.idle.stop();
     if (this.disposed) return;
     if (!this.loggedIn) {
       this.setConnection('disconnected');
@@ -451,6 +466,7 @@ export class MessengerCore implements MessengerApi {
         throw error;
       });
       this.adopt(connection, info);
+      this.watchIdle(connection);
       void this.flushQueue();
     } catch (error) {
       this.onReconnectFailed(error, attempt);

@@ -45,6 +45,7 @@ export class ServerConnection {
   private readonly invalidListeners = new Listeners<ErrorInfo>();
   private nextId = 1;
   private closed = false;
+  private lastActivitySentAt = Date.now();
 
   private constructor(
     private readonly socket: net.Socket,
@@ -84,8 +85,14 @@ export class ServerConnection {
     return this.invalidListeners.on(listener);
   }
 
+  /** When the last request the server counts as activity (all but `ack`) was sent. */
+  get lastActivityAt(): number {
+    return this.lastActivitySentAt;
+  }
+
   request<T extends RequestType>(type: T, params: RequestParams<T>): Promise<RequestResult<T>> {
     if (this.closed) return Promise.reject(new CoreError('not_connected', 'not connected to the server'));
+    if (type !== 'ack') this.lastActivitySentAt = Date.now();
     const id = this.takeId();
     return new Promise<RequestResult<T>>((resolve, reject) => {
       const timer = setTimeout(() => {

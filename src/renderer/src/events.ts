@@ -60,6 +60,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
           for (const s of Object.values(privates.sessions))
             if (s.open) privates.handleClosed(s.peer, 'logout');
         return;
+      case 'idle_warning':
+        session.setIdleWarning(e.logoutAt);
+        return;
       case 'private_opened':
         // The peer's side stays quiet ("nothing yet", behaviour.md) until the first private message.
         privates.handleOpened(e.peer);

@@ -67,7 +67,8 @@ export const usePrivateStore = defineStore('private', () => {
 
   async function openWindow(peer: string): Promise<void> {
     const r = await call('openPrivateWindow', peer);
-    if (!r.ok) useToastsStore().show(`Could not open the private chat window. ${describeProblem(r.error)}`, 'error');
+    if (!r.ok)
+      useToastsStore().show(`Could not open the private chat window. ${describeProblem(r.error)}`, 'error');
   }
 
   async function load(peer: string): Promise<void> {

@@ -29,6 +29,10 @@ export const useSessionStore = defineStore('session', () => {
   const logoutReason = ref<LogoutReason | null>(null);
   const failure = ref<LoginFailure | null>(null);
   const busy = ref(false);
+  /** Who logged in last: kept after a logout so the login form can offer it again. */
+  const lastUsername = ref<string | null>(null);
+  /** When the server will log the user out for inactivity, while the app warns about it. */
+  const idleLogoutAt = ref<number | null>(null);
 
   const connection = computed(() => state.value?.connection ?? 'disconnected');
   const username = computed(() => state.value?.username ?? null);
@@ -43,6 +47,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function applyState(next: AppState): void {
     state.value = next;
+    if (next.username) lastUsername.value = next.username;
   }
 
   async function refreshState(): Promise<void> {
@@ -98,6 +103,7 @@ export const useSessionStore = defineStore('session', () => {
       const r = await call('login', name, password);
       if (!r.ok) return fail(r.error);
       logoutReason.value = null;
+      lastUsername.value = r.value.username;
       try {
         localStorage.setItem(LAST_SERVER_KEY, JSON.stringify(server));
       } catch {
@@ -124,12 +130,22 @@ export const useSessionStore = defineStore('session', () => {
 
   function handleLoggedOut(reason: LogoutReason): void {
     logoutReason.value = reason;
+    idleLogoutAt.value = null;
     if (state.value) state.value = { ...state.value, username: null, privateSessions: [] };
   }
 
   /** "Retry now" while reconnecting; the banner shows how it goes through the connection state. */
   async function reconnectNow(): Promise<void> {
     await call('reconnectNow');
+  }
+
+  function setIdleWarning(logoutAt: number | null): void {
+    idleLogoutAt.value = logoutAt;
+  }
+
+  /** The user did something: the server's idle timer starts again (the warning goes with it). */
+  async function reportActivity(): Promise<void> {
+    await call('activity');
   }
 
   function clearFailure(): void {
@@ -155,6 +171,10 @@ export const useSessionStore = defineStore('session', () => {
     register,
     logout,
     handleLoggedOut,
+    lastUsername,
+    idleLogoutAt,
+    setIdleWarning,
+    reportActivity,
     reconnectNow,
     clearFailure,
   };
