@@ -14,7 +14,12 @@ import type { ChatItem } from './stores/chat';
 import { dayKey, dayLabel } from './format';
 
 export type Row =
-  { kind: 'day'; key: string; label: string } | { kind: 'msg'; key: string; item: ChatItem; first: boolean };
+  | { kind: 'day'; key: string; label: string }
+  | { kind: 'msg'; key: string; item: ChatItem; first: boolean }
+  | { kind: 'unread'; key: string };
+
+/** The key of the unread divider row. */
+export const UNREAD_DIVIDER_KEY = 'unread';
 
 /** A new group starts after this much silence, even from the same sender. */
 export const GROUP_GAP_MS = 5 * 60_000;
@@ -121,4 +126,33 @@ function prepend(items: readonly ChatItem[], k: number, prev: RowsCache): Row[] 
   const out = b.out;
   for (let i = 2; i < prev.rows.length; i++) out.push(prev.rows[i] as Row);
   return out;
+}
+
+/**
+ * `rows` with an unread divider just before the message row keyed `firstUnread` (the first message
+ * the user has not read), or `rows` itself when that message is not among them.
+ */
+export function withUnreadDivider(rows: Row[], firstUnread: string | null): Row[] {
+  if (firstUnread === null) return rows;
+  const at = rows.findIndex((row) => row.key === firstUnread);
+  if (at === -1) return rows;
+  return [...rows.slice(0, at), { kind: 'unread', key: UNREAD_DIVIDER_KEY }, ...rows.slice(at)];
+}
+
+/**
+ * The key of the first unread message: the `unread`-th incoming message counted back from the newest
+ * (the unread count covers incoming messages only). Null when nothing is unread; the oldest loaded
+ * incoming message when more are unread than are loaded.
+ */
+export function firstUnreadKey(items: readonly ChatItem[], unread: number): string | null {
+  if (unread <= 0) return null;
+  let seen = 0;
+  let oldest: string | null = null;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i] as ChatItem;
+    if (item.mine) continue;
+    oldest = item.key;
+    if (++seen === unread) break;
+  }
+  return oldest;
 }

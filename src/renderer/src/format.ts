@@ -61,3 +61,8 @@ export function formatListTime(at: number, now = Date.now()): string {
   if (dayKey(at) === dayKey(now)) return formatTime(at);
   return formatWith('list-date', { month: 'short', day: 'numeric' }, at);
 }
+
+/** The full date and time, for a timestamp's tooltip: "Monday, November 30, 2026 at 3:03 PM". */
+export function formatFullDateTime(at: number): string {
+  return formatWith('full', { dateStyle: 'full', timeStyle: 'short' }, at);
+}

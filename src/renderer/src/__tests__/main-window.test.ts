@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { mount } from '@vue/test-utils';
+import { mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import MainWindow from '../components/MainWindow.vue';
@@ -21,6 +21,21 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
+/** What a screen reader reads for a conversation entry (its one visually hidden sentence). */
+function spokenName(entryButton: DOMWrapper<Element>): string {
+  return entryButton.find('.visually-hidden').text();
+}
+
+/** The conversation entry whose spoken name starts with `start`. */
+function entry(wrapper: VueWrapper, start: string): DOMWrapper<Element> {
+  const found = wrapper
+    .find('ul[aria-label="Conversation list"]')
+    .findAll('button')
+    .find((b) => spokenName(b).startsWith(`${start}, `));
+  if (!found) throw new Error(`no conversation entry ${start}`);
+  return found;
+}
+
 describe('main window', () => {
   it('lists conversations with peer names, unread counts and online state', async () => {
     fake.on('conversations', () =>
@@ -30,13 +45,16 @@ describe('main window', () => {
     const wrapper = mount(MainWindow, { attachTo: document.body });
     await settle();
     const list = wrapper.find('ul[aria-label="Conversation list"]');
-    const names = list.findAll('button').map((b) => b.attributes('aria-label'));
-    expect(names).toEqual(['Everyone', 'bob, online, 2 unread']);
+    const names = list.findAll('button').map(spokenName);
+    expect(names).toEqual([
+      'Everyone, Broadcast to everyone online',
+      expect.stringMatching(/^bob, online, 2 unread, [^,]+, see you$/),
+    ]);
     expect(list.text()).toContain('see you');
     expect(document.title).toBe('(2) Messenger');
     expect(fake.callsOf('conversations')).toHaveLength(1);
 
-    await button(wrapper, 'bob, online, 2 unread').trigger('click');
+    await entry(wrapper, 'bob, online, 2 unread').trigger('click');
     await settle();
     expect(wrapper.find('[role="log"]').attributes('aria-label')).toBe('Messages with bob');
     expect(document.title).toBe('Messenger');
@@ -58,7 +76,7 @@ describe('main window', () => {
     fake.emit({ kind: 'message', message: dm('bob', 'me', 'three', { id: 7 }), offline: false });
     await settle();
     expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([4]);
-    await button(wrapper, 'bob, offline, 3 unread').trigger('click');
+    await entry(wrapper, 'bob, offline, 3 unread').trigger('click');
     await settle();
     expect(fake.callsOf('setUnreadCount').at(-1)).toEqual([1]);
     await button(wrapper, 'Log out').trigger('click');
