@@ -58,8 +58,9 @@ test('after an inactivity logout the username is kept and the draft survives', a
   await expect(alice.getByLabel('Username')).toHaveValue('alice');
   await expect(alice.getByLabel('Password')).toHaveValue('');
 
+  // Logging in again returns to the chat she was in, with the draft in the composer.
   await login(alice, server, 'alice');
-  await openConversation(alice, 'bob');
+  await expect(alice.getByRole('heading', { level: 2, name: 'bob', exact: true })).toBeVisible();
   await expect(alice.getByRole('textbox', { name: 'Message', exact: true })).toHaveValue(
     'half-written thought',
   );

@@ -5,6 +5,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { activityReportIntervalMs, watchUserActivity } from '../activity';
 import MainWindow from '../components/MainWindow.vue';
+import { useConversationsStore } from '../stores/conversations';
 import { FakeMessenger, installFake, settle } from './fake-messenger';
 import { button, byLabel, hasButton } from './helpers';
 
@@ -93,6 +94,24 @@ describe('idle warning and inactivity logout', () => {
     expect(byLabel(wrapper, 'Username').element.value).toBe('alice');
     expect(document.activeElement?.tagName).not.toBe('INPUT');
     expect(document.activeElement?.textContent).toContain('You were logged out after a period of inactivity');
+    wrapper.unmount();
+  });
+
+  it('logging in again after an inactivity logout returns to the chat with its draft', async () => {
+    const wrapper = await mountApp();
+    useConversationsStore().select('bob');
+    await settle();
+    await byLabel(wrapper, 'Message').setValue('half-written thought');
+    fake.state = { ...fake.state, username: null };
+    fake.emit({ kind: 'state', state: fake.state });
+    fake.emit({ kind: 'logged_out', reason: 'timeout' });
+    await settle();
+    await byLabel(wrapper, 'Password').setValue('pw');
+    await button(wrapper, 'Log in').trigger('submit');
+    await settle();
+    await flushPromises();
+    expect(wrapper.find('h2#chat-title').text()).toBe('bob');
+    expect(byLabel(wrapper, 'Message').element.value).toBe('half-written thought');
     wrapper.unmount();
   });
 });

@@ -5,8 +5,9 @@
  * drafts (the oldest go first), each at most MAX_DRAFT_LENGTH UTF-16 units.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import { TEXT_MAX_LENGTH } from '../../../shared/limits';
+import { useConversationsStore } from './conversations';
 import { useSessionStore } from './session';
 
 const DRAFTS_KEY = 'messenger.drafts';
@@ -99,5 +100,21 @@ export const useDraftsStore = defineStore('drafts', () => {
 
   window.addEventListener('pagehide', flush);
 
-  return { get, set, flush };
+  /** The conversation last open per server and account (this window only), to resume it. */
+  const lastOpen = new Map<string, string>();
+  watch(
+    () => useConversationsStore().active,
+    (conversation) => {
+      const key = scope.value && JSON.stringify(scope.value);
+      if (key && conversation !== null) lastOpen.set(key, conversation);
+    },
+    { immediate: true },
+  );
+
+  /** After logging in again (an inactivity logout, say): where this account was, with its draft. */
+  function lastOpened(): string | null {
+    return (scope.value && lastOpen.get(JSON.stringify(scope.value))) ?? null;
+  }
+
+  return { get, set, flush, lastOpened };
 });

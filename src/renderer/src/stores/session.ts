@@ -31,6 +31,8 @@ export const useSessionStore = defineStore('session', () => {
   const busy = ref(false);
   /** Who logged in last: kept after a logout so the login form can offer it again. */
   const lastUsername = ref<string | null>(null);
+  /** The last logout was not the user's own (inactivity, server): the next login resumes. */
+  const resumeAfterLogin = ref(false);
   /** When the server will log the user out for inactivity, while the app warns about it. */
   const idleLogoutAt = ref<number | null>(null);
 
@@ -130,6 +132,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function handleLoggedOut(reason: LogoutReason): void {
     logoutReason.value = reason;
+    resumeAfterLogin.value = reason !== 'user';
     idleLogoutAt.value = null;
     if (state.value) state.value = { ...state.value, username: null, privateSessions: [] };
   }
@@ -172,6 +175,7 @@ export const useSessionStore = defineStore('session', () => {
     logout,
     handleLoggedOut,
     lastUsername,
+    resumeAfterLogin,
     idleLogoutAt,
     setIdleWarning,
     reportActivity,
