@@ -15,6 +15,9 @@ start().catch((err: unknown) => {
   const root = document.getElementById('app');
   if (root) {
     root.setAttribute('role', 'alert');
-    root.textContent = `The messenger could not start: ${err instanceof Error ? err.message : String(err)}`;
+    // The details are for developers (the console); the window says what to do.
+    console.error(err);
+    root.textContent =
+      'The messenger could not start. Reload the window; if that does not help, restart the app.';
   }
 });
