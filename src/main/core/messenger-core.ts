@@ -292,7 +292,7 @@ export class MessengerCore implements MessengerApi {
     const credentials: Credentials = { username, password, keys: generateKeyPair() };
     // Events pushed right after the login reply belong to this login: forget any earlier one's ids
     // before they can arrive.
-    void 0; // PARTA-REVERTED this.seen.clear();
+    this.seen.clear();
     const result = await this.sendLogin(connection, credentials);
     this.credentials = credentials;
     this.loggedIn = true;
@@ -343,7 +343,7 @@ export class MessengerCore implements MessengerApi {
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
-    void 0; // PARTA-REVERTED this.seen.clear();
+    this.seen.clear();
     this.transcripts.clear();
     this.p2p.setIdentity(undefined);
     if (!this.connection?.isOpen) this.connectionState = 'disconnected';
