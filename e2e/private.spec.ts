@@ -125,12 +125,71 @@ test('a private chat ends when one side quits', async ({ server, launchApp, clos
   await expect(alicePrivate.getByRole('alert')).toHaveText('bob is offline.');
 });
 
-test('logging out ends the private chat on both sides', async ({ server, launchApp }) => {
+test('after your own logout the private window says why the chat ended, forgets its messages and offers only to close', async ({
+  server,
+  launchApp,
+}) => {
   const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
 
   const [bobPrivate, alicePrivate] = await chatPrivately(bob, 'bob', alice, 'alice', 'bye soon');
 
   await bob.getByRole('button', { name: 'Log out' }).click();
-  await expectClosed(bobPrivate, 'The private chat ended because alice or you logged out.');
+  await expect(bobPrivate.getByRole('status').filter({ hasText: /private chat/ })).toHaveText(
+    'You logged out, so the private chat with alice ended. Its messages are gone: private chats are never stored. Log in again in the main window to start a new one.',
+  );
+  await expect(privateLog(bobPrivate, 'alice').getByText('bye soon')).toHaveCount(0);
+  await expect(bobPrivate.getByRole('textbox', { name: 'Message', exact: true })).toBeDisabled();
+  // Nothing that cannot work while logged out.
+  await expect(bobPrivate.getByRole('button', { name: 'Start private chat' })).toHaveCount(0);
   await expectClosed(alicePrivate, 'bob ended the private chat.');
+
+  const closed = bobPrivate.waitForEvent('close');
+  await bobPrivate.getByRole('button', { name: 'Close window' }).click();
+  await closed;
+});
+
+test('closing a private window ends its chat; only a new private chat opens it again', async ({
+  server,
+  launchApp,
+}) => {
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
+
+  const [alicePrivate, bobPrivate] = await chatPrivately(alice, 'alice', bob, 'bob', 'first');
+  await expect(bob.getByRole('button', { name: 'Private chat with alice', exact: true })).toBeVisible();
+
+  // Bob closes his window (the unload handlers run, as when a user closes it).
+  await bobPrivate.close({ runBeforeUnload: true });
+  await expectClosed(alicePrivate, 'bob ended the private chat.');
+  await expect(bob.getByRole('button', { name: 'Private chat with alice', exact: true })).toHaveCount(0);
+
+  // A new private chat from Alice opens Bob's window again (the core keeps this login's private
+  // messages in memory, so the earlier ones are there too).
+  await alicePrivate.getByRole('button', { name: 'Start private chat' }).click();
+  await sendPrivate(alicePrivate, 'second');
+  const reopened = await waitForPrivateWindow(bob, 'alice');
+  await expect(privateLog(reopened, 'alice').locator('.text')).toHaveText(['first', 'second']);
+  await expectOpen(reopened, 'alice');
+});
+
+test('the main window shows running private chats and brings their window forward', async ({
+  server,
+  launchApp,
+}) => {
+  const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
+  const privateChats = (page: Page) => page.getByRole('list', { name: 'Private chats' });
+  await expect(privateChats(alice)).toHaveCount(0);
+
+  const [alicePrivate] = await chatPrivately(alice, 'alice', bob, 'bob', 'hello');
+  await expect(privateChats(alice).getByRole('button')).toHaveText(['Private chat with bob']);
+  await expect(privateChats(bob).getByRole('button')).toHaveText(['Private chat with alice']);
+
+  // It focuses the window that is open; it never opens a second one.
+  const pages = alice.context().pages().length;
+  await privateChats(alice).getByRole('button', { name: 'Private chat with bob' }).click();
+  await expect(alicePrivate.getByRole('heading', { level: 1, name: 'Private chat with bob' })).toBeVisible();
+  expect(alice.context().pages()).toHaveLength(pages);
+
+  await alicePrivate.getByRole('button', { name: 'Stop private chat' }).click();
+  await expect(privateChats(alice)).toHaveCount(0);
+  await expect(privateChats(bob)).toHaveCount(0);
 });

@@ -37,6 +37,7 @@ const PAGE_HANDLES_SHELL_METHODS: DispatchHooks = {
   setUnreadCount: () => undefined,
   focusWindow: () => undefined,
   openExternal: () => undefined,
+  setCloseBehaviour: () => undefined,
 };
 
 /** Pages connected at once (main window, private-chat windows, reloads in flight). */

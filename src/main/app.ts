@@ -2,8 +2,9 @@
  * The Electron shell: thin glue between Electron and the client core. Everything here is wiring;
  * the messenger itself lives in src/main/core and the UI in src/renderer.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
+import type { CloseBehaviour } from '../shared/api.js';
 import type { CoreLike } from './dispatch.js';
 import { openExternalLink } from './external-links.js';
 import { registerIpc } from './ipc.js';
@@ -35,6 +36,11 @@ export function rendererSource(mainDir: string, env: NodeJS.ProcessEnv): Rendere
 /** The built preload: CommonJS, because a sandboxed preload cannot be an ES module (see electron.vite.config.ts). */
 export function preloadPath(mainDir: string): string {
   return join(mainDir, '../preload/index.js');
+}
+
+/** Ends the private chat with `peer` if it is still open; "not open" is the expected answer otherwise. */
+async function endPrivateChat(core: CoreLike, peer: string): Promise<void> {
+  await Promise.resolve(core.call('stopPrivate', peer)).catch(() => undefined);
 }
 
 /**
@@ -70,11 +76,18 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
   const openExternal = (url: string): void => {
     openExternalLink(shell, url);
   };
+  // The user's "when I close the window" setting; quitting (tray Quit, Cmd+Q) always really quits.
+  let closeBehaviour: CloseBehaviour = 'quit';
+  let quitting = false;
   const windows = new WindowManager({
     renderer,
     preloadPath: preloadPath(deps.mainDir),
     openExternal,
     onMainClosed: () => app.quit(),
+    // Hidden only where the tray (or dock) can bring it back; otherwise the app would be lost.
+    hideMainOnClose: () => closeBehaviour === 'background' && !quitting && unread.canReopenWindow,
+    // The page asks for this too as it goes (pagehide), but a closing frame's call may be refused.
+    onPrivateClosed: (peer) => void endPrivateChat(core, peer),
   });
   const unread = createUnreadIndicator({
     platform: deps.platform ?? process.platform,
@@ -84,16 +97,19 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
   const ipc = registerIpc(ipcMain, core, windows, {
     showUnread: (count) => unread.show(count),
     openExternal,
+    setCloseBehaviour: (behaviour) => {
+      closeBehaviour = behaviour;
+    },
   });
 
   windows.createMainWindow();
   app.on('second-instance', () => windows.createMainWindow());
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) windows.createMainWindow();
-  });
+  // A dock click shows the main window, also when it was hidden by closing it (background mode).
+  app.on('activate', () => windows.createMainWindow());
   app.on('window-all-closed', () => app.quit());
   let disposed = false;
   app.on('before-quit', () => {
+    quitting = true;
     if (disposed) return;
     disposed = true;
     ipc.dispose();

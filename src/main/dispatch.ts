@@ -29,7 +29,8 @@ export interface CoreLike extends MessengerApi {
  * The shell's answer to each shell method, called with already validated arguments:
  * `openPrivateWindow(peer)` opens or focuses that private-chat window, `setUnreadCount(n)` updates
  * the badge or tray, `focusWindow()` brings the caller's window to the front, `openExternal(url)`
- * opens an http(s)/mailto link outside the app.
+ * opens an http(s)/mailto link outside the app, `setCloseBehaviour(b)` decides whether closing the
+ * main window quits or keeps the app running in the background.
  */
 export type DispatchHooks = { [M in ShellMethod]: (...args: ApiArgs<M>) => void };
 

@@ -4,7 +4,13 @@
  * and are validated by `dispatchCall` before the core sees them.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type ApiResult, type AppEvent } from '../shared/api.js';
+import {
+  IPC_CALL_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  type ApiResult,
+  type AppEvent,
+  type CloseBehaviour,
+} from '../shared/api.js';
 import { dispatchCall, type CoreLike } from './dispatch.js';
 import type { WindowManager } from './windows.js';
 
@@ -17,6 +23,7 @@ type Windows = Pick<
 export interface ShellActions {
   showUnread(count: number): void;
   openExternal(url: string): void;
+  setCloseBehaviour(behaviour: CloseBehaviour): void;
 }
 
 /** Only the top frame of one of the app's own windows, showing one of the app's own pages, may call. */
@@ -56,6 +63,7 @@ export function registerIpc(
           windows.focusWindowOf(event.sender.id);
         },
         openExternal: (url) => actions.openExternal(url),
+        setCloseBehaviour: (behaviour) => actions.setCloseBehaviour(behaviour),
       });
     },
   );

@@ -10,6 +10,8 @@ import { TRAY_ICON_SIZE, trayIconBitmap } from './tray-icon.js';
 export const APP_NAME = 'Greatest Messenger';
 
 export interface UnreadIndicator {
+  /** True when a hidden window can be brought back from here (a tray icon, or the macOS dock). */
+  readonly canReopenWindow: boolean;
   show(count: number): void;
   dispose(): void;
 }
@@ -32,12 +34,17 @@ export function createUnreadIndicator(options: UnreadIndicatorOptions): UnreadIn
   } catch (error) {
     // A desktop without a system tray is no reason to stop the app; the window title still counts.
     console.error('no tray icon:', error);
-    return { show: (count) => launcherBadge(options.platform, count), dispose: () => undefined };
+    return {
+      canReopenWindow: false,
+      show: (count) => launcherBadge(options.platform, count),
+      dispose: () => undefined,
+    };
   }
 }
 
 function dockBadge(): UnreadIndicator {
   return {
+    canReopenWindow: true,
     show: (count) => app.dock?.setBadge(count > 0 ? String(count) : ''),
     dispose: () => app.dock?.setBadge(''),
   };
@@ -70,6 +77,7 @@ function trayIndicator(options: UnreadIndicatorOptions): UnreadIndicator {
   tray.on('click', () => options.showMainWindow());
   let shown = 0;
   return {
+    canReopenWindow: true,
     show(count) {
       if (count === shown) return;
       shown = count;

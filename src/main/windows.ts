@@ -17,6 +17,13 @@ export interface WindowManagerOptions {
   openExternal(url: string): void;
   /** Called when the main window is gone (the app then quits). */
   onMainClosed?: () => void;
+  /**
+   * Asked when the user closes the main window: true hides it instead (the app keeps running in
+   * the background, reachable from the tray or dock); false lets it close and the app quit.
+   */
+  hideMainOnClose?: () => boolean;
+  /** Called when the private-chat window for `peer` is gone: closing it ends that chat. */
+  onPrivateClosed?: (peer: string) => void;
 }
 
 function withoutQueryAndHash(url: URL): string {
@@ -89,6 +96,11 @@ export class WindowManager {
     }
     const window = this.create({ width: 1100, height: 760, minWidth: 720, minHeight: 480 });
     this.main = window;
+    window.on('close', (event: Electron.Event) => {
+      if (!this.options.hideMainOnClose?.()) return;
+      event.preventDefault();
+      window.hide();
+    });
     window.on('closed', () => {
       this.main = null;
       for (const privateWindow of this.privateWindows.values()) {
@@ -116,7 +128,9 @@ export class WindowManager {
     });
     this.privateWindows.set(peer, window);
     window.on('closed', () => {
-      if (this.privateWindows.get(peer) === window) this.privateWindows.delete(peer);
+      if (this.privateWindows.get(peer) !== window) return;
+      this.privateWindows.delete(peer);
+      this.options.onPrivateClosed?.(peer);
     });
     this.load(window, { [PRIVATE_WINDOW_QUERY.peerParam]: peer, window: PRIVATE_WINDOW_QUERY.window });
     return window;

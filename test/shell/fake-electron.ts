@@ -66,7 +66,16 @@ export class FakeBrowserWindow extends Emitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  readonly hide: Mock = vi.fn();
+  /** Like a user closing the window: 'close' (which may be prevented), then 'closed'. */
   close(): void {
+    let prevented = false;
+    this.emit('close', {
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
+    if (prevented) return;
     this.destroyed = true;
     this.emit('closed');
   }

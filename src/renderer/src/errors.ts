@@ -179,7 +179,7 @@ export function describePrivateClose(reason: PrivateCloseReason, peer: string): 
     case 'peer':
       return `${peer} ended the private chat.`;
     case 'logout':
-      return `The private chat ended because ${peer} or you logged out.`;
+      return `The private chat with ${peer} ended when you logged out.`;
     case 'unreachable':
       return `${peer}'s computer could not be reached, so the private chat ended.`;
   }

@@ -56,9 +56,7 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
       case 'logged_out':
         session.handleLoggedOut(e.reason);
         if (kind === 'main') resetUserStores();
-        else
-          for (const s of Object.values(privates.sessions))
-            if (s.open) privates.handleClosed(s.peer, 'logout');
+        else privates.handleSignedOut();
         return;
       case 'idle_warning':
         session.setIdleWarning(e.logoutAt);
@@ -72,7 +70,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         if (e.from === session.username) return;
         if (kind === 'main') void privates.openWindow(e.peer);
         // Its own window tells about it: the main window may be focused while this one is buried.
-        else if (e.peer === privatePeer) notifyIfUnfocused(`${e.from} (private chat)`, e.text);
+        else if (e.peer === privatePeer)
+          notifyIfUnfocused(`${e.from} (private chat)`, e.text, undefined, e.peer);
         return;
       case 'private_closed':
         privates.handleClosed(e.peer, e.reason);
@@ -89,7 +88,7 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         useConversationsStore().noteMessage(e.message, incoming);
         if (incoming) {
           const peer = e.message.from;
-          notifyIfUnfocused(peer, e.message.text, () => openConversation(peer));
+          notifyIfUnfocused(peer, e.message.text, () => openConversation(peer), peer);
         }
         return;
       }
@@ -104,7 +103,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         const incoming = e.from !== session.username;
         useChatStore().receiveBroadcast(e);
         useConversationsStore().noteBroadcast(e.from, e.text, e.sentAt, incoming, e.id);
-        if (incoming) notifyIfUnfocused(`${e.from} to everyone`, e.text, () => openConversation(EVERYONE));
+        if (incoming)
+          notifyIfUnfocused(`${e.from} to everyone`, e.text, () => openConversation(EVERYONE), EVERYONE);
         return;
       }
     }

@@ -2,12 +2,16 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
 import { installMessenger } from './bridge/install';
+import { useSettingsStore } from './stores/settings';
 import './styles.css';
 
 async function start(): Promise<void> {
+  const pinia = createPinia();
+  // The theme is applied before anything else, so the page never flashes in the other one.
+  useSettingsStore(pinia);
   await installMessenger();
   const app = createApp(App);
-  app.use(createPinia());
+  app.use(pinia);
   app.mount('#app');
 }
 

@@ -66,6 +66,9 @@ export class FakeMessenger implements MessengerApi {
     this.on('whoElseSince', () => ok([]));
     this.on('listBlocked', () => ok([]));
     this.on('history', () => ok({ messages: [], hasMore: false }));
+    this.on('broadcasts', () => ok({ broadcasts: [], hasMore: false }));
+    let broadcastId = 0;
+    this.on('broadcast', () => ok({ delivered: 0, blockedBy: 0, sentAt: Date.now(), id: ++broadcastId }));
     this.on('markRead', () => ok({}));
     this.on('searchUsers', () => ok([]));
     this.on('openPrivateWindow', () => ok({}));

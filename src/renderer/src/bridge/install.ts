@@ -77,11 +77,24 @@ function pageHandlers(secret: string): PageHandlers {
     focusWindow: () => window.focus(),
     // The page title already carries the count ("(3) Messenger"); there is no badge to set.
     setUnreadCount: () => undefined,
+    // Closing a browser window always ends the page; the settings screen says so.
+    setCloseBehaviour: () => undefined,
   };
+}
+
+let inBrowserShell = false;
+
+/**
+ * True when this page runs in the browser shell (not Electron): closing its window always ends
+ * the app there, so the settings screen does not offer to keep it running in the background.
+ */
+export function runsInBrowserShell(): boolean {
+  return inBrowserShell;
 }
 
 export async function installMessenger(): Promise<void> {
   if ((window as { messenger?: MessengerApi }).messenger) return;
+  inBrowserShell = true;
   const secret = takeSecret();
   if (!secret) {
     throw new Error('open the app through the address its launcher printed (it carries the access key)');

@@ -125,6 +125,19 @@ export const usePrivateStore = defineStore('private', () => {
     s.closedReason = reason;
   }
 
+  /**
+   * In a private window after this user's own logout: every chat there has ended, and its messages
+   * go too. Private chats are never stored (the core forgets them at logout as well).
+   */
+  function handleSignedOut(): void {
+    for (const s of Object.values(sessions.value)) {
+      if (s.open) s.closedReason = 'logout';
+      s.open = false;
+      s.messages = [];
+      s.error = null;
+    }
+  }
+
   function reset(): void {
     sessions.value = {};
   }
@@ -141,6 +154,7 @@ export const usePrivateStore = defineStore('private', () => {
     handleOpened,
     handleMessage,
     handleClosed,
+    handleSignedOut,
     reset,
   };
 });
