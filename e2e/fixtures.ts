@@ -255,6 +255,24 @@ export async function setBlocked(page: Page, name: string, blocked: boolean): Pr
   await expect(dialog).toBeHidden();
 }
 
+/**
+ * Chooses `action` ("Message", "Start private chat with", "Block", "Unblock") for `user` from the
+ * actions menu of their row in the people panel's Online now list.
+ */
+export async function personAction(page: Page, user: string, action: string): Promise<void> {
+  const name = `Actions for ${user}`;
+  await page
+    .getByRole('list', { name: 'Online now' })
+    .getByRole('listitem')
+    .filter({ hasText: user })
+    .getByRole('button', { name, exact: true })
+    .click();
+  await page
+    .getByRole('menu', { name })
+    .getByRole('menuitem', { name: `${action} ${user}`, exact: true })
+    .click();
+}
+
 /** Opens (or starts) the conversation with `peer` through the user search. */
 export async function openConversation(page: Page, peer: string): Promise<void> {
   await page.getByRole('searchbox', { name: 'Search users' }).fill(peer);

@@ -1,6 +1,6 @@
 /** The people panel: who is online now, and who was online in a chosen time window. */
 import Database from 'better-sqlite3';
-import { expect, login, test, toast } from './fixtures.js';
+import { expect, login, personAction, test, toast } from './fixtures.js';
 
 test('online now and recently online panels, with the time window', async ({
   server,
@@ -36,13 +36,12 @@ test('online now and recently online panels, with the time window', async ({
   // Bob logs in: he is online now, and in the recent list as online.
   await login(bob, server, 'bob');
   await expect(online.getByRole('listitem')).toHaveText([/bob/]);
-  await expect(online.getByRole('button', { name: 'Message bob' })).toBeVisible();
-  await expect(online.getByRole('button', { name: 'Start private chat' })).toBeVisible();
+  await expect(online.getByRole('button', { name: 'Actions for bob', exact: true })).toBeVisible();
   await expect(recent.getByRole('listitem')).toHaveText([/bob\s*online/, /carol\s*offline/]);
   await expect(bob.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveText([/alice/]);
 
   // "Message bob" opens the conversation with him.
-  await online.getByRole('button', { name: 'Message bob' }).click();
+  await personAction(alice, 'bob', 'Message');
   await expect(alice.getByRole('heading', { level: 2, name: 'bob', exact: true })).toBeVisible();
 
   // Bob quits: gone from Online now, still recently online (offline), also in the shortest window.

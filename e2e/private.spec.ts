@@ -1,14 +1,9 @@
 /** Private (peer-to-peer) chats: a window on each side, stopping from either side, one side quitting. */
 import type { Page } from '@playwright/test';
-import { expect, launchLoggedIn, test, toast, waitForPrivateWindow } from './fixtures.js';
+import { expect, launchLoggedIn, personAction, test, toast, waitForPrivateWindow } from './fixtures.js';
 
 async function startPrivateChat(page: Page, peer: string): Promise<Page> {
-  await page
-    .getByRole('list', { name: 'Online now' })
-    .getByRole('listitem')
-    .filter({ hasText: peer })
-    .getByRole('button', { name: 'Start private chat' })
-    .click();
+  await personAction(page, peer, 'Start private chat with');
   return waitForPrivateWindow(page, peer);
 }
 

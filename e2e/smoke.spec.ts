@@ -1,5 +1,5 @@
 /** Smoke tests: two app instances, two users; a message across, and a private chat. */
-import { expect, login, test, waitForPrivateWindow } from './fixtures.js';
+import { expect, login, personAction, test, waitForPrivateWindow } from './fixtures.js';
 
 test('a message sent in one instance arrives in the other', async ({ server, launchApp }) => {
   const alice = await launchApp('alice');
@@ -30,12 +30,7 @@ test('a private chat opens a window on both sides', async ({ server, launchApp }
   await login(alice, server, 'alice');
   await login(bob, server, 'bob');
 
-  await alice
-    .getByRole('list', { name: 'Online now' })
-    .getByRole('listitem')
-    .filter({ hasText: 'bob' })
-    .getByRole('button', { name: 'Start private chat' })
-    .click();
+  await personAction(alice, 'bob', 'Start private chat with');
   const alicePrivate = await waitForPrivateWindow(alice, 'bob');
   const composer = alicePrivate.getByRole('textbox', { name: /message/i });
   await composer.fill('Just between us');

@@ -179,7 +179,7 @@ describe('BlockedSettings', () => {
     });
     const wrapper = mount(BlockedSettings, { attachTo: document.body });
     await settle();
-    expect(wrapper.find('[role="dialog"]').attributes('aria-labelledby')).toBe('blocked-title');
+    expect(wrapper.find('dialog').attributes('aria-labelledby')).toBe('blocked-title');
     expect(wrapper.find('ul[aria-label="Blocked users"]').text()).toContain('carol');
 
     const input = byLabel(wrapper, 'Username to block');
@@ -202,12 +202,13 @@ describe('BlockedSettings', () => {
     ).toEqual(['bob', 'carol']);
 
     const carolRow = wrapper.findAll('ul[aria-label="Blocked users"] li')[1];
-    await button(wrapper, 'Unblock', carolRow).trigger('click');
+    await button(wrapper, 'Unblock carol', carolRow).trigger('click');
     await settle();
     expect(fake.callsOf('unblock')).toEqual([['carol']]);
     expect(wrapper.find('ul[aria-label="Blocked users"]').text()).not.toContain('carol');
 
-    await wrapper.find('[role="dialog"]').trigger('keydown', { key: 'Escape' });
+    // Escape on a modal <dialog> is its cancel event.
+    await wrapper.find('dialog').trigger('cancel');
     expect(wrapper.emitted('close')).toHaveLength(1);
     wrapper.unmount();
   });
@@ -233,7 +234,9 @@ describe('PeoplePanel', () => {
     fake.on('startPrivate', (peer) => ok({ peer }));
     await usePeopleStore().refreshOnline();
     const wrapper = mount(PeoplePanel, { attachTo: document.body });
-    await button(wrapper, 'Start private chat').trigger('click');
+    await button(wrapper, 'Actions for bob').trigger('click');
+    await settle();
+    await button(wrapper, 'Start private chat with bob').trigger('click');
     await settle();
     expect(fake.callsOf('startPrivate')).toEqual([['bob']]);
     expect(fake.callsOf('openPrivateWindow')).toEqual([['bob']]);

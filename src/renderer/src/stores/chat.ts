@@ -47,7 +47,7 @@ const RETRYABLE: ReadonlySet<string> = new Set([
 ]);
 
 export interface Thread {
-  /** Stored messages sorted by id, then local (unstored) ones in the order they were written. */
+  /** Stored messages sorted by id with refused local ones among them by time, then local ones being sent. */
   items: ChatItem[];
   hasMore: boolean;
   loading: boolean;
@@ -106,11 +106,14 @@ function hasId(sorted: readonly ChatItem[], id: number): boolean {
   return false;
 }
 
-/** Merges stored messages into a thread's items: de-duplicated by id, sorted by id, local items kept last. */
+/**
+ * Merges stored messages into a thread's items: de-duplicated by id, sorted by id; local items as
+ * `withLocals` places them.
+ */
 export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: string | null): ChatItem[] {
-  const firstLocal = items.findIndex((i) => i.id === undefined);
-  const stored = firstLocal === -1 ? items : items.slice(0, firstLocal);
-  const locals = firstLocal === -1 ? [] : items.slice(firstLocal).filter((i) => i.id === undefined);
+  const hasLocal = items.some((i) => i.id === undefined);
+  const stored = hasLocal ? items.filter((i) => i.id !== undefined) : items;
+  const locals = hasLocal ? items.filter((i) => i.id === undefined) : [];
   // `stored` is sorted by id: a binary search finds duplicates without a set of every stored id
   // (a thread can hold 100,000 and a page of 100 arrives each time the view nears the top).
   const seen = new Set<number>();
@@ -129,7 +132,36 @@ export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: 
   else if ((fresh[0]?.id ?? 0) > maxStored) merged = stored.concat(fresh);
   else if ((fresh[fresh.length - 1]?.id ?? 0) < minStored) merged = fresh.concat(stored);
   else merged = stored.concat(fresh).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-  return merged.concat(locals);
+  return withLocals(merged, locals);
+}
+
+function placeLocals(items: ChatItem[]): ChatItem[] {
+  return withLocals(
+    items.filter((i) => i.id !== undefined),
+    items.filter((i) => i.id === undefined),
+  );
+}
+
+/**
+ * Stored items plus the local ones: a message still on its way stays last, where it was written; a
+ * refused one is never stored, so it takes its place in time among the stored messages. (Kept last,
+ * it sat below everything that arrived later, and new messages no longer scrolled into view.)
+ */
+function withLocals(stored: ChatItem[], locals: ChatItem[]): ChatItem[] {
+  if (locals.length === 0) return stored;
+  const out = stored.slice();
+  const pending: ChatItem[] = [];
+  for (const item of locals) {
+    if (item.status !== 'failed') {
+      pending.push(item);
+      continue;
+    }
+    // From the end: a refusal is recent, so this stops after a few steps.
+    let at = out.length;
+    while (at > 0 && (out[at - 1] as ChatItem).sentAt > item.sentAt) at--;
+    out.splice(at, 0, item);
+  }
+  return out.concat(pending);
 }
 
 export const useChatStore = defineStore('chat', () => {
@@ -161,7 +193,8 @@ export const useChatStore = defineStore('chat', () => {
     const items = t.items.slice();
     if (patch === null) items.splice(idx, 1);
     else items[idx] = { ...(items[idx] as ChatItem), ...patch };
-    update(peer, { items });
+    // A message refused now may have been overtaken by messages that arrived meanwhile.
+    update(peer, { items: patch?.status === 'failed' ? placeLocals(items) : items });
   }
 
   async function fetchPage(peer: string, before?: number): Promise<void> {
