@@ -66,7 +66,9 @@ export class Messages {
 
   /**
    * One stored row per broadcast, whatever the audience: who received it follows from who was
-   * online (storage's online spans) minus the blockers listed with it.
+   * online (storage's online spans) minus the blockers listed with it. The frames are queued before
+   * the row is written, so they do not wait for its commit and sync (as they did not when
+   * broadcasts were not kept); the sender's reply, queued after it, does.
    */
   broadcast(sender: OnlineUser, text: string, now = Date.now()): RequestResult<'broadcast'> {
     const receivers: OnlineUser[] = [];
@@ -76,7 +78,7 @@ export class Messages {
       if (this.blocks.has(user.username, sender.username)) blockers.push(user.username);
       else receivers.push(user);
     }
-    const id = this.storage.insertBroadcast(sender.username, text, now, blockers);
+    const id = this.storage.reserveBroadcastId();
     // Encoded once; every recipient gets the same string.
     const line = encodeFrame({
       type: 'broadcast',
@@ -86,6 +88,7 @@ export class Messages {
       sentAt: now,
     } satisfies ServerFrame);
     for (const user of receivers) user.sendEncoded(line);
+    this.storage.insertBroadcast(id, sender.username, text, now, blockers);
     return { delivered: receivers.length, blockedBy: blockers.length, sentAt: now, id };
   }
 

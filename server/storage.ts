@@ -55,10 +55,16 @@ export interface Storage {
   openSpan(name: string): void;
   closeSpan(name: string): void;
   /**
-   * Stores a broadcast once. Its audience is not written: it is everyone whose online span holds
-   * it (the sender's included), except `excluded` (online users who had blocked the sender).
+   * The id for the next broadcast, known before it is written, so that its frames can leave before
+   * the write they would otherwise wait for (see Messages.broadcast).
    */
-  insertBroadcast(from: string, text: string, sentAt: number, excluded: readonly string[]): number;
+  reserveBroadcastId(): number;
+  /**
+   * Stores a broadcast once, under its reserved id. Its audience is not written: it is everyone whose
+   * online span holds it (the sender's included), except `excluded` (online users who had blocked
+   * the sender).
+   */
+  insertBroadcast(id: number, from: string, text: string, sentAt: number, excluded: readonly string[]): void;
   /** Broadcasts `name` sent or received with id < before, newest first, at most limit. */
   broadcastPage(name: string, before: number, limit: number): BroadcastMessage[];
 
@@ -249,6 +255,7 @@ export function openStorage(path: string, options: StorageOptions = {}): Storage
 class SqliteStorage implements Storage {
   private readonly tick: GroupCommit;
   private readonly s;
+  private lastBroadcastId: number | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -282,9 +289,10 @@ class SqliteStorage implements Storage {
       closeSpan: p(
         `UPDATE online_spans SET until_broadcast = ${LAST_BROADCAST} WHERE name = ? AND until_broadcast IS NULL`,
       ),
+      lastBroadcastId: p(`SELECT ${LAST_BROADCAST}`).pluck(),
       insertBroadcast: p(
-        'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES (?, ?, ?, ?) RETURNING id',
-      ).pluck(),
+        'INSERT INTO broadcasts (id, sender, text, sent_at, excluded) VALUES (?, ?, ?, ?, ?)',
+      ),
       // Each of the user's spans is an id range of broadcasts (a rowid range scan); the newest
       // spans come first, so a page rarely looks at more than the last few.
       broadcastPage: p(
@@ -385,9 +393,14 @@ class SqliteStorage implements Storage {
   closeSpan(name: string): void {
     this.tick.write(() => this.s.closeSpan.run(name));
   }
-  insertBroadcast(from: string, text: string, sentAt: number, excluded: readonly string[]): number {
+  reserveBroadcastId(): number {
+    // One process writes this database, so the last id is known here (nothing is ever deleted).
+    this.lastBroadcastId ??= this.s.lastBroadcastId.get() as number;
+    return ++this.lastBroadcastId;
+  }
+  insertBroadcast(id: number, from: string, text: string, sentAt: number, excluded: readonly string[]): void {
     const list = excluded.length === 0 ? null : excluded.join('\n');
-    return this.tick.write(() => this.s.insertBroadcast.get(from, text, sentAt, list) as number);
+    this.tick.write(() => this.s.insertBroadcast.run(id, from, text, sentAt, list));
   }
   broadcastPage(name: string, before: number, limit: number): BroadcastMessage[] {
     return this.s.broadcastPage.all({ name, before, limit }) as BroadcastMessage[];

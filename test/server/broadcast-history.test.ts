@@ -87,10 +87,10 @@ describe('broadcast storage', () => {
     const storage = openStorage(path);
     try {
       for (let i = 0; i < 1000; i++) storage.openSpan(`u${i}`);
-      storage.insertBroadcast('u0', 'to a thousand', 1, ['u7']);
+      storage.insertBroadcast(storage.reserveBroadcastId(), 'u0', 'to a thousand', 1, ['u7']);
       storage.openSpan('late');
       storage.closeSpan('u1');
-      storage.insertBroadcast('u2', 'second', 2, []);
+      storage.insertBroadcast(storage.reserveBroadcastId(), 'u2', 'second', 2, []);
       expect(storage.broadcastPage('u999', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
         'second',
         'to a thousand',

@@ -143,7 +143,8 @@ describe('storage', () => {
       expect(migrated.conversationPeers('bob')).toEqual([{ peer: 'ann', lastId: 1 }]);
       migrated.openSpan('ann');
       migrated.openSpan('bob');
-      expect(migrated.insertBroadcast('ann', 'first kept', 2, [])).toBe(1);
+      expect(migrated.reserveBroadcastId()).toBe(1);
+      migrated.insertBroadcast(1, 'ann', 'first kept', 2, []);
       expect(migrated.broadcastPage('bob', Number.MAX_SAFE_INTEGER, 10)).toEqual([
         { id: 1, from: 'ann', text: 'first kept', sentAt: 2 },
       ]);
@@ -156,13 +157,14 @@ describe('storage', () => {
     const path = join(dir, 'crash.db');
     const before = openStorage(path);
     before.openSpan('ann');
-    before.insertBroadcast('bob', 'while ann was online', 1, []);
+    before.insertBroadcast(before.reserveBroadcastId(), 'bob', 'while ann was online', 1, []);
     // No closeSpan: the server died with ann online.
     before.close();
     const after = openStorage(path);
     try {
       after.openSpan('bob');
-      after.insertBroadcast('bob', 'after the crash', 2, []);
+      expect(after.reserveBroadcastId()).toBe(2);
+      after.insertBroadcast(2, 'bob', 'after the crash', 2, []);
       expect(after.broadcastPage('ann', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
         'while ann was online',
       ]);
