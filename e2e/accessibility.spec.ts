@@ -2,7 +2,8 @@
  * axe-core over every screen, in the light and the dark theme (the app follows the system's
  * prefers-color-scheme, emulated here per window): login, a refused registration, the main window with
  * a conversation and the people panel, the Blocked users dialog, and a private chat window. Any
- * serious or critical violation fails the test (e2e/axe.ts).
+ * serious or critical violation fails the test (e2e/axe.ts). Also the Settings dialog, and a 400×700
+ * window with the chat alone and the people panel as a drawer.
  */
 import type { Page } from '@playwright/test';
 import { expectNoSeriousViolations } from './axe.js';
@@ -72,6 +73,29 @@ async function checkPrivateWindow(alice: Page, theme: Theme): Promise<void> {
   await expectNoSeriousViolations(window, `private chat window (${theme})`);
 }
 
+async function checkSettingsDialog(page: Page, theme: Theme): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await expect(dialog).toBeVisible();
+  await expectNoSeriousViolations(page, `Settings dialog (${theme})`);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** A phone-sized window: the chat alone, then the people panel as a drawer over it. */
+async function checkNarrowWindow(page: Page, theme: Theme): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 400, height: 700 });
+  await expect(page.getByRole('button', { name: 'Back to conversations' })).toBeVisible();
+  await expectNoSeriousViolations(page, `400×700 chat (${theme})`);
+  // The chat header's own People button (the sidebar's is out of sight in one column).
+  await page.locator('.chat-header').getByRole('button', { name: 'People', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Close people panel' })).toBeVisible();
+  await expectNoSeriousViolations(page, `400×700 people drawer (${theme})`);
+  await page.getByRole('button', { name: 'Close people panel' }).click();
+  if (size) await page.setViewportSize(size);
+}
+
 /** A message refused by its recipient stays in the chat with its error line: still readable. */
 async function checkRefusedMessage(alice: Page, bob: Page, theme: Theme): Promise<void> {
   await setBlocked(bob, 'alice', true);
@@ -98,6 +122,7 @@ for (const theme of ['light', 'dark'] as const) {
     server: TestServer;
     launchApp: (name: string) => Promise<Page>;
   }) => {
+    test.setTimeout(150_000); // eleven axe runs and two app instances
     const alice = await launchThemed(launchApp, 'alice', theme);
     await checkLoginScreens(alice, theme);
     await login(alice, server, 'alice');
@@ -105,7 +130,9 @@ for (const theme of ['light', 'dark'] as const) {
     await login(bob, server, 'bob');
     await checkMainWindow(alice, bob, theme);
     await checkBlockedDialog(alice, theme);
+    await checkSettingsDialog(alice, theme);
     await checkPrivateWindow(alice, theme);
+    await checkNarrowWindow(alice, theme);
     await checkRefusedMessage(alice, bob, theme);
   });
 }
