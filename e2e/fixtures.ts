@@ -215,7 +215,10 @@ export async function waitForPrivateWindow(page: Page, peer: string, timeoutMs =
   throw new Error(`no private chat window for ${peer} opened`);
 }
 
-/** The entry for `peer` in the conversation list (its accessible name: "bob, online, 2 unread"). */
+/**
+ * The entry for `peer` in the conversation list. Its accessible name is everything it shows:
+ * "bob, online, 2 unread, 15:03, You: see you".
+ */
 export function conversationEntry(page: Page, peer: string) {
   return page
     .getByRole('list', { name: 'Conversation list' })
