@@ -134,4 +134,33 @@ describe('the unread divider', () => {
     expect(rows.map((r) => r.key)).toEqual([rows[0]?.key, 'm1', 'm2', 'unread', 'm3', 'm4']);
     expect(rows[0]?.kind).toBe('day');
   });
+
+  it('loads older pages when more messages are unread than the newest page holds', async () => {
+    // 150 messages from bob, ids 1–150, served newest page first; 130 of them unread.
+    const all = Array.from({ length: 150 }, (_, i) =>
+      dm('bob', 'me', `m ${i + 1}`, { id: i + 1, sentAt: AT + i }),
+    );
+    fake.on('history', (req) => {
+      const older = req.before === undefined ? all : all.filter((m) => m.id < (req.before ?? 0));
+      return ok({ messages: older.slice(-req.limit), hasMore: older.length > req.limit });
+    });
+    fake.on('conversations', () => ok([{ peer: 'bob', last: all[149], unread: 130 }]));
+    const conversations = useConversationsStore();
+    await conversations.load();
+    conversations.select('bob');
+    const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
+    await settle(10);
+    expect(fake.callsOf('history')).toHaveLength(2);
+    // happy-dom does not scroll for the virtual list: bring rows 20–22 into its window by hand.
+    const log = wrapper.find('.messages');
+    (log.element as HTMLElement).scrollTop = 15 * 56;
+    await log.trigger('scroll');
+    await settle();
+    const rows = wrapper.findAll('.row');
+    const divider = rows.findIndex((r) => r.find('.unread-divider').exists());
+    expect(divider).toBeGreaterThan(-1);
+    expect(rows[divider + 1]?.find('.text').text()).toBe('m 21');
+    expect(rows[divider - 1]?.find('.text').text()).toBe('m 20');
+    wrapper.unmount();
+  });
 });
