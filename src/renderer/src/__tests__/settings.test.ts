@@ -115,6 +115,20 @@ describe('stored settings', () => {
   });
 });
 
+describe('several windows', () => {
+  it('a change saved by another window of the app applies here at once', async () => {
+    fakeSystemTheme(false);
+    const store = freshStore();
+    const elsewhere = { ...parseSettings(null), theme: 'dark', presenceToasts: 'off' };
+    window.dispatchEvent(
+      new StorageEvent('storage', { key: SETTINGS_KEY, newValue: JSON.stringify(elsewhere) }),
+    );
+    await settle();
+    expect(store.settings).toMatchObject({ theme: 'dark', presenceToasts: 'off' });
+    expect(document.documentElement.dataset['theme']).toBe('dark');
+  });
+});
+
 describe('theme', () => {
   it('applies the chosen theme to the page at once, and "system" follows the system as it changes', async () => {
     const system = fakeSystemTheme(false);
