@@ -105,6 +105,16 @@ for (const size of [
     expect(sent.x + sent.width).toBeLessThanOrEqual(size.width);
     expect(await sidewaysOverflow(alice)).toBe(0);
 
+    // The chat header has its own People button (the sidebar's is out of sight); closing returns to it.
+    await peopleButton(alice).click();
+    const drawer = await box(peoplePanel(alice));
+    expect(drawer.x + drawer.width).toBeLessThanOrEqual(size.width);
+    await alice.keyboard.press('Escape');
+    await expect(peoplePanel(alice)).toBeHidden();
+    await expect(
+      alice.locator('.chat-header').getByRole('button', { name: 'People', exact: true }),
+    ).toBeFocused();
+
     // Back to the list; focus lands on the conversation that was open.
     await alice.getByRole('button', { name: 'Back to conversations' }).click();
     await expect(alice.getByRole('main')).toBeHidden();

@@ -12,7 +12,6 @@ export function useNarrowLayout() {
   const layout = useLayoutStore();
   const conversations = useConversationsStore();
   const session = useSessionStore();
-  const peopleButton = ref<HTMLButtonElement | null>(null);
   const sidebar = ref<HTMLElement | null>(null);
   const chatPane = ref<HTMLElement | null>(null);
 
@@ -48,15 +47,9 @@ export function useNarrowLayout() {
     if (e.target instanceof Element && e.target.closest('.conversation')) layout.showChat();
   }
 
-  function togglePeople(): void {
-    layout.peopleOpen = !layout.peopleOpen;
+  function togglePeople(e: MouseEvent): void {
+    layout.togglePeople(e.currentTarget instanceof HTMLElement ? e.currentTarget : null);
   }
 
-  /** Closes the drawer from inside it (Escape, its Close button, the backdrop): back to its button. */
-  function closePeople(): void {
-    layout.peopleOpen = false;
-    peopleButton.value?.focus();
-  }
-
-  return { layout, peopleButton, sidebar, chatPane, onListClick, togglePeople, closePeople };
+  return { layout, sidebar, chatPane, onListClick, togglePeople, closePeople: layout.closePeople };
 }

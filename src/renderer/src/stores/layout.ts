@@ -24,10 +24,24 @@ export const useLayoutStore = defineStore('layout', () => {
     view.value = 'list';
   }
 
+  /** The button that opened the drawer (sidebar or chat header): focus returns to it on close. */
+  let opener: HTMLElement | null = null;
+
+  function togglePeople(from: HTMLElement | null): void {
+    opener = from;
+    peopleOpen.value = !peopleOpen.value;
+  }
+
+  /** Closes the drawer from inside it (Escape, its Close button, the backdrop). */
+  function closePeople(): void {
+    peopleOpen.value = false;
+    opener?.focus();
+  }
+
   function reset(): void {
     view.value = 'list';
     peopleOpen.value = false;
   }
 
-  return { view, peopleOpen, showChat, showList, reset };
+  return { view, peopleOpen, showChat, showList, togglePeople, closePeople, reset };
 });
