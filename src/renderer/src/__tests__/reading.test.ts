@@ -144,7 +144,9 @@ describe('the unread divider', () => {
       const older = req.before === undefined ? all : all.filter((m) => m.id < (req.before ?? 0));
       return ok({ messages: older.slice(-req.limit), hasMore: older.length > req.limit });
     });
-    fake.on('conversations', () => ok([{ peer: 'bob', last: all[149], unread: 130 }]));
+    const newest = all[all.length - 1];
+    if (!newest) throw new Error('no messages');
+    fake.on('conversations', () => ok([{ peer: 'bob', last: newest, unread: 130 }]));
     const conversations = useConversationsStore();
     await conversations.load();
     conversations.select('bob');
