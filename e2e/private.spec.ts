@@ -1,5 +1,6 @@
 /** Private (peer-to-peer) chats: a window on each side, stopping from either side, one side quitting. */
 import type { Page } from '@playwright/test';
+import { expectNoSeriousViolations } from './axe.js';
 import { expect, launchLoggedIn, personAction, test, toast, waitForPrivateWindow } from './fixtures.js';
 
 async function startPrivateChat(page: Page, peer: string): Promise<Page> {
@@ -136,6 +137,7 @@ test('after your own logout the private window says why the chat ended, forgets 
   await expect(bobPrivate.getByRole('textbox', { name: 'Message', exact: true })).toBeDisabled();
   // Nothing that cannot work while logged out.
   await expect(bobPrivate.getByRole('button', { name: 'Start private chat' })).toHaveCount(0);
+  await expectNoSeriousViolations(bobPrivate, 'private window after your own logout');
   await expectClosed(alicePrivate, 'bob ended the private chat.');
 
   const closed = bobPrivate.waitForEvent('close');
@@ -177,6 +179,7 @@ test('the main window shows running private chats and brings their window forwar
   const [alicePrivate] = await chatPrivately(alice, 'alice', bob, 'bob', 'hello');
   await expect(privateChats(alice).getByRole('button')).toHaveText(['Private chat with bob']);
   await expect(privateChats(bob).getByRole('button')).toHaveText(['Private chat with alice']);
+  await expectNoSeriousViolations(alice, 'main window with a running private chat');
 
   // It focuses the window that is open; it never opens a second one.
   const pages = alice.context().pages().length;

@@ -1,5 +1,6 @@
 /** The settings dialog: opened and operated with the keyboard, the theme at once, presence toasts off. */
 import type { Page } from '@playwright/test';
+import { expectNoSeriousViolations } from './axe.js';
 import { expect, launchLoggedIn, login, test, toast, toasts } from './fixtures.js';
 
 const LIGHT_BACKGROUND = 'rgb(244, 246, 251)';
@@ -29,8 +30,10 @@ test('the theme changes at once from the settings dialog and is kept after a rel
 
   const dialog = await openSettings(alice);
   await expect(dialog.getByRole('radio', { name: 'Same as the system' })).toBeChecked();
+  await expectNoSeriousViolations(alice, 'settings dialog, light');
   await dialog.getByRole('radio', { name: 'Dark', exact: true }).check();
   await expectBackground(alice, DARK_BACKGROUND);
+  await expectNoSeriousViolations(alice, 'settings dialog, dark');
 
   // Escape closes it, and focus goes back to the Settings button.
   await alice.keyboard.press('Escape');
