@@ -4,7 +4,7 @@
  * is measured in the real browser.
  */
 import type { Locator, Page } from '@playwright/test';
-import { expect, launchLoggedIn, messages, send, test } from './fixtures.js';
+import { expect, launchLoggedIn, messages, personAction, send, test } from './fixtures.js';
 
 async function box(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
   const b = await locator.boundingBox();
@@ -141,4 +141,23 @@ test('the login card fits a 360 px window without sideways scrolling', async ({ 
   const logIn = await box(alice.getByRole('button', { name: 'Log in' }));
   expect(logIn.x + logIn.width).toBeLessThanOrEqual(card.x + card.width);
   expect(await sidewaysOverflow(alice)).toBe(0);
+});
+
+test('at 800×600 choosing Message in the people drawer closes it and puts the focus in that chat', async ({
+  server,
+  launchApp,
+}) => {
+  const [alice] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
+  await alice.setViewportSize({ width: 800, height: 600 });
+  await peopleButton(alice).click();
+  await personAction(alice, 'bob', 'Message');
+  await expect(peoplePanel(alice)).toBeHidden();
+  await expect(alice.getByRole('heading', { level: 2, name: 'bob', exact: true })).toBeVisible();
+  await expect(alice.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
+
+  // Again for the chat that is already open: the drawer still closes, the focus still lands there.
+  await peopleButton(alice).click();
+  await personAction(alice, 'bob', 'Message');
+  await expect(peoplePanel(alice)).toBeHidden();
+  await expect(alice.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
 });

@@ -34,6 +34,18 @@ export function useNarrowLayout() {
       if (!loggedIn) layout.reset();
     },
   );
+  // The drawer closed because of something chosen in it (Message bob): focus was inside it and would
+  // be lost with it, so it goes to the chat's composer.
+  watch(
+    () => layout.peopleOpen,
+    async (open) => {
+      if (open) return;
+      await nextTick();
+      const focused = document.activeElement;
+      if (!(focused instanceof HTMLElement) || focused === document.body || !focused.checkVisibility())
+        chatPane.value?.querySelector<HTMLElement>('textarea')?.focus();
+    },
+  );
   watch(
     () => layout.view,
     (view) => {

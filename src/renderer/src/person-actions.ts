@@ -5,6 +5,7 @@
 import type { MenuAction } from './components/ActionMenu.vue';
 import { useBlockedStore } from './stores/blocked';
 import { useConversationsStore } from './stores/conversations';
+import { useLayoutStore } from './stores/layout';
 import { usePrivateStore } from './stores/private';
 import { useToastsStore } from './stores/toasts';
 
@@ -15,11 +16,16 @@ export async function setBlockedFromMenu(user: string, block: boolean): Promise<
   if (!done && blocked.error) useToastsStore().show(blocked.error, 'error');
 }
 
+/** Opens the chat with `user` and shows it (even when it is the open one, behind the people drawer). */
+function openChat(user: string): void {
+  useConversationsStore().select(user);
+  useLayoutStore().showChat();
+}
+
 export function personActions(user: string, options: { message: boolean }): MenuAction[] {
   const blocked = useBlockedStore();
   const actions: MenuAction[] = [];
-  if (options.message)
-    actions.push({ text: `Message ${user}`, run: () => useConversationsStore().select(user) });
+  if (options.message) actions.push({ text: `Message ${user}`, run: () => openChat(user) });
   actions.push({ text: `Start private chat with ${user}`, run: () => void usePrivateStore().start(user) });
   if (blocked.isBlocked(user))
     actions.push({ text: `Unblock ${user}`, run: () => void setBlockedFromMenu(user, false) });
