@@ -4,6 +4,7 @@
  * is measured in the real browser.
  */
 import type { Locator, Page } from '@playwright/test';
+import { expectNoSeriousViolations } from './axe.js';
 import { expect, launchLoggedIn, messages, personAction, send, test } from './fixtures.js';
 
 async function box(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
@@ -105,6 +106,8 @@ for (const size of [
     expect(sent.x + sent.width).toBeLessThanOrEqual(size.width);
     expect(await sidewaysOverflow(alice)).toBe(0);
 
+    await expectNoSeriousViolations(alice, `chat at ${size.width}×${size.height}`);
+
     // The chat header has its own People button (the sidebar's is out of sight); closing returns to it.
     await peopleButton(alice).click();
     const drawer = await box(peoplePanel(alice));
@@ -121,7 +124,9 @@ for (const size of [
     await expect(everyoneEntry(alice)).toBeFocused();
 
     // The people panel opens over the list and fits the window.
+    await expectNoSeriousViolations(alice, `conversation list at ${size.width}×${size.height}`);
     await peopleButton(alice).click();
+    await expectNoSeriousViolations(alice, `people drawer at ${size.width}×${size.height}`);
     const panel = await box(peoplePanel(alice));
     expect(panel.x).toBeGreaterThanOrEqual(0);
     expect(panel.x + panel.width).toBeLessThanOrEqual(size.width);
