@@ -90,6 +90,7 @@ test('a growing draft keeps the latest message in view', async ({ server, launch
 });
 
 for (const size of [
+  { width: 1280, height: 800 },
   { width: 800, height: 600 },
   { width: 400, height: 700 },
 ]) {
