@@ -3,7 +3,8 @@
  * (temporary database), runs app instances through the browser shell in Debian's Chromium
  * (/usr/bin/chromium, or $CHROMIUM) driven by Playwright, plays a short conversation and captures
  * every screen: login, conversation list + chat, people panel, blocked-users settings, a private
- * chat window, and the dark theme.
+ * chat window, and the dark theme; then the main screens at 1280×800, 800×600 and 400×700, light and
+ * dark.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { Command } from 'commander';
@@ -18,6 +19,12 @@ import { startSeededServer, type SeededServer } from './lib/seeded-server.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'docs/screenshots');
 const VIEWPORT = { width: 1280, height: 800 };
+/** The window sizes of the screens in docs/app.md: a laptop, a small window, a phone-sized one. */
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 800, height: 600 },
+  { width: 400, height: 700 },
+] as const;
 const USERS: Record<string, string> = {
   alice: 'alice-password',
   bob: 'bob-password',
@@ -92,6 +99,14 @@ async function main(): Promise<void> {
       await composer.press('Enter');
       await page.getByRole('log').getByText(text).first().waitFor();
     };
+    /** Shows the chat with `peer` (in a one-column window the list may be hidden behind it already). */
+    const showChat = async (page: Page, peer: string): Promise<void> => {
+      const entry = page
+        .getByRole('list', { name: 'Conversation list' })
+        .getByRole('button', { name: new RegExp(`^${peer},`) });
+      if (await entry.isVisible()) await entry.click();
+      await page.getByRole('heading', { level: 2, name: peer, exact: true }).waitFor();
+    };
     const openConversation = async (page: Page, peer: string): Promise<void> => {
       await page.getByRole('searchbox', { name: 'Search users' }).fill(peer);
       await page
@@ -146,13 +161,23 @@ async function main(): Promise<void> {
     await people.getByRole('list', { name: 'Recently online' }).getByText('dave').waitFor();
     await people.screenshot({ path: join(OUT_DIR, 'people.png') });
     say('docs/screenshots/people.png');
+    // A person's actions menu, open.
+    await people.getByRole('button', { name: 'Actions for bob', exact: true }).click();
+    await people.getByRole('menu', { name: 'Actions for bob' }).waitFor();
+    await people.screenshot({ path: join(OUT_DIR, 'person-menu.png') });
+    say('docs/screenshots/person-menu.png');
+    await alice.page.keyboard.press('Escape');
 
     // Blocked users settings: alice blocks mallory.
     await alice.page.getByRole('button', { name: 'Blocked users' }).click();
     const dialog = alice.page.getByRole('dialog', { name: 'Blocked users' });
     await dialog.getByLabel('Username to block').fill('mallory');
     await dialog.getByRole('button', { name: 'Block' }).click();
-    await dialog.getByRole('list', { name: 'Blocked users' }).getByText('mallory').waitFor();
+    await dialog
+      .getByRole('list', { name: 'Blocked users' })
+      .getByRole('listitem')
+      .filter({ hasText: 'mallory' })
+      .waitFor();
     await shot(alice.page, 'blocked.png');
     await dialog.getByRole('button', { name: 'Close' }).click();
 
@@ -164,8 +189,9 @@ async function main(): Promise<void> {
       .getByRole('list', { name: 'Online now' })
       .getByRole('listitem')
       .filter({ hasText: 'bob' })
-      .getByRole('button', { name: 'Start private chat' })
+      .getByRole('button', { name: 'Actions for bob', exact: true })
       .click();
+    await people.getByRole('menuitem', { name: 'Start private chat with bob' }).click();
     const alicePrivate = await alicePopup;
     await alicePrivate.setViewportSize({ width: 560, height: 680 });
     await alicePrivate.getByRole('textbox').first().waitFor();
@@ -183,6 +209,35 @@ async function main(): Promise<void> {
     await shot(alice.page, 'dark.png');
     await alicePrivate.emulateMedia({ colorScheme: 'dark' });
     await shot(alicePrivate, 'private-chat-dark.png');
+
+    // The main screens at every size, light and dark: login, the chat, and in narrow windows the
+    // people drawer and (one column) the conversation list.
+    const visitor = await open('mallory');
+    await visitor.page.getByLabel('Server host').fill(address.host);
+    await visitor.page.getByLabel('Server port').fill(String(address.port));
+    await visitor.page.getByLabel('Username').fill('mallory');
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await alice.page.emulateMedia({ colorScheme });
+      await visitor.page.emulateMedia({ colorScheme });
+      for (const size of SIZES) {
+        const tag = `${size.width}x${size.height}-${colorScheme}`;
+        await visitor.page.setViewportSize(size);
+        await shot(visitor.page, `login-${tag}.png`);
+        await alice.page.setViewportSize(size);
+        await showChat(alice.page, 'bob');
+        await shot(alice.page, `chat-${tag}.png`);
+        if (size.width <= 900) {
+          await alice.page.getByRole('button', { name: 'People', exact: true }).click();
+          await people.getByRole('list', { name: 'Online now' }).waitFor();
+          await shot(alice.page, `people-${tag}.png`);
+          await alice.page.keyboard.press('Escape');
+        }
+        if (size.width <= 640) {
+          await alice.page.getByRole('button', { name: 'Back to conversations' }).click();
+          await shot(alice.page, `list-${tag}.png`);
+        }
+      }
+    }
   } finally {
     for (const instance of instances) await instance.context.close().catch(() => undefined);
     await browser?.close();
