@@ -9,7 +9,13 @@ import { useToastsStore } from './stores/toasts';
 
 export async function openLink(href: string): Promise<void> {
   const r = await call('openExternal', href);
-  if (!r.ok) useToastsStore().show(`Could not open the link. ${describeProblem(r.error)}`, 'error');
+  if (r.ok) return;
+  // The shell refuses anything but web and e-mail links (the page never offers others as links).
+  const advice =
+    r.error.code === 'invalid_argument'
+      ? 'Only web and e-mail links open from messages: copy it into your browser instead.'
+      : describeProblem(r.error);
+  useToastsStore().show(`Could not open the link. ${advice}`, 'error');
 }
 
 export function bringWindowToFront(): void {

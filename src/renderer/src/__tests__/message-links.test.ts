@@ -77,7 +77,7 @@ describe('MessageText', () => {
     click(wrapper.find('a').element);
     await settle();
     expect(useToastsStore().toasts.map((t) => t.text)).toEqual([
-      'Could not open the link: only http, https and mailto',
+      'Could not open the link. Only web and e-mail links open from messages: copy it into your browser instead.',
     ]);
   });
 });
