@@ -1,20 +1,17 @@
 // @vitest-environment happy-dom
 /** Everyone shows the broadcasts kept for this user: loaded when it opens, paged, merged with live ones. */
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BroadcastMessage } from '../../../shared/protocol';
 import { EVERYONE } from '../constants';
 import { useChatStore } from '../stores/chat';
 import { useConversationsStore } from '../stores/conversations';
-import { useSessionStore } from '../stores/session';
-import { FakeMessenger, installFake, ok } from './fake-messenger';
+import { FakeMessenger, ok } from './fake-messenger';
+import { loggedInAsMe } from './helpers';
 
 let fake: FakeMessenger;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
 });
 
 const kept = (id: number, from: string, text: string): BroadcastMessage => ({

@@ -1,6 +1,5 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectMessage } from '../../../shared/protocol';
 import BlockedSettings from '../components/BlockedSettings.vue';
@@ -10,17 +9,14 @@ import PrivateChatWindow from '../components/PrivateChatWindow.vue';
 import ToastHost from '../components/ToastHost.vue';
 import { bindEvents } from '../events';
 import { usePeopleStore } from '../stores/people';
-import { useSessionStore } from '../stores/session';
-import { dm, fail, FakeMessenger, installFake, ok, settle } from './fake-messenger';
-import { button, byLabel, fakeLayout } from './helpers';
+import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';
+import { button, byLabel, fakeLayout, loggedInAsMe } from './helpers';
 
 let fake: FakeMessenger;
 let restoreLayout: () => void;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
   restoreLayout = fakeLayout();
 });
 afterEach(() => {

@@ -1,4 +1,15 @@
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { useSessionStore } from '../stores/session';
+import { FakeMessenger, installFake } from './fake-messenger';
+
+/** A fresh Pinia and a fake messenger logged in as `me`, with the session store up to date. */
+export async function loggedInAsMe(): Promise<FakeMessenger> {
+  setActivePinia(createPinia());
+  const fake = installFake(new FakeMessenger().loggedInAs('me'));
+  await useSessionStore().refreshState();
+  return fake;
+}
 
 /** The form control whose <label> (or aria-label) is exactly `name`, like getByLabelText. */
 export function byLabel(wrapper: VueWrapper, name: string): DOMWrapper<HTMLInputElement> {

@@ -5,24 +5,20 @@
  * shell the page itself opens a new tab without opener or referrer.
  */
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLinkInNewTab } from '../bridge/install';
 import ChatView from '../components/ChatView.vue';
 import MessageText from '../components/MessageText.vue';
 import PrivateChatWindow from '../components/PrivateChatWindow.vue';
-import { useSessionStore } from '../stores/session';
 import { useToastsStore } from '../stores/toasts';
-import { dm, fail, FakeMessenger, installFake, ok, settle } from './fake-messenger';
-import { fakeLayout } from './helpers';
+import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';
+import { fakeLayout, loggedInAsMe } from './helpers';
 
 let fake: FakeMessenger;
 let restoreLayout: () => void;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
   restoreLayout = fakeLayout();
 });
 afterEach(() => {

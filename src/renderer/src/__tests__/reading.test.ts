@@ -4,7 +4,6 @@
  * direction (right-to-left and left-to-right mixed), and where the unread divider goes.
  */
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firstUnreadKey, withUnreadDivider, buildRows } from '../chat-rows';
 import ChatView from '../components/ChatView.vue';
@@ -14,10 +13,9 @@ import ToastHost from '../components/ToastHost.vue';
 import { formatTime } from '../format';
 import type { ChatItem } from '../stores/chat';
 import { useConversationsStore } from '../stores/conversations';
-import { useSessionStore } from '../stores/session';
 import { useToastsStore } from '../stores/toasts';
-import { dm, fail, FakeMessenger, installFake, ok, settle } from './fake-messenger';
-import { button, byLabel, fakeLayout } from './helpers';
+import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';
+import { button, byLabel, fakeLayout, loggedInAsMe } from './helpers';
 
 /** Hebrew first, then English: its base direction is right-to-left. */
 const MIXED = 'שלום world 123';
@@ -28,9 +26,7 @@ let fake: FakeMessenger;
 let restoreLayout: () => void;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
   restoreLayout = fakeLayout();
 });
 afterEach(() => {

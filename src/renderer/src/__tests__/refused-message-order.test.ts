@@ -1,16 +1,13 @@
 // @vitest-environment happy-dom
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { useChatStore } from '../stores/chat';
-import { useSessionStore } from '../stores/session';
-import { dm, FakeMessenger, installFake } from './fake-messenger';
+import { dm, FakeMessenger } from './fake-messenger';
+import { loggedInAsMe } from './helpers';
 
 let fake: FakeMessenger;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
 });
 
 describe('a refused message', () => {

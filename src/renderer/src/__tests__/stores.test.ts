@@ -1,5 +1,4 @@
 // @vitest-environment happy-dom
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DirectMessage } from '../../../shared/protocol';
 import { EVERYONE } from '../constants';
@@ -8,16 +7,14 @@ import { formatDuration } from '../format';
 import { mergeMessages, PAGE_SIZE, useChatStore } from '../stores/chat';
 import { useConversationsStore } from '../stores/conversations';
 import { usePeopleStore } from '../stores/people';
-import { useSessionStore } from '../stores/session';
 import { useToastsStore } from '../stores/toasts';
-import { dm, FakeMessenger, installFake, ok, settle } from './fake-messenger';
+import { dm, FakeMessenger, ok, settle } from './fake-messenger';
+import { loggedInAsMe } from './helpers';
 
 let fake: FakeMessenger;
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
-  await useSessionStore().refreshState();
+  fake = await loggedInAsMe();
 });
 
 /** A server-side history of `n` messages between me and bob, paged like the real `history` call. */
