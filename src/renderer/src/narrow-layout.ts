@@ -59,9 +59,5 @@ export function useNarrowLayout() {
     if (e.target instanceof Element && e.target.closest('.conversation')) layout.showChat();
   }
 
-  function togglePeople(e: MouseEvent): void {
-    layout.togglePeople(e.currentTarget instanceof HTMLElement ? e.currentTarget : null);
-  }
-
-  return { layout, sidebar, chatPane, onListClick, togglePeople, closePeople: layout.closePeople };
+  return { layout, sidebar, chatPane, onListClick, closePeople: layout.closePeople };
 }
