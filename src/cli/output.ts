@@ -1,6 +1,9 @@
+import { terminalLine } from './terminal-text.js';
+
 /**
  * Line output of the terminal client. While held (during login) lines wait, so the welcome line
  * comes before the messages the server delivers right after login. After `close`, nothing prints.
+ * Every line goes through terminalLine, since names, texts and error messages come from others.
  */
 export class Output {
   private held: string[] | undefined;
@@ -11,7 +14,7 @@ export class Output {
   line(text: string): void {
     if (this.closed) return;
     if (this.held) this.held.push(text);
-    else this.stream.write(`${text}\n`);
+    else this.stream.write(`${terminalLine(text)}\n`);
   }
 
   hold(): void {
