@@ -81,11 +81,13 @@ export const handlers: Handlers = {
   blocked: (session, _request, ctx) => ({ users: ctx.blocks.list(session.user) }),
   startprivate: (session, { user }, ctx) => {
     ctx.messages.requirePeer(session.user, user);
-    const peer = ctx.presence.get(user);
-    if (!peer) throw new RequestError('peer_offline', `${user} is offline`);
+    // Blocked before offline: the reply must not tell a blocked user whether the blocker is online,
+    // which whoelse, whoelsesince and presence events hide from them.
     if (ctx.blocks.has(user, session.user)) {
       throw new RequestError('blocked_by_recipient', `${user} has blocked you`);
     }
+    const peer = ctx.presence.get(user);
+    if (!peer) throw new RequestError('peer_offline', `${user} is offline`);
     const { p2pPort } = peer;
     if (p2pPort === undefined) {
       throw new RequestError('peer_offline', `${user} is online but not accepting private chats`);

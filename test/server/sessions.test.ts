@@ -158,4 +158,21 @@ describe('startprivate introductions', () => {
     expect(luke.message).toMatch(/private/);
     expect(hans.eventsOf('p2p_offer')).toEqual([]);
   });
+
+  it('gives a blocked user the same reply whether the blocker is online or offline', async () => {
+    fixture.server = await startTestServer();
+    const yoda = await login('yoda', 'wise', { p2pPort: 40002 });
+    const hans = await login('hans', 'falcon', { p2pPort: 40001 });
+    await hans.call('block', { user: 'yoda' });
+    const whileOnline = await yoda.fail('startprivate', { user: 'hans' });
+    await hans.call('logout', {});
+    await hans.waitClosed();
+    const whileOffline = await yoda.fail('startprivate', { user: 'hans' });
+    const luke = await login('luke', 'skywalker'); // online, but cannot accept private chats
+    await luke.call('block', { user: 'yoda' });
+    const withoutListener = await yoda.fail('startprivate', { user: 'luke' });
+    expect(whileOnline).toEqual({ code: 'blocked_by_recipient', message: 'hans has blocked you' });
+    expect(whileOffline).toEqual(whileOnline);
+    expect(withoutListener).toEqual({ code: 'blocked_by_recipient', message: 'luke has blocked you' });
+  });
 });
