@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { idleStranger } from '../helpers/idle-stranger.js';
 import { Relay } from '../helpers/relay.js';
 import { disposeCores, loggedIn, until } from './support.js';
 
@@ -114,6 +115,28 @@ describe('core: private chats', () => {
     }
     expect(hans.core.getState().privateSessions).toEqual(['yoda']);
     expect(hans.log.of('private_opened')).toHaveLength(1);
+  });
+
+  it('a stranger holding more idle connections than there are handshake slots does not lock out an introduced peer', async () => {
+    const hansRelay = new Relay(server.port);
+    relays.push(hansRelay);
+    const yoda = await loggedIn(server.port, 'yoda', 'wise');
+    const hans = await loggedIn(await hansRelay.start(), 'hans', 'falcon');
+    const p2pPort = Number(/"p2pPort":(\d+)/.exec(hansRelay.text())?.[1]);
+    const stranger = idleStranger(p2pPort, 40);
+    try {
+      await until(() => stranger.stats.closed >= 8);
+      expect(await yoda.core.call('startPrivate', 'hans')).toEqual({ ok: true, value: { peer: 'hans' } });
+      await hans.log.waitFor('private_opened', (e) => e.peer === 'yoda');
+      await yoda.core.call('sendPrivate', 'hans', 'past the crowd');
+      expect((await hans.log.waitFor('private_message', (e) => e.from === 'yoda')).text).toBe(
+        'past the crowd',
+      );
+      await hans.core.call('sendPrivate', 'yoda', 'got it');
+      expect((await yoda.log.waitFor('private_message', (e) => e.from === 'hans')).text).toBe('got it');
+    } finally {
+      stranger.stop();
+    }
   });
 
   it('private text never crosses the server socket, and the P2P bytes are not the plaintext', async () => {

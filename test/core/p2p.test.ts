@@ -5,6 +5,8 @@ import { generateKeyPair, type KeyPair } from '../../src/main/core/p2p-crypto.js
 import { P2PNode, type Introduction } from '../../src/main/core/p2p.js';
 import type { PeerLink } from '../../src/main/core/peer-link.js';
 import { encodeFrame } from '../../src/shared/codec.js';
+import { idleStranger } from '../helpers/idle-stranger.js';
+import { until } from './support.js';
 
 const nodes: P2PNode[] = [];
 
@@ -37,6 +39,20 @@ function nextText(link: PeerLink): Promise<string> {
   return new Promise((resolve) => link.onText(resolve));
 }
 
+/** Alice connects with her introduction; returns both ends once one text went each way. */
+async function connectAndTalk(alice: P2PNode, bob: P2PNode, intro: Introduction) {
+  const incoming = nextLink(bob);
+  const aliceLink = await alice.connect(intro);
+  const bobLink = await incoming;
+  const atBob = nextText(bobLink);
+  aliceLink.send('hi, bob');
+  expect(await atBob).toBe('hi, bob');
+  const atAlice = nextText(aliceLink);
+  bobLink.send('hi, alice');
+  expect(await atAlice).toBe('hi, alice');
+  return { aliceLink, bobLink };
+}
+
 /**
  * Bob's listener is told (by the "server") that alice may connect with `cred`: at once, or, with
  * `offerLater`, only when the caller calls it (the offer overtaken by alice's hello).
@@ -67,16 +83,8 @@ async function introduce(expiresInMs = 60_000, { offerLater = false } = {}) {
 describe('P2P listener and links', () => {
   it('connects with the issued credential and carries encrypted texts both ways', async () => {
     const { alice, bob, intro } = await introduce();
-    const incoming = nextLink(bob.node);
-    const aliceLink = await alice.node.connect(intro);
-    const bobLink = await incoming;
+    const { aliceLink, bobLink } = await connectAndTalk(alice.node, bob.node, intro);
     expect(bobLink.peer).toBe('alice');
-    const atBob = nextText(bobLink);
-    aliceLink.send('hi, bob');
-    expect(await atBob).toBe('hi, bob');
-    const atAlice = nextText(aliceLink);
-    bobLink.send('hi, alice');
-    expect(await atAlice).toBe('hi, alice');
     const ended = new Promise((resolve) => bobLink.onEnd(resolve));
     aliceLink.stop();
     expect(await ended).toBe('peer');
@@ -140,6 +148,31 @@ describe('P2P listener and links', () => {
     ).rejects.toMatchObject({
       code: 'peer_unreachable',
     });
+  });
+
+  it('an introduced peer gets through while a stranger keeps more idle connections open than there are handshake slots', async () => {
+    const { alice, bob, intro } = await introduce();
+    const stranger = idleStranger(bob.port, 40);
+    try {
+      // All 40 reached the listener and 8 were closed for want of a slot: every slot holds a stranger.
+      await until(() => stranger.stats.closed >= 8);
+      const { bobLink } = await connectAndTalk(alice.node, bob.node, intro);
+      expect(bobLink.peer).toBe('alice');
+    } finally {
+      stranger.stop();
+    }
+  });
+
+  it('closes a connection that sends no hello within a second, well before the 5 s handshake timeout', async () => {
+    const node = new P2PNode();
+    nodes.push(node);
+    node.setIdentity({ username: 'bob', keys: generateKeyPair() });
+    const socket = net.connect({ host: '127.0.0.1', port: await node.start() });
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.on('connect', resolve));
+    const opened = Date.now();
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(Date.now() - opened).toBeLessThan(3_000);
   });
 
   it('closes a raw connection that sends garbage or plaintext private frames', async () => {

@@ -24,20 +24,23 @@ export class OfferBook {
   /**
    * Resolves once an offer for this credential is here, or after waitMs. The server pushes the offer
    * to us as it answers the initiator, but the initiator's hello can overtake it (a slow link to the
-   * server, a busy machine), so a credential not seen yet gets a moment before it is refused.
+   * server, a busy machine), so a credential not seen yet gets a moment before it is refused. An
+   * abort (the connection is gone) ends the wait at once, so no waiter outlives its connection.
    */
-  whenKnown(credential: string, waitMs: number): Promise<void> {
-    if (this.offers.has(credential) || waitMs <= 0) return Promise.resolve();
+  whenKnown(credential: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.offers.has(credential) || waitMs <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = this.awaited.get(credential) ?? new Set<() => void>();
       this.awaited.set(credential, waiters);
       const done = (): void => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         waiters.delete(done);
         if (waiters.size === 0) this.awaited.delete(credential);
         resolve();
       };
       const timer = setTimeout(done, waitMs);
+      signal?.addEventListener('abort', done, { once: true });
       waiters.add(done);
     });
   }

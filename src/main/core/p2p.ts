@@ -28,8 +28,14 @@ export interface P2PNodeOptions {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * How soon after connecting an incoming peer must send its hello. The initiator sends it the moment
+ * its connection opens, so only an idle stranger needs longer; this keeps such a stranger's slot short.
+ */
+const HELLO_DEADLINE_MS = 1_000;
 /** How long a hello may wait for the server's offer of its credential (OfferBook.whenKnown). */
 const OFFER_GRACE_MS = 2_000;
+/** Incoming connections that have not finished their handshake; a newcomer evicts the oldest. */
 const MAX_HANDSHAKES = 32;
 
 /** Waits for the first frame on a framed socket, then pauses it so later frames queue up. */
@@ -57,6 +63,7 @@ export class P2PNode {
   private readonly host: string;
   private readonly handshakeTimeoutMs: number;
   private readonly links = new Listeners<PeerLink>();
+  /** Incoming connections still in their handshake, oldest first (a Set keeps insertion order). */
   private readonly handshaking = new Set<FramedSocket>();
   /** Every connection this node has open (handshaking or linked), so `stop` can close them all. */
   private readonly sockets = new Set<FramedSocket>();
@@ -155,10 +162,11 @@ export class P2PNode {
   }
 
   private onIncoming(socket: net.Socket): void {
-    if (this.handshaking.size >= MAX_HANDSHAKES || !this.identity) {
+    if (!this.identity) {
       socket.destroy();
       return;
     }
+    if (this.handshaking.size >= MAX_HANDSHAKES) this.evictOldestHandshake();
     const framed = this.track(socket);
     this.handshaking.add(framed);
     this.accept(framed)
@@ -167,12 +175,23 @@ export class P2PNode {
       .finally(() => this.handshaking.delete(framed));
   }
 
+  /**
+   * Makes room for a newcomer by closing the handshake that has waited longest. Refusing newcomers
+   * instead let a stranger who kept every slot busy lock out introduced peers; this way a handshake
+   * loses its slot only if MAX_HANDSHAKES newer connections arrive before it completes.
+   */
+  private evictOldestHandshake(): void {
+    const oldest = this.handshaking.values().next().value;
+    if (!oldest) return;
+    this.handshaking.delete(oldest);
+    oldest.destroy();
+  }
+
   private async accept(framed: FramedSocket): Promise<PeerLink> {
-    const frame = await firstFrame(framed, this.handshakeTimeoutMs);
+    const frame = await firstFrame(framed, Math.min(HELLO_DEADLINE_MS, this.handshakeTimeoutMs));
     const identity = this.requireIdentity();
     if (frame.type !== 'p2p_hello') throw new CoreError('peer_unreachable', 'expected p2p_hello');
-    // Half the handshake time at most, so the initiator still gets its answer before it gives up.
-    await this.offers.whenKnown(frame.credential, Math.min(OFFER_GRACE_MS, this.handshakeTimeoutMs / 2));
+    await this.offerFor(framed, frame.credential);
     const offer = this.offers.take(frame.from, frame.credential);
     if (!offer?.publicKey || frame.publicKey !== offer.publicKey) {
       throw new CoreError('peer_unreachable', 'credential or key refused');
@@ -180,5 +199,21 @@ export class P2PNode {
     const channel = this.channel(identity, offer.from, offer.publicKey, offer.credential);
     framed.send({ type: 'p2p_welcome', publicKey: identity.keys.publicKey });
     return new PeerLink(offer.from, framed, channel);
+  }
+
+  /**
+   * Waits (briefly) for the offer of a hello's credential; stops waiting, and throws, if the
+   * connection closes meanwhile (evicted, or the peer gave up), so the credential is not spent on it.
+   */
+  private async offerFor(framed: FramedSocket, credential: string): Promise<void> {
+    const closed = new AbortController();
+    const stopWatching = framed.onClose(() => closed.abort());
+    // Half the handshake time at most, so the initiator still gets its answer before it gives up.
+    const waitMs = Math.min(OFFER_GRACE_MS, this.handshakeTimeoutMs / 2);
+    await this.offers.whenKnown(credential, waitMs, closed.signal);
+    stopWatching();
+    if (!framed.isOpen) {
+      throw new CoreError('peer_unreachable', 'the peer closed the connection during the handshake');
+    }
   }
 }
