@@ -41,6 +41,22 @@ function isRequestType(type: unknown): type is RequestType {
   return typeof type === 'string' && Object.hasOwn(requests, type);
 }
 
+const TYPE_ECHO_MAX_LENGTH = 32;
+
+/**
+ * Names an unknown type in the error without echoing a frame's worth of the client's input, and
+ * without JSON.stringify on a value that can nest past the stack (found by fuzz/shared/validate.fuzz.ts).
+ */
+function describeType(type: unknown): string {
+  if (typeof type === 'string') {
+    return JSON.stringify(
+      type.length > TYPE_ECHO_MAX_LENGTH ? `${type.slice(0, TYPE_ECHO_MAX_LENGTH)}…` : type,
+    );
+  }
+  if (Array.isArray(type)) return '(an array)';
+  return type === null || typeof type !== 'object' ? String(type) : '(an object)';
+}
+
 /** Parses one client → server frame. An error carries `id` when the frame had a usable one. */
 export function parseRequestFrame(line: string): Parsed<RequestFrame> {
   const object = parseJsonObject(line);
@@ -57,7 +73,7 @@ export function parseRequestFrame(line: string): Parsed<RequestFrame> {
     return {
       ok: false,
       id,
-      error: { code: 'unknown_type', message: `unknown request type ${JSON.stringify(object.type)}` },
+      error: { code: 'unknown_type', message: `unknown request type ${describeType(object.type)}` },
     };
   }
   const params = requests[object.type].params.safeParse(object);
