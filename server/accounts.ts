@@ -5,7 +5,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { usernameSchema, passwordSchema } from '../src/shared/protocol.js';
-import type { Storage } from './storage.js';
+import type { Registration, Storage } from './storage.js';
 
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
@@ -106,11 +106,16 @@ export class Accounts {
     return ok;
   }
 
-  /** False when the name is taken (also when a concurrent registration won the race). */
-  async register(name: string, password: string): Promise<boolean> {
-    if (this.exists(name)) return false;
+  /**
+   * A new account, unless the name is taken or looks like an existing one (server/look-alike.ts).
+   * Checked before the costly hash, and again with the insert, since a concurrent registration
+   * may have won the race meanwhile.
+   */
+  async register(name: string, password: string): Promise<Registration> {
+    if (this.exists(name)) return 'taken';
+    if (this.storage.hasLookAlike(name)) return 'look_alike';
     const hash = await hashPassword(password, this.kdfCost);
-    return this.storage.createUser(name, hash, Date.now());
+    return this.storage.registerUser(name, hash, Date.now());
   }
 
   /**
@@ -119,8 +124,13 @@ export class Accounts {
    */
   async importFile(file: string): Promise<number> {
     const entries = parseCredentials(await readFile(file, 'utf8'), file);
+    // The operator's file may list look-alike names: it is trusted, so only taken names are skipped.
     const fresh = entries.filter(([name]) => !this.exists(name));
-    const results = await Promise.all(fresh.map(([name, password]) => this.register(name, password)));
+    const results = await Promise.all(
+      fresh.map(async ([name, password]) =>
+        this.storage.createUser(name, await hashPassword(password, this.kdfCost), Date.now()),
+      ),
+    );
     return results.filter(Boolean).length;
   }
 }

@@ -54,8 +54,13 @@ export const handlers: Handlers = {
     if (!ctx.openRegistration) {
       throw new RequestError('registration_closed', 'this server does not accept new accounts');
     }
-    if (!(await ctx.accounts.register(username, password))) {
-      throw new RequestError('username_taken', `${username} is already taken`);
+    const outcome = await ctx.accounts.register(username, password);
+    if (outcome === 'taken') throw new RequestError('username_taken', `${username} is already taken`);
+    if (outcome === 'look_alike') {
+      throw new RequestError(
+        'username_look_alike',
+        `${username} looks too much like an existing username; choose another`,
+      );
     }
     return { username };
   },

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import type { BroadcastMessage, DirectMessage } from '../src/shared/protocol.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
+import { lookAlikeKeys } from './look-alike.js';
 
 export interface LockState {
   /** Consecutive wrong passwords since the last success or lock. */
@@ -27,11 +28,18 @@ export interface ConversationRow {
   lastId: number;
 }
 
+/** How a registration ended: a look-alike name is one server/look-alike.ts finds confusable. */
+export type Registration = 'created' | 'taken' | 'look_alike';
+
 export interface Storage {
   userExists(name: string): boolean;
   passwordHash(name: string): string | undefined;
-  /** False when the name is taken. */
+  /** False when the name is taken. Look-alikes are allowed (the operator's credentials file). */
   createUser(name: string, hash: string, createdAt: number): boolean;
+  /** Whether some user's name looks like `name` (the same name included). */
+  hasLookAlike(name: string): boolean;
+  /** Creates the user unless the name is taken or looks like another; check and insert are one step. */
+  registerUser(name: string, hash: string, createdAt: number): Registration;
   setPasswordHash(name: string, hash: string): void;
   /** Names starting with prefix, sorted, at most limit. */
   searchUsers(prefix: string, limit: number): string[];
@@ -194,7 +202,22 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX online_spans_by_name ON online_spans(name, after_broadcast);
    CREATE INDEX online_spans_open ON online_spans(name) WHERE until_broadcast IS NULL;`,
+  // Look-alike keys of each name (server/look-alike.ts), so registration can refuse a name that
+  // looks like an existing one with two index lookups. Not unique: look-alike accounts made before
+  // this migration stay as they are.
+  `ALTER TABLE users ADD COLUMN look_alike TEXT;
+   ALTER TABLE users ADD COLUMN look_alike_folded TEXT;
+   UPDATE users SET look_alike = look_alike_as_written(name), look_alike_folded = look_alike_folded(name);
+   CREATE INDEX users_by_look_alike ON users(look_alike);
+   CREATE INDEX users_by_look_alike_folded ON users(look_alike_folded);`,
 ];
+
+/** The SQL functions the migrations call to compute values only JavaScript can. */
+function registerMigrationFunctions(db: Database.Database): void {
+  const options = { deterministic: true };
+  db.function('look_alike_as_written', options, (name) => lookAlikeKeys(String(name)).asWritten);
+  db.function('look_alike_folded', options, (name) => lookAlikeKeys(String(name)).folded);
+}
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -241,6 +264,7 @@ export function openStorage(path: string, options: StorageOptions = {}): Storage
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  registerMigrationFunctions(db);
   migrate(db);
   // Nobody is online while the store opens: spans left open by a crash end at the last broadcast,
   // which is exact, since no later broadcast could reach them.
@@ -267,7 +291,11 @@ class SqliteStorage implements Storage {
     this.s = {
       userExists: p('SELECT 1 FROM users WHERE name = ?').pluck(),
       passwordHash: p('SELECT password_hash FROM users WHERE name = ?').pluck(),
-      createUser: p('INSERT OR IGNORE INTO users (name, password_hash, created_at) VALUES (?, ?, ?)'),
+      createUser: p(
+        `INSERT OR IGNORE INTO users (name, password_hash, created_at, look_alike, look_alike_folded)
+         VALUES (?, ?, ?, ?, ?)`,
+      ),
+      hasLookAlike: p('SELECT 1 FROM users WHERE look_alike = ? OR look_alike_folded = ? LIMIT 1').pluck(),
       setPasswordHash: p('UPDATE users SET password_hash = ? WHERE name = ?'),
       searchUsers: p('SELECT name FROM users WHERE name >= ? AND name < ? ORDER BY name LIMIT ?').pluck(),
       lockState: p('SELECT failures, locked_until AS lockedUntil FROM lockouts WHERE name = ?'),
@@ -347,7 +375,19 @@ class SqliteStorage implements Storage {
     return this.s.passwordHash.get(name) as string | undefined;
   }
   createUser(name: string, hash: string, createdAt: number): boolean {
-    return this.tick.write(() => this.s.createUser.run(name, hash, createdAt).changes === 1);
+    const { asWritten, folded } = lookAlikeKeys(name);
+    return this.tick.write(
+      () => this.s.createUser.run(name, hash, createdAt, asWritten, folded).changes === 1,
+    );
+  }
+  hasLookAlike(name: string): boolean {
+    const { asWritten, folded } = lookAlikeKeys(name);
+    return this.s.hasLookAlike.get(asWritten, folded) !== undefined;
+  }
+  registerUser(name: string, hash: string, createdAt: number): Registration {
+    if (this.userExists(name)) return 'taken';
+    if (this.hasLookAlike(name)) return 'look_alike';
+    return this.createUser(name, hash, createdAt) ? 'created' : 'taken';
   }
   setPasswordHash(name: string, hash: string): void {
     this.tick.write(() => this.s.setPasswordHash.run(hash, name));

@@ -64,10 +64,14 @@ async function register(ctx: LoginContext, username: string): Promise<{ password
   if (password === null) return { exitCode: 0 };
   const result = await ctx.core.call('register', username, password);
   if (result.ok) return { password };
-  ctx.out.line(
-    result.error.code === 'username_taken' ? texts.registrationFailed : texts.unexpected(result.error),
-  );
+  ctx.out.line(registrationErrorText(result.error));
   return 'username';
+}
+
+function registrationErrorText(error: ApiError): string {
+  if (error.code === 'username_taken') return texts.registrationFailed;
+  if (error.code === 'username_look_alike') return texts.usernameLookAlike;
+  return texts.unexpected(error);
 }
 
 async function attempt(ctx: LoginContext, username: string, password: string): Promise<true | Next> {

@@ -18,6 +18,7 @@ export const texts = {
   alreadyLoggedIn: 'Error. This user is already logged in',
   passwordsDiffer: 'Error. The passwords do not match',
   registrationFailed: 'Error. Could not create the account',
+  usernameLookAlike: 'Error. This username looks too much like an existing one. Please choose another',
   invalidCommand: 'Error. Invalid command',
   textTooLong: `Error. The message is too long (at most ${TEXT_MAX_LENGTH} characters)`,
   receiverIsSelf: 'The receiver can not be yourself.',

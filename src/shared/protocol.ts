@@ -267,6 +267,7 @@ export const errorCodes = [
   'already_logged_in',
   'registration_closed',
   'username_taken',
+  'username_look_alike', // confusable with an existing name (case-folded or the Unicode skeleton)
   // commands
   'self_target',
   'blocked_by_recipient',

@@ -82,4 +82,24 @@ describe('terminal client: login', () => {
     );
     expect(await client.exitCode()).toBe(0);
   });
+
+  it('refuses to register a name that looks like an existing one, and asks again', async () => {
+    await server.restart({ openRegistration: true });
+    const client = startClient(server.port);
+    client.send('YODA', 'force', 'force', 'y0da', 'force', 'force', 'yoda', 'wise', 'logout');
+    await client.expectLines(
+      'Username: YODA',
+      'New password: ',
+      'Confirm password: ',
+      'Error. This username looks too much like an existing one. Please choose another',
+      'Username: y0da',
+      'New password: ',
+      'Confirm password: ',
+      'Error. This username looks too much like an existing one. Please choose another',
+      'Username: yoda',
+      'Password: ',
+      'Welcome to the greatest messaging application ever!',
+    );
+    expect(await client.exitCode()).toBe(0);
+  });
 });

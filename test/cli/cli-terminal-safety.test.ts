@@ -98,7 +98,7 @@ describe('terminal client: names and server errors (defensive)', () => {
 
   it('escapes names and server error messages the same way as texts', () => {
     const output = printed((out) => {
-      showEvent({ kind: 'presence', user: 'e\u001b[2Jvil', online: true }, 'yoda', out);
+      showEvent({ kind: 'presence', user: 'e\u001b[2Jvil', online: true, at: 0 }, 'yoda', out);
       const peer = 'ha\u202ens';
       showEvent({ kind: 'private_message', peer, from: peer, text: 'a\nb', at: 0 }, 'yoda', out);
       showEvent(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStorage } from '../../server/storage.js';
+import { dropLookAlikeKeys } from '../helpers/old-schema.js';
 import { makeTempDir } from '../helpers/server.js';
 
 const dir = makeTempDir('messenger-storage-');
@@ -14,7 +15,7 @@ describe('storage', () => {
     openStorage(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
@@ -94,6 +95,7 @@ describe('storage', () => {
     storage.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropLookAlikeKeys(db);
     db.exec(`DROP TABLE pairs;
       DROP TABLE broadcasts;
       DROP TABLE online_spans;
@@ -116,7 +118,7 @@ describe('storage', () => {
     }
     const check = new Database(path, { readonly: true });
     try {
-      expect(check.pragma('user_version', { simple: true })).toBe(4);
+      expect(check.pragma('user_version', { simple: true })).toBe(5);
       const indexes = check
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
         .pluck()
@@ -135,6 +137,7 @@ describe('storage', () => {
     storage.insertMessage('ann', 'bob', 'hi bob', 1);
     storage.close();
     const db = new Database(path);
+    dropLookAlikeKeys(db);
     db.exec('DROP TABLE broadcasts; DROP TABLE online_spans;');
     db.pragma('user_version = 3');
     db.close();

@@ -74,6 +74,8 @@ export function describeLoginError(
       return 'This server does not allow creating new accounts. Ask its administrator for one.';
     case 'username_taken':
       return `The username "${ctx.username}" is already taken. Choose another one.`;
+    case 'username_look_alike':
+      return `The username "${ctx.username}" looks too much like an existing one, so others could mistake one for the other. Choose another one.`;
     case 'rate_limited':
       return 'Too many attempts. Please wait a moment and try again.';
     case 'invalid_argument':

@@ -94,4 +94,14 @@ describe('login form wording', () => {
     expect(alert).toContain('The username or password was not accepted.');
     wrapper.unmount();
   });
+
+  it('says a look-alike username was refused and puts the cursor back on the name', async () => {
+    fake.on('register', () => fail('username_look_alike', { message: INTERNAL }));
+    const wrapper = await createAccount('Ieia');
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      'The username "Ieia" looks too much like an existing one, so others could mistake one for the other. Choose another one.',
+    );
+    expect(document.activeElement?.id).toBe('login-username');
+    wrapper.unmount();
+  });
 });

@@ -1,0 +1,10 @@
+/** Takes a current database back to older schema versions, for migration tests. */
+import type Database from 'better-sqlite3';
+
+/** Undoes schema version 5: the users' look-alike keys (server/look-alike.ts) and their indexes. */
+export function dropLookAlikeKeys(db: Database.Database): void {
+  db.exec(`DROP INDEX users_by_look_alike;
+    DROP INDEX users_by_look_alike_folded;
+    ALTER TABLE users DROP COLUMN look_alike;
+    ALTER TABLE users DROP COLUMN look_alike_folded;`);
+}
