@@ -126,7 +126,7 @@ export async function renderer(options: { quick: boolean; root: string }): Promi
     cleanups.unshift(() => shell.close());
     const tShell = nowMicros();
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    await page.goto(shell.url);
+    await page.goto(shell.launchUrl());
     const loginButton = page.getByRole('button', { name: 'Log in' });
     await loginButton.waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForFunction(

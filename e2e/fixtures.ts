@@ -158,7 +158,7 @@ export const test = base.extend<AppFixtures>({
         await context.close().catch(() => undefined);
         await appShell.close();
       });
-      await page.goto(appShell.url);
+      await page.goto(appShell.launchUrl());
       return page;
     };
     await use(launch);

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const shell = await startBrowserShell({ server: address });
       const context = await browser!.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
       const page = await context.newPage();
-      await page.goto(shell.url);
+      await page.goto(shell.launchUrl());
       const instance = { name, shell, context, page };
       instances.push(instance);
       return instance;

@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../server/app.js';
 import { defaultDataDir } from '../server/config.js';
 import { findChromium, launchChromiumApp } from '../src/browser-shell/chromium.js';
 import { startBrowserShell } from '../src/browser-shell/shell.js';
+import { offerLaunchLinks } from '../src/browser-shell/terminal-link.js';
 import { ensureAppBuilt } from './lib/build.js';
 import { electronBinary } from './lib/electron.js';
 import { probeServer } from './lib/probe.js';
@@ -75,17 +76,17 @@ async function runBrowserShell(): Promise<void> {
   if (!chromium || !display) {
     say(
       !chromium
-        ? 'no Electron binary and no Chromium (apt-get install chromium): open this address in a browser:'
-        : 'no display to open a window on: open this address in a browser on this machine:',
+        ? 'no Electron binary and no Chromium (apt-get install chromium): open this link in a browser:'
+        : 'no display to open a window on: open this link in a browser on this machine:',
     );
-    console.log(`app ready at ${shell.url}`);
+    offerLaunchLinks(shell);
     say('press Ctrl+C to stop');
     await new Promise<void>(() => undefined);
     return;
   }
   say(`no Electron binary installed; opening the app in Chromium (${chromium}) through the browser shell`);
-  console.log(`app ready at ${shell.url}`);
-  const browser = await launchChromiumApp(chromium, shell.url);
+  console.log(`app ready at ${shell.origin}`);
+  const browser = await launchChromiumApp(chromium, shell.launchUrl());
   process.once('exit', () => {
     if (browser.process.exitCode === null) browser.process.kill('SIGTERM');
   });

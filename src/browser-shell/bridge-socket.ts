@@ -1,6 +1,6 @@
 /**
- * The WebSocket side of the browser shell: authenticates upgrades (per-launch secret, own Origin,
- * own Host) and serves MessengerApi calls from any number of pages (main window, private windows)
+ * The WebSocket side of the browser shell: authenticates upgrades (the session secret a launch token
+ * bought, own Origin, own Host) and serves MessengerApi calls from any number of pages (main window, private windows)
  * against one client core. Every message is size-bounded and validated; a bad page only ever hurts
  * its own socket.
  */
@@ -45,7 +45,8 @@ const MAX_SOCKETS = 32;
 
 export interface BridgeSocketOptions {
   core: CoreLike;
-  secret: string;
+  /** The current session's secret; undefined until a launch token has opened a session. */
+  sessionSecret: () => string | undefined;
   /** Origins allowed to connect, e.g. http://127.0.0.1:PORT. */
   allowedOrigins: () => ReadonlySet<string>;
   /** Host header values accepted (DNS-rebinding guard), e.g. 127.0.0.1:PORT. */
@@ -82,16 +83,22 @@ export class BridgeSockets {
     const host = request.headers.host ?? '';
     if (!this.options.allowedHosts().has(host)) return reject(socket, 403, 'Forbidden');
     const secret = url.searchParams.get(SECRET_PARAM);
-    if (!secret || !sameSecret(secret, this.options.secret)) return reject(socket, 401, 'Unauthorized');
+    const expected = this.options.sessionSecret();
+    if (!secret || !expected || !sameSecret(secret, expected)) return reject(socket, 401, 'Unauthorized');
     const origin = request.headers.origin;
     if (!origin || !this.options.allowedOrigins().has(origin)) return reject(socket, 403, 'Forbidden');
     if (this.server.clients.size >= MAX_SOCKETS) return reject(socket, 503, 'Service Unavailable');
     this.server.handleUpgrade(request, socket, head, (ws) => this.serve(ws));
   }
 
+  /** Drops every page of the previous session (a new launch token has opened another). */
+  endSessions(): void {
+    for (const client of this.server.clients) client.terminate();
+  }
+
   async close(): Promise<void> {
     this.stopEvents();
-    for (const client of this.server.clients) client.terminate();
+    this.endSessions();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

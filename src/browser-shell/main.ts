@@ -1,11 +1,13 @@
 /**
  * Browser shell entry: `tsx src/browser-shell/main.ts [--server-host H] [--server-port P] [--port N]
- * [--no-open] [--chromium PATH]`. Prints `app ready at URL` and opens the app in Chromium's app mode
- * when Chromium is installed; closing that window stops the shell.
+ * [--no-open] [--chromium PATH]`. Opens the app in Chromium's app mode when Chromium is installed
+ * (closing that window stops the shell) and prints `app ready at ORIGIN`; otherwise prints
+ * `app ready at LINK`, a one-time launch link to open in a browser.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { findChromium, launchChromiumApp } from './chromium.js';
 import { startBrowserShell } from './shell.js';
+import { offerLaunchLinks } from './terminal-link.js';
 
 function portArg(min: number) {
   return (value: string): number => {
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     .option('--server-host <host>', 'messenger server the login screen offers', '127.0.0.1')
     .option('--server-port <port>', 'messenger server port', portArg(1))
     .option('--port <port>', 'port for the app page on 127.0.0.1 (0 = any free port)', portArg(0), 0)
-    .option('--no-open', 'only print the address, do not open a browser')
+    .option('--no-open', 'only print a one-time launch link, do not open a browser')
     .option('--chromium <path>', 'Chromium executable (default: /usr/bin/chromium if installed)')
     .option('--renderer-dir <dir>', 'built renderer to serve (default: out/renderer)')
     .showHelpAfterError()
@@ -59,21 +61,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  // Only now: whoever waits for this line may signal at once.
-  console.log(`app ready at ${shell.url}`);
 
-  if (!options.open) return;
-  const chromium = findChromium(options.chromium);
+  const chromium = options.open ? findChromium(options.chromium) : undefined;
   if (!chromium) {
-    console.error(
-      options.chromium
-        ? `cannot run ${options.chromium}; open the address above in a browser`
-        : 'Chromium is not installed (apt-get install chromium); open the address above in a browser',
-    );
+    if (options.open) {
+      console.error(
+        options.chromium
+          ? `cannot run ${options.chromium}; open the link below in a browser`
+          : 'Chromium is not installed (apt-get install chromium); open the link below in a browser',
+      );
+    }
+    // Only once the signal handlers are in place: whoever waits for this line may signal at once.
+    offerLaunchLinks(shell);
     return;
   }
+  console.log(`app ready at ${shell.origin}`);
   console.error(`opening the app in ${chromium}`);
-  const browser = await launchChromiumApp(chromium, shell.url);
+  const browser = await launchChromiumApp(chromium, shell.launchUrl());
   process.on('exit', () => {
     if (browser.process.exitCode === null) browser.process.kill('SIGTERM');
   });

@@ -2,6 +2,11 @@
  * The browser shell: the client core in a Node process, the built renderer served on loopback, and
  * `window.messenger` provided over a WebSocket. One shell = one app instance (one user); its main
  * window and private-chat windows are pages of the same origin sharing the core.
+ *
+ * Access: the shell hands out only one-time, expiring launch links (launch-tokens.ts). The page
+ * trades the token for a session secret (session-endpoint.ts) that never leaves the browser, so a
+ * link read from a command line is worthless once used. One session at a time: a newer link's
+ * session disconnects the pages of the one before.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { ServerAddress } from '../shared/api.js';
 import type { CoreLike } from '../main/dispatch.js';
 import { createCore } from '../main/create-core.js';
-import { SECRET_PARAM } from '../shared/bridge-wire.js';
+import { LAUNCH_PARAM, SESSION_PATH } from '../shared/bridge-wire.js';
 import { BridgeSockets } from './bridge-socket.js';
+import { CHROMIUM_LAUNCH_TTL_MS, LaunchTokens } from './launch-tokens.js';
+import { createSessionHandler } from './session-endpoint.js';
 import { createStaticHandler, securityHeaders } from './static-files.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,11 +41,14 @@ export interface BrowserShellOptions {
 }
 
 export interface BrowserShell {
-  /** Open this to use the app: http://127.0.0.1:PORT/#secret=… */
-  url: string;
   origin: string;
   port: number;
-  secret: string;
+  /**
+   * A new launch link, http://127.0.0.1:PORT/#launch=TOKEN: it opens the app once, within `ttlMs`
+   * (default: long enough for Chromium to start). Hand it only over a channel other users cannot
+   * read (chromium.ts writes it to a file only the user can read; main.ts prints it to the terminal).
+   */
+  launchUrl(ttlMs?: number): string;
   core: CoreLike;
   close(): Promise<void>;
 }
@@ -49,7 +59,8 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
     throw new Error(`no built renderer at ${rendererDir}; run \`npx electron-vite build\` first`);
   }
   const host = options.host ?? '127.0.0.1';
-  const secret = randomBytes(32).toString('base64url');
+  const tokens = new LaunchTokens();
+  let sessionSecret: string | undefined;
   const core =
     options.core ?? createCore(options.server ? { server: options.server, clientName: 'browser-shell' } : {});
 
@@ -58,12 +69,23 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
   let origin = '';
   const sockets = new BridgeSockets({
     core,
-    secret,
+    sessionSecret: () => sessionSecret,
     allowedOrigins: () => origins,
     allowedHosts: () => hosts,
     ...(options.log ? { log: options.log } : {}),
   });
   const serveStatic = createStaticHandler(rendererDir, () => securityHeaders(origin));
+  const openSession = createSessionHandler({
+    tokens,
+    origin: () => origin,
+    headers: () => securityHeaders(origin),
+    openSession: () => {
+      sessionSecret = randomBytes(32).toString('base64url');
+      sockets.endSessions();
+      return sessionSecret;
+    },
+    ...(options.log ? { log: options.log } : {}),
+  });
 
   const http: Server = createServer((request, response) => {
     const headers = securityHeaders(origin);
@@ -72,6 +94,7 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
       return;
     }
     const pathname = (request.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
+    if (pathname === SESSION_PATH) return openSession(request, response);
     serveStatic(request, response, pathname).catch(() => {
       if (!response.headersSent) response.writeHead(500, headers);
       response.end();
@@ -95,10 +118,9 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${origin}/#${SECRET_PARAM}=${secret}`,
     origin,
     port,
-    secret,
+    launchUrl: (ttlMs = CHROMIUM_LAUNCH_TTL_MS) => `${origin}/#${LAUNCH_PARAM}=${tokens.issue(ttlMs)}`,
     core,
     close() {
       closing ??= (async () => {

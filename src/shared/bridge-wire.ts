@@ -7,9 +7,16 @@
  */
 import type { ApiResult, AppEvent } from './api.js';
 
-/** Path of the WebSocket endpoint; the per-launch secret goes in its `secret` query parameter. */
+/** Path of the WebSocket endpoint; the session secret goes in its `secret` query parameter. */
 export const BRIDGE_PATH = '/bridge';
 export const SECRET_PARAM = 'secret';
+/**
+ * The launch link is `http://127.0.0.1:PORT/#launch=TOKEN`: a one-time, expiring token that the page
+ * exchanges for the session secret with `POST /session` and `{"token": TOKEN}` (answer:
+ * `{"secret": …}`, or `{"error": …}` saying why not).
+ */
+export const LAUNCH_PARAM = 'launch';
+export const SESSION_PATH = '/session';
 /** Largest message either side accepts, in bytes. */
 export const BRIDGE_MAX_MESSAGE_BYTES = 128 * 1024;
 /** Calls one page may have waiting at once. */

@@ -1,7 +1,8 @@
 /**
  * The browser shell against a real server (server/app.ts on port 0, temp SQLite) and real sockets:
- * static serving (only files under the renderer root, security headers), WebSocket bridge auth
- * (secret, Origin, Host), validation, size bounds, and two shells chatting through the bridge.
+ * static serving (only files under the renderer root, security headers), one-time launch links,
+ * WebSocket bridge auth (session secret, Origin, Host), validation, size bounds, and two shells
+ * chatting through the bridge.
  */
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -46,8 +47,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function shell(): Promise<BrowserShell> {
-  const started = await startBrowserShell({ rendererDir, server: { host: server.host, port: server.port } });
+async function shell(log?: (line: string) => void): Promise<BrowserShell> {
+  const started = await startBrowserShell({
+    rendererDir,
+    server: { host: server.host, port: server.port },
+    ...(log ? { log } : {}),
+  });
   shells.push(started);
   return started;
 }
@@ -58,8 +63,15 @@ interface RawResponse {
   body: string;
 }
 
+interface RawRequestOptions {
+  method?: string;
+  host?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
 /** Raw HTTP (no path normalisation on our side: the shell must handle `..` itself). */
-function get(shell: BrowserShell, path: string, options: { method?: string; host?: string } = {}) {
+function get(shell: BrowserShell, path: string, options: RawRequestOptions = {}) {
   return new Promise<RawResponse>((resolve, reject) => {
     const req = httpRequest(
       {
@@ -67,7 +79,9 @@ function get(shell: BrowserShell, path: string, options: { method?: string; host
         port: shell.port,
         path,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? `127.0.0.1:${shell.port}` },
+        headers: { host: options.host ?? `127.0.0.1:${shell.port}`, ...options.headers },
+        // A connection per request: the shell may close one whose request body it did not read.
+        agent: false,
       },
       (res) => {
         let body = '';
@@ -77,11 +91,38 @@ function get(shell: BrowserShell, path: string, options: { method?: string; host
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
-function bridgeUrl(shell: BrowserShell, secret: string | null = shell.secret): string {
+/** The token of a new launch link, as the page finds it in its address. */
+function launchToken(shell: BrowserShell, ttlMs?: number): string {
+  const token = new URL(shell.launchUrl(ttlMs)).hash.replace(/^#launch=/, '');
+  expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return token;
+}
+
+/** What the page does with its launch link: POST /session from its own origin. */
+function redeem(shell: BrowserShell, token: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  return get(shell, '/session', {
+    method: 'POST',
+    body: JSON.stringify({ token }),
+    ...options,
+    headers: { origin: shell.origin, 'content-type': 'application/json', ...options.headers },
+  });
+}
+
+/** Opens a session with a new launch link; its secret. */
+async function sessionSecret(shell: BrowserShell): Promise<string> {
+  const response = await redeem(shell, launchToken(shell));
+  expect(response.status).toBe(200);
+  expect(response.headers['cache-control']).toBe('no-store');
+  const { secret } = JSON.parse(response.body) as { secret: string };
+  expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return secret;
+}
+
+function bridgeUrl(shell: BrowserShell, secret: string | null): string {
   return `ws://127.0.0.1:${shell.port}/bridge${secret === null ? '' : `?secret=${encodeURIComponent(secret)}`}`;
 }
 
@@ -114,8 +155,9 @@ class Page {
     });
   }
 
-  static async open(shell: BrowserShell): Promise<Page> {
-    const socket = await openSocket(bridgeUrl(shell), shell.origin);
+  /** A page of the session `secret` (default: a new session, which ends the one before). */
+  static async open(shell: BrowserShell, secret?: string): Promise<Page> {
+    const socket = await openSocket(bridgeUrl(shell, secret ?? (await sessionSecret(shell))), shell.origin);
     if (typeof socket === 'number') throw new Error(`bridge refused: ${socket}`);
     return new Page(socket);
   }
@@ -142,7 +184,7 @@ class Page {
 describe('browser shell HTTP', () => {
   it('serves the renderer with security headers', async () => {
     const app = await shell();
-    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#secret=[A-Za-z0-9_-]{43}$/);
+    expect(app.launchUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#launch=[A-Za-z0-9_-]{43}$/);
     const index = await get(app, '/');
     expect(index.status).toBe(200);
     expect(index.body).toContain('<title>Messenger</title>');
@@ -185,24 +227,97 @@ describe('browser shell HTTP', () => {
   });
 });
 
+describe('browser shell launch links', () => {
+  it('opens one session per launch link, and only once', async () => {
+    const lines: string[] = [];
+    const app = await shell((line) => lines.push(line));
+    const token = launchToken(app);
+    const first = await redeem(app, token);
+    expect(first.status).toBe(200);
+    const { secret } = JSON.parse(first.body) as { secret: string };
+    expect(secret).not.toBe(token);
+    const again = await redeem(app, token);
+    expect(again.status).toBe(401);
+    expect(JSON.parse(again.body)).toEqual({ error: expect.stringContaining('already been used') });
+    // Said on the shell's terminal too: whoever presented it first may not have been the user.
+    expect(lines).toContainEqual(expect.stringContaining('a used launch link was presented again'));
+    // The failed second try leaves the session the first one opened alone.
+    expect(await openSocket(bridgeUrl(app, secret), app.origin)).toBeInstanceOf(WebSocket);
+  });
+
+  it('refuses the bridge without the session secret, even with the launch token and the right Origin', async () => {
+    const app = await shell();
+    const token = launchToken(app);
+    expect(await openSocket(bridgeUrl(app, token), app.origin)).toBe(401);
+    expect(await openSocket(bridgeUrl(app, null), app.origin)).toBe(401);
+    expect((await redeem(app, token)).status).toBe(200);
+    expect(await openSocket(bridgeUrl(app, token), app.origin)).toBe(401);
+    expect(await openSocket(bridgeUrl(app, null), app.origin)).toBe(401);
+  });
+
+  it("takes a launch token only from the shell's own page, as small JSON, within its lifetime", async () => {
+    const app = await shell();
+    const token = launchToken(app);
+    const refusedWith = async (options: RawRequestOptions) => (await redeem(app, token, options)).status;
+    expect(await refusedWith({ headers: { origin: 'http://evil.example' } })).toBe(403);
+    expect(await refusedWith({ headers: { origin: `http://localhost:${app.port}` } })).toBe(403);
+    expect(await refusedWith({ host: `evil.example:${app.port}` })).toBe(403);
+    expect(await refusedWith({ headers: { 'content-type': 'text/plain' } })).toBe(415);
+    expect(await refusedWith({ method: 'GET' })).toBe(405);
+    expect(await refusedWith({ body: '{"token":' })).toBe(400);
+    expect(await refusedWith({ body: JSON.stringify({ token, more: 1 }) })).toBe(400);
+    expect(await refusedWith({ body: JSON.stringify({ token: 'x'.repeat(2_000) }) })).toBe(413);
+    const noOrigin = await get(app, '/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(noOrigin.status).toBe(403);
+
+    const unknown = await redeem(app, 'x'.repeat(43));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toContain('not a launch link of this app');
+    const shortLived = launchToken(app, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const expired = await redeem(app, shortLived);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toContain('has expired');
+    // None of the refused tries used the token up.
+    expect((await redeem(app, token)).status).toBe(200);
+  });
+
+  it("ends the older session's pages when a newer launch link opens a session", async () => {
+    const app = await shell();
+    const oldSecret = await sessionSecret(app);
+    const oldPage = await Page.open(app, oldSecret);
+    const closed = new Promise<void>((resolve) => oldPage.socket.once('close', () => resolve()));
+    const newPage = await Page.open(app, await sessionSecret(app));
+    await closed;
+    expect(await openSocket(bridgeUrl(app, oldSecret), app.origin)).toBe(401);
+    expect((await newPage.call('getState')).ok).toBe(true);
+  });
+});
+
 describe('browser shell WebSocket bridge', () => {
   it('refuses upgrades without the secret, with a wrong secret, or from another origin', async () => {
     const app = await shell();
+    const secret = await sessionSecret(app);
     expect(await openSocket(bridgeUrl(app, null), app.origin)).toBe(401);
     expect(await openSocket(bridgeUrl(app, 'x'.repeat(43)), app.origin)).toBe(401);
-    expect(await openSocket(bridgeUrl(app, `${app.secret}x`), app.origin)).toBe(401);
-    expect(await openSocket(bridgeUrl(app), 'http://evil.example')).toBe(403);
-    expect(await openSocket(bridgeUrl(app), `http://localhost:${app.port}`)).toBe(403);
-    expect(await openSocket(bridgeUrl(app))).toBe(403); // no Origin at all
-    expect(await openSocket(`ws://127.0.0.1:${app.port}/other?secret=${app.secret}`, app.origin)).toBe(404);
+    expect(await openSocket(bridgeUrl(app, `${secret}x`), app.origin)).toBe(401);
+    expect(await openSocket(bridgeUrl(app, secret), 'http://evil.example')).toBe(403);
+    expect(await openSocket(bridgeUrl(app, secret), `http://localhost:${app.port}`)).toBe(403);
+    expect(await openSocket(bridgeUrl(app, secret))).toBe(403); // no Origin at all
+    expect(await openSocket(`ws://127.0.0.1:${app.port}/other?secret=${secret}`, app.origin)).toBe(404);
     const other = await shell();
-    expect(await openSocket(bridgeUrl(app, other.secret), app.origin)).toBe(401);
-    expect(await openSocket(bridgeUrl(app), app.origin)).toBeInstanceOf(WebSocket);
+    expect(await openSocket(bridgeUrl(app, await sessionSecret(other)), app.origin)).toBe(401);
+    expect(await openSocket(bridgeUrl(app, secret), app.origin)).toBeInstanceOf(WebSocket);
   });
 
   it('validates every message and survives bad pages', async () => {
     const app = await shell();
-    const page = await Page.open(app);
+    const secret = await sessionSecret(app);
+    const page = await Page.open(app, secret);
     const state = await page.call('getState');
     expect(state).toMatchObject({ ok: true, value: { server: { host: server.host, port: server.port } } });
     for (const [method, args] of [
@@ -229,7 +344,7 @@ describe('browser shell WebSocket bridge', () => {
     expect(page.errors.length).toBe(4);
 
     // An oversized message closes that page's socket only.
-    const big = await Page.open(app);
+    const big = await Page.open(app, secret);
     const closed = new Promise<number>((resolve) => big.socket.once('close', (code) => resolve(code)));
     big.socket.send('x'.repeat(BRIDGE_MAX_MESSAGE_BYTES + 1));
     expect(await closed).toBe(1009);
@@ -241,8 +356,10 @@ describe('browser shell WebSocket bridge', () => {
     const aliceShell = await shell();
     const bobShell = await shell();
     const alice = await Page.open(aliceShell);
-    const bob = await Page.open(bobShell);
-    const bobPrivateWindow = await Page.open(bobShell); // a second page of the same app gets events too
+    const bobSecret = await sessionSecret(bobShell);
+    const bob = await Page.open(bobShell, bobSecret);
+    // A second page of the same session (a private-chat window) gets the events too.
+    const bobPrivateWindow = await Page.open(bobShell, bobSecret);
     expect(await alice.call('register', 'alice', 'pw-alice')).toMatchObject({ ok: true });
     expect(await bob.call('register', 'bob', 'pw-bob')).toMatchObject({ ok: true });
     expect(await alice.call('login', 'alice', 'pw-alice')).toMatchObject({ ok: true });

@@ -66,7 +66,7 @@ describe('buildReason', () => {
 });
 
 describe('browser shell command line', () => {
-  it('prints the app address and stops on SIGTERM', async () => {
+  it('prints a one-time launch link and stops on SIGTERM', async () => {
     const rendererDir = join(dir, 'renderer');
     await mkdir(rendererDir, { recursive: true });
     await writeFile(join(rendererDir, 'index.html'), '<title>test page</title>');
@@ -93,9 +93,19 @@ describe('browser shell command line', () => {
         });
         child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
       });
-      expect(line).toMatch(/^app ready at http:\/\/127\.0\.0\.1:\d+\/#secret=[A-Za-z0-9_-]{43}$/);
-      const page = await fetch(line.replace('app ready at ', '').replace(/#.*/, ''));
+      // A one-time launch link, printed to this terminal only (stdout), never on a command line.
+      expect(line).toMatch(/^app ready at http:\/\/127\.0\.0\.1:\d+\/#launch=[A-Za-z0-9_-]{43}$/);
+      const link = new URL(line.replace('app ready at ', ''));
+      const page = await fetch(link.origin);
       expect(await page.text()).toBe('<title>test page</title>');
+      const redeem = () =>
+        fetch(`${link.origin}/session`, {
+          method: 'POST',
+          headers: { origin: link.origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ token: link.hash.replace('#launch=', '') }),
+        });
+      expect((await redeem()).status).toBe(200);
+      expect((await redeem()).status).toBe(401);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -1,7 +1,7 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
-import { installMessenger } from './bridge/install';
+import { installMessenger, LaunchError } from './bridge/install';
 import { useSettingsStore } from './stores/settings';
 import './styles.css';
 
@@ -22,6 +22,8 @@ start().catch((err: unknown) => {
     // The details are for developers (the console); the window says what to do.
     console.error(err);
     root.textContent =
-      'The messenger could not start. Reload the window; if that does not help, restart the app.';
+      err instanceof LaunchError
+        ? err.message
+        : 'The messenger could not start. Reload the window; if that does not help, restart the app.';
   }
 });

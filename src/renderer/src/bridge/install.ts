@@ -1,31 +1,68 @@
 /**
  * Installs `window.messenger` before the app mounts. In Electron the preload has already exposed it
- * and this does nothing. In the browser shell the page was opened at `…/#secret=…`: the secret is
- * moved out of the address bar into sessionStorage (so a reload still works) and the API is
- * provided over the shell's WebSocket at /bridge.
+ * and this does nothing. In the browser shell the page was opened at the one-time launch link
+ * `…/#launch=TOKEN`: the token leaves the address bar and is traded (POST /session) for the session
+ * secret, which stays in this tab's sessionStorage (so a reload still works; the storage belongs to
+ * this origin, port included, unlike a cookie) and is handed in the address only to the private-chat
+ * windows the page opens itself. The API is provided over the shell's WebSocket at /bridge.
  */
 import type { MessengerApi } from '../../../shared/api.js';
 import { PRIVATE_WINDOW_QUERY } from '../../../shared/api.js';
 import { USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../../shared/limits.js';
 import { parseExternalLink } from '../../../shared/links.js';
 import { createBridgeClient, type PageHandlers, type SocketLike } from './client.js';
-import { BRIDGE_PATH, SECRET_PARAM } from '../../../shared/bridge-wire.js';
+import { BRIDGE_PATH, LAUNCH_PARAM, SECRET_PARAM, SESSION_PATH } from '../../../shared/bridge-wire.js';
 
 const STORAGE_KEY = 'messenger.bridgeSecret';
 /** How long the first connection may take before the app mounts anyway (calls then wait or fail). */
 const FIRST_CONNECT_WAIT_MS = 3_000;
 
-/** Reads the per-launch secret from the URL fragment (then hides it) or from this tab's storage. */
-export function takeSecret(): string | null {
+/** Why the page could not open a session: shown to the user as it is (main.ts). */
+export class LaunchError extends Error {}
+
+/** Trades a launch token for the session secret; a refusal says why (used, expired, not ours). */
+async function redeemLaunchToken(token: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(SESSION_PATH, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new LaunchError('The app cannot reach its shell. Restart the app.');
+  }
+  const body = (await response.json().catch(() => ({}))) as { secret?: unknown; error?: unknown };
+  if (response.ok && typeof body.secret === 'string') return body.secret;
+  throw new LaunchError(
+    typeof body.error === 'string' ? body.error : 'The app could not open its session. Restart the app.',
+  );
+}
+
+function keepSecret(secret: string): void {
+  try {
+    window.sessionStorage.setItem(STORAGE_KEY, secret);
+  } catch {
+    // Storage may be unavailable; the secret still works for this page load.
+  }
+}
+
+/**
+ * The session secret: bought with the launch token in the URL fragment, or handed over in the
+ * fragment by the window that opened this one, or kept in this tab's storage by an earlier load.
+ * The fragment leaves the address bar first, so a reload never presents a used token again.
+ */
+export async function takeSecret(): Promise<string | null> {
   const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
-  const fromUrl = fragment.get(SECRET_PARAM);
+  if (window.location.hash) {
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  const launchToken = fragment.get(LAUNCH_PARAM);
+  const fromUrl = launchToken ? await redeemLaunchToken(launchToken) : fragment.get(SECRET_PARAM);
   if (fromUrl) {
-    try {
-      window.sessionStorage.setItem(STORAGE_KEY, fromUrl);
-      window.history.replaceState(null, '', window.location.pathname + window.location.search);
-    } catch {
-      // Storage may be unavailable; the secret still works for this page load.
-    }
+    keepSecret(fromUrl);
     return fromUrl;
   }
   try {
@@ -95,9 +132,9 @@ export function runsInBrowserShell(): boolean {
 export async function installMessenger(): Promise<void> {
   if ((window as { messenger?: MessengerApi }).messenger) return;
   inBrowserShell = true;
-  const secret = takeSecret();
+  const secret = await takeSecret();
   if (!secret) {
-    throw new Error('open the app through the address its launcher printed (it carries the access key)');
+    throw new LaunchError('Open the app through the launch link its shell gave you.');
   }
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${window.location.host}${BRIDGE_PATH}?${SECRET_PARAM}=${encodeURIComponent(secret)}`;
