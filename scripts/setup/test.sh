@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian or Ubuntu machine and runs every check:
 # Debian packages, Node.js 24 where the machine's is older, npm packages; then typecheck, lint and
-# `npm test` (vitest, the server suite through gateway processes, Playwright e2e), then the vitest
-# suites again on Node.js 22, the other supported line. It is what CI runs (.ci/run calls it).
+# `npm test` (vitest, the server suite through gateway processes, Playwright e2e), two minutes of
+# fuzzing (`npm run fuzz`), then the vitest suites again on Node.js 22, the other supported line.
+# It is what CI runs (.ci/run calls it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/setup/lib.sh
@@ -22,6 +23,11 @@ npm run lint
 
 say "tests on Node.js $(node --version): npm test"
 npm test
+
+# Coverage-guided fuzzing, time-bounded (fuzz/main.ts): a crash or hang fails CI and is saved
+# under fuzz/crashes/. --no-save leaves the committed corpus as it is.
+say "fuzzing for 120 s: npm run fuzz"
+npm run fuzz -- --max-total-time 120 --no-save
 
 (
   use_registry_node 22

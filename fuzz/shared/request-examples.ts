@@ -1,0 +1,56 @@
+/**
+ * One well-formed request of every type (and the optional fields), the seeds the request and frame
+ * fuzz targets start from. The mapped type makes a new request type a compile error here.
+ */
+import { requests, type RequestType } from '../../src/shared/protocol.js';
+
+const KEY = `${'A'.repeat(43)}=`;
+
+const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
+  hello: [{ version: 1 }, { version: 1, client: 'fuzz 1.0' }],
+  login: [
+    { username: 'alice', password: 'secret' },
+    { username: 'alice', password: 'secret', p2pPort: 40000, publicKey: KEY, presence: false },
+  ],
+  checkuser: [{ username: 'bob' }],
+  register: [{ username: 'carol.c-1_', password: 'pw' }],
+  message: [
+    { to: 'bob', text: 'hello 😀' },
+    { to: 'bob', text: 'again', clientId: 'abcdEFGH_-12' },
+  ],
+  broadcast: [{ text: 'hi all' }],
+  broadcasts: [{ limit: 50 }, { limit: 500, before: 1234 }],
+  whoelse: [{}],
+  whoelsesince: [{ seconds: 60 }],
+  block: [{ user: 'eve' }],
+  unblock: [{ user: 'eve' }],
+  blocked: [{}],
+  startprivate: [{ user: 'bob' }],
+  activity: [{}],
+  ack: [{ upTo: 42 }],
+  history: [
+    { peer: 'bob', limit: 100 },
+    { peer: 'bob', limit: 1, before: 99 },
+  ],
+  conversations: [{}],
+  markread: [{ peer: 'bob', upTo: 7 }],
+  users: [{ prefix: 'a', limit: 10 }],
+  logout: [{}],
+};
+
+/** Every example as a request frame object, ids counting up from 1. */
+export function exampleRequests(): Array<Record<string, unknown>> {
+  return Object.entries(examples)
+    .flatMap(([type, list]) => list.map((params) => ({ type, ...params })))
+    .map((frame, index) => ({ ...frame, id: index + 1 }));
+}
+
+/** Request type names and every parameter name: the fuzzers' dictionary. */
+export function protocolWords(): string[] {
+  const words = new Set<string>(['type', 'id']);
+  for (const [type, { params }] of Object.entries(requests)) {
+    words.add(type);
+    for (const key of Object.keys(params.shape)) words.add(key);
+  }
+  return [...words];
+}
