@@ -62,11 +62,18 @@ async function allCommandLines(): Promise<string[]> {
   return lines.map((line) => line.replaceAll('\0', ' '));
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+/**
+ * Reads every process's command line over and over, from Chromium's start until `done()`, so a
+ * credential shown only for a moment would be seen too; returns every distinct line read.
+ */
+async function watchCommandLines(done: () => boolean, timeoutMs: number): Promise<Set<string>> {
+  const seen = new Set<string>();
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  for (;;) {
+    for (const line of await allCommandLines()) seen.add(line);
+    if (done()) return seen;
+    if (Date.now() > deadline) throw new Error('Chromium never called the bridge');
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -97,13 +104,15 @@ describe('opening the browser shell in Chromium', () => {
       const browser = spawn(CHROMIUM!, [...args, '--headless=new'], { stdio: 'ignore' });
       const exited = new Promise((resolve) => browser.once('exit', resolve));
       try {
-        await waitUntil(() => calls.mock.calls.some(([method]) => method === 'getState'), 45_000);
-        const commandLines = await allCommandLines();
+        const seen = [
+          ...(await watchCommandLines(
+            () => calls.mock.calls.some(([method]) => method === 'getState'),
+            45_000,
+          )),
+        ];
         // Chromium's own command line was among those read: it names the launch page, not the link.
-        expect(commandLines.some((line) => line.includes(`--app=file://${userDataDir}/launch.html`))).toBe(
-          true,
-        );
-        expect(commandLines.filter((line) => line.includes(tokenOf(link)))).toEqual([]);
+        expect(seen.some((line) => line.includes(`--app=file://${userDataDir}/launch.html`))).toBe(true);
+        expect(seen.filter((line) => line.includes(tokenOf(link)))).toEqual([]);
       } finally {
         calls.mockRestore();
         browser.kill('SIGKILL');
