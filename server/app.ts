@@ -67,6 +67,7 @@ export function resolveLimits(options: ServerOptions): SessionLimits {
     rateBurst:
       options.rateBurst ?? (options.rateLimit === undefined ? DEFAULT_LIMITS.rateBurst : 2 * rateLimit),
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
+    slowReaderTimeoutSeconds: options.slowReaderTimeoutSeconds ?? DEFAULT_LIMITS.slowReaderTimeoutSeconds,
     preLoginTimeoutSeconds: options.preLoginTimeoutSeconds ?? DEFAULT_LIMITS.preLoginTimeoutSeconds,
     partialFrameTimeoutSeconds:
       options.partialFrameTimeoutSeconds ?? DEFAULT_LIMITS.partialFrameTimeoutSeconds,
@@ -146,7 +147,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   server.on('error', (error) => logger.error({ err: error }, 'server socket error'));
   let gateways: Gateways | undefined;
   if (gatewayCount > 0) {
-    const setup: GatewaySetup = { t: 'setup' };
+    const setup: GatewaySetup = { t: 'setup', maxOutputBytes: ctx.limits.maxOutputBytes };
     if (tls) {
       setup.tls = {
         cert: tls.cert.toString(),

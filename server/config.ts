@@ -24,8 +24,10 @@ export const DEFAULT_LIMITS = {
   maxConnections: 200_000,
   /** Open connections per remote address; 0 = no cap (benchmarks from loopback). */
   maxConnectionsPerAddress: 256,
-  /** Unread output a client may have queued before it is disconnected (slow-reader cap). */
+  /** Output the server may hold for one client before it is disconnected (slow-reader cap). */
   maxOutputBytes: 64 * 1024 * 1024,
+  /** Seconds a client whose output is backed up may read nothing before it is disconnected. */
+  slowReaderTimeoutSeconds: 20,
   /** Idle seconds before login after which a connection is closed. */
   preLoginTimeoutSeconds: 300,
   /** Seconds a connection that has not logged in may spend on one unfinished frame (slowloris). */
@@ -59,6 +61,8 @@ export interface ServerOptions {
   /** 0: no per-address cap. */
   maxConnectionsPerAddress?: number;
   maxOutputBytes?: number;
+  /** 0: a client that stops reading is cut off only when its output reaches maxOutputBytes. */
+  slowReaderTimeoutSeconds?: number;
   preLoginTimeoutSeconds?: number;
   partialFrameTimeoutSeconds?: number;
   /**
@@ -136,6 +140,7 @@ export function validateOptions(options: ServerOptions): void {
   const seconds: [string, number | undefined][] = [
     ['pre-login timeout', options.preLoginTimeoutSeconds],
     ['partial frame timeout', options.partialFrameTimeoutSeconds],
+    ['slow reader timeout', options.slowReaderTimeoutSeconds],
   ];
   for (const [name, value] of seconds) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
@@ -190,6 +195,7 @@ interface RawFlags {
   maxConnectionsPerAddress?: string;
   gateways?: string;
   maxOutputBytes?: string;
+  slowReaderTimeout?: string;
   preLoginTimeout?: string;
   partialFrameTimeout?: string;
 }
@@ -226,7 +232,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--rate-burst <n>', 'request burst per connection (default: twice the rate)')
     .option('--max-connections <n>', 'open connections in total')
     .option('--max-connections-per-address <n>', 'open connections per remote address (0: no cap)')
-    .option('--max-output-bytes <n>', 'unread output per client before it is disconnected')
+    .option('--max-output-bytes <n>', 'output queued for one client before it is disconnected')
+    .option('--slow-reader-timeout <seconds>', 'seconds a backed-up client may read nothing (0: no limit)')
     .option('--pre-login-timeout <seconds>', 'idle seconds before login (0: none)')
     .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)')
     .option('--gateways <n>', 'processes that hold the client connections (0: this one)');
@@ -260,6 +267,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     maxConnectionsPerAddress: optionalNumber('max connections per address', flags.maxConnectionsPerAddress),
     gateways: optionalNumber('gateways', flags.gateways),
     maxOutputBytes: optionalNumber('max output bytes', flags.maxOutputBytes),
+    slowReaderTimeoutSeconds: optionalNumber('slow reader timeout', flags.slowReaderTimeout),
     preLoginTimeoutSeconds: optionalNumber('pre-login timeout', flags.preLoginTimeout),
     partialFrameTimeoutSeconds: optionalNumber('partial frame timeout', flags.partialFrameTimeout),
   };

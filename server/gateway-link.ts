@@ -7,9 +7,8 @@
  * capped by one process's RLIMIT_NOFILE, and a fan-out is written by several processes.
  *
  * Flow control: a GatewaySocket's writableLength is the bytes on their way to its gateway plus what
- * the gateway last reported as still unread by the client, so the backlog's high-water mark and
- * 'drain' work as on a local socket. The slow-reader cap looks at the unread part only
- * (unreadLength): bytes in transit between two processes are not the client's fault.
+ * the gateway last reported as still unread by the client, so a Session's output accounting (its
+ * high-water mark, 'drain', the slow-reader cap) covers the bytes between the two processes too.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -111,7 +110,7 @@ export class GatewaySocket extends EventEmitter {
   /** Written here, not yet taken by the gateway. */
   private inTransit = 0;
   /** Taken by the gateway, not yet read by the client (as of its last report). */
-  unreadLength = 0;
+  private unread = 0;
 
   constructor(
     private readonly link: Link,
@@ -122,17 +121,17 @@ export class GatewaySocket extends EventEmitter {
   }
 
   get writableLength(): number {
-    return this.inTransit + this.unreadLength;
+    return this.inTransit + this.unread;
   }
 
   setNoDelay(): this {
     return this; // the gateway sets it on the real socket
   }
 
-  write(data: string): boolean {
+  write(data: Uint8Array): boolean {
     if (!this.writable) return false;
     this.link.send({ t: 'write', id: this.id, data });
-    this.inTransit += Buffer.byteLength(data);
+    this.inTransit += data.byteLength;
     if (this.writableLength > HIGH_WATER) this.writableNeedDrain = true;
     return !this.writableNeedDrain;
   }
@@ -167,7 +166,7 @@ export class GatewaySocket extends EventEmitter {
 
   acknowledged(bytes: number, unread: number): void {
     this.inTransit = Math.max(0, this.inTransit - bytes);
-    this.unreadLength = unread;
+    this.unread = unread;
     if (this.writableNeedDrain && this.writableLength <= HIGH_WATER / 2) {
       this.writableNeedDrain = false;
       this.emit('drain');

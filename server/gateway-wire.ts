@@ -14,6 +14,8 @@ export type GatewayEvent =
   /**
    * The gateway has taken that many bytes of the core's writes, and `buffered` bytes of the
    * connection's output are still waiting for the client to read (net.Socket writableLength).
+   * Sent after writes, when the socket drains, and every 250 ms while output waits (server/gateway.ts),
+   * so the core sees whether a backed-up client reads at all.
    */
   | { t: 'ack'; id: number; bytes: number; buffered: number }
   | { t: 'close'; id: number }
@@ -22,7 +24,7 @@ export type GatewayEvent =
 
 /** Core → gateway. */
 export type CoreCommand =
-  | { t: 'write'; id: number; data: string }
+  | { t: 'write'; id: number; data: Uint8Array }
   | { t: 'end'; id: number; data?: string }
   | { t: 'destroy'; id: number }
   | { t: 'pause'; id: number }
@@ -30,6 +32,8 @@ export type CoreCommand =
 
 export interface GatewaySetup {
   t: 'setup';
+  /** A connection with more unsent output than this is destroyed (the core keeps below it). */
+  maxOutputBytes: number;
   /** PEM; present when the server speaks TLS (the gateway terminates it). */
   tls?: { cert: string; key: string; handshakeTimeoutMs: number };
 }

@@ -13,6 +13,15 @@ let nextId = 1;
 let outgoing: GatewayEvent[] = [];
 /** Bytes taken per connection since the last report; connections that drained report 0. */
 const taken = new Map<number, number>();
+/** A connection's unsent output above this destroys it (setup; the core keeps below it). */
+let maxOutputBytes = Number.POSITIVE_INFINITY;
+/**
+ * Connections with output their client has not read: reported every PROGRESS_REPORT_MS, so the
+ * core sees whether a backed-up client reads at all (a socket says nothing until it drains).
+ */
+const waiting = new Set<number>();
+const PROGRESS_REPORT_MS = 250;
+let progressTimer: NodeJS.Timeout | undefined;
 
 function send(message: FromGateway): void {
   if (process.connected) process.send?.(message);
@@ -53,6 +62,7 @@ function accept(socket: Socket): void {
   socket.on('drain', () => noteTaken(id, 0));
   socket.on('close', () => {
     sockets.delete(id);
+    waiting.delete(id);
     queue({ t: 'close', id });
   });
 }
@@ -63,7 +73,9 @@ function apply(command: CoreCommand): void {
   switch (command.t) {
     case 'write':
       socket.write(command.data);
-      noteTaken(command.id, Buffer.byteLength(command.data));
+      noteTaken(command.id, command.data.byteLength);
+      if (socket.writableLength > maxOutputBytes) socket.destroy();
+      else if (socket.writableLength > 0) watchProgress(command.id);
       break;
     case 'end':
       if (command.data === undefined) socket.end();
@@ -81,6 +93,22 @@ function apply(command: CoreCommand): void {
   }
 }
 
+function watchProgress(id: number): void {
+  waiting.add(id);
+  progressTimer ??= setInterval(reportProgress, PROGRESS_REPORT_MS);
+}
+
+function reportProgress(): void {
+  for (const id of waiting) {
+    // Reported once more when it reaches 0: a socket emits 'drain' only after a write it refused.
+    noteTaken(id, 0);
+    if ((sockets.get(id)?.writableLength ?? 0) === 0) waiting.delete(id);
+  }
+  if (waiting.size > 0) return;
+  clearInterval(progressTimer);
+  progressTimer = undefined;
+}
+
 let tlsServer: TlsServer | undefined;
 
 process.on('message', (message: ToGateway, handle?: unknown) => {
@@ -96,6 +124,7 @@ process.on('message', (message: ToGateway, handle?: unknown) => {
       else accept(handle as Socket);
       break;
     case 'setup':
+      maxOutputBytes = message.maxOutputBytes;
       if (message.tls) {
         tlsServer = createTlsServer(
           {

@@ -9,8 +9,10 @@ export interface SessionLimits {
   /** Requests per second (bucket refill); 0 = no rate limit. */
   readonly rateLimit: number;
   readonly rateBurst: number;
-  /** Unread output bytes before a client is disconnected. */
+  /** Bytes queued for a client (waiting, in transit, unread) before it is disconnected. */
   readonly maxOutputBytes: number;
+  /** Seconds a client whose output is backed up may read nothing before it is disconnected; 0 = never. */
+  readonly slowReaderTimeoutSeconds: number;
   readonly preLoginTimeoutSeconds: number;
   /** 0 = no slowloris timeout. */
   readonly partialFrameTimeoutSeconds: number;

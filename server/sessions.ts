@@ -18,14 +18,22 @@ import { RequestError } from './errors.js';
 import { handlers } from './handlers.js';
 import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
+import { PacedWriter } from './paced-writer.js';
 import type { OnlineUser } from './presence.js';
 
 /**
- * The offline backlog is streamed: the next batch is read from SQLite only once the socket has
- * less than this much unsent output, so a huge backlog never sits in memory at once.
+ * Output backpressure. A connection's queued output is everything the server holds for it: frames
+ * waiting for durability (the outbox) and what is on its way to the client (PacedWriter.queued).
+ * Above min(OUTPUT_HIGH_WATER, cap / 4) its requests wait and the offline backlog pauses until the
+ * socket drains, so a client that reads is slowed down, never cut off; past the cap (fan-out to a
+ * client that stopped reading) or after slowReaderTimeoutSeconds without reading anything, the
+ * connection is dropped.
  */
-const BACKLOG_HIGH_WATER = 1024 * 1024;
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** The offline backlog is read from SQLite this many messages at a time, while output is low. */
 const BACKLOG_BATCH = 500;
+/** Frames released together are written in pieces of about this many characters, not one string. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
 
 /**
  * At most this many frames of one connection are handled per event-loop turn; the rest wait for the
@@ -43,6 +51,8 @@ interface OutboxGroup {
   /** storage.writeMark() when the group was started. */
   mark: number;
   lines: string[];
+  /** UTF-8 bytes of the lines. */
+  bytes: number;
 }
 
 /**
@@ -53,15 +63,12 @@ export interface ClientSocket {
   readonly remoteAddress?: string | undefined;
   readonly destroyed: boolean;
   readonly writable: boolean;
+  /** Bytes written and not yet sent (a GatewaySocket: not yet read by the client, or on their way). */
   readonly writableLength: number;
-  /**
-   * Output the client has not read yet, when that is less than writableLength (a GatewaySocket:
-   * without the bytes still on their way to the gateway process). The slow-reader cap uses it.
-   */
-  readonly unreadLength?: number;
   readonly writableNeedDrain: boolean;
   setNoDelay(noDelay?: boolean): unknown;
-  write(data: string): boolean;
+  /** Bytes, not strings: writableLength then counts bytes (a string counts UTF-16 units). */
+  write(data: Uint8Array): boolean;
   end(): unknown;
   end(data: string): unknown;
   destroy(): unknown;
@@ -69,7 +76,7 @@ export interface ClientSocket {
   resume(): unknown;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'close', listener: () => void): unknown;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
@@ -89,6 +96,19 @@ export class Session implements OnlineUser {
    * its mark is committed and synced.
    */
   private outbox: OutboxGroup[] = [];
+  private outboxBytes = 0;
+  /** Output on its way to the client, fed to the socket piece by piece. */
+  private readonly writer: PacedWriter;
+  /** Queued output above which requests wait (and the backlog pauses). */
+  private readonly highWater: number;
+  /** True while requests wait for output to drain (the socket is paused meanwhile). */
+  private holdingRequests = false;
+  /** While requests are held: checks that the client still reads (slowReaderTimeoutSeconds). */
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** writer.sent at the last stall check. */
+  private sentAtStallCheck = 0;
+  /** True while drain() runs: output released meanwhile must not start it again. */
+  private draining = false;
   /** True while onDurable is registered with the storage. */
   private awaitingDurable = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -114,7 +134,13 @@ export class Session implements OnlineUser {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.ctx.logger.debug({ err: error }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    const { rateLimit, rateBurst, preLoginTimeoutSeconds } = ctx.limits;
+    this.writer = new PacedWriter(socket);
+    socket.on('drain', () => {
+      this.writer.feed();
+      this.releaseIfDrained();
+    });
+    const { rateLimit, rateBurst, preLoginTimeoutSeconds, maxOutputBytes } = ctx.limits;
+    this.highWater = Math.min(OUTPUT_HIGH_WATER, maxOutputBytes / 4);
     if (rateLimit > 0) this.bucket = new TokenBucket(rateLimit, rateBurst);
     this.armIdleTimer(preLoginTimeoutSeconds);
   }
@@ -159,10 +185,14 @@ export class Session implements OnlineUser {
    */
   private enqueue(line: string): void {
     const mark = this.ctx.storage.writeMark();
+    const bytes = Buffer.byteLength(line);
     const last = this.outbox.at(-1);
-    if (last?.mark === mark) last.lines.push(line);
-    else this.outbox.push({ mark, lines: [line] });
-    if (this.awaitingDurable) return;
+    if (last?.mark === mark) {
+      last.lines.push(line);
+      last.bytes += bytes;
+    } else this.outbox.push({ mark, lines: [line], bytes });
+    this.outboxBytes += bytes;
+    if (!this.checkOutput() || this.awaitingDurable) return;
     this.awaitingDurable = true;
     this.ctx.storage.afterCommit(this.onDurable);
   }
@@ -174,33 +204,112 @@ export class Session implements OnlineUser {
   private readonly onDurable = (): void => {
     this.awaitingDurable = false;
     this.writeDurable();
+    this.releaseIfDrained();
     if (this.outbox.length === 0 || this.state === 'closed') return;
     this.awaitingDurable = true;
     this.ctx.storage.afterCommit(this.onDurable);
   };
 
-  /** Writes, in one socket.write, every group whose writes are durable by now. */
+  /**
+   * Writes every group whose writes are durable by now: small frames together, in pieces of about
+   * WRITE_CHUNK_CHARS, so that many released replies never become one huge string.
+   */
   private writeDurable(): void {
     const durable = this.ctx.storage.durableMark();
     let end = 0;
     while (end < this.outbox.length && (this.outbox[end] as OutboxGroup).mark <= durable) end++;
     if (end === 0) return;
-    const ready = this.outbox.splice(0, end);
-    const only = ready.length === 1 ? ready[0]?.lines : undefined;
-    this.write(only?.length === 1 ? (only[0] as string) : ready.flatMap((g) => g.lines).join(''));
+    let piece = '';
+    for (const group of this.outbox.splice(0, end)) {
+      this.outboxBytes -= group.bytes;
+      for (const line of group.lines) {
+        if (piece.length > 0 && piece.length + line.length > WRITE_CHUNK_CHARS) {
+          this.write(piece);
+          piece = '';
+        }
+        piece += line;
+      }
+    }
+    this.write(piece);
   }
 
   private write(data: string): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(data);
-    const unread = this.socket.unreadLength ?? this.socket.writableLength;
-    if (unread > this.ctx.limits.maxOutputBytes) {
-      this.ctx.logger.warn(
-        { user: this.name, address: this.remoteAddress, queued: unread },
-        'client does not read its frames; disconnecting it',
-      );
-      this.socket.destroy();
+    this.writer.write(data);
+    this.checkOutput();
+  }
+
+  /** Everything the server holds for this connection, in bytes. */
+  private queuedBytes(): number {
+    return this.outboxBytes + this.writer.queued;
+  }
+
+  /**
+   * After output was queued: drops the connection when it is over the cap, holds its requests when
+   * it is over the high-water mark. False when the connection was dropped.
+   */
+  private checkOutput(): boolean {
+    const queued = this.queuedBytes();
+    if (queued > this.ctx.limits.maxOutputBytes) {
+      this.dropSlowReader('client does not read its frames; disconnecting it');
+      return false;
     }
+    if (queued > this.highWater && !this.holdingRequests) this.holdRequests();
+    return true;
+  }
+
+  /** Requests wait (the socket is paused) until the output drains; see releaseIfDrained. */
+  private holdRequests(): void {
+    this.holdingRequests = true;
+    this.socket.pause();
+    const seconds = this.ctx.limits.slowReaderTimeoutSeconds;
+    if (seconds <= 0 || this.stallTimer !== undefined) return;
+    this.sentAtStallCheck = this.writer.sent;
+    this.stallTimer = setInterval(this.checkStall, seconds * 1000);
+    this.stallTimer.unref();
+  }
+
+  /**
+   * Called when output may have gone down (socket drain, frames released): below the low-water
+   * mark (half the high-water mark, and a socket that needs no drain) requests flow again.
+   */
+  private releaseIfDrained(): void {
+    if (!this.holdingRequests) return;
+    if (this.outboxBytes > this.highWater / 2 || this.socket.writableNeedDrain) return;
+    this.holdingRequests = false;
+    this.clearStallTimer();
+    this.resumeReading();
+    if (!this.yielded && !this.draining) this.drain();
+  }
+
+  /** Every slowReaderTimeoutSeconds while requests are held: the client must have read something. */
+  private readonly checkStall = (): void => {
+    // Decided after this turn's I/O: a loop that was busy runs timers before the 'drain' events and
+    // gateway reports that arrived meanwhile.
+    setImmediate(() => {
+      if (!this.holdingRequests || this.socket.destroyed) return;
+      const sent = this.writer.sent;
+      // Output still in the outbox waits for the disk, not for the client.
+      if (sent === this.sentAtStallCheck && this.writer.queued > 0) {
+        this.dropSlowReader('client has read nothing while its output is backed up; disconnecting it');
+      }
+      this.sentAtStallCheck = sent;
+    });
+  };
+
+  private clearStallTimer(): void {
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
+  /** Drops the connection and what was queued for it; its direct messages wait for its next login. */
+  private dropSlowReader(why: string): void {
+    this.ctx.logger.warn({ user: this.name, address: this.remoteAddress, queued: this.queuedBytes() }, why);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.writer.clear();
+    this.clearStallTimer();
+    this.socket.destroy();
   }
 
   /** Streams every unacknowledged message to the user, oldest first, with backpressure. */
@@ -215,7 +324,7 @@ export class Session implements OnlineUser {
   private pumpBacklog(): void {
     const user = this.name;
     // Stay well below the slow-reader cap: the backlog alone never gets a client disconnected.
-    const highWater = Math.min(BACKLOG_HIGH_WATER, this.ctx.limits.maxOutputBytes / 4);
+    const highWater = this.highWater;
     while (this.backlogCursor !== undefined && user !== undefined && this.state === 'authenticated') {
       if (this.socket.destroyed) return;
       // Commit first: everything read below is then durable, and frames queued for this session
@@ -238,7 +347,7 @@ export class Session implements OnlineUser {
         this.write(data);
         data = '';
         this.backlogCursor = message.id;
-        if (this.socket.writableLength > highWater) {
+        if (this.queuedBytes() > highWater) {
           if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.pumpBacklog());
           else setImmediate(() => this.pumpBacklog());
           return;
@@ -351,8 +460,17 @@ export class Session implements OnlineUser {
    * After FRAMES_PER_TURN frames the rest waits for the next event-loop turn, with the socket paused.
    */
   private drain(): void {
+    this.draining = true;
+    try {
+      this.handleQueued();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private handleQueued(): void {
     let budget = FRAMES_PER_TURN;
-    while (!this.busy && this.queueHead < this.queue.length && this.state !== 'closed') {
+    while (this.mayHandleRequests() && this.queueHead < this.queue.length) {
       if (budget-- === 0) {
         this.yieldTurn();
         return;
@@ -385,8 +503,13 @@ export class Session implements OnlineUser {
     });
   }
 
+  /** False while a request is in progress (login), output is backed up, or the connection is over. */
+  private mayHandleRequests(): boolean {
+    return !this.busy && !this.holdingRequests && this.state !== 'closed' && !this.socket.destroyed;
+  }
+
   private resumeReading(): void {
-    if (this.state !== 'closed' && !this.busy && !this.yielded) this.socket.resume();
+    if (this.mayHandleRequests() && !this.yielded) this.socket.resume();
   }
 
   /**
@@ -546,10 +669,11 @@ export class Session implements OnlineUser {
     this.state = 'closed';
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.clearPartialFrameTimer();
+    this.clearStallTimer();
     this.ctx.storage.afterCommit(() => {
       // The frames released by this same sync go first.
       this.writeDurable();
-      this.socket.end();
+      this.writer.end();
     });
     // Keep reading (and discarding) so the peer's FIN arrives; a peer that never closes is cut off.
     this.socket.resume();
@@ -565,6 +689,10 @@ export class Session implements OnlineUser {
     this.release(true);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.clearPartialFrameTimer();
+    this.clearStallTimer();
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.writer.clear();
     this.state = 'closed';
     this.onClosed(this);
   }

@@ -112,7 +112,7 @@ describe('gateways', () => {
       const gateways = await startGateways(
         2,
         listener,
-        { t: 'setup', tls: { ...tls, handshakeTimeoutMs: 5000 } },
+        { t: 'setup', maxOutputBytes: 1024 * 1024, tls: { ...tls, handshakeTimeoutMs: 5000 } },
         (socket) => opened.push(socket),
       );
       onTestFinished(() => gateways.stop());
