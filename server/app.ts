@@ -18,8 +18,10 @@ import {
   type ServerOptions,
 } from './config.js';
 import type { ServerContext } from './context.js';
+import { KdfGate } from './kdf-gate.js';
 import { ConnectionCaps, type SessionLimits } from './limits.js';
 import { Lockout } from './lockout.js';
+import { LoginThrottle } from './login-throttle.js';
 import { Messages } from './messages.js';
 import { Presence } from './presence.js';
 import { normaliseAddress } from './p2p.js';
@@ -82,6 +84,11 @@ export function buildContext(storage: Storage, options: StartOptions, logger: Lo
     storage,
     accounts: new Accounts(storage, options.kdfCost ?? DEFAULT_KDF_COST),
     lockout: new Lockout(storage, options.blockDurationSeconds * 1000),
+    kdf: new KdfGate(),
+    loginThrottle: new LoginThrottle({
+      perAddressPerMinute: options.loginAttemptsPerAddress ?? DEFAULT_LIMITS.loginAttemptsPerAddress,
+      perAccountPerMinute: options.loginAttemptsPerAccount ?? DEFAULT_LIMITS.loginAttemptsPerAccount,
+    }),
     blocks,
     presence,
     messages: new Messages(storage, presence, blocks),

@@ -32,6 +32,10 @@ export const DEFAULT_LIMITS = {
   preLoginTimeoutSeconds: 300,
   /** Seconds a connection that has not logged in may spend on one unfinished frame (slowloris). */
   partialFrameTimeoutSeconds: 20,
+  /** Password checks per minute per remote address (IPv6: per /64), all at once if need be; 0 = off. */
+  loginAttemptsPerAddress: 120,
+  /** Logins per minute per account, right password or wrong; 0 = off. */
+  loginAttemptsPerAccount: 30,
 } as const;
 
 export interface ServerOptions {
@@ -65,6 +69,10 @@ export interface ServerOptions {
   slowReaderTimeoutSeconds?: number;
   preLoginTimeoutSeconds?: number;
   partialFrameTimeoutSeconds?: number;
+  /** 0: no per-address login limit (load tests from loopback). */
+  loginAttemptsPerAddress?: number;
+  /** 0: no per-account login limit. */
+  loginAttemptsPerAccount?: number;
   /**
    * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
    * process accepts them itself. For more connections than one process may open.
@@ -128,6 +136,8 @@ export function validateOptions(options: ServerOptions): void {
     ['max connections per address', options.maxConnectionsPerAddress],
     ['max output bytes', options.maxOutputBytes],
     ['gateways', options.gateways],
+    ['login attempts per address', options.loginAttemptsPerAddress],
+    ['login attempts per account', options.loginAttemptsPerAccount],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
@@ -198,6 +208,8 @@ interface RawFlags {
   slowReaderTimeout?: string;
   preLoginTimeout?: string;
   partialFrameTimeout?: string;
+  loginAttemptsPerAddress?: string;
+  loginAttemptsPerAccount?: string;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -236,7 +248,9 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--slow-reader-timeout <seconds>', 'seconds a backed-up client may read nothing (0: no limit)')
     .option('--pre-login-timeout <seconds>', 'idle seconds before login (0: none)')
     .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)')
-    .option('--gateways <n>', 'processes that hold the client connections (0: this one)');
+    .option('--gateways <n>', 'processes that hold the client connections (0: this one)')
+    .option('--login-attempts-per-address <n>', 'password checks per minute per address (0: no limit)')
+    .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -270,6 +284,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     slowReaderTimeoutSeconds: optionalNumber('slow reader timeout', flags.slowReaderTimeout),
     preLoginTimeoutSeconds: optionalNumber('pre-login timeout', flags.preLoginTimeout),
     partialFrameTimeoutSeconds: optionalNumber('partial frame timeout', flags.partialFrameTimeout),
+    loginAttemptsPerAddress: optionalNumber('login attempts per address', flags.loginAttemptsPerAddress),
+    loginAttemptsPerAccount: optionalNumber('login attempts per account', flags.loginAttemptsPerAccount),
   };
   validateOptions(options);
   return options;

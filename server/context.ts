@@ -2,8 +2,10 @@
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
+import type { KdfGate } from './kdf-gate.js';
 import type { SessionLimits } from './limits.js';
 import type { Lockout } from './lockout.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { Messages } from './messages.js';
 import type { Presence } from './presence.js';
 import type { Storage } from './storage.js';
@@ -12,6 +14,10 @@ export interface ServerContext {
   readonly storage: Storage;
   readonly accounts: Accounts;
   readonly lockout: Lockout;
+  /** Every password check (login, registration) runs through it: bounded scrypt concurrency. */
+  readonly kdf: KdfGate;
+  /** Login attempts per address and per account. */
+  readonly loginThrottle: LoginThrottle;
   readonly blocks: Blocks;
   readonly presence: Presence;
   readonly messages: Messages;

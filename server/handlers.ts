@@ -50,11 +50,13 @@ export const handlers: Handlers = {
   },
   checkuser: (_session, { username }, ctx) => ({ exists: ctx.accounts.exists(username) }),
   login: (session, request) => session.login(request),
-  register: async (_session, { username, password }, ctx) => {
+  register: async (session, { username, password }, ctx) => {
     if (!ctx.openRegistration) {
       throw new RequestError('registration_closed', 'this server does not accept new accounts');
     }
-    const outcome = await ctx.accounts.register(username, password);
+    // Hashing the new password costs a KDF like a login: the same address limit and KDF gate.
+    ctx.loginThrottle.takeAddress(session.remoteAddress);
+    const outcome = await ctx.kdf.run(() => ctx.accounts.register(username, password));
     if (outcome === 'taken') throw new RequestError('username_taken', `${username} is already taken`);
     if (outcome === 'look_alike') {
       throw new RequestError(

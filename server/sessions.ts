@@ -387,8 +387,14 @@ export class Session implements OnlineUser {
     }
     if (!accounts.exists(username)) throw new RequestError('unknown_user', `no user named ${username}`);
     this.throwIfLocked(username);
-    const correct = await accounts.verify(username, password);
-    if (this.state === 'closed') throw new RequestError('internal_error', 'connection closed');
+    this.ctx.loginThrottle.takeLogin(this.remoteAddress, username);
+    // Waits its turn for the KDF (server/kdf-gate.ts); a lock set or a close meanwhile skips scrypt.
+    const correct = await this.ctx.kdf.run(() => {
+      this.throwIfClosed();
+      this.throwIfLocked(username);
+      return accounts.verify(username, password);
+    });
+    this.throwIfClosed();
     // Re-check: concurrent attempts may have locked the account while scrypt ran.
     this.throwIfLocked(username);
     if (!correct) this.throwWrongPassword(username);
@@ -414,6 +420,10 @@ export class Session implements OnlineUser {
       this.startBacklog();
     });
     return { username, pendingOffline: messages.pendingCount(username) };
+  }
+
+  private throwIfClosed(): void {
+    if (this.state === 'closed') throw new RequestError('internal_error', 'connection closed');
   }
 
   private throwIfLocked(username: string): void {

@@ -99,6 +99,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   args.push('--db', join(dir, 'bench.db'), '--credentials', credentials);
   // Abuse limits off: the bench measures capacity, and all its clients come from loopback.
   args.push('--rate-limit', '0', '--max-connections-per-address', '0', '--pre-login-timeout', '0');
+  args.push('--login-attempts-per-address', '0', '--login-attempts-per-account', '0');
   if (options.kdfCost !== undefined) args.push('--kdf-cost', String(options.kdfCost));
   if (options.gateways) args.push('--gateways', String(options.gateways));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -35,6 +35,9 @@ function afterFailure(error: ApiError, out: Output): Next {
     case 'already_logged_in':
       out.line(texts.alreadyLoggedIn);
       return 'username';
+    case 'rate_limited':
+      out.line(texts.loginRateLimited(error.retryAfterMs));
+      return 'password';
     case 'not_connected':
     case 'unreachable':
     case 'timeout':

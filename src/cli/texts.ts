@@ -16,6 +16,11 @@ export const texts = {
   passwordBlocked: 'Invalid Password. Your account has been blocked. Please try again later',
   accountLocked: 'Your account is blocked due to multiple login failures. Please try again later',
   alreadyLoggedIn: 'Error. This user is already logged in',
+  loginRateLimited: (retryAfterMs: number | undefined) => {
+    if (retryAfterMs === undefined) return 'Error. Too many login attempts. Please try again later';
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return `Error. Too many login attempts. Please try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+  },
   passwordsDiffer: 'Error. The passwords do not match',
   registrationFailed: 'Error. Could not create the account',
   usernameLookAlike: 'Error. This username looks too much like an existing one. Please choose another',

@@ -52,6 +52,22 @@ describe('terminal client: login', () => {
     expect(await yoda.exitCode()).toBe(0);
   });
 
+  it('says how long to wait when login attempts are over the limit, and asks for the password again', async () => {
+    await server.restart({ loginAttemptsPerAccount: 1 });
+    const yoda = await loggedInClient(server.port, 'yoda', 'wise');
+    const again = startClient(server.port);
+    again.send('yoda', 'wise');
+    await again.expectLines('Username: yoda', 'Password: ');
+    expect(await again.nextLine()).toMatch(
+      /^Error\. Too many login attempts\. Please try again in \d+ seconds$/,
+    );
+    again.end();
+    expect(await again.exitCode()).toBe(0);
+    expect(again.output().at(-1)?.trim()).toBe('Password:');
+    yoda.end();
+    expect(await yoda.exitCode()).toBe(0);
+  });
+
   it('exits with status 1 and a clear message when the server cannot be reached', async () => {
     const port = server.port;
     await server.stop();
