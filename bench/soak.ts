@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { prng } from '../test/helpers/random.js';
-import { REPO_ROOT } from '../test/helpers/server.js';
+import { REPO_ROOT, runServerCli } from '../test/helpers/server.js';
 import { drain } from './lib/soak-drain.js';
 import { SoakLedger } from './lib/soak-ledger.js';
 import { makeUsers, planUsers, runUser } from './lib/soak-roles.js';
@@ -85,9 +85,17 @@ function log(message: string): void {
   process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-/** Flags that raise the server's abuse limits which many logins from one loopback address would hit. */
-function loopbackArgs(): string[] {
-  return ['--max-connections-per-address', '0'];
+/**
+ * All the soak's users connect from 127.0.0.1, where real users would come from many addresses:
+ * the per-address caps (connections, and login attempts when the server has that limit) are
+ * lifted. Per-account and per-connection limits stay at their defaults; a `rate_limited` reply is
+ * waited out as a real client does.
+ */
+async function loopbackArgs(): Promise<string[]> {
+  const args = ['--max-connections-per-address', '0'];
+  const help = await runServerCli(['--help']);
+  if (help.stdout.includes('--login-attempts-per-address')) args.push('--login-attempts-per-address', '0');
+  return args;
 }
 
 interface Run {
@@ -142,7 +150,7 @@ async function soak(options: SoakOptions): Promise<Run> {
     users: Object.fromEntries(names.map((name) => [name, SOAK_PASSWORD])),
     gateways: options.gateways,
     sampleMs: options.sampleSeconds * 1000,
-    extraArgs: loopbackArgs(),
+    extraArgs: await loopbackArgs(),
   });
   const ctx: SoakContext = {
     ledger,
@@ -150,6 +158,7 @@ async function soak(options: SoakOptions): Promise<Run> {
     random,
     port: () => server.port,
     stopping: () => loadOver,
+    incarnation: () => (server.running ? server.incarnations.length - 1 : undefined),
     sessions,
   };
   const users = makeUsers(plan, ctx);
@@ -165,8 +174,9 @@ async function soak(options: SoakOptions): Promise<Run> {
     loadEndedAt: startedAt + options.minutes * MINUTE,
     shutdownExitCode: null,
   };
+  const flags = server.extraArgs.join(' ');
   log(
-    `server pid ${server.incarnations[0]?.pid} on port ${server.port}; ${names.length} users; seed ${options.seed}`,
+    `server pid ${server.incarnations[0]?.pid} on port ${server.port} (${flags}); ${names.length} users; seed ${options.seed}`,
   );
   const progress = setInterval(() => log(progressLine(run)), MINUTE);
   const actors = users.map((user) => runUser(user, ctx, names));
@@ -206,7 +216,8 @@ interface IncarnationReport {
   pid: number;
   livedSeconds: number;
   end: Incarnation['end'];
-  samples: number;
+  /** Every sample: seconds since start, RSS of the server and its gateways in MiB. */
+  rss: [number, number][];
   trend?: RssTrend;
   flat?: boolean;
 }
@@ -221,7 +232,10 @@ function judgeIncarnations(run: Run): IncarnationReport[] {
       pid: incarnation.pid,
       livedSeconds: round(((incarnation.endedAt ?? Date.now()) - incarnation.startedAt) / 1000, 0),
       end: incarnation.end,
-      samples: incarnation.samples.length,
+      rss: incarnation.samples.map((sample) => [
+        round(sample.atMs / 1000, 1),
+        round(sample.treeRss / 2 ** 20, 1),
+      ]),
       trend,
       flat: trend ? trend.growth <= run.options.maxRssGrowth : undefined,
     };
@@ -256,6 +270,8 @@ function buildReport(run: Run) {
       connects: stats.connects,
       connectFailures: stats.connectFailures,
       connectionsLost: stats.connectionsLost,
+      cutOffByServer: stats.cutOffByServer,
+      cutOffExamples: stats.cutOffExamples,
       logins: stats.logins,
       logouts: stats.logouts,
       loginRetries: stats.loginRetries,
@@ -288,18 +304,23 @@ function formatReport(report: Report): string {
     ['history pages (messages)', `${load.historyPages} (${load.historyMessages})`],
     ['logins / logouts', `${load.logins} / ${load.logouts}`],
     ['SIGKILLs', load.kills],
-    ['connections lost (kills, slow-reader cap)', load.connectionsLost],
+    ['connections lost (server killed or cut them off)', load.connectionsLost],
+    ['  cut off while the server was up', load.cutOffByServer],
     ['rate_limited replies waited out', load.rateLimited],
     ['slow-reader pauses (s)', `${load.slowReaderPauses} (${load.slowReaderPausedSeconds})`],
   ];
   const lines = rows.map(([name, value]) => `${name.padEnd(52)} ${value}`);
-  lines.push('', 'incarnation  lived s  end      RSS MiB first third → last third  growth  peak  flat');
+  lines.push(
+    '',
+    'incarnation  lived s  end      RSS MiB first third → last third  growth  MiB/min  peak  flat',
+  );
   for (const i of rss.incarnations) {
     const t = i.trend;
     const growth = t ? `${(t.growth * 100).toFixed(1)}%` : 'too short';
     lines.push(
       `${String(i.index).padStart(11)}  ${String(i.livedSeconds).padStart(7)}  ${String(i.end).padEnd(7)}  ` +
         `${mib(t?.firstThirdMiB).padStart(18)} → ${mib(t?.lastThirdMiB).padEnd(11)} ${growth.padStart(7)}  ` +
+        `${(t ? t.slopeMiBPerMinute.toFixed(2) : '—').padStart(7)}  ` +
         `${mib(t?.peakMiB).padStart(4)}  ${i.flat === undefined ? '—' : i.flat ? 'yes' : 'NO'}`,
     );
   }

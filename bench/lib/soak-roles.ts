@@ -35,6 +35,8 @@ export interface SoakUser {
 /** Share of a sender's messages that go to its one favourite recipient. */
 const FAVOURITE_SHARE = 0.5;
 
+/** Full history pages a slow reader asks for while it is not reading. */
+const PAGES_WHILE_PAUSED = 8;
 /** History pages walked per conversation, at most. */
 const MAX_PAGES = 10;
 /** Longest padding of a direct message's text (texts are 4,000 characters at most). */
@@ -184,8 +186,9 @@ const BODIES: Record<Role, Body> = {
   },
 
   /**
-   * Reads for 2–5 s, then stops reading for 2–8 s while asking for two large history pages, so the
-   * server's output for it backs up while others keep sending to it.
+   * Reads for 2–5 s, then stops reading for 2–8 s (well within the server's slow-reader limits)
+   * while asking for large history pages (a few MB), so its output backs up while others keep
+   * sending to it.
    */
   async slow(session, user, ctx, everyone) {
     while (active(session, ctx)) {
@@ -193,7 +196,9 @@ const BODIES: Record<Role, Body> = {
       session.pause();
       const pausedFor = between(ctx.random, 2000, 8000);
       const peer = pickPeer(user, everyone, ctx.random);
-      const pages = [1, 2].map(() => session.request('history', { peer, limit: 500 }));
+      const pages = Array.from({ length: PAGES_WHILE_PAUSED }, () =>
+        session.request('history', { peer, limit: 500 }),
+      );
       await sleep(pausedFor);
       session.resume();
       ctx.stats.pauses++;

@@ -36,7 +36,7 @@ export interface SoakServerOptions {
   gateways: number;
   sampleMs: number;
   /** Extra flags, e.g. to raise a login rate limit for many logins from loopback. */
-  extraArgs: string[];
+  extraArgs: readonly string[];
 }
 
 function treeRss(pids: number[]): number {
@@ -64,11 +64,13 @@ export class SoakServer {
   readonly incarnations: Incarnation[] = [];
   private readonly dir = makeTempDir('messenger-soak-');
   private readonly args: string[];
+  readonly extraArgs: readonly string[];
   private current: SpawnedServer | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private lastPort = 0;
 
   constructor(private readonly options: SoakServerOptions) {
+    this.extraArgs = options.extraArgs;
     const credentials = writeCredentials(this.dir, options.users);
     // Idle timeout 300 s, lockout 1 s (the soak never types a wrong password).
     this.args = ['--block-duration', '1', '--timeout', '300', '--credentials', credentials];
@@ -81,8 +83,10 @@ export class SoakServer {
     return this.lastPort;
   }
 
+  /** Started, not dead, and not being stopped or killed right now. */
   get running(): boolean {
-    return this.current !== undefined && this.current.child.exitCode === null;
+    const child = this.current?.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   async start(): Promise<void> {
@@ -111,7 +115,7 @@ export class SoakServer {
   /** SIGKILL: the server and its gateways die at once, as in a crash of the machine's process. */
   async kill(): Promise<void> {
     const pids = this.current ? processTree(this.current.child.pid as number) : [];
-    await this.end('sigkill', () => this.current?.stop('SIGKILL'));
+    await this.end('sigkill', (server) => server.stop('SIGKILL'));
     // Gateways exit when the core's IPC channel closes; make sure, so no old process holds the port.
     for (const pid of pids.slice(1)) if (alive(pid)) process.kill(pid, 'SIGKILL');
     await waitUntil(() => pids.every((pid) => !alive(pid)), 5000, 50);
@@ -120,8 +124,8 @@ export class SoakServer {
   /** SIGTERM at the end: resolves with the exit status (0 when the shutdown was clean). */
   async stop(): Promise<number | null> {
     let code: number | null = null;
-    await this.end('sigterm', async () => {
-      code = (await this.current?.stop('SIGTERM')) ?? null;
+    await this.end('sigterm', async (server) => {
+      code = await server.stop('SIGTERM');
     });
     return code;
   }
@@ -130,15 +134,20 @@ export class SoakServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async end(how: 'sigkill' | 'sigterm', signal: () => Promise<unknown> | undefined): Promise<void> {
+  private async end(
+    how: 'sigkill' | 'sigterm',
+    signal: (server: SpawnedServer) => Promise<unknown>,
+  ): Promise<void> {
     clearInterval(this.sampler);
+    // Not running from now on: connections that close from here on were closed by this signal.
+    const server = this.current;
+    this.current = undefined;
     const incarnation = this.incarnations.at(-1);
     if (incarnation && incarnation.endedAt === undefined) {
       incarnation.end = how;
       incarnation.endedAt = Date.now();
     }
-    await signal();
-    this.current = undefined;
+    if (server) await signal(server);
   }
 
   private sample(incarnation: Incarnation): void {
@@ -164,6 +173,8 @@ export interface RssTrend {
   lastThirdMiB: number;
   /** lastThird / firstThird − 1. */
   growth: number;
+  /** Least-squares slope of the tree RSS after the warm-up, MiB per minute (a leak's rate). */
+  slopeMiBPerMinute: number;
   peakMiB: number;
 }
 
@@ -185,8 +196,23 @@ function median(values: number[]): number {
  * burst (a backlog being streamed, a history page being built) does not decide it. Undefined when
  * the incarnation was too short to tell.
  */
+/** Least-squares slope of RSS over time, MiB per minute. */
+function slope(samples: RssSample[]): number {
+  const n = samples.length;
+  const meanT = samples.reduce((sum, s) => sum + s.atMs, 0) / n;
+  const meanR = samples.reduce((sum, s) => sum + s.treeRss, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const { atMs, treeRss } of samples) {
+    covariance += (atMs - meanT) * (treeRss - meanR);
+    variance += (atMs - meanT) ** 2;
+  }
+  return variance === 0 ? 0 : ((covariance / variance) * 60_000) / MIB;
+}
+
 export function rssTrend(samples: RssSample[], warmupMs: number): RssTrend | undefined {
-  const steady = samples.filter((sample) => sample.atMs >= warmupMs).map((sample) => sample.treeRss);
+  const after = samples.filter((sample) => sample.atMs >= warmupMs);
+  const steady = after.map((sample) => sample.treeRss);
   if (steady.length < MIN_TREND_SAMPLES) return undefined;
   const third = Math.floor(steady.length / 3);
   const first = median(steady.slice(0, third));
@@ -196,6 +222,7 @@ export function rssTrend(samples: RssSample[], warmupMs: number): RssTrend | und
     firstThirdMiB: first / MIB,
     lastThirdMiB: last / MIB,
     growth: last / first - 1,
+    slopeMiBPerMinute: slope(after),
     peakMiB: Math.max(...steady) / MIB,
   };
 }

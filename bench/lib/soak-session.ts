@@ -26,8 +26,15 @@ export class SoakStats {
   connectFailures = 0;
   logins = 0;
   logouts = 0;
-  /** Connections that ended without this side asking (kills, the slow-reader cap, timeouts). */
+  /** Connections that ended without this side asking: the server was killed, or it cut them off. */
   connectionsLost = 0;
+  /**
+   * Of those, the ones the server closed while it was up (not a kill): a slow-reader or idle limit.
+   * The soak's users stay within the documented limits, so this should be 0.
+   */
+  cutOffByServer = 0;
+  /** A few of them: the user and the last frame it got (`logged_out` says why, when sent). */
+  readonly cutOffExamples: string[] = [];
   rateLimited = 0;
   /** Errors a real client would retry: `already_logged_in` while the old session is still ending. */
   loginRetries = 0;
@@ -37,6 +44,12 @@ export class SoakStats {
   historyMessages = 0;
   pauses = 0;
   pausedMs = 0;
+
+  cutOff(user: string, lastEvent: ServerEvent | undefined): void {
+    this.cutOffByServer++;
+    if (this.cutOffExamples.length < 20)
+      this.cutOffExamples.push(`${user}: ${JSON.stringify(lastEvent ?? null)}`);
+  }
 
   latency(micros: number): void {
     if (this.dmReplyMicros.length < MAX_LATENCY_SAMPLES) this.dmReplyMicros.push(micros);
@@ -51,6 +64,11 @@ export interface SoakContext {
   port(): number;
   /** True once the load phase is over. */
   stopping(): boolean;
+  /**
+   * The index of the server incarnation running now; undefined from the moment the soak starts
+   * killing or stopping it until the next one runs.
+   */
+  incarnation(): number | undefined;
   /** Every open session, so the soak can close stragglers at the end. */
   readonly sessions: Set<SoakSession>;
 }
@@ -75,6 +93,7 @@ export class SoakSession {
   private unacked = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private ending = false;
+  private readonly openedOn: number | undefined;
 
   private constructor(
     readonly user: string,
@@ -82,6 +101,7 @@ export class SoakSession {
     private readonly ctx: SoakContext,
   ) {
     this.closed = closedPromise(client);
+    this.openedOn = ctx.incarnation();
     ctx.sessions.add(this);
     void this.closed.then(() => this.onClosed());
     // Before login: the backlog may arrive in the same chunk as the login reply.
@@ -214,7 +234,13 @@ export class SoakSession {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.ctx.sessions.delete(this);
-    if (!this.ending) this.ctx.stats.connectionsLost++;
+    if (!this.ending) {
+      this.ctx.stats.connectionsLost++;
+      // A paused socket sees its close only when it reads again, maybe after a restart: compare
+      // incarnations, not whether a server is up now.
+      const sameServer = this.openedOn !== undefined && this.ctx.incarnation() === this.openedOn;
+      if (sameServer) this.ctx.stats.cutOff(this.user, this.client.events.at(-1));
+    }
     for (const frame of this.client.invalidFrames) {
       this.ctx.ledger.violation('invalid_frame', `${this.user}: ${frame.slice(0, 200)}`);
     }
