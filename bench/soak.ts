@@ -52,7 +52,7 @@ function positive(name: string, integer: boolean, allowZero = false) {
       Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
     if (!ok)
       throw new InvalidArgumentError(
-        `${name} must be a ${integer ? 'whole' : ''} number${allowZero ? ' ≥ 0' : ' > 0'}`,
+        `${name} must be a ${integer ? 'whole number' : 'number'} ${allowZero ? '≥ 0' : '> 0'}, got ${text}`,
       );
     return value;
   };
@@ -75,6 +75,8 @@ function parseOptions(): SoakOptions {
     )
     .option('--sample-seconds <n>', 'seconds between RSS samples', positive('sample-seconds', false), 2)
     .showHelpAfterError()
+    // Bad arguments exit 2, as the server's do; --help exits 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .parse();
   const options = program.opts<SoakOptions>();
   if (options.users < 6) program.error('--users must be at least 6 (one per role)', { exitCode: 2 });
