@@ -163,6 +163,24 @@ describe('P2P listener and links', () => {
     }
   });
 
+  it('a hello waiting for its offer keeps its slot while idle strangers churn through the others', async () => {
+    const { alice, bob, intro, offer } = await introduce(60_000, { offerLater: true });
+    const incoming = nextLink(bob.node);
+    const connecting = alice.node.connect(intro);
+    // The hello is read within a turn or two of connecting; give it ample time on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stranger = idleStranger(bob.port, 40);
+    try {
+      // Far more than MAX_HANDSHAKES connections arrived after the hello and were evicted.
+      await until(() => stranger.stats.closed >= 100);
+      offer();
+      await connecting;
+      expect((await incoming).peer).toBe('alice');
+    } finally {
+      stranger.stop();
+    }
+  });
+
   it('closes a connection that sends no hello within a second, well before the 5 s handshake timeout', async () => {
     const node = new P2PNode();
     nodes.push(node);

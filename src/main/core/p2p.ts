@@ -35,8 +35,11 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 const HELLO_DEADLINE_MS = 1_000;
 /** How long a hello may wait for the server's offer of its credential (OfferBook.whenKnown). */
 const OFFER_GRACE_MS = 2_000;
-/** Incoming connections that have not finished their handshake; a newcomer evicts the oldest. */
+/** Incoming connections that have not finished their handshake; a newcomer evicts one (see evict). */
 const MAX_HANDSHAKES = 32;
+
+/** Where an incoming handshake is: no hello yet, or a hello waiting for its credential's offer. */
+type HandshakeStage = 'silent' | 'hello';
 
 /** Waits for the first frame on a framed socket, then pauses it so later frames queue up. */
 function firstFrame(framed: FramedSocket, timeoutMs: number): Promise<PeerFrame> {
@@ -63,8 +66,8 @@ export class P2PNode {
   private readonly host: string;
   private readonly handshakeTimeoutMs: number;
   private readonly links = new Listeners<PeerLink>();
-  /** Incoming connections still in their handshake, oldest first (a Set keeps insertion order). */
-  private readonly handshaking = new Set<FramedSocket>();
+  /** Incoming connections still in their handshake, oldest first (a Map keeps insertion order). */
+  private readonly handshaking = new Map<FramedSocket, HandshakeStage>();
   /** Every connection this node has open (handshaking or linked), so `stop` can close them all. */
   private readonly sockets = new Set<FramedSocket>();
   private server: net.Server | undefined;
@@ -168,7 +171,7 @@ export class P2PNode {
     }
     if (this.handshaking.size >= MAX_HANDSHAKES) this.evictOldestHandshake();
     const framed = this.track(socket);
-    this.handshaking.add(framed);
+    this.handshaking.set(framed, 'silent');
     this.accept(framed)
       .then((link) => this.links.emit(link))
       .catch(() => framed.destroy())
@@ -176,21 +179,32 @@ export class P2PNode {
   }
 
   /**
-   * Makes room for a newcomer by closing the handshake that has waited longest. Refusing newcomers
-   * instead let a stranger who kept every slot busy lock out introduced peers; this way a handshake
-   * loses its slot only if MAX_HANDSHAKES newer connections arrive before it completes.
+   * Makes room for a newcomer by closing the oldest handshake that has sent nothing yet, or, when
+   * every slot holds a hello, the oldest hello. Refusing newcomers instead let a stranger who kept
+   * every slot busy lock out introduced peers. An introduced peer sends its hello the moment it
+   * connects, so idle strangers, however fast they reconnect, evict each other and not it; and its
+   * hello loses its slot only if MAX_HANDSHAKES newer hellos arrive before its offer does.
    */
   private evictOldestHandshake(): void {
-    const oldest = this.handshaking.values().next().value;
-    if (!oldest) return;
-    this.handshaking.delete(oldest);
-    oldest.destroy();
+    let victim: FramedSocket | undefined;
+    for (const [framed, stage] of this.handshaking) {
+      victim ??= framed;
+      if (stage === 'silent') {
+        victim = framed;
+        break;
+      }
+    }
+    if (!victim) return;
+    this.handshaking.delete(victim);
+    victim.destroy();
   }
 
   private async accept(framed: FramedSocket): Promise<PeerLink> {
     const frame = await firstFrame(framed, Math.min(HELLO_DEADLINE_MS, this.handshakeTimeoutMs));
     const identity = this.requireIdentity();
     if (frame.type !== 'p2p_hello') throw new CoreError('peer_unreachable', 'expected p2p_hello');
+    // Still ours unless evicted meanwhile (set() on a deleted key would add it back).
+    if (this.handshaking.has(framed)) this.handshaking.set(framed, 'hello');
     await this.offerFor(framed, frame.credential);
     const offer = this.offers.take(frame.from, frame.credential);
     if (!offer?.publicKey || frame.publicKey !== offer.publicKey) {
