@@ -99,9 +99,12 @@ describe('a flood of right-password logins', () => {
     await Promise.all(flood);
 
     expect(finishedBeforeDelivery).toBeLessThanOrEqual(2 * defaultKdfConcurrency() + 1);
-    // The account's minute of attempts, less yoda's own login (unless that token refilled meanwhile).
-    expect(checked()).toBeGreaterThanOrEqual(budget - 1);
-    expect(checked()).toBeLessThanOrEqual(budget);
+    // The account's minute of attempts, less yoda's own login (unless that token refilled meanwhile),
+    // each spent on a password check or, on a loaded machine where the KDF queue's estimated wait
+    // passed its bound, on the gate's own refusal (the token is taken before the gate).
+    const gateRefused = answers.filter((error) => /busy checking other passwords/.test(error.message)).length;
+    expect(checked() + gateRefused).toBeGreaterThanOrEqual(budget - 1);
+    expect(checked() + gateRefused).toBeLessThanOrEqual(budget);
     const refused = answers.filter((error) => error.code === 'rate_limited');
     expect(refused).toHaveLength(flooders.length - checked());
     for (const error of refused) expect(error.retryAfterMs).toBeGreaterThan(0);
