@@ -1,0 +1,160 @@
+/**
+ * The storage port. Everything the server keeps lives behind these interfaces, split by concern;
+ * the adapters beside this file implement them: SQLite (./sqlite, the embedded default) and
+ * PostgreSQL (./postgres, for several nodes). The conformance suite in
+ * test/server/store/store-conformance.ts runs unchanged against both.
+ *
+ * Contract of every adapter:
+ * - Every method is async. An awaited write has resolved only once it is durable: committed and
+ *   on disk, so a crash or power loss cannot undo what a reply then announces.
+ * - A read sees every write whose promise has resolved, from any node.
+ * - When the backing service cannot be reached, a method rejects with StoreUnavailableError and the
+ *   adapter keeps trying to reconnect by itself; nothing whose write resolved is lost.
+ * - Conversations: a direct message belongs to the conversation of its two users. Message ids are
+ *   unique and increase in the order the adapter assigns them, and a conversation's history is
+ *   ordered by id. With several writers, ids may commit out of order: nothing in the server relies
+ *   on commit order (acknowledgements name the ids that were delivered; see Messages.acknowledge).
+ */
+import type { BroadcastMessage, DirectMessage } from '../../src/shared/protocol.js';
+
+/** The backing service (database server) cannot be reached right now; the request may be retried. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/** How a registration ended: a look-alike name is one server/look-alike.ts finds confusable. */
+export type Registration = 'created' | 'taken' | 'look_alike';
+
+export interface AccountStore {
+  exists(name: string): Promise<boolean>;
+  passwordHash(name: string): Promise<string | undefined>;
+  /** Creates the account; false when the name is taken. Look-alikes are allowed (the operator's file). */
+  create(name: string, hash: string, createdAt: number): Promise<boolean>;
+  /** Whether some account's name looks like `name` (the same name included). */
+  hasLookAlike(name: string): Promise<boolean>;
+  /** Creates the account unless the name is taken or looks like another; check and insert are atomic. */
+  register(name: string, hash: string, createdAt: number): Promise<Registration>;
+  setPasswordHash(name: string, hash: string): Promise<void>;
+  /** Names starting with prefix, in code-unit order, at most limit. */
+  search(prefix: string, limit: number): Promise<string[]>;
+}
+
+export interface LockState {
+  /** Consecutive wrong passwords since the last success or lock. */
+  failures: number;
+  /** Epoch ms until which the account is locked; 0 when not locked. */
+  lockedUntil: number;
+}
+
+/** The lockout policy a failure is counted under. */
+export interface LockoutPolicy {
+  /** The failure that makes this many consecutive ones locks the account. */
+  maxFailures: number;
+  lockMs: number;
+}
+
+export interface LockoutStore {
+  state(name: string): Promise<LockState>;
+  /**
+   * Counts one wrong password, atomically against concurrent failures on every node: a failure
+   * while locked starts a new count (the lock has been served or is about to be). Returns the state
+   * after it: `lockedUntil > now` when this failure locked the account.
+   */
+  recordFailure(name: string, now: number, policy: LockoutPolicy): Promise<LockState>;
+  /** A successful login: the count starts again. */
+  reset(name: string): Promise<void>;
+}
+
+export interface BlockStore {
+  /** Users that blocker has blocked, sorted. */
+  blocksOf(blocker: string): Promise<string[]>;
+  /** Users who have blocked target. */
+  blockersOf(target: string): Promise<string[]>;
+  isBlocked(blocker: string, target: string): Promise<boolean>;
+  add(blocker: string, target: string): Promise<void>;
+  /** False when there was no such block. */
+  remove(blocker: string, target: string): Promise<boolean>;
+}
+
+export interface ConversationRow {
+  peer: string;
+  /** The newest message of the conversation. */
+  last: DirectMessage;
+  /** Messages from peer newer than the user's read mark. */
+  unread: number;
+}
+
+export interface NewDirectMessage {
+  from: string;
+  to: string;
+  text: string;
+  sentAt: number;
+  /** The sender's id for the message: a retry with the same one finds the stored message. */
+  clientId?: string;
+}
+
+/** Why a direct message was not stored. */
+export type DirectRefusal = 'unknown_user' | 'blocked_by_recipient';
+
+export interface MessageStore {
+  /**
+   * Stores a direct message unless the recipient does not exist or has blocked the sender (checked
+   * atomically with the insert). A retry whose clientId the sender used before stores nothing and
+   * returns the message stored the first time, with `duplicate: true`.
+   */
+  insertDirect(
+    message: NewDirectMessage,
+  ): Promise<{ message: DirectMessage; duplicate: boolean } | { refused: DirectRefusal }>;
+  /** At most limit messages to recipient not acknowledged yet with id > afterId, in id order. */
+  undeliveredAfter(recipient: string, afterId: number, limit: number): Promise<DirectMessage[]>;
+  countUndelivered(recipient: string): Promise<number>;
+  /** Marks exactly these messages to recipient as delivered (ids of other recipients are ignored). */
+  acknowledge(recipient: string, ids: readonly number[]): Promise<void>;
+  /** Messages between a and b with id < before, newest first, at most limit. */
+  historyPage(a: string, b: string, before: number, limit: number): Promise<DirectMessage[]>;
+  /** Every conversation of the user, the most recently active first. */
+  conversations(name: string): Promise<ConversationRow[]>;
+  /** Moves the user's read mark for peer forward (never back). */
+  markRead(name: string, peer: string, upTo: number): Promise<void>;
+}
+
+export interface NewBroadcast {
+  from: string;
+  text: string;
+  sentAt: number;
+  /** Online users who had blocked the sender: they did not receive it. */
+  excluded: readonly string[];
+}
+
+export interface BroadcastStore {
+  /**
+   * Stores a broadcast once, whatever its audience, and returns its id. Who received it follows
+   * from the online spans: everyone whose span was open, except `excluded`.
+   */
+  insert(broadcast: NewBroadcast): Promise<number>;
+  /** Broadcasts `name` sent or received with id < before, newest first, at most limit. */
+  page(name: string, before: number, limit: number): Promise<BroadcastMessage[]>;
+}
+
+/** Who was online when: last-seen times (whoelsesince) and online spans (broadcast history). */
+export interface PresenceLog {
+  /** The user came online at `at`: records it as seen and opens its span (closing a stale one). */
+  online(name: string, at: number): Promise<void>;
+  /** The user went offline at `at` (or its node was lost): records it as seen, closes its span. */
+  offline(name: string, at: number): Promise<void>;
+  /** Users last seen online at or after `since`. */
+  seenSince(since: number): Promise<string[]>;
+}
+
+export interface Store {
+  readonly accounts: AccountStore;
+  readonly lockout: LockoutStore;
+  readonly blocks: BlockStore;
+  readonly messages: MessageStore;
+  readonly broadcasts: BroadcastStore;
+  readonly presence: PresenceLog;
+  /** Where the data lives, for the log and the listening line (a path or a URL without password). */
+  readonly location: string;
+  /** Finishes pending writes and closes; safe to call twice. */
+  close(): Promise<void>;
+}
