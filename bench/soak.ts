@@ -205,7 +205,8 @@ function progressLine(run: Run): string {
   const rss = run.server.incarnations.at(-1)?.samples.at(-1)?.treeRss ?? 0;
   return (
     `${ledger.acknowledgedCount} DMs acked, ${ledger.distinctDeliveries} delivered, ` +
-    `${stats.broadcastsSent} broadcasts, ${stats.logins} logins, ${run.kills} kills, RSS ${round(rss / 2 ** 20, 1)} MiB`
+    `${stats.broadcastsSent} broadcasts, ${stats.logins} logins, ${run.kills} kills, RSS ${round(rss / 2 ** 20, 1)} MiB ` +
+    `(driver heap ${round(process.memoryUsage().heapUsed / 2 ** 20, 0)} MiB)`
   );
 }
 

@@ -102,6 +102,8 @@ export class SoakSession {
   ) {
     this.closed = closedPromise(client);
     this.openedOn = ctx.incarnation();
+    // Only the last event is read (to say why a connection was cut off).
+    client.eventsKept = 1;
     ctx.sessions.add(this);
     void this.closed.then(() => this.onClosed());
     // Before login: the backlog may arrive in the same chunk as the login reply.

@@ -34,8 +34,13 @@ interface Waiter {
 }
 
 export class RawClient {
-  /** Every pushed (non-reply) frame received, in order. */
+  /** Every pushed (non-reply) frame received, in order (only the last `eventsKept` of them). */
   readonly events: ServerEvent[] = [];
+  /**
+   * How many pushed frames `events` keeps. Tests keep them all; a long-running driver (the soak)
+   * keeps a few, or a connection that lives for half an hour holds every message it ever received.
+   */
+  eventsKept = Number.POSITIVE_INFINITY;
   /** Frames that failed validation (tests assert this stays empty). */
   readonly invalidFrames: string[] = [];
   closed = false;
@@ -199,6 +204,7 @@ export class RawClient {
       return;
     }
     this.events.push(frame);
+    if (this.events.length > this.eventsKept) this.events.shift();
     for (const listener of this.listeners) listener(frame);
     const matched = this.waiters.filter((waiter) => waiter.predicate(frame));
     this.waiters = this.waiters.filter((waiter) => !matched.includes(waiter));
