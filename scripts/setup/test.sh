@@ -8,8 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/setup/lib.sh
 
-# Chromium: e2e, screenshots, renderer bench; ngircd: bench peer; openssl: the TLS tests' certificates.
-require_tools chromium:/usr/bin/chromium ngircd:/usr/sbin/ngircd openssl:openssl
+# The PostgreSQL tests start a server of their own in a temporary folder (test/helpers/postgres.ts),
+# so Debian's package need not create its default cluster on install (nor start it as a service):
+# postgresql-common's create_main_cluster setting, written only where it has not been set up yet.
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  as_root mkdir -p /etc/postgresql-common &&
+    echo 'create_main_cluster = false' | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null ||
+    say "could not write /etc/postgresql-common/createcluster.conf: Debian's postgresql will create its default cluster"
+fi
+
+# Chromium: e2e, screenshots, renderer bench; ngircd: bench peer; openssl: the TLS tests' certificates;
+# postgresql, redis-server: the store and bus adapters' tests start their own servers from them
+# (pg_ctlcluster is postgresql-common's, which only the server packages bring).
+require_tools chromium:/usr/bin/chromium ngircd:/usr/sbin/ngircd openssl:openssl \
+  postgresql:/usr/bin/pg_ctlcluster redis-server:/usr/bin/redis-server
 ensure_node
 
 say "npm packages"
