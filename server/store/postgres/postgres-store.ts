@@ -1,0 +1,256 @@
+/**
+ * The PostgreSQL adapter of the Store port (server/store/store.ts), for several nodes sharing one
+ * database: `--store postgres://USER@HOST:PORT/DB`.
+ *
+ * - Durability: every method is one statement in its own transaction, run with
+ *   synchronous_commit on (./connection.ts), so an awaited write is committed and flushed to disk.
+ * - Atomicity across nodes comes from the database: a direct message's checks and insert, and a
+ *   registration's, are one function call each (./migrations/0001-initial.ts) under advisory locks;
+ *   a lockout failure is one upsert that locks its row.
+ * - Presence spans are per user: opening one closes only that user's stale span, never another
+ *   node's users' (there is no "close every span" at open, as the one-process SQLite store does).
+ * - A database that cannot be reached makes calls reject with StoreUnavailableError; the pool
+ *   drops broken connections and opens new ones on the next call.
+ */
+import type pg from 'pg';
+import type { BroadcastMessage, DirectMessage } from '../../../src/shared/protocol.js';
+import { lookAlikeKeys } from '../../look-alike.js';
+import type {
+  AccountStore,
+  BlockStore,
+  BroadcastStore,
+  DirectRefusal,
+  LockoutStore,
+  MessageStore,
+  PresenceLog,
+  Registration,
+  Store,
+} from '../store.js';
+import { Connection, createPool, parseStoreUrl, type PostgresStoreOptions } from './connection.js';
+import { migrate } from './migrations.js';
+import { pairKey, SQL, type Statement } from './statements.js';
+
+export type { PostgresStoreOptions } from './connection.js';
+
+/** The oldest server with what the schema uses (hashtextextended, ON CONFLICT, RETURNING INTO). */
+const MIN_SERVER_VERSION = 110000;
+
+/**
+ * Connects, migrates the schema (once across nodes starting together) and returns the store.
+ * Rejects with StoreUnavailableError when the database cannot be reached, and with an Error naming
+ * the problem for a bad URL or an unsupported server.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const { config, location } = parseStoreUrl(url);
+  const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message));
+  const pool = createPool(config, options);
+  // A connection the database drops while idle (a restart, a shutdown) is removed by the pool;
+  // without a listener the event would crash the process.
+  pool.on('error', (error) => onWarning(`PostgreSQL at ${location}: idle connection lost: ${error.message}`));
+  const connection = new Connection(pool, location, options);
+  try {
+    await prepare(pool, location, onWarning);
+  } catch (error) {
+    await connection.end();
+    throw connection.translate(error);
+  }
+  return new PostgresStore(connection);
+}
+
+async function prepare(pool: pg.Pool, location: string, onWarning: (message: string) => void): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ version: string; fsync: string }>(
+      "SELECT current_setting('server_version_num') AS version, current_setting('fsync') AS fsync",
+    );
+    const version = Number(rows[0]?.version);
+    if (version < MIN_SERVER_VERSION) {
+      throw new Error(`PostgreSQL at ${location} is version ${version}; the store needs 11 or newer`);
+    }
+    if (rows[0]?.fsync !== 'on') {
+      onWarning(`PostgreSQL at ${location} runs with fsync off: a power loss can undo acknowledged writes`);
+    }
+    await migrate(client);
+    client.release();
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+}
+
+/** Runs a statement of ./statements.ts by its name. */
+type Run = <Row>(statement: Statement, ...values: unknown[]) => Promise<Row[]>;
+
+class PostgresStore implements Store {
+  readonly accounts: AccountStore;
+  readonly lockout: LockoutStore;
+  readonly blocks: BlockStore;
+  readonly messages: MessageStore;
+  readonly broadcasts: BroadcastStore;
+  readonly presence: PresenceLog;
+  readonly location: string;
+
+  constructor(private readonly connection: Connection) {
+    this.location = connection.location;
+    const run: Run = (statement, ...values) => connection.rows(statement, SQL[statement], values);
+    this.accounts = accountStore(run);
+    this.lockout = lockoutStore(run);
+    this.blocks = blockStore(run);
+    this.messages = messageStore(run);
+    this.broadcasts = broadcastStore(run);
+    this.presence = presenceLog(run);
+  }
+
+  close(): Promise<void> {
+    return this.connection.end();
+  }
+}
+
+const some = (rows: readonly unknown[]) => rows.length > 0;
+const column = <T>(rows: readonly Record<string, unknown>[], name: string) =>
+  rows.map((row) => row[name] as T);
+
+function accountStore(run: Run): AccountStore {
+  const register = async (name: string, hash: string, createdAt: number, allowLookAlike: boolean) => {
+    const { asWritten, folded } = lookAlikeKeys(name);
+    const rows = await run<{ outcome: Registration }>(
+      'registerUser',
+      name,
+      hash,
+      createdAt,
+      asWritten,
+      folded,
+      allowLookAlike,
+    );
+    return rows[0]?.outcome as Registration;
+  };
+  return {
+    exists: async (name) => some(await run('userExists', name)),
+    passwordHash: async (name) =>
+      (await run<{ password_hash: string }>('passwordHash', name))[0]?.password_hash,
+    create: async (name, hash, createdAt) => (await register(name, hash, createdAt, true)) === 'created',
+    hasLookAlike: async (name) => {
+      const { asWritten, folded } = lookAlikeKeys(name);
+      return some(await run('hasLookAlike', asWritten, folded));
+    },
+    register: (name, hash, createdAt) => register(name, hash, createdAt, false),
+    setPasswordHash: async (name, hash) => void (await run('setPasswordHash', name, hash)),
+    // Usernames are ASCII below 0x7f, so prefix + DEL bounds every name with that prefix.
+    search: async (prefix, limit) =>
+      column<string>(await run('searchUsers', prefix, `${prefix}\x7f`, limit), 'name'),
+  };
+}
+
+interface LockRow {
+  failures: number;
+  locked_until: number;
+}
+
+const lockState = (row: LockRow | undefined) => ({
+  failures: row?.failures ?? 0,
+  lockedUntil: row?.locked_until ?? 0,
+});
+
+function lockoutStore(run: Run): LockoutStore {
+  return {
+    state: async (name) => lockState((await run<LockRow>('lockState', name))[0]),
+    recordFailure: async (name, now, { maxFailures, lockMs }) =>
+      lockState((await run<LockRow>('recordFailure', name, now, maxFailures, lockMs))[0]),
+    reset: async (name) => void (await run('resetLockout', name)),
+  };
+}
+
+function blockStore(run: Run): BlockStore {
+  return {
+    blocksOf: async (blocker) => column<string>(await run('blocksOf', blocker), 'blocked'),
+    blockersOf: async (target) => column<string>(await run('blockersOf', target), 'blocker'),
+    isBlocked: async (blocker, target) => some(await run('isBlocked', blocker, target)),
+    add: async (blocker, target) => void (await run('addBlock', blocker, target)),
+    remove: async (blocker, target) => some(await run('removeBlock', blocker, target)),
+  };
+}
+
+interface MessageRow {
+  id: number;
+  sender: string;
+  recipient: string;
+  text: Buffer;
+  sent_at: number;
+}
+
+/** Texts are stored as UTF-8 bytes (see ./migrations/0001-initial.ts). */
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
+const directMessage = (row: MessageRow): DirectMessage => ({
+  id: row.id,
+  from: row.sender,
+  to: row.recipient,
+  text: row.text.toString('utf8'),
+  sentAt: row.sent_at,
+});
+
+type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Omit<MessageRow, 'sender'>;
+
+function messageStore(run: Run): MessageStore {
+  const messages = async (statement: Statement, ...values: unknown[]) =>
+    (await run<MessageRow>(statement, ...values)).map(directMessage);
+  return {
+    insertDirect: async ({ from, to, text, sentAt, clientId }) => {
+      const [row] = await run<InsertRow>(
+        'insertDirect',
+        from,
+        to,
+        pairKey(from, to),
+        utf8(text),
+        sentAt,
+        clientId,
+      );
+      if (row === undefined) throw new Error('insert_direct returned no row');
+      if (row.outcome === 'unknown_user' || row.outcome === 'blocked_by_recipient')
+        return { refused: row.outcome };
+      return { message: directMessage({ ...row, sender: from }), duplicate: row.outcome === 'duplicate' };
+    },
+    undeliveredAfter: (recipient, afterId, limit) => messages('undeliveredAfter', recipient, afterId, limit),
+    countUndelivered: async (recipient) =>
+      (await run<{ count: number }>('countUndelivered', recipient))[0]?.count ?? 0,
+    acknowledge: async (recipient, ids) => {
+      // An id that is not a safe integer names no message; PostgreSQL would reject the whole list.
+      const valid = ids.filter((id) => Number.isSafeInteger(id));
+      if (valid.length > 0) await run('acknowledge', recipient, valid);
+    },
+    historyPage: (a, b, before, limit) => messages('historyPage', pairKey(a, b), before, limit),
+    conversations: async (me) =>
+      (await run<MessageRow & { unread: number }>('conversations', me)).map((row) => ({
+        peer: row.sender === me ? row.recipient : row.sender,
+        last: directMessage(row),
+        unread: row.unread,
+      })),
+    markRead: async (name, peer, upTo) => void (await run('markRead', name, pairKey(name, peer), upTo)),
+  };
+}
+
+function broadcastStore(run: Run): BroadcastStore {
+  return {
+    insert: async ({ from, text, sentAt, excluded }) => {
+      const [row] = await run<{ id: number }>('insertBroadcast', from, utf8(text), sentAt, [...excluded]);
+      return row?.id as number;
+    },
+    page: async (name, before, limit) =>
+      (await run<Omit<MessageRow, 'recipient'>>('broadcastPage', name, before, limit)).map(
+        (row): BroadcastMessage => ({
+          id: row.id,
+          from: row.sender,
+          text: row.text.toString('utf8'),
+          sentAt: row.sent_at,
+        }),
+      ),
+  };
+}
+
+function presenceLog(run: Run): PresenceLog {
+  return {
+    online: async (name, at) => void (await run('online', name, at)),
+    offline: async (name, at) => void (await run('offline', name, at)),
+    seenSince: async (since) => column<string>(await run('seenSince', since), 'name'),
+  };
+}

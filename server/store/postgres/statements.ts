@@ -1,0 +1,101 @@
+/**
+ * Every statement the PostgreSQL adapter runs after its migrations. Each is one statement, so one
+ * round trip and its own transaction; the steps that must be atomic together are the functions of
+ * ./migrations/0001-initial.ts (insert_direct, register_user) or one statement with data-modifying
+ * WITH clauses.
+ */
+const MESSAGE_COLUMNS = 'id, sender, recipient, text, sent_at';
+
+export const SQL = {
+  userExists: 'SELECT 1 FROM users WHERE name = $1',
+  passwordHash: 'SELECT password_hash FROM users WHERE name = $1',
+  registerUser: 'SELECT register_user($1, $2, $3, $4, $5, $6) AS outcome',
+  hasLookAlike: 'SELECT 1 FROM users WHERE look_alike = $1 OR look_alike_folded = $2 LIMIT 1',
+  setPasswordHash: 'UPDATE users SET password_hash = $2 WHERE name = $1',
+  searchUsers: 'SELECT name FROM users WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3',
+
+  lockState: 'SELECT failures, locked_until FROM lockouts WHERE name = $1',
+  // One statement: a concurrent failure waits for this row's lock, then counts from what this one
+  // wrote. $2 now, $3 policy.maxFailures, $4 policy.lockMs. The repeated CASE is the count with
+  // this failure (a failure while locked starts a new count); the one that reaches $3 locks.
+  recordFailure: `
+    INSERT INTO lockouts AS l (name, failures, locked_until)
+    VALUES ($1, CASE WHEN 1 >= $3::integer THEN 0 ELSE 1 END, CASE WHEN 1 >= $3 THEN $2::bigint + $4::bigint ELSE 0 END)
+    ON CONFLICT (name) DO UPDATE SET
+      failures = CASE WHEN (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 >= $3 THEN 0
+                      ELSE (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 END,
+      locked_until = CASE WHEN (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 >= $3
+                          THEN $2 + $4 ELSE 0 END
+    RETURNING failures, locked_until`,
+  resetLockout:
+    'UPDATE lockouts SET failures = 0, locked_until = 0 WHERE name = $1 AND (failures <> 0 OR locked_until <> 0)',
+
+  blocksOf: 'SELECT blocked FROM blocks WHERE blocker = $1 ORDER BY blocked',
+  blockersOf: 'SELECT blocker FROM blocks WHERE blocked = $1 ORDER BY blocker',
+  isBlocked: 'SELECT 1 FROM blocks WHERE blocker = $1 AND blocked = $2',
+  addBlock: 'INSERT INTO blocks (blocker, blocked) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+  removeBlock: 'DELETE FROM blocks WHERE blocker = $1 AND blocked = $2 RETURNING 1',
+
+  insertDirect: 'SELECT * FROM insert_direct($1, $2, $3, $4, $5, $6)',
+  undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE recipient = $1 AND NOT acked AND id > $2 ORDER BY id LIMIT $3`,
+  countUndelivered: 'SELECT count(*) AS count FROM messages WHERE recipient = $1 AND NOT acked',
+  acknowledge:
+    'UPDATE messages SET acked = true WHERE recipient = $1 AND NOT acked AND id = ANY ($2::bigint[])',
+  historyPage: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+  // Each conversation of $1 with its newest message (one index probe each) and how many messages
+  // of others it holds above $1's read mark.
+  conversations: `
+    SELECT m.id, m.sender, m.recipient, m.text, m.sent_at,
+      (SELECT count(*) FROM messages u
+        WHERE u.conversation = c.conversation AND u.sender <> $1
+          AND u.id > coalesce((SELECT up_to FROM read_marks r WHERE r.name = $1 AND r.conversation = c.conversation), 0)
+      ) AS unread
+    FROM conversation_members c
+    CROSS JOIN LATERAL (
+      SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation = c.conversation ORDER BY id DESC LIMIT 1
+    ) m
+    WHERE c.member = $1
+    ORDER BY m.id DESC`,
+  markRead: `
+    INSERT INTO read_marks (name, conversation, up_to) VALUES ($1, $2, $3)
+    ON CONFLICT (name, conversation) DO UPDATE SET up_to = greatest(read_marks.up_to, excluded.up_to)`,
+
+  insertBroadcast:
+    'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES ($1, $2, $3, $4) RETURNING id',
+  // The user's spans are id ranges of broadcasts; DISTINCT because two spans of one user may
+  // overlap when two nodes opened one for it at the same moment.
+  broadcastPage: `
+    SELECT DISTINCT b.id, b.sender, b.text, b.sent_at
+    FROM online_spans s
+    JOIN broadcasts b ON b.id > s.after_broadcast AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER})
+    WHERE s.name = $1 AND b.id < $2 AND NOT ($1 = ANY (b.excluded))
+    ORDER BY b.id DESC LIMIT $3`,
+
+  // Records the user as seen, closes any span of it left open (by this node or another, for this
+  // user only) and opens a new one, in one statement: the three see one snapshot, so the UPDATE
+  // does not close the span the INSERT opens.
+  online: `
+    WITH seen AS (
+      INSERT INTO last_seen (name, at) VALUES ($1, $2)
+      ON CONFLICT (name) DO UPDATE SET at = greatest(last_seen.at, excluded.at)
+    ), closed AS (
+      UPDATE online_spans SET until_broadcast = last_broadcast_drawn() WHERE name = $1 AND until_broadcast IS NULL
+    )
+    INSERT INTO online_spans (name, after_broadcast) VALUES ($1, last_broadcast_drawn())`,
+  offline: `
+    WITH seen AS (
+      INSERT INTO last_seen (name, at) VALUES ($1, $2)
+      ON CONFLICT (name) DO UPDATE SET at = greatest(last_seen.at, excluded.at)
+    )
+    UPDATE online_spans SET until_broadcast = last_broadcast_drawn() WHERE name = $1 AND until_broadcast IS NULL`,
+  seenSince: 'SELECT name FROM last_seen WHERE at >= $1 ORDER BY name',
+} as const;
+
+export type Statement = keyof typeof SQL;
+
+/** A direct conversation's key: "a\nb" with a < b, one key for both directions. */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
+}
