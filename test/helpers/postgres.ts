@@ -36,8 +36,11 @@ export interface TestPostgres {
   readonly port: number;
   /** Creates an empty database with a unique name and returns its URL. */
   freshDatabase(): Promise<string>;
-  /** Stops the server (fast shutdown: open connections are cut), keeping its data and port. */
-  halt(): Promise<void>;
+  /**
+   * Stops the server, keeping its data and port: 'fast' cuts open connections and checkpoints,
+   * 'immediate' stops everything at once, as a crash does (the next start replays the WAL).
+   */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts a halted server again on the same data and port. */
   resume(): Promise<void>;
   /** Freezes the server and every backend (SIGSTOP): connections stay open but nothing answers. */
@@ -234,11 +237,12 @@ class Cluster implements TestPostgres {
     return this.urlOf(name);
   }
 
-  async halt(): Promise<void> {
+  async halt(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     const child = this.running();
     if (child === undefined) return;
-    // SIGINT is PostgreSQL's fast shutdown: sessions are cut with 57P01, data is checkpointed.
-    child.kill('SIGINT');
+    // PostgreSQL's shutdown signals: SIGINT cuts sessions with 57P01 and checkpoints; SIGQUIT ends
+    // every process at once, like a crash.
+    child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
     await waitForExit(child, STOP_TIMEOUT_MS);
   }
 

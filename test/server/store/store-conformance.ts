@@ -1,0 +1,437 @@
+/**
+ * The Store port's behaviour (server/store/store.ts), one suite for every adapter: each adapter's
+ * test file calls describeStoreConformance with a function that opens a fresh, empty store.
+ * Concurrent calls are made with Promise.all: on a networked store they run on several connections
+ * at once, so the atomicity the port promises is exercised for real.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
+import type { DirectMessage } from '../../../src/shared/protocol.js';
+import type { Store } from '../../../server/store/store.js';
+
+export interface StoreFixture {
+  /** A fresh, empty store. */
+  store: Store;
+  /** Closes the store (if it is not yet) and opens the same data again, as a restart does. */
+  reopen(): Promise<Store>;
+  /** Closes every store it opened and removes the data. */
+  cleanup(): Promise<void>;
+}
+
+const NEVER = Number.MAX_SAFE_INTEGER;
+const LOCKOUT = { maxFailures: 3, lockMs: 60_000 };
+
+export function describeStoreConformance(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await open();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    const users = (...names: string[]) =>
+      Promise.all(names.map((n) => store.accounts.create(n, `hash-${n}`, 1)));
+    const send = (
+      from: string,
+      to: string,
+      text: string,
+      extra: { sentAt?: number; clientId?: string } = {},
+    ) =>
+      store.messages.insertDirect({ from, to, text, sentAt: extra.sentAt ?? 1000, clientId: extra.clientId });
+    async function stored(from: string, to: string, text: string, sentAt = 1000): Promise<DirectMessage> {
+      const result = await send(from, to, text, { sentAt });
+      if (!('message' in result)) throw new Error(`refused: ${result.refused}`);
+      return result.message;
+    }
+    const ids = (messages: readonly { id: number }[]) => messages.map((m) => m.id);
+
+    describe('accounts', () => {
+      it('create, exists, passwordHash and setPasswordHash', async () => {
+        expect(await store.accounts.exists('leia')).toBe(false);
+        expect(await store.accounts.passwordHash('leia')).toBeUndefined();
+        expect(await store.accounts.create('leia', 'h1', 5)).toBe(true);
+        expect(await store.accounts.create('leia', 'other', 6)).toBe(false);
+        expect(await store.accounts.exists('leia')).toBe(true);
+        expect(await store.accounts.exists('Leia')).toBe(false);
+        expect(await store.accounts.passwordHash('leia')).toBe('h1');
+        await store.accounts.setPasswordHash('leia', 'h2');
+        expect(await store.accounts.passwordHash('leia')).toBe('h2');
+      });
+
+      it('register refuses a taken name and a look-alike; create (the operator) allows look-alikes', async () => {
+        expect(await store.accounts.register('leia', 'h', 1)).toBe('created');
+        expect(await store.accounts.register('leia', 'h', 1)).toBe('taken');
+        expect(await store.accounts.register('Ieia', 'h', 1)).toBe('look_alike'); // capital i
+        expect(await store.accounts.register('LEIA', 'h', 1)).toBe('look_alike');
+        expect(await store.accounts.register('1eia', 'h', 1)).toBe('look_alike');
+        expect(await store.accounts.exists('Ieia')).toBe(false);
+        expect(await store.accounts.hasLookAlike('leia')).toBe(true);
+        expect(await store.accounts.hasLookAlike('LeIa')).toBe(true);
+        expect(await store.accounts.hasLookAlike('luke')).toBe(false);
+        expect(await store.accounts.create('Ieia', 'h', 1)).toBe(true);
+        expect(await store.accounts.exists('Ieia')).toBe(true);
+        expect(await store.accounts.register('luke', 'h', 1)).toBe('created');
+      });
+
+      it('of racing registrations of one name, or of look-alike names, exactly one is created', async () => {
+        for (const round of ['a', 'b', 'c']) {
+          const same = await Promise.all(
+            Array.from({ length: 6 }, () => store.accounts.register(`han${round}`, 'h', 1)),
+          );
+          expect(same.filter((r) => r === 'created')).toHaveLength(1);
+          expect(same.filter((r) => r === 'taken')).toHaveLength(5);
+
+          const alike = [`yoda${round}`, `YODA${round}`, `Yoda${round}`, `y0da${round}`, `YOdA${round}`];
+          const results = await Promise.all(alike.map((n) => store.accounts.register(n, 'h', 1)));
+          expect(results.filter((r) => r === 'created')).toHaveLength(1);
+          expect(results.filter((r) => r === 'look_alike')).toHaveLength(4);
+          const created = await Promise.all(alike.map((n) => store.accounts.exists(n)));
+          expect(created.filter(Boolean)).toHaveLength(1);
+        }
+      });
+
+      it('search: names with the prefix in code-unit order, at most limit', async () => {
+        await users('ab', 'a_b', 'aB', 'a1', 'a.b', 'a-b', 'b', 'Zed');
+        expect(await store.accounts.search('a', 10)).toEqual(['a-b', 'a.b', 'a1', 'aB', 'a_b', 'ab']);
+        expect(await store.accounts.search('a', 2)).toEqual(['a-b', 'a.b']);
+        expect(await store.accounts.search('', 3)).toEqual(['Zed', 'a-b', 'a.b']);
+        expect(await store.accounts.search('ab', 10)).toEqual(['ab']);
+        expect(await store.accounts.search('c', 10)).toEqual([]);
+      });
+    });
+
+    describe('lockout', () => {
+      it('counts failures, locks at the policy maximum, restarts the count when locked, resets', async () => {
+        await users('leia');
+        expect(await store.lockout.state('leia')).toEqual({ failures: 0, lockedUntil: 0 });
+        expect(await store.lockout.recordFailure('leia', 100, LOCKOUT)).toEqual({
+          failures: 1,
+          lockedUntil: 0,
+        });
+        expect(await store.lockout.recordFailure('leia', 200, LOCKOUT)).toEqual({
+          failures: 2,
+          lockedUntil: 0,
+        });
+        const locked = await store.lockout.recordFailure('leia', 300, LOCKOUT);
+        expect(locked).toEqual({ failures: 0, lockedUntil: 300 + LOCKOUT.lockMs });
+        expect(await store.lockout.state('leia')).toEqual(locked);
+        // A failure while locked starts a new count.
+        expect(await store.lockout.recordFailure('leia', 400, LOCKOUT)).toEqual({
+          failures: 1,
+          lockedUntil: 0,
+        });
+        await store.lockout.reset('leia');
+        expect(await store.lockout.state('leia')).toEqual({ failures: 0, lockedUntil: 0 });
+        // After the lock has run out, counting starts from zero too.
+        await store.lockout.recordFailure('leia', 500, { maxFailures: 1, lockMs: 10 });
+        expect(await store.lockout.recordFailure('leia', 600, LOCKOUT)).toEqual({
+          failures: 1,
+          lockedUntil: 0,
+        });
+      });
+
+      it('concurrent failures are each counted exactly once', async () => {
+        await users('leia', 'luke');
+        const many = { maxFailures: 1000, lockMs: 1000 };
+        const counts = await Promise.all(
+          Array.from({ length: 40 }, () => store.lockout.recordFailure('leia', 1, many)),
+        );
+        expect(counts.map((s) => s.failures).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 40 }, (_, i) => i + 1),
+        );
+        expect(await store.lockout.state('leia')).toEqual({ failures: 40, lockedUntil: 0 });
+
+        // Nine concurrent failures under a limit of three: every third one locks.
+        const states = await Promise.all(
+          Array.from({ length: 9 }, () => store.lockout.recordFailure('luke', 5, LOCKOUT)),
+        );
+        expect(states.filter((s) => s.lockedUntil > 5)).toHaveLength(3);
+        expect(
+          states.filter((s) => s.lockedUntil > 5).every((s) => s.lockedUntil === 5 + LOCKOUT.lockMs),
+        ).toBe(true);
+      });
+    });
+
+    describe('blocks', () => {
+      it('add, isBlocked, blocksOf (sorted), blockersOf, remove', async () => {
+        await users('leia', 'luke', 'han', 'yoda');
+        await store.blocks.add('leia', 'yoda');
+        await store.blocks.add('leia', 'han');
+        await store.blocks.add('leia', 'han'); // twice is once
+        await store.blocks.add('luke', 'han');
+        expect(await store.blocks.isBlocked('leia', 'han')).toBe(true);
+        expect(await store.blocks.isBlocked('han', 'leia')).toBe(false);
+        expect(await store.blocks.blocksOf('leia')).toEqual(['han', 'yoda']);
+        expect(await store.blocks.blocksOf('han')).toEqual([]);
+        expect((await store.blocks.blockersOf('han')).sort()).toEqual(['leia', 'luke']);
+        expect(await store.blocks.remove('leia', 'han')).toBe(true);
+        expect(await store.blocks.remove('leia', 'han')).toBe(false);
+        expect(await store.blocks.isBlocked('leia', 'han')).toBe(false);
+        expect(await store.blocks.blockersOf('han')).toEqual(['luke']);
+      });
+    });
+
+    describe('direct messages', () => {
+      it('stores a message with a new, increasing id and returns it', async () => {
+        await users('leia', 'luke');
+        const first = await send('luke', 'leia', 'hello', { sentAt: 42 });
+        const second = await send('leia', 'luke', 'hi', { sentAt: 43 });
+        expect(first).toEqual({
+          message: { id: expect.any(Number), from: 'luke', to: 'leia', text: 'hello', sentAt: 42 },
+          duplicate: false,
+        });
+        expect('message' in first && 'message' in second && second.message.id > first.message.id).toBe(true);
+      });
+
+      it('keeps any text exactly: emoji, newlines, U+0000, the longest allowed', async () => {
+        await users('leia', 'luke');
+        const texts = [
+          '😀 smile',
+          'line 1\nline 2\r\n',
+          'nul \u0000 inside',
+          'ünïcödé',
+          '😀'.repeat(TEXT_MAX_LENGTH),
+        ];
+        for (const text of texts) await send('luke', 'leia', text);
+        const backlog = await store.messages.undeliveredAfter('leia', 0, 10);
+        expect(backlog.map((m) => m.text)).toEqual(texts);
+      });
+
+      it('refuses an unknown recipient and a recipient who blocked the sender, and stores nothing', async () => {
+        await users('leia', 'luke');
+        expect(await send('luke', 'nobody', 'hi')).toEqual({ refused: 'unknown_user' });
+        await store.blocks.add('leia', 'luke');
+        expect(await send('luke', 'leia', 'hi')).toEqual({ refused: 'blocked_by_recipient' });
+        // Blocks are one-way: leia, who blocked luke, can still write to him.
+        expect(await send('leia', 'luke', 'you are blocked')).toMatchObject({ duplicate: false });
+        expect(await store.messages.countUndelivered('leia')).toBe(0);
+        await store.blocks.remove('leia', 'luke');
+        expect(await send('luke', 'leia', 'again')).toMatchObject({ duplicate: false });
+        expect(ids(await store.messages.undeliveredAfter('leia', 0, 10))).toHaveLength(1);
+      });
+
+      it('a retry with a clientId the sender used before returns the stored message and stores nothing', async () => {
+        await users('leia', 'luke', 'han');
+        const first = await send('luke', 'leia', 'once', { clientId: 'c-1', sentAt: 7 });
+        expect(first).toMatchObject({ duplicate: false });
+        const retry = await send('luke', 'leia', 'once', { clientId: 'c-1', sentAt: 9 });
+        expect(retry).toEqual({ message: (first as { message: DirectMessage }).message, duplicate: true });
+        // Another sender's client ids are its own.
+        expect(await send('han', 'leia', 'mine', { clientId: 'c-1' })).toMatchObject({ duplicate: false });
+        expect(await store.messages.countUndelivered('leia')).toBe(2);
+        // A retry after the recipient blocked the sender still finds the first one.
+        await store.blocks.add('leia', 'luke');
+        expect(await send('luke', 'leia', 'once', { clientId: 'c-1' })).toMatchObject({ duplicate: true });
+      });
+
+      it('of concurrent sends with one clientId, one is stored and the others return it', async () => {
+        await users('leia', 'luke');
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => send('luke', 'leia', 'race', { clientId: 'same' })),
+        );
+        const messages = results.map((r) => ('message' in r ? r : undefined));
+        expect(messages.filter((r) => r?.duplicate === false)).toHaveLength(1);
+        expect(new Set(messages.map((r) => r?.message.id)).size).toBe(1);
+        expect(await store.messages.countUndelivered('leia')).toBe(1);
+      });
+
+      it('undeliveredAfter: unacknowledged messages to the recipient after an id, in id order, at most limit', async () => {
+        await users('leia', 'luke', 'han');
+        const a = await stored('luke', 'leia', 'a');
+        await stored('leia', 'luke', 'to luke');
+        const b = await stored('han', 'leia', 'b');
+        const c = await stored('luke', 'leia', 'c');
+        expect(await store.messages.undeliveredAfter('leia', 0, 10)).toEqual([a, b, c]);
+        expect(await store.messages.undeliveredAfter('leia', a.id, 10)).toEqual([b, c]);
+        expect(await store.messages.undeliveredAfter('leia', 0, 2)).toEqual([a, b]);
+        expect(await store.messages.undeliveredAfter('leia', c.id, 10)).toEqual([]);
+        expect(await store.messages.countUndelivered('leia')).toBe(3);
+        expect(await store.messages.countUndelivered('han')).toBe(0);
+      });
+
+      it('acknowledge marks exactly the ids named, of that recipient only', async () => {
+        await users('leia', 'luke');
+        const [a, b, c] = [
+          await stored('luke', 'leia', 'a'),
+          await stored('luke', 'leia', 'b'),
+          await stored('luke', 'leia', 'c'),
+        ];
+        const toLuke = await stored('leia', 'luke', 'x');
+        await store.messages.acknowledge('leia', [b.id, toLuke.id, 999_999]);
+        expect(await store.messages.undeliveredAfter('leia', 0, 10)).toEqual([a, c]);
+        expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([toLuke]);
+        await store.messages.acknowledge('leia', []);
+        await store.messages.acknowledge('leia', [b.id]); // again: nothing changes
+        expect(await store.messages.countUndelivered('leia')).toBe(2);
+        await store.messages.acknowledge('leia', [c.id, a.id]);
+        expect(await store.messages.countUndelivered('leia')).toBe(0);
+        // Acknowledged messages stay in the history.
+        expect(ids(await store.messages.historyPage('leia', 'luke', NEVER, 10))).toEqual([
+          toLuke.id,
+          c.id,
+          b.id,
+          a.id,
+        ]);
+      });
+
+      it('historyPage: both directions of one conversation, newest first, before an id, at most limit', async () => {
+        await users('leia', 'luke', 'han');
+        const m1 = await stored('luke', 'leia', '1');
+        const m2 = await stored('leia', 'luke', '2');
+        await stored('han', 'leia', 'other conversation');
+        const m3 = await stored('luke', 'leia', '3');
+        expect(await store.messages.historyPage('leia', 'luke', NEVER, 10)).toEqual([m3, m2, m1]);
+        expect(await store.messages.historyPage('luke', 'leia', NEVER, 10)).toEqual([m3, m2, m1]);
+        expect(await store.messages.historyPage('leia', 'luke', NEVER, 2)).toEqual([m3, m2]);
+        expect(await store.messages.historyPage('leia', 'luke', m2.id, 10)).toEqual([m1]);
+        expect(await store.messages.historyPage('leia', 'yoda', NEVER, 10)).toEqual([]);
+      });
+
+      it('conversations: the most recently active first, with the last message and unread counts', async () => {
+        await users('leia', 'luke', 'han', 'yoda');
+        const l1 = await stored('luke', 'leia', 'l1');
+        await stored('han', 'leia', 'h1');
+        const h2 = await stored('han', 'leia', 'h2');
+        const mine = await stored('leia', 'luke', 'reply');
+        await stored('han', 'luke', 'not leia');
+        expect(await store.messages.conversations('leia')).toEqual([
+          { peer: 'luke', last: mine, unread: 1 },
+          { peer: 'han', last: h2, unread: 2 },
+        ]);
+        expect(await store.messages.conversations('yoda')).toEqual([]);
+
+        await store.messages.markRead('leia', 'han', h2.id);
+        await store.messages.markRead('leia', 'luke', l1.id);
+        await store.messages.markRead('leia', 'han', 1); // never back
+        expect(await store.messages.conversations('leia')).toEqual([
+          { peer: 'luke', last: mine, unread: 0 },
+          { peer: 'han', last: h2, unread: 0 },
+        ]);
+        const h3 = await stored('han', 'leia', 'h3');
+        expect(await store.messages.conversations('leia')).toEqual([
+          { peer: 'han', last: h3, unread: 1 },
+          { peer: 'luke', last: mine, unread: 0 },
+        ]);
+        // Read marks are per reader: luke's view is his own.
+        expect((await store.messages.conversations('luke')).map((c) => [c.peer, c.unread])).toEqual([
+          ['han', 1],
+          ['leia', 1],
+        ]);
+      });
+    });
+
+    describe('broadcasts and presence', () => {
+      it('a broadcast reaches whoever was online when it was stored, except the excluded, and its sender', async () => {
+        await users('leia', 'luke', 'han', 'yoda', 'lando');
+        await store.presence.online('leia', 10);
+        await store.presence.online('luke', 10);
+        await store.presence.online('han', 10);
+        await store.presence.online('yoda', 10);
+        await store.presence.offline('yoda', 11);
+        const id = await store.broadcasts.insert({
+          from: 'leia',
+          text: 'hello all',
+          sentAt: 12,
+          excluded: ['han'],
+        });
+        await store.presence.online('lando', 13);
+        const message = { id, from: 'leia', text: 'hello all', sentAt: 12 };
+        expect(await store.broadcasts.page('leia', NEVER, 10)).toEqual([message]);
+        expect(await store.broadcasts.page('luke', NEVER, 10)).toEqual([message]);
+        expect(await store.broadcasts.page('han', NEVER, 10)).toEqual([]); // excluded
+        expect(await store.broadcasts.page('yoda', NEVER, 10)).toEqual([]); // offline by then
+        expect(await store.broadcasts.page('lando', NEVER, 10)).toEqual([]); // online only after
+      });
+
+      it('pages newest first, before an id, at most limit, across several online spans', async () => {
+        await users('leia', 'luke');
+        await store.presence.online('leia', 1);
+        await store.presence.online('luke', 1);
+        const b1 = await store.broadcasts.insert({ from: 'leia', text: '1', sentAt: 1, excluded: [] });
+        await store.presence.offline('luke', 2);
+        const missed = await store.broadcasts.insert({
+          from: 'leia',
+          text: 'missed',
+          sentAt: 3,
+          excluded: [],
+        });
+        await store.presence.online('luke', 4);
+        const b3 = await store.broadcasts.insert({ from: 'leia', text: '3', sentAt: 5, excluded: [] });
+        const b4 = await store.broadcasts.insert({ from: 'luke', text: '4', sentAt: 6, excluded: [] });
+        expect(ids(await store.broadcasts.page('luke', NEVER, 10))).toEqual([b4, b3, b1]);
+        expect(ids(await store.broadcasts.page('luke', NEVER, 2))).toEqual([b4, b3]);
+        expect(ids(await store.broadcasts.page('luke', b3, 10))).toEqual([b1]);
+        expect(ids(await store.broadcasts.page('leia', NEVER, 10))).toEqual([b4, b3, missed, b1]);
+        expect(b1 < missed && missed < b3 && b3 < b4).toBe(true);
+      });
+
+      it('online closes a stale span of the user first: nothing is listed twice or after going offline', async () => {
+        await users('leia', 'luke');
+        await store.presence.online('luke', 1);
+        await store.presence.online('luke', 2); // a second login whose first was never closed
+        const b1 = await store.broadcasts.insert({ from: 'leia', text: 'once', sentAt: 3, excluded: [] });
+        await store.presence.offline('luke', 4);
+        await store.broadcasts.insert({ from: 'leia', text: 'gone', sentAt: 5, excluded: [] });
+        expect(ids(await store.broadcasts.page('luke', NEVER, 10))).toEqual([b1]);
+      });
+
+      it('seenSince lists users last seen at or after a time; last seen never moves back', async () => {
+        await users('leia', 'luke', 'han');
+        await store.presence.online('leia', 100);
+        await store.presence.online('luke', 200);
+        await store.presence.offline('luke', 300);
+        await store.presence.online('han', 50);
+        expect((await store.presence.seenSince(100)).sort()).toEqual(['leia', 'luke']);
+        expect((await store.presence.seenSince(250)).sort()).toEqual(['luke']);
+        expect((await store.presence.seenSince(0)).sort()).toEqual(['han', 'leia', 'luke']);
+        await store.presence.offline('luke', 150); // a late, older report
+        expect(await store.presence.seenSince(250)).toEqual(['luke']);
+      });
+    });
+
+    it('reopening the store keeps everything; close is safe to call twice', async () => {
+      await users('leia', 'luke');
+      await store.accounts.setPasswordHash('leia', 'new-hash');
+      await store.lockout.recordFailure('luke', 1, LOCKOUT);
+      await store.blocks.add('leia', 'luke');
+      const a = await stored('leia', 'luke', 'a');
+      const b = await stored('leia', 'luke', 'b');
+      await store.messages.acknowledge('luke', [a.id]);
+      await store.messages.markRead('luke', 'leia', a.id);
+      await store.presence.online('luke', 77);
+      const broadcast = await store.broadcasts.insert({
+        from: 'luke',
+        text: 'bye',
+        sentAt: 78,
+        excluded: [],
+      });
+      await store.presence.offline('luke', 79);
+      await store.close();
+      await store.close();
+
+      store = await fixture.reopen();
+      expect(await store.accounts.passwordHash('leia')).toBe('new-hash');
+      expect(await store.accounts.register('LUKE', 'h', 1)).toBe('look_alike');
+      expect(await store.lockout.state('luke')).toEqual({ failures: 1, lockedUntil: 0 });
+      expect(await store.blocks.blocksOf('leia')).toEqual(['luke']);
+      expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([b]);
+      expect(await store.messages.historyPage('luke', 'leia', NEVER, 10)).toEqual([b, a]);
+      expect(await store.messages.conversations('luke')).toEqual([{ peer: 'leia', last: b, unread: 1 }]);
+      expect(await store.broadcasts.page('luke', NEVER, 10)).toEqual([
+        { id: broadcast, from: 'luke', text: 'bye', sentAt: 78 },
+      ]);
+      expect(await store.presence.seenSince(79)).toEqual(['luke']);
+      // Ids keep increasing after a restart.
+      const c = await stored('leia', 'luke', 'c');
+      expect(c.id).toBeGreaterThan(b.id);
+      expect(
+        await store.broadcasts.insert({ from: 'leia', text: 'x', sentAt: 80, excluded: [] }),
+      ).toBeGreaterThan(broadcast);
+    });
+  });
+}
