@@ -6,7 +6,9 @@
  * - Heartbeat: every heartbeatMs a node renews its alive key (TTL 3 heartbeats) and sweeps: a
  *   listed node without an alive key is dead, and the one sweeper whose script takes its users out
  *   calls usersLost. Death is noticed within 3 heartbeats + 1 sweep (4 s by default), under
- *   NODE_LOSS_MS.
+ *   NODE_LOSS_MS. A node back from an outage waits 3 heartbeats before it sweeps: if Redis itself
+ *   was down or stopped, every node's alive key may have gone, and the others need that long to
+ *   renew theirs.
  * - Pub/sub on a second connection: a channel per node for frames to its users, and one channel for
  *   broadcasts and presence, which every node hears, the publisher included, in publish order.
  *   Pub/sub is at most once: what is published while a node is cut off from Redis never reaches it.
@@ -99,6 +101,7 @@ export class RedisBus implements Bus {
   readonly nodeId: string;
   private readonly warn: Warn;
   private readonly heartbeatMs: number;
+  private readonly aliveTtlMs: number;
   private readonly keys: ReturnType<typeof keyNames>;
   private readonly where: string;
   private readonly main: Redis;
@@ -117,6 +120,8 @@ export class RedisBus implements Bus {
   /** Names whose claim or release may have run without this node learning it (module comment). */
   private readonly doubtful = new Set<string>();
   private needsReclaim = false;
+  /** Sweeps wait until then after this node's own return (heartbeat()). */
+  private sweepNotBefore = 0;
   private ticking = false;
   private pending = 0;
   private heartbeatTimeouts = 0;
@@ -138,6 +143,7 @@ export class RedisBus implements Bus {
       50,
       10_000,
     );
+    this.aliveTtlMs = ALIVE_HEARTBEATS * this.heartbeatMs;
     this.warn = options.onWarning ?? defaultWarn;
     this.keys = keyNames(prefix, this.nodeId);
     const connection = connectionOptions(commandTimeout, this.nodeId);
@@ -282,7 +288,7 @@ export class RedisBus implements Bus {
     try {
       await this.heartbeat();
       await this.repair();
-      await this.sweep();
+      if (Date.now() >= this.sweepNotBefore) await this.sweep();
       this.heartbeatTimeouts = 0;
     } catch (error) {
       this.noteTickFailure(error);
@@ -294,10 +300,13 @@ export class RedisBus implements Bus {
   private async heartbeat(): Promise<void> {
     const { alive, nodes, lost } = this.keys.of(this.nodeId);
     const status = await this.run('heartbeat', () =>
-      this.scripts.heartbeat(alive, nodes, lost, this.nodeId, ALIVE_HEARTBEATS * this.heartbeatMs),
+      this.scripts.heartbeat(alive, nodes, lost, this.nodeId, this.aliveTtlMs),
     );
     if (status === 2) this.evictAll();
     else if (status === 1) this.needsReclaim = true;
+    // Back from an outage, this node's alive key had gone; so may every other node's, if Redis
+    // itself was down or stopped. Give them a whole alive period to renew before judging them.
+    if (status !== 0 && this.state === 'running') this.sweepNotBefore = Date.now() + this.aliveTtlMs;
   }
 
   private async repair(): Promise<void> {

@@ -164,6 +164,47 @@ describe('RedisBus when Redis fails', () => {
     await expect.poll(() => b.claim(entryFor('zed')), { timeout: 5000 }).toBe(true);
   });
 
+  it('Redis back from a snapshot after its nodes expired: a node that returns first does not take the others for dead', async () => {
+    const keyPrefix = `test-${randomUUID().slice(0, 8)}:`;
+    const relay = new Relay(() => redis.port);
+    await relay.start();
+    cleanups.push(() => relay.close());
+    const urls = [redis.url, `redis://127.0.0.1:${relay.port}`];
+    const nodes = urls.map((url, i) => createRedisBus(url, { nodeId: `node${i}`, keyPrefix, onWarning }));
+    cleanups.push(() => Promise.all(nodes.map((node) => node.close())));
+    const listeners = nodes.map(() => new RecordingListener());
+    await Promise.all(nodes.map((node, i) => node.start(listeners[i] as RecordingListener)));
+    const [a, b] = nodes as [RedisBus, RedisBus];
+    await a.claim(entryFor('alice'));
+    await b.claim(entryFor('bob'));
+
+    // What a snapshot would bring back: everything but the alive keys, which expired meanwhile.
+    const raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    cleanups.push(async () => raw.disconnect());
+    await raw.connect();
+    const snapshot = {
+      online: await raw.hgetall(`${keyPrefix}online`),
+      nodes: await raw.smembers(`${keyPrefix}nodes`),
+      bUsers: await raw.smembers(`${keyPrefix}node:node1:users`),
+    };
+    relay.cut(); // b comes back later than a
+    await redis.restart();
+    await raw.connect().catch(() => undefined);
+    await expect.poll(() => raw.ping().catch(() => 'down'), { timeout: 5000 }).toBe('PONG');
+    await raw.hset(`${keyPrefix}online`, snapshot.online);
+    await raw.sadd(`${keyPrefix}nodes`, ...snapshot.nodes);
+    await raw.sadd(`${keyPrefix}node:node1:users`, ...snapshot.bUsers);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a sweeps meanwhile, if it does
+    relay.restore();
+
+    await expect
+      .poll(async () => (await a.lookup('bob').catch(() => undefined))?.node, { timeout: 5000 })
+      .toBe(b.nodeId);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(listeners.flatMap((l) => [...l.lost, ...l.evicted])).toEqual([]);
+    expect((await b.online()).map((e) => e.username).sort()).toEqual(['alice', 'bob']);
+  });
+
   it('bounds the commands waiting on a stopped Redis: the excess rejects at once', async () => {
     const { nodes } = await clusterWithRelay(1);
     const [a] = nodes as [RedisBus];
