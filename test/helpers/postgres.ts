@@ -251,11 +251,22 @@ class Cluster implements TestPostgres {
   }
 
   freeze(): void {
-    for (const pid of this.serverPids()) process.kill(pid, 'SIGSTOP');
+    this.signalAll('SIGSTOP');
   }
 
   thaw(): void {
-    for (const pid of this.serverPids()) process.kill(pid, 'SIGCONT');
+    this.signalAll('SIGCONT');
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
+    for (const pid of this.serverPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        // A backend that ended since the list was read.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -54,7 +54,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await connection.end();
     throw connection.translate(error);
   }
-  return new PostgresStore(connection);
+  return postgresStore(connection);
 }
 
 async function prepare(pool: pg.Pool, location: string, onWarning: (message: string) => void): Promise<void> {
@@ -81,29 +81,18 @@ async function prepare(pool: pg.Pool, location: string, onWarning: (message: str
 /** Runs a statement of ./statements.ts by its name. */
 type Run = <Row>(statement: Statement, ...values: unknown[]) => Promise<Row[]>;
 
-class PostgresStore implements Store {
-  readonly accounts: AccountStore;
-  readonly lockout: LockoutStore;
-  readonly blocks: BlockStore;
-  readonly messages: MessageStore;
-  readonly broadcasts: BroadcastStore;
-  readonly presence: PresenceLog;
-  readonly location: string;
-
-  constructor(private readonly connection: Connection) {
-    this.location = connection.location;
-    const run: Run = (statement, ...values) => connection.rows(statement, SQL[statement], values);
-    this.accounts = accountStore(run);
-    this.lockout = lockoutStore(run);
-    this.blocks = blockStore(run);
-    this.messages = messageStore(run);
-    this.broadcasts = broadcastStore(run);
-    this.presence = presenceLog(run);
-  }
-
-  close(): Promise<void> {
-    return this.connection.end();
-  }
+function postgresStore(connection: Connection): Store {
+  const run: Run = (statement, ...values) => connection.rows(statement, SQL[statement], values);
+  return {
+    accounts: accountStore(run),
+    lockout: lockoutStore(run),
+    blocks: blockStore(run),
+    messages: messageStore(run),
+    broadcasts: broadcastStore(run),
+    presence: presenceLog(run),
+    location: connection.location,
+    close: () => connection.end(),
+  };
 }
 
 const some = (rows: readonly unknown[]) => rows.length > 0;

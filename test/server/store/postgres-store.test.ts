@@ -112,6 +112,37 @@ describe('the PostgreSQL store', () => {
     });
   });
 
+  it('a message to a recipient waits while another node’s message to them has drawn its id but not committed', async () => {
+    await withStores(async (open) => {
+      const url = await server.freshDatabase();
+      const store = await open(url);
+      await Promise.all(['inbox', 'slow', 'quick'].map((n) => store.accounts.create(n, 'h', 1)));
+      // Another node, mid-transaction: its message to inbox has an id, and is not committed yet.
+      const other = new pg.Client(url);
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        const { rows } = await other.query<{ id: string }>(
+          "SELECT id FROM insert_direct('slow', 'inbox', E'inbox\\nslow', 'x'::bytea, 1, NULL)",
+        );
+        const quick = store.messages.insertDirect({ from: 'quick', to: 'inbox', text: 'y', sentAt: 2 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Had quick's message committed now, under a higher id, a reader's cursor would pass the
+        // other's id before it exists.
+        expect(await store.messages.undeliveredAfter('inbox', 0, 10)).toEqual([]);
+        await other.query('COMMIT');
+        const result = await quick;
+        expect('message' in result && result.message.id).toBeGreaterThan(Number(rows[0]?.id));
+        expect((await store.messages.undeliveredAfter('inbox', 0, 10)).map((m) => m.from)).toEqual([
+          'slow',
+          'quick',
+        ]);
+      } finally {
+        await other.end();
+      }
+    });
+  });
+
   it('of several nodes opening a fresh database at once, one migrates and all open', async () => {
     await withStores(async (open) => {
       const url = await server.freshDatabase();
