@@ -5,7 +5,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { usernameSchema, passwordSchema } from '../src/shared/protocol.js';
-import type { Registration, Storage } from './storage.js';
+import type { AccountStore, Registration } from './store/store.js';
 
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
@@ -87,21 +87,26 @@ export function parseCredentials(text: string, file: string): Array<[string, str
 
 export class Accounts {
   constructor(
-    private readonly storage: Storage,
+    private readonly store: AccountStore,
     private readonly kdfCost: number,
   ) {}
 
-  exists(name: string): boolean {
-    return this.storage.userExists(name);
+  exists(name: string): Promise<boolean> {
+    return this.store.exists(name);
+  }
+
+  /** Names starting with prefix, sorted, at most limit. */
+  search(prefix: string, limit: number): Promise<string[]> {
+    return this.store.search(prefix, limit);
   }
 
   /** Checks the password; upgrades an old-parameter hash on success. */
   async verify(name: string, password: string): Promise<boolean> {
-    const stored = this.storage.passwordHash(name);
+    const stored = await this.store.passwordHash(name);
     if (stored === undefined) return false;
     const ok = await verifyPassword(password, stored);
     if (ok && needsRehash(stored, this.kdfCost)) {
-      this.storage.setPasswordHash(name, await hashPassword(password, this.kdfCost));
+      await this.store.setPasswordHash(name, await hashPassword(password, this.kdfCost));
     }
     return ok;
   }
@@ -112,10 +117,10 @@ export class Accounts {
    * may have won the race meanwhile.
    */
   async register(name: string, password: string): Promise<Registration> {
-    if (this.exists(name)) return 'taken';
-    if (this.storage.hasLookAlike(name)) return 'look_alike';
+    if (await this.exists(name)) return 'taken';
+    if (await this.store.hasLookAlike(name)) return 'look_alike';
     const hash = await hashPassword(password, this.kdfCost);
-    return this.storage.registerUser(name, hash, Date.now());
+    return this.store.register(name, hash, Date.now());
   }
 
   /**
@@ -125,10 +130,11 @@ export class Accounts {
   async importFile(file: string): Promise<number> {
     const entries = parseCredentials(await readFile(file, 'utf8'), file);
     // The operator's file may list look-alike names: it is trusted, so only taken names are skipped.
-    const fresh = entries.filter(([name]) => !this.exists(name));
+    const known = await Promise.all(entries.map(([name]) => this.exists(name)));
+    const fresh = entries.filter((_, index) => !known[index]);
     const results = await Promise.all(
       fresh.map(async ([name, password]) =>
-        this.storage.createUser(name, await hashPassword(password, this.kdfCost), Date.now()),
+        this.store.create(name, await hashPassword(password, this.kdfCost), Date.now()),
       ),
     );
     return results.filter(Boolean).length;

@@ -1,6 +1,7 @@
 /**
- * Composition root: opens storage, imports credentials, builds the services, listens, and knows
- * how to shut everything down. Used by main.ts (the CLI), the tests, the bench and the app launcher.
+ * Composition root: opens the store and the bus (adapters picked by the options), imports
+ * credentials, builds the services, listens, and knows how to shut everything down. Used by
+ * main.ts (the CLI), the tests, the bench and the app launcher.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -9,11 +10,12 @@ import pino, { type Logger } from 'pino';
 import { encodeFrame } from '../src/shared/codec.js';
 import { Accounts } from './accounts.js';
 import { Blocks } from './blocks.js';
+import type { Bus, BusListener } from './bus/bus.js';
+import { openBus } from './bus/open-bus.js';
 import {
   DEFAULT_HOST,
   DEFAULT_KDF_COST,
   DEFAULT_LIMITS,
-  defaultDbPath,
   validateOptions,
   type ServerOptions,
 } from './config.js';
@@ -28,7 +30,8 @@ import { normaliseAddress } from './p2p.js';
 import { startGateways, type Gateways } from './gateway-link.js';
 import type { GatewaySetup } from './gateway-wire.js';
 import { Session, type ClientSocket } from './sessions.js';
-import { openStorage, type Storage } from './storage.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 
 export type { ServerOptions } from './config.js';
 
@@ -50,7 +53,10 @@ export interface RunningServer {
   /** The address actually listened on (port is the real one when 0 was asked for). */
   readonly host: string;
   readonly port: number;
+  /** Where the data lives: the SQLite file, or the PostgreSQL URL without its password. */
   readonly dbPath: string;
+  /** This node's id on the bus. */
+  readonly nodeId: string;
   readonly tls: boolean;
   /** Open connections right now (tests of the connection caps). */
   connectionCount(): number;
@@ -77,13 +83,15 @@ export function resolveLimits(options: ServerOptions): SessionLimits {
 }
 
 /** The services of one server (exported for tests that drive a Session directly). */
-export function buildContext(storage: Storage, options: StartOptions, logger: Logger): ServerContext {
-  const blocks = new Blocks(storage);
-  const presence = new Presence(storage, blocks);
+export function buildContext(store: Store, bus: Bus, options: StartOptions, logger: Logger): ServerContext {
+  const blocks = new Blocks(store.blocks);
+  const presence = new Presence(bus, store.presence, blocks);
+  const accounts = new Accounts(store.accounts, options.kdfCost ?? DEFAULT_KDF_COST);
   return {
-    storage,
-    accounts: new Accounts(storage, options.kdfCost ?? DEFAULT_KDF_COST),
-    lockout: new Lockout(storage, options.blockDurationSeconds * 1000),
+    store,
+    bus,
+    accounts,
+    lockout: new Lockout(store.lockout, options.blockDurationSeconds * 1000),
     kdf: new KdfGate(),
     loginThrottle: new LoginThrottle({
       perAddressPerMinute: options.loginAttemptsPerAddress ?? DEFAULT_LIMITS.loginAttemptsPerAddress,
@@ -91,11 +99,31 @@ export function buildContext(storage: Storage, options: StartOptions, logger: Lo
     }),
     blocks,
     presence,
-    messages: new Messages(storage, presence, blocks),
+    messages: new Messages(store, accounts, bus, presence, blocks),
     logger,
     openRegistration: options.openRegistration ?? false,
     timeoutSeconds: options.timeoutSeconds,
     limits: resolveLimits(options),
+  };
+}
+
+/** What this node does with the bus's events: hand frames to its own connections. */
+export function busListener(ctx: ServerContext): BusListener {
+  const { presence, messages, logger } = ctx;
+  return {
+    deliver: (to, frame) => presence.localUser(to)?.send(frame),
+    broadcast: (event) => messages.deliverBroadcast(event),
+    presence: (event) => presence.deliverEvent(event),
+    usersLost: (entries) => {
+      logger.warn({ users: entries.length }, 'a node was lost; its users are offline');
+      void presence.usersLost(entries).catch((error: unknown) => {
+        logger.error({ err: error }, 'could not record the lost users offline');
+      });
+    },
+    usersEvicted: (names) => {
+      logger.warn({ users: names.length }, 'users moved to another node while this one was cut off');
+      presence.usersEvicted(names);
+    },
   };
 }
 
@@ -114,9 +142,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   validateOptions(options);
   const logger = options.logger ?? createLogger(options.logLevel);
   const tls = readTlsFiles(options);
-  const dbPath = options.dbPath ?? defaultDbPath();
-  const storage = openStorage(dbPath, { onWarning: (message) => logger.warn(message) });
-  const ctx = buildContext(storage, options, logger);
+  const store = await openStore(options, logger);
+  let bus: Bus;
+  try {
+    bus = await openBus(options, logger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const ctx = buildContext(store, bus, options, logger);
+  const dbPath = store.location;
   const sessions = new Set<Session>();
   const refused = new WeakSet<ClientSocket>();
   const onSession = (socket: ClientSocket) => {
@@ -173,33 +208,34 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         (message) => logger.error(message),
       );
     } catch (error) {
-      storage.close();
+      await closeServices(bus, store);
       throw error;
     }
   }
   try {
+    await bus.start(busListener(ctx));
     if (options.credentialsFile) {
       const created = await ctx.accounts.importFile(options.credentialsFile);
       logger.info({ created, file: options.credentialsFile }, 'imported credentials');
     }
-    storage.flush();
     await listen(server, options.port, options.host ?? DEFAULT_HOST);
   } catch (error) {
     await gateways?.stop();
-    storage.close();
+    await closeServices(bus, store);
     throw error;
   }
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
-  logger.info({ host: address.address, port: address.port, dbPath }, 'listening');
+  logger.info({ host: address.address, port: address.port, dbPath, node: bus.nodeId }, 'listening');
   let closing: Promise<void> | undefined;
   return {
     host: address.address,
     port: address.port,
     dbPath,
+    nodeId: bus.nodeId,
     tls: tls !== undefined,
     connectionCount: () => caps.open,
-    close: () => (closing ??= shutdown(server, gateways, sessions, storage, logger)),
+    close: () => (closing ??= shutdown(server, gateways, sessions, ctx)),
   };
 }
 
@@ -228,23 +264,28 @@ function admit(socket: ClientSocket, caps: ConnectionCaps, tls: boolean, logger:
   return false;
 }
 
+async function closeServices(bus: Bus, store: Store): Promise<void> {
+  await bus.close();
+  await store.close();
+}
+
 async function shutdown(
   server: Server,
   gateways: Gateways | undefined,
   sessions: Set<Session>,
-  storage: Storage,
-  logger: Logger,
+  ctx: ServerContext,
 ) {
+  const { logger } = ctx;
   logger.info('shutting down');
   // Stop accepting in both modes; with gateways the listener holds no connection, so 'all closed'
   // means the gateways' connections are gone.
   const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   const closed = gateways ? gateways.drained(SHUTDOWN_GRACE_MS) : listenerClosed;
   for (const session of sessions) session.kick('shutdown');
-  storage.flush();
   // Sockets end after their last frame is written; give slow clients a moment, then cut them off.
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
   for (const session of sessions) session.destroy();
   await gateways?.stop();
-  storage.close();
+  await ctx.presence.settled();
+  await closeServices(ctx.bus, ctx.store);
 }

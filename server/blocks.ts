@@ -1,18 +1,18 @@
 /**
- * Blocks: who blocked whom. SQLite is the record; online users' own block lists are also held in
- * memory (loaded at login, updated on block/unblock) so that presence and broadcast fan-out check a
- * block with one Set lookup per recipient instead of a query.
+ * Blocks: who blocked whom. The store is the record; the block lists of this node's online users
+ * are also held in memory (loaded at login, updated on block/unblock, which only their own node
+ * handles) so that fan-out checks a block with one Set lookup per recipient instead of a query.
  */
-import type { Storage } from './storage.js';
+import type { BlockStore } from './store/store.js';
 
 export class Blocks {
   private readonly cache = new Map<string, Set<string>>();
 
-  constructor(private readonly storage: Storage) {}
+  constructor(private readonly store: BlockStore) {}
 
   /** Loads the user's block list into memory; call at login. */
-  load(name: string): void {
-    this.cache.set(name, new Set(this.storage.blocksOf(name)));
+  async load(name: string): Promise<void> {
+    this.cache.set(name, new Set(await this.store.blocksOf(name)));
   }
 
   /** Drops the in-memory list; call at logout. */
@@ -21,28 +21,37 @@ export class Blocks {
   }
 
   /** Has `blocker` blocked `target`? */
-  has(blocker: string, target: string): boolean {
-    const cached = this.cache.get(blocker);
-    return cached ? cached.has(target) : this.storage.isBlocked(blocker, target);
+  async has(blocker: string, target: string): Promise<boolean> {
+    return this.cachedHas(blocker, target) ?? this.store.isBlocked(blocker, target);
   }
 
-  list(blocker: string): string[] {
-    return this.storage.blocksOf(blocker);
+  /** For a user of this node: has it blocked `target`? undefined when its list is not loaded. */
+  cachedHas(blocker: string, target: string): boolean | undefined {
+    return this.cache.get(blocker)?.has(target);
+  }
+
+  /** The users a user of this node has blocked (empty when its list is not loaded). */
+  cachedList(blocker: string): string[] {
+    return [...(this.cache.get(blocker) ?? [])];
+  }
+
+  list(blocker: string): Promise<string[]> {
+    return this.store.blocksOf(blocker);
   }
 
   /** Users who have blocked target (online or not). */
-  blockersOf(target: string): Set<string> {
-    return new Set(this.storage.blockersOf(target));
+  async blockersOf(target: string): Promise<Set<string>> {
+    return new Set(await this.store.blockersOf(target));
   }
 
-  add(blocker: string, target: string): void {
-    this.storage.addBlock(blocker, target);
+  async add(blocker: string, target: string): Promise<void> {
+    await this.store.add(blocker, target);
     this.cache.get(blocker)?.add(target);
   }
 
   /** False when target was not blocked. */
-  remove(blocker: string, target: string): boolean {
+  async remove(blocker: string, target: string): Promise<boolean> {
     this.cache.get(blocker)?.delete(target);
-    return this.storage.removeBlock(blocker, target);
+    return this.store.remove(blocker, target);
   }
 }

@@ -46,8 +46,12 @@ export interface ServerOptions {
   blockDurationSeconds: number;
   /** Idle seconds after which a user is logged out; 0 disables the timeout. */
   timeoutSeconds: number;
-  /** SQLite file, or ':memory:'. Defaults to defaultDbPath(). */
+  /** SQLite file, or ':memory:'. Defaults to defaultDbPath(). Not with storeUrl. */
   dbPath?: string;
+  /** postgres://USER[:PASSWORD]@HOST:PORT/DB: store everything in PostgreSQL instead of SQLite. */
+  storeUrl?: string;
+  /** redis://HOST:PORT: share the directory and events with the other nodes through Redis. */
+  busUrl?: string;
   credentialsFile?: string;
   openRegistration?: boolean;
   /** scrypt N (power of two) for new hashes. */
@@ -123,6 +127,7 @@ export function validateOptions(options: ServerOptions): void {
   if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  checkServiceUrls(options);
   if (options.credentialsFile !== undefined) checkReadable(options.credentialsFile, 'credentials file');
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key must be given together');
@@ -159,6 +164,30 @@ export function validateOptions(options: ServerOptions): void {
   }
 }
 
+/** Both URLs are checked for their scheme here, before anything is opened; a bus needs a shared store. */
+function checkServiceUrls(options: ServerOptions): void {
+  const { storeUrl, busUrl, dbPath } = options;
+  if (storeUrl !== undefined && !/^postgres(ql)?:\/\/[^/]+\/[^/?#]+/.test(storeUrl)) {
+    throw new ConfigError(
+      `--store must be a postgres://USER@HOST:PORT/DB URL, got ${JSON.stringify(redact(storeUrl))}`,
+    );
+  }
+  if (storeUrl !== undefined && dbPath !== undefined) {
+    throw new ConfigError('--db (SQLite) and --store (PostgreSQL) cannot be given together');
+  }
+  if (busUrl !== undefined && !/^rediss?:\/\/[^/]+/.test(busUrl)) {
+    throw new ConfigError(`--bus must be a redis://HOST:PORT URL, got ${JSON.stringify(redact(busUrl))}`);
+  }
+  if (busUrl !== undefined && storeUrl === undefined) {
+    throw new ConfigError('--bus needs --store postgres://…: nodes that share a bus must share a database');
+  }
+}
+
+/** A URL as it may be printed: without its password. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 2 && n <= 2 ** 20 && (n & (n - 1)) === 0;
 }
@@ -192,6 +221,8 @@ interface RawFlags {
   timeout?: string;
   host: string;
   db?: string;
+  store?: string;
+  bus?: string;
   credentials?: string;
   openRegistration?: boolean;
   verbose?: boolean;
@@ -232,7 +263,9 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--block-duration <seconds>', 'lockout duration in seconds')
     .option('--timeout <seconds>', 'idle timeout in seconds')
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
-    .option('--db <file>', 'SQLite database file or :memory:')
+    .option('--db <file>', 'SQLite database file or :memory: (the default store)')
+    .option('--store <url>', 'PostgreSQL instead of SQLite: postgres://USER@HOST:PORT/DB')
+    .option('--bus <url>', 'Redis shared by several nodes: redis://HOST:PORT (needs --store)')
     .option('--credentials <file>', 'import accounts from "username password" lines')
     .option('--open-registration', 'let unknown usernames register')
     .option('--verbose', 'log at info level to stderr')
@@ -269,6 +302,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     blockDurationSeconds: parseNumber('block duration', pick('block duration', flags.blockDuration, block)),
     timeoutSeconds: parseNumber('timeout', pick('timeout', flags.timeout, timeout)),
     dbPath: flags.db,
+    storeUrl: flags.store,
+    busUrl: flags.bus,
     credentialsFile: flags.credentials,
     openRegistration: flags.openRegistration === true,
     kdfCost: flags.kdfCost === undefined ? undefined : parseNumber('kdf cost', flags.kdfCost),

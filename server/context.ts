@@ -1,22 +1,24 @@
-/** The services a session's request handlers use, built once by the composition root (app.ts). */
+/** The services a connection's request handlers use, built once by the composition root (app.ts). */
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
+import type { Bus } from './bus/bus.js';
 import type { KdfGate } from './kdf-gate.js';
 import type { SessionLimits } from './limits.js';
 import type { Lockout } from './lockout.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { Messages } from './messages.js';
 import type { Presence } from './presence.js';
-import type { Storage } from './storage.js';
+import type { Store } from './store/store.js';
 
 export interface ServerContext {
-  readonly storage: Storage;
+  readonly store: Store;
+  readonly bus: Bus;
   readonly accounts: Accounts;
   readonly lockout: Lockout;
   /** Every password check (login, registration) runs through it: bounded scrypt concurrency. */
   readonly kdf: KdfGate;
-  /** Login attempts per address and per account. */
+  /** Login attempts per address and per account (counted on each node). */
   readonly loginThrottle: LoginThrottle;
   readonly blocks: Blocks;
   readonly presence: Presence;

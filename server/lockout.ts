@@ -1,10 +1,10 @@
 /**
  * Login lockout: the third consecutive wrong password locks an account for blockDurationMs,
- * whichever connections or addresses the attempts came from. The state lives in SQLite so a
- * restart does not lift a lock. Every method is synchronous, and the server runs on one thread,
- * so concurrent attempts cannot interleave inside a read-modify-write.
+ * whichever connections, addresses or nodes the attempts came from. The count lives in the store,
+ * which counts each failure atomically (LockoutStore.recordFailure), so concurrent attempts on
+ * several nodes cannot both slip under the limit, and a restart does not lift a lock.
  */
-import type { Storage } from './storage.js';
+import type { LockoutStore } from './store/store.js';
 
 export const MAX_FAILURES = 3;
 
@@ -12,30 +12,23 @@ export type FailureOutcome = { locked: false; attemptsLeft: number } | { locked:
 
 export class Lockout {
   constructor(
-    private readonly storage: Storage,
+    private readonly store: LockoutStore,
     private readonly blockDurationMs: number,
   ) {}
 
   /** Milliseconds the account stays locked, or 0. */
-  remainingMs(name: string, now = Date.now()): number {
-    return Math.max(0, this.storage.lockState(name).lockedUntil - now);
+  async remainingMs(name: string, now = Date.now()): Promise<number> {
+    return Math.max(0, (await this.store.state(name)).lockedUntil - now);
   }
 
-  recordFailure(name: string, now = Date.now()): FailureOutcome {
-    const state = this.storage.lockState(name);
-    const failures = (state.lockedUntil > now ? 0 : state.failures) + 1;
-    if (failures >= MAX_FAILURES) {
-      this.storage.setLockState(name, { failures: 0, lockedUntil: now + this.blockDurationMs });
-      return { locked: true, retryAfterMs: this.blockDurationMs };
-    }
-    this.storage.setLockState(name, { failures, lockedUntil: 0 });
-    return { locked: false, attemptsLeft: MAX_FAILURES - failures };
+  async recordFailure(name: string, now = Date.now()): Promise<FailureOutcome> {
+    const policy = { maxFailures: MAX_FAILURES, lockMs: this.blockDurationMs };
+    const after = await this.store.recordFailure(name, now, policy);
+    if (after.lockedUntil > now) return { locked: true, retryAfterMs: after.lockedUntil - now };
+    return { locked: false, attemptsLeft: MAX_FAILURES - after.failures };
   }
 
-  recordSuccess(name: string): void {
-    const state = this.storage.lockState(name);
-    if (state.failures !== 0 || state.lockedUntil !== 0) {
-      this.storage.setLockState(name, { failures: 0, lockedUntil: 0 });
-    }
+  recordSuccess(name: string): Promise<void> {
+    return this.store.reset(name);
   }
 }

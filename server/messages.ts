@@ -1,24 +1,23 @@
 /**
  * Direct messages (stored: history plus the delivery queue), broadcasts (sent to online users only,
- * stored once for the history of those who received it),
- * offline delivery, acknowledgements, history pages and conversation summaries.
+ * stored once for the history of those who received it), offline delivery, acknowledgements,
+ * history pages and conversation summaries.
  *
- * Delivery guarantee: a direct message stays "undelivered" until its recipient acks it; every
- * unacked message is pushed again (offline: true) at the recipient's next login (the session
- * streams that backlog, see Session.startBacklog). Clients drop ids
- * they have already shown, which makes delivery exactly-once from the user's point of view.
+ * Delivery guarantee: a direct message stays undelivered until its recipient acknowledges it, and
+ * every undelivered message is pushed again (offline: true) at the recipient's next login (the
+ * session streams that backlog, see Session.startBacklog). An acknowledgement covers only the
+ * messages that were written to the acknowledging connection (Session.takeDelivered), never a
+ * message it did not get: with several nodes writing, ids need not arrive in id order. Clients
+ * drop ids they have already shown, which makes delivery exactly-once for the user.
  */
 import { encodeFrame } from '../src/shared/codec.js';
-import type {
-  ConversationSummary,
-  DirectMessage,
-  RequestResult,
-  ServerFrame,
-} from '../src/shared/protocol.js';
-import type { Blocks } from './blocks.js';
+import type { DirectMessage, RequestResult, ServerFrame } from '../src/shared/protocol.js';
+import type { Accounts } from './accounts.js';
+import type { BroadcastEvent, Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
-import type { OnlineUser, Presence } from './presence.js';
-import type { Storage } from './storage.js';
+import type { Presence } from './presence.js';
+import type { Blocks } from './blocks.js';
+import type { BroadcastStore, MessageStore } from './store/store.js';
 
 function requireOther(me: string, peer: string): void {
   if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
@@ -30,100 +29,130 @@ function unknownUser(name: string): RequestError {
 
 export class Messages {
   constructor(
-    private readonly storage: Storage,
+    private readonly store: { messages: MessageStore; broadcasts: BroadcastStore },
+    private readonly accounts: Accounts,
+    private readonly bus: Bus,
     private readonly presence: Presence,
     private readonly blocks: Blocks,
   ) {}
 
   /** Throws self_target / unknown_user for a peer argument that cannot be used. */
-  requirePeer(me: string, peer: string): void {
+  async requirePeer(me: string, peer: string): Promise<void> {
     requireOther(me, peer);
-    if (!this.storage.userExists(peer)) throw unknownUser(peer);
+    if (!(await this.accounts.exists(peer))) throw unknownUser(peer);
   }
 
-  /** The hot path: one statement (a guarded insert) per successful message. */
-  send(
+  /** The hot path: one guarded insert, then the frame to the recipient's node. */
+  async send(
     from: string,
     to: string,
     text: string,
     clientId?: string,
     now = Date.now(),
-  ): RequestResult<'message'> {
+  ): Promise<RequestResult<'message'>> {
     requireOther(from, to);
-    const message = this.storage.insertMessage(from, to, text, now, clientId);
-    if (!message) {
-      // A retry of a message already stored: answer as the first time, deliver nothing again.
-      const stored = clientId === undefined ? undefined : this.storage.messageByClientId(from, clientId);
-      if (stored) return { message: stored, online: this.presence.get(to) !== undefined };
-      throw this.storage.userExists(to)
-        ? new RequestError('blocked_by_recipient', `${to} has blocked you`)
-        : unknownUser(to);
+    const stored = await this.store.messages.insertDirect({
+      from,
+      to,
+      text,
+      sentAt: now,
+      ...(clientId === undefined ? {} : { clientId }),
+    });
+    if ('refused' in stored) {
+      throw stored.refused === 'unknown_user'
+        ? unknownUser(to)
+        : new RequestError('blocked_by_recipient', `${to} has blocked you`);
     }
-    const recipient = this.presence.get(to);
-    recipient?.send({ type: 'message', message, offline: false });
-    return { message, online: recipient !== undefined };
+    const { message } = stored;
+    // A retry of a message already stored: answer as the first time, deliver nothing again.
+    if (stored.duplicate) return { message, online: (await this.presence.lookup(to)) !== undefined };
+    const online = await this.bus.deliver(to, { type: 'message', message, offline: false });
+    return { message, online };
   }
 
   /**
    * One stored row per broadcast, whatever the audience: who received it follows from who was
-   * online (storage's online spans) minus the blockers listed with it. The frames are queued before
-   * the row is written, so they do not wait for its commit and sync (as they did not when
-   * broadcasts were not kept); the sender's reply, queued after it, does.
+   * online (the store's online spans) minus the blockers listed with it. Each node hands the frame
+   * to its own users.
    */
-  broadcast(sender: OnlineUser, text: string, now = Date.now()): RequestResult<'broadcast'> {
-    const receivers: OnlineUser[] = [];
-    const blockers: string[] = [];
-    for (const user of this.presence.users()) {
-      if (user === sender) continue;
-      if (this.blocks.has(user.username, sender.username)) blockers.push(user.username);
-      else receivers.push(user);
+  async broadcast(sender: string, text: string, now = Date.now()): Promise<RequestResult<'broadcast'>> {
+    const [online, blockers] = await Promise.all([this.bus.online(), this.blocks.blockersOf(sender)]);
+    let delivered = 0;
+    const excluded: string[] = [];
+    for (const { username } of online) {
+      if (username === sender) continue;
+      if (blockers.has(username)) excluded.push(username);
+      else delivered++;
     }
-    const id = this.storage.reserveBroadcastId();
-    // Encoded once; every recipient gets the same string.
+    const id = await this.store.broadcasts.insert({ from: sender, text, sentAt: now, excluded });
+    // Encoded once; every recipient on every node gets the same string.
     const line = encodeFrame({
       type: 'broadcast',
       id,
-      from: sender.username,
+      from: sender,
       text,
       sentAt: now,
     } satisfies ServerFrame);
-    for (const user of receivers) user.sendEncoded(line);
-    this.storage.insertBroadcast(id, sender.username, text, now, blockers);
-    return { delivered: receivers.length, blockedBy: blockers.length, sentAt: now, id };
+    await this.bus.broadcast({ line, from: sender, excluded });
+    return { delivered, blockedBy: excluded.length, sentAt: now, id };
+  }
+
+  /** A broadcast from the bus: this node's users get it, except its sender and its excluded. */
+  deliverBroadcast(event: BroadcastEvent): void {
+    const excluded = event.excluded.length === 0 ? undefined : new Set(event.excluded);
+    for (const user of this.presence.localUsers()) {
+      const name = user.username;
+      if (name === event.from || excluded?.has(name) || this.blocks.cachedHas(name, event.from)) continue;
+      user.sendEncoded(event.line);
+    }
   }
 
   /** A page of the broadcasts `me` sent or received, oldest first. */
-  broadcasts(me: string, before: number | undefined, limit: number): RequestResult<'broadcasts'> {
-    const page = this.storage.broadcastPage(me, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+  async broadcasts(
+    me: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<RequestResult<'broadcasts'>> {
+    const page = await this.store.broadcasts.page(me, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
     return { broadcasts: page.slice(0, limit).reverse(), hasMore: page.length > limit };
   }
 
-  pendingCount(user: string): number {
-    return this.storage.countUndelivered(user);
+  /** At most limit undelivered messages to user with id > afterId, in id order (the backlog). */
+  pendingAfter(user: string, afterId: number, limit: number): Promise<DirectMessage[]> {
+    return this.store.messages.undeliveredAfter(user, afterId, limit);
   }
 
-  acknowledge(user: string, upTo: number): void {
-    this.storage.acknowledge(user, upTo);
+  pendingCount(user: string): Promise<number> {
+    return this.store.messages.countUndelivered(user);
   }
 
-  history(me: string, peer: string, before: number | undefined, limit: number): RequestResult<'history'> {
-    this.requirePeer(me, peer);
-    const page = this.storage.historyPage(me, peer, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-    const hasMore = page.length > limit;
-    return { messages: page.slice(0, limit).reverse(), hasMore };
+  /** Marks these messages, each written to the user's connection, as delivered. */
+  acknowledge(user: string, ids: readonly number[]): Promise<void> {
+    return this.store.messages.acknowledge(user, ids);
   }
 
-  conversations(me: string): ConversationSummary[] {
-    const summaries: ConversationSummary[] = [];
-    for (const { peer, lastId } of this.storage.conversationPeers(me)) {
-      const last = this.storage.messageById(lastId) as DirectMessage;
-      summaries.push({ peer, last, unread: this.storage.unreadFrom(me, peer) });
-    }
-    return summaries;
+  async history(
+    me: string,
+    peer: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<RequestResult<'history'>> {
+    await this.requirePeer(me, peer);
+    const page = await this.store.messages.historyPage(
+      me,
+      peer,
+      before ?? Number.MAX_SAFE_INTEGER,
+      limit + 1,
+    );
+    return { messages: page.slice(0, limit).reverse(), hasMore: page.length > limit };
   }
 
-  markRead(me: string, peer: string, upTo: number): void {
-    this.requirePeer(me, peer);
-    this.storage.markRead(me, peer, upTo);
+  async conversations(me: string): Promise<RequestResult<'conversations'>> {
+    return { conversations: await this.store.messages.conversations(me) };
+  }
+
+  async markRead(me: string, peer: string, upTo: number): Promise<void> {
+    await this.requirePeer(me, peer);
+    await this.store.messages.markRead(me, peer, upTo);
   }
 }

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { P2P_CREDENTIAL_TTL_MS } from '../src/shared/limits.js';
 import type { RequestResult } from '../src/shared/protocol.js';
+import type { Bus, DirectoryEntry } from './bus/bus.js';
+import { RequestError } from './errors.js';
 import type { OnlineUser } from './presence.js';
 
 export function newCredential(): string {
@@ -19,27 +21,30 @@ export function normaliseAddress(address: string | undefined): string {
 }
 
 /**
- * Pushes a p2p_offer to `peer` and returns the requester's reply. The caller has already checked
- * that the peer is online, not blocking, and listening on peerPort (its login p2pPort).
+ * Pushes a p2p_offer to `peer` (on whichever node holds them) and returns the requester's reply.
+ * The caller has already checked that the peer is online, not blocking, and listening on peerPort
+ * (its login p2pPort).
  */
-export function introduce(
-  requester: OnlineUser,
-  peer: OnlineUser,
+export async function introduce(
+  bus: Pick<Bus, 'deliver'>,
+  requester: Pick<OnlineUser, 'username' | 'publicKey'>,
+  peer: DirectoryEntry,
   peerPort: number,
   now = Date.now(),
-): RequestResult<'startprivate'> {
+): Promise<RequestResult<'startprivate'>> {
   const credential = newCredential();
   const expiresAt = now + P2P_CREDENTIAL_TTL_MS;
-  peer.send({
+  const offered = await bus.deliver(peer.username, {
     type: 'p2p_offer',
     from: requester.username,
     credential,
     ...(requester.publicKey ? { publicKey: requester.publicKey } : {}),
     expiresAt,
   });
+  if (!offered) throw new RequestError('peer_offline', `${peer.username} is offline`);
   return {
     user: peer.username,
-    host: peer.remoteAddress,
+    host: peer.address,
     port: peerPort,
     credential,
     ...(peer.publicKey ? { publicKey: peer.publicKey } : {}),

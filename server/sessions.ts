@@ -1,59 +1,49 @@
 /**
- * One Session per TCP connection: the frame loop (decode, validate, gate, dispatch, reply), the
- * login flow, the idle timeout and the end of the connection. A session's problems never reach
- * another session: every failure becomes an error frame, or closes this one socket.
+ * One Session per TCP connection: framing, limits, timers and writes. It decodes and validates
+ * frames, applies the hello/login gate and the rate limit, runs each request's handler (the table
+ * in server/handlers, which sees the session only through the Connection port) one at a time, in
+ * order, and writes the replies. A session's problems never reach another session: every failure
+ * becomes an error frame, or closes this one socket.
  */
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
-import {
-  preLoginRequests,
-  type DirectMessage,
-  type RequestFrame,
-  type RequestResult,
-  type RequestType,
-  type ServerFrame,
-} from '../src/shared/protocol.js';
+import type { DirectMessage, RequestFrame, RequestType, ServerFrame } from '../src/shared/protocol.js';
 import { parseRequestFrame } from '../src/shared/validate.js';
+import { BusUnavailableError } from './bus/bus.js';
 import type { ServerContext } from './context.js';
 import { RequestError } from './errors.js';
-import { handlers } from './handlers.js';
+import { handlers, type Connection } from './handlers/index.js';
 import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import { PacedWriter } from './paced-writer.js';
 import type { OnlineUser } from './presence.js';
+import { StoreUnavailableError } from './store/store.js';
 
 /**
- * Output backpressure. A connection's queued output is everything the server holds for it: frames
- * waiting for durability (the outbox) and what is on its way to the client (PacedWriter.queued).
- * Above min(OUTPUT_HIGH_WATER, cap / 4) its requests wait and the offline backlog pauses until the
- * socket drains, so a client that reads is slowed down, never cut off; past the cap (fan-out to a
- * client that stopped reading) or after slowReaderTimeoutSeconds without reading anything, the
- * connection is dropped.
+ * Output backpressure. A connection's queued output is everything the server holds for it on its
+ * way to the client (PacedWriter.queued). Above min(OUTPUT_HIGH_WATER, cap / 4) its requests wait
+ * and the offline backlog pauses until the socket drains, so a client that reads is slowed down,
+ * never cut off; past the cap (fan-out to a client that stopped reading) or after
+ * slowReaderTimeoutSeconds without reading anything, the connection is dropped.
  */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
-/** The offline backlog is read from SQLite this many messages at a time, while output is low. */
+/** The offline backlog is read from the store this many messages at a time, while output is low. */
 const BACKLOG_BATCH = 500;
-/** Frames released together are written in pieces of about this many characters, not one string. */
-const WRITE_CHUNK_CHARS = 64 * 1024;
-
 /**
- * At most this many frames of one connection are handled per event-loop turn; the rest wait for the
- * next turn (the socket is paused meanwhile), so one busy client cannot hold the loop, and replies
- * committed in this turn go out before more input is taken.
+ * Ids of messages written to the connection and not acknowledged yet, at most this many: past it the
+ * oldest are forgotten, and stay undelivered until a later login delivers them again.
  */
-const FRAMES_PER_TURN = 64;
+const MAX_UNACKED_TRACKED = 100_000;
+/** Live messages held back while the backlog streams, at most this many (the rest wait for a login). */
+const MAX_HELD_LIVE = 10_000;
 
 /** How long a closing connection may take to flush and close before it is destroyed. */
 const END_GRACE_MS = 5000;
 
-type State = 'greeting' | 'anonymous' | 'authenticated' | 'closed';
+/** What the client is told when the store or the bus cannot be reached. */
+const UNAVAILABLE_MESSAGE =
+  'the server cannot reach its database or its peers right now; try again in a moment';
 
-interface OutboxGroup {
-  /** storage.writeMark() when the group was started. */
-  mark: number;
-  lines: string[];
-  /** UTF-8 bytes of the lines. */
-  bytes: number;
-}
+type State = 'greeting' | 'anonymous' | 'authenticated' | 'closed';
 
 /**
  * What a Session needs of its connection: a net.Socket (or tls.TLSSocket), or a GatewaySocket when
@@ -80,23 +70,15 @@ export interface ClientSocket {
   once(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
-export class Session implements OnlineUser {
+export class Session implements OnlineUser, Connection {
   private state: State = 'greeting';
   private name: string | undefined;
   private readonly decoder = new FrameDecoder();
   private queue: string[] = [];
   /** Index of the next frame to handle in `queue`. */
   private queueHead = 0;
+  /** True while a request is being handled: the next waits for it (requests run in order). */
   private busy = false;
-  /** True while the rest of the queue waits for the next turn (FRAMES_PER_TURN reached). */
-  private yielded = false;
-  /**
-   * Encoded frames waiting to be durable, in order, grouped by the storage write mark at which they
-   * were queued; each group is written (with every group before it) once everything written up to
-   * its mark is committed and synced.
-   */
-  private outbox: OutboxGroup[] = [];
-  private outboxBytes = 0;
   /** Output on its way to the client, fed to the socket piece by piece. */
   private readonly writer: PacedWriter;
   /** Queued output above which requests wait (and the backlog pauses). */
@@ -107,18 +89,25 @@ export class Session implements OnlineUser {
   private stallTimer: NodeJS.Timeout | undefined;
   /** writer.sent at the last stall check. */
   private sentAtStallCheck = 0;
-  /** True while drain() runs: output released meanwhile must not start it again. */
-  private draining = false;
-  /** True while onDurable is registered with the storage. */
-  private awaitingDurable = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
   private readonly bucket: TokenBucket | undefined;
-  /** Id of the last backlog message written while the offline backlog is streaming, else undefined. */
-  private backlogCursor: number | undefined;
+  /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
+  private unacked: number[] = [];
+  /**
+   * While the offline backlog streams: the id it has read up to, and the live messages held back
+   * meanwhile (ids on one connection only increase, so they wait for the stream). Undefined when no
+   * backlog streams.
+   */
+  private backlog: { cursor: number; held: DirectMessage[] } | undefined;
+  /**
+   * Between the directory claim and the login reply: the frames that arrive for the new user wait
+   * here, so the reply comes first (direct messages wait for the backlog instead).
+   */
+  private beforeLoginReply: string[] | undefined;
   /** Work to do once the reply to the current request has been queued (logout, close). */
-  private afterReply: (() => void)[] = [];
+  private afterReplyTasks: (() => void)[] = [];
   p2pPort: number | undefined;
   publicKey: string | undefined;
   watchesPresence = true;
@@ -149,88 +138,62 @@ export class Session implements OnlineUser {
     return this.user;
   }
 
-  /** The logged-in user's name; only handlers behind the login gate call it. */
   get user(): string {
     if (this.name === undefined) throw new Error('session is not logged in');
     return this.name;
-  }
-
-  online(): OnlineUser {
-    return this;
   }
 
   get authenticated(): boolean {
     return this.state === 'authenticated';
   }
 
+  get closed(): boolean {
+    return this.state === 'closed' || this.socket.destroyed;
+  }
+
   send(frame: ServerFrame): void {
     if (this.state === 'closed') return;
-    // While the backlog streams, a new message is already stored unacked with a higher id than
-    // anything sent so far: the stream will send it, in order, so it is not sent live as well.
-    if (frame.type === 'message' && this.backlogCursor !== undefined) return;
-    this.enqueue(encodeFrame(frame));
+    if (frame.type === 'message' && !this.mayDeliverNow(frame.message)) return;
+    this.sendEncoded(encodeFrame(frame));
   }
 
   /** An already encoded frame (fan-out: presence, broadcast); never a direct message. */
   sendEncoded(line: string): void {
     if (this.state === 'closed') return;
-    this.enqueue(line);
-  }
-
-  /**
-   * Frames wait until every write made before them is durable, so nothing is announced that a
-   * crash could undo. Frames queued with no storage write in between share one wait and leave in
-   * one socket.write; a frame queued after a write waits for that write, even if earlier frames of
-   * this session are already waiting for an earlier commit (the commits are pipelined).
-   */
-  private enqueue(line: string): void {
-    const mark = this.ctx.storage.writeMark();
-    const bytes = Buffer.byteLength(line);
-    const last = this.outbox.at(-1);
-    if (last?.mark === mark) {
-      last.lines.push(line);
-      last.bytes += bytes;
-    } else this.outbox.push({ mark, lines: [line], bytes });
-    this.outboxBytes += bytes;
-    if (!this.checkOutput() || this.awaitingDurable) return;
-    this.awaitingDurable = true;
-    this.ctx.storage.afterCommit(this.onDurable);
-  }
-
-  /**
-   * Called once per sync that this session waits on (not once per frame): writes every group
-   * that sync made durable in one socket.write, and waits again if later groups remain.
-   */
-  private readonly onDurable = (): void => {
-    this.awaitingDurable = false;
-    this.writeDurable();
-    this.releaseIfDrained();
-    if (this.outbox.length === 0 || this.state === 'closed') return;
-    this.awaitingDurable = true;
-    this.ctx.storage.afterCommit(this.onDurable);
-  };
-
-  /**
-   * Writes every group whose writes are durable by now: small frames together, in pieces of about
-   * WRITE_CHUNK_CHARS, so that many released replies never become one huge string.
-   */
-  private writeDurable(): void {
-    const durable = this.ctx.storage.durableMark();
-    let end = 0;
-    while (end < this.outbox.length && (this.outbox[end] as OutboxGroup).mark <= durable) end++;
-    if (end === 0) return;
-    let piece = '';
-    for (const group of this.outbox.splice(0, end)) {
-      this.outboxBytes -= group.bytes;
-      for (const line of group.lines) {
-        if (piece.length > 0 && piece.length + line.length > WRITE_CHUNK_CHARS) {
-          this.write(piece);
-          piece = '';
-        }
-        piece += line;
-      }
+    if (this.beforeLoginReply) {
+      if (this.beforeLoginReply.length < MAX_HELD_LIVE) this.beforeLoginReply.push(line);
+      return;
     }
-    this.write(piece);
+    this.write(line);
+  }
+
+  /**
+   * A live direct message: true when it may be written now (its id is remembered for the next ack).
+   * While the backlog streams it is held back, or dropped when the stream has it already: per
+   * recipient, ids commit in id order (server/store/store.ts), so a message at or below the cursor
+   * was committed, and read, before the cursor passed it.
+   */
+  private mayDeliverNow(message: DirectMessage): boolean {
+    const backlog = this.backlog;
+    if (backlog) {
+      // Past the cap the message is not lost: it stays undelivered and comes with the next login.
+      if (message.id > backlog.cursor && backlog.held.length < MAX_HELD_LIVE) backlog.held.push(message);
+      return false;
+    }
+    this.trackUnacked(message.id);
+    return true;
+  }
+
+  private trackUnacked(id: number): void {
+    this.unacked.push(id);
+    if (this.unacked.length > MAX_UNACKED_TRACKED)
+      this.unacked.splice(0, this.unacked.length - MAX_UNACKED_TRACKED);
+  }
+
+  takeDelivered(upTo: number): number[] {
+    const taken = this.unacked.filter((id) => id <= upTo);
+    if (taken.length > 0) this.unacked = this.unacked.filter((id) => id > upTo);
+    return taken;
   }
 
   private write(data: string): void {
@@ -239,17 +202,12 @@ export class Session implements OnlineUser {
     this.checkOutput();
   }
 
-  /** Everything the server holds for this connection, in bytes. */
-  private queuedBytes(): number {
-    return this.outboxBytes + this.writer.queued;
-  }
-
   /**
    * After output was queued: drops the connection when it is over the cap, holds its requests when
    * it is over the high-water mark. False when the connection was dropped.
    */
   private checkOutput(): boolean {
-    const queued = this.queuedBytes();
+    const queued = this.writer.queued;
     if (queued > this.ctx.limits.maxOutputBytes) {
       this.dropSlowReader('client does not read its frames; disconnecting it');
       return false;
@@ -270,16 +228,16 @@ export class Session implements OnlineUser {
   }
 
   /**
-   * Called when output may have gone down (socket drain, frames released): below the low-water
-   * mark (half the high-water mark, and a socket that needs no drain) requests flow again.
+   * Called when output may have gone down (socket drain): once the socket needs no drain, requests
+   * flow again.
    */
   private releaseIfDrained(): void {
-    if (!this.holdingRequests) return;
-    if (this.outboxBytes > this.highWater / 2 || this.socket.writableNeedDrain) return;
+    if (!this.holdingRequests || this.socket.writableNeedDrain) return;
+    if (this.writer.queued > this.highWater / 2) return;
     this.holdingRequests = false;
     this.clearStallTimer();
     this.resumeReading();
-    if (!this.yielded && !this.draining) this.drain();
+    this.drain();
   }
 
   /** Every slowReaderTimeoutSeconds while requests are held: the client must have read something. */
@@ -289,7 +247,6 @@ export class Session implements OnlineUser {
     setImmediate(() => {
       if (!this.holdingRequests || this.socket.destroyed) return;
       const sent = this.writer.sent;
-      // Output still in the outbox waits for the disk, not for the client.
       if (sent === this.sentAtStallCheck && this.writer.queued > 0) {
         this.dropSlowReader('client has read nothing while its output is backed up; disconnecting it');
       }
@@ -304,56 +261,82 @@ export class Session implements OnlineUser {
 
   /** Drops the connection and what was queued for it; its direct messages wait for its next login. */
   private dropSlowReader(why: string): void {
-    this.ctx.logger.warn({ user: this.name, address: this.remoteAddress, queued: this.queuedBytes() }, why);
-    this.outbox = [];
-    this.outboxBytes = 0;
+    this.ctx.logger.warn({ user: this.name, address: this.remoteAddress, queued: this.writer.queued }, why);
     this.writer.clear();
     this.clearStallTimer();
     this.socket.destroy();
   }
 
-  /** Streams every unacknowledged message to the user, oldest first, with backpressure. */
-  private startBacklog(): void {
-    // Nothing waiting: every later message goes live. (Streaming would also cost a blocking commit
-    // and sync at each login, and flush every session's pending frames per login.)
-    if (this.name === undefined || this.ctx.messages.pendingCount(this.name) === 0) return;
-    this.backlogCursor = 0;
-    this.pumpBacklog();
+  startBacklog(): void {
+    const user = this.name;
+    if (user === undefined) return;
+    this.backlog ??= { cursor: 0, held: [] };
+    void this.pumpBacklog(user).catch((error: unknown) => {
+      this.backlog = undefined;
+      // Not delivered now: the messages stay undelivered and come with the next login.
+      this.ctx.logger.warn({ err: error, user }, 'offline backlog interrupted');
+    });
   }
 
-  private pumpBacklog(): void {
-    const user = this.name;
-    // Stay well below the slow-reader cap: the backlog alone never gets a client disconnected.
-    const highWater = this.highWater;
-    while (this.backlogCursor !== undefined && user !== undefined && this.state === 'authenticated') {
-      if (this.socket.destroyed) return;
-      // Commit first: everything read below is then durable, and frames queued for this session
-      // (the login reply) go out before the backlog.
-      this.ctx.storage.flush();
-      this.writeDurable();
-      const batch = this.ctx.storage.undeliveredAfter(user, this.backlogCursor, BACKLOG_BATCH);
+  /** Streams the user's undelivered messages in id order, pausing while output is backed up. */
+  private async pumpBacklog(user: string): Promise<void> {
+    while (this.backlog && this.name === user && this.state === 'authenticated' && !this.socket.destroyed) {
+      if (this.writer.queued > this.highWater) {
+        await this.outputDrained();
+        continue;
+      }
+      const batch = await this.ctx.messages.pendingAfter(user, this.backlog.cursor, BACKLOG_BATCH);
+      if (!this.backlog || this.name !== user) return;
       if (batch.length === 0) {
-        this.backlogCursor = undefined;
+        this.endBacklog();
         return;
       }
-      // One write per batch, or per highWater/2 characters of it (≤ 1.5 × highWater bytes of UTF-8),
-      // so a batch of long messages stays far below the slow-reader cap.
-      let data = '';
-      let i = 0;
-      while (i < batch.length) {
-        const message = batch[i++] as DirectMessage;
-        data += encodeFrame({ type: 'message', message, offline: true });
-        if (data.length < highWater / 2 && i < batch.length) continue;
-        this.write(data);
-        data = '';
-        this.backlogCursor = message.id;
-        if (this.queuedBytes() > highWater) {
-          if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.pumpBacklog());
-          else setImmediate(() => this.pumpBacklog());
-          return;
-        }
-      }
+      this.writeBacklogBatch(batch);
     }
+  }
+
+  /**
+   * Writes the batch in pieces of about highWater/2 characters, and stops once output is above the
+   * high-water mark: the cursor then stands at the last message written, and the rest of the batch
+   * is read again when the socket has drained. So a backlog never meets the slow-reader cap.
+   */
+  private writeBacklogBatch(batch: DirectMessage[]): void {
+    const backlog = this.backlog;
+    if (!backlog) return;
+    let data = '';
+    for (const message of batch) {
+      data += encodeFrame({ type: 'message', message, offline: true });
+      this.trackUnacked(message.id);
+      if (data.length < this.highWater / 2 && message !== batch.at(-1)) continue;
+      this.write(data);
+      data = '';
+      backlog.cursor = message.id;
+      if (this.writer.queued > this.highWater) break;
+    }
+    backlog.held = backlog.held.filter((message) => message.id > backlog.cursor);
+  }
+
+  /**
+   * The stream found nothing more: live messages held back and not streamed (committed after its
+   * last read began) go out now, in id order.
+   */
+  private endBacklog(): void {
+    const held = this.backlog?.held ?? [];
+    this.backlog = undefined;
+    for (const message of held.sort((a, b) => a.id - b.id))
+      this.send({ type: 'message', message, offline: false });
+  }
+
+  /** Resolves once the socket has room again (or the connection ended). */
+  private outputDrained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.socket.writableNeedDrain) {
+        setImmediate(resolve);
+        return;
+      }
+      this.socket.once('drain', resolve);
+      this.socket.once('close', resolve);
+    });
   }
 
   greeted(): void {
@@ -361,14 +344,48 @@ export class Session implements OnlineUser {
   }
 
   closeAfterReply(): void {
-    this.afterReply.push(() => this.end());
+    this.afterReplyTasks.push(() => this.end());
   }
 
-  logout(): void {
-    this.afterReply.push(() => {
+  logoutAfterReply(): void {
+    this.afterReplyTasks.push(() => {
       this.release(true);
       this.end();
     });
+  }
+
+  afterReply(task: () => void): void {
+    this.afterReplyTasks.push(task);
+  }
+
+  becomeUser(login: {
+    username: string;
+    watchesPresence: boolean;
+    p2pPort?: number;
+    publicKey?: string;
+  }): OnlineUser {
+    this.name = login.username;
+    this.watchesPresence = login.watchesPresence;
+    this.p2pPort = login.p2pPort;
+    this.publicKey = login.publicKey;
+    this.state = 'authenticated';
+    // From the claim on, live messages wait for the backlog stream (startBacklog), and every other
+    // frame for the login reply.
+    this.backlog = { cursor: 0, held: [] };
+    this.beforeLoginReply = [];
+    this.armIdleTimer(this.ctx.timeoutSeconds);
+    this.clearPartialFrameTimer();
+    return this;
+  }
+
+  revertLogin(): void {
+    if (this.state === 'authenticated') this.state = 'anonymous';
+    this.backlog = undefined;
+    this.beforeLoginReply = undefined;
+    this.name = undefined;
+    this.p2pPort = undefined;
+    this.publicKey = undefined;
+    this.armIdleTimer(this.ctx.limits.preLoginTimeoutSeconds);
   }
 
   /** Server-initiated end of a session (timeout or shutdown). */
@@ -379,70 +396,12 @@ export class Session implements OnlineUser {
     this.end();
   }
 
-  async login(request: RequestFrame<'login'>): Promise<RequestResult<'login'>> {
-    const { username, password } = request;
-    const { accounts, lockout, presence, messages } = this.ctx;
-    if (this.state === 'authenticated') {
-      throw new RequestError('already_authenticated', `this connection is already logged in`);
-    }
-    if (!accounts.exists(username)) throw new RequestError('unknown_user', `no user named ${username}`);
-    this.throwIfLocked(username);
-    this.ctx.loginThrottle.takeLogin(this.remoteAddress, username);
-    // Waits its turn for the KDF (server/kdf-gate.ts); a lock set or a close meanwhile skips scrypt.
-    const correct = await this.ctx.kdf.run(() => {
-      this.throwIfClosed();
-      this.throwIfLocked(username);
-      return accounts.verify(username, password);
-    });
-    this.throwIfClosed();
-    // Re-check: concurrent attempts may have locked the account while scrypt ran.
-    this.throwIfLocked(username);
-    if (!correct) this.throwWrongPassword(username);
-    lockout.recordSuccess(username);
-    // Login is async: another login on this connection may have finished meanwhile.
-    if (this.authenticated) {
-      throw new RequestError('already_authenticated', `this connection is already logged in`);
-    }
-    this.name = username;
-    this.watchesPresence = request.presence ?? true;
-    if (!presence.claim(this)) {
-      this.name = undefined;
-      throw new RequestError('already_logged_in', `${username} is already logged in elsewhere`);
-    }
-    this.state = 'authenticated';
-    this.p2pPort = request.p2pPort;
-    this.publicKey = request.publicKey;
-    this.armIdleTimer(this.ctx.timeoutSeconds);
-    this.clearPartialFrameTimer();
-    this.ctx.logger.info({ user: username, address: this.remoteAddress }, 'login');
-    this.afterReply.push(() => {
-      presence.announce(this, true);
-      this.startBacklog();
-    });
-    return { username, pendingOffline: messages.pendingCount(username) };
-  }
-
-  private throwIfClosed(): void {
-    if (this.state === 'closed') throw new RequestError('internal_error', 'connection closed');
-  }
-
-  private throwIfLocked(username: string): void {
-    const retryAfterMs = this.ctx.lockout.remainingMs(username);
-    if (retryAfterMs > 0) {
-      throw new RequestError('account_locked', `${username} is locked after repeated login failures`, {
-        retryAfterMs,
-      });
-    }
-  }
-
-  private throwWrongPassword(username: string): never {
-    const outcome = this.ctx.lockout.recordFailure(username);
-    if (outcome.locked) {
-      throw new RequestError('wrong_password_locked', 'wrong password; the account is now locked', {
-        retryAfterMs: outcome.retryAfterMs,
-      });
-    }
-    throw new RequestError('wrong_password', 'wrong password', { attemptsLeft: outcome.attemptsLeft });
+  /** Another node holds this user now (this node was cut off from the bus): the connection ends. */
+  evict(): void {
+    if (this.state === 'closed') return;
+    this.send({ type: 'logged_out', reason: 'shutdown' });
+    this.state = 'anonymous';
+    this.end();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -453,8 +412,7 @@ export class Session implements OnlineUser {
     try {
       for (const frame of this.decoder.push(chunk)) this.queue.push(frame);
       this.watchPartialFrame();
-      // Frames that arrive while the queue waits for the next turn wait with it.
-      if (!this.yielded) this.drain();
+      this.drain();
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
         this.send({ type: 'error', error: { code: 'frame_too_large', message: error.message } });
@@ -466,25 +424,12 @@ export class Session implements OnlineUser {
   }
 
   /**
-   * Handles queued frames in order; an async handler (login) pauses the queue until it settles.
-   * After FRAMES_PER_TURN frames the rest waits for the next event-loop turn, with the socket paused.
+   * Handles queued frames in order, one at a time: a request's reply is written before the next
+   * request starts, so a client's requests take effect in the order it sent them, on every store.
+   * The socket is paused while a request is in progress, so unread input waits in the kernel.
    */
   private drain(): void {
-    this.draining = true;
-    try {
-      this.handleQueued();
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private handleQueued(): void {
-    let budget = FRAMES_PER_TURN;
     while (this.mayHandleRequests() && this.queueHead < this.queue.length) {
-      if (budget-- === 0) {
-        this.yieldTurn();
-        return;
-      }
       const line = this.queue[this.queueHead++] as string;
       if (this.queueHead === this.queue.length) {
         this.queue = [];
@@ -497,29 +442,20 @@ export class Session implements OnlineUser {
         void pending.finally(() => {
           this.busy = false;
           this.resumeReading();
-          if (!this.yielded) this.drain();
+          this.drain();
         });
+        return;
       }
     }
   }
 
-  private yieldTurn(): void {
-    this.yielded = true;
-    this.socket.pause();
-    setImmediate(() => {
-      this.yielded = false;
-      this.resumeReading();
-      this.drain();
-    });
-  }
-
-  /** False while a request is in progress (login), output is backed up, or the connection is over. */
+  /** False while a request is in progress, output is backed up, or the connection is over. */
   private mayHandleRequests(): boolean {
     return !this.busy && !this.holdingRequests && this.state !== 'closed' && !this.socket.destroyed;
   }
 
   private resumeReading(): void {
-    if (this.mayHandleRequests() && !this.yielded) this.socket.resume();
+    if (this.mayHandleRequests()) this.socket.resume();
   }
 
   /**
@@ -554,21 +490,7 @@ export class Session implements OnlineUser {
       : parseRequestFrame(line);
     const verdict = this.bucket?.take() ?? 'ok';
     if (verdict !== 'ok' && this.bucket) {
-      const error = {
-        code: 'rate_limited' as const,
-        message:
-          verdict === 'abusive'
-            ? 'far too many requests; closing the connection'
-            : 'too many requests; slow down',
-        retryAfterMs: this.bucket.retryAfterMs(),
-      };
-      const id = parsed.ok ? parsed.value.id : parsed.id;
-      if (id === undefined) this.send({ type: 'error', error: { code: error.code, message: error.message } });
-      else this.send({ type: 'reply', id, ok: false, error });
-      if (verdict === 'abusive') {
-        this.ctx.logger.warn({ user: this.name, address: this.remoteAddress }, 'request flood; closing');
-        this.kickForProtocolError();
-      }
+      this.refuseOverRate(verdict, parsed.ok ? parsed.value.id : parsed.id, this.bucket);
       return undefined;
     }
     if (!parsed.ok) {
@@ -582,8 +504,25 @@ export class Session implements OnlineUser {
       this.replyError(request.id, gate);
       return undefined;
     }
-    if (request.type !== 'ack') this.idleTimer?.refresh();
+    if (handlers[request.type].countsAsActivity) this.idleTimer?.refresh();
     return this.dispatch(request);
+  }
+
+  private refuseOverRate(verdict: 'limited' | 'abusive', id: number | undefined, bucket: TokenBucket): void {
+    const error = {
+      code: 'rate_limited' as const,
+      message:
+        verdict === 'abusive'
+          ? 'far too many requests; closing the connection'
+          : 'too many requests; slow down',
+      retryAfterMs: bucket.retryAfterMs(),
+    };
+    if (id === undefined) this.send({ type: 'error', error: { code: error.code, message: error.message } });
+    else this.send({ type: 'reply', id, ok: false, error });
+    if (verdict === 'abusive') {
+      this.ctx.logger.warn({ user: this.name, address: this.remoteAddress }, 'request flood; closing');
+      this.kickForProtocolError();
+    }
   }
 
   private gate(type: RequestType): RequestError | undefined {
@@ -593,44 +532,43 @@ export class Session implements OnlineUser {
     if (this.state !== 'greeting' && type === 'hello') {
       return new RequestError('invalid_request', 'hello was already received on this connection');
     }
-    if (this.state === 'anonymous' && !preLoginRequests.has(type)) {
+    if (this.state === 'anonymous' && !handlers[type].beforeLogin) {
       return new RequestError('login_required', `log in before ${type}`);
-    }
-    if (this.state === 'authenticated' && type === 'register') {
-      return new RequestError('already_authenticated', 'log out before registering another account');
     }
     return undefined;
   }
 
-  private dispatch(request: RequestFrame): Promise<void> | undefined {
+  private async dispatch(request: RequestFrame): Promise<void> {
+    const handler = handlers[request.type] as {
+      run(connection: Connection, request: RequestFrame, ctx: ServerContext): Promise<unknown>;
+    };
     try {
-      const handler = handlers[request.type] as (
-        session: Session,
-        request: RequestFrame,
-        ctx: ServerContext,
-      ) => unknown;
-      const result = handler(this, request, this.ctx);
-      if (result instanceof Promise) {
-        return result.then(
-          (value) => this.replyOk(request.id, value),
-          (error: unknown) => this.replyFailure(request, error),
-        );
-      }
-      this.replyOk(request.id, result);
+      this.replyOk(request.id, await handler.run(this, request, this.ctx));
     } catch (error) {
       this.replyFailure(request, error);
     }
-    return undefined;
   }
 
   private replyOk(id: number, result: unknown): void {
-    this.send({ type: 'reply', id, ok: true, result });
+    this.writeReply({ type: 'reply', id, ok: true, result } as ServerFrame);
     this.runAfterReply();
+  }
+
+  /** A reply goes out at once; the frames held back for a login reply follow it. */
+  private writeReply(frame: ServerFrame): void {
+    if (this.state === 'closed') return;
+    this.write(encodeFrame(frame));
+    const held = this.beforeLoginReply;
+    this.beforeLoginReply = undefined;
+    for (const line of held ?? []) this.write(line);
   }
 
   private replyFailure(request: RequestFrame, error: unknown): void {
     if (error instanceof RequestError) {
       this.replyError(request.id, error);
+    } else if (error instanceof StoreUnavailableError || error instanceof BusUnavailableError) {
+      this.ctx.logger.warn({ err: error, type: request.type }, 'request refused: backend unavailable');
+      this.replyError(request.id, new RequestError('unavailable', UNAVAILABLE_MESSAGE));
     } else {
       this.ctx.logger.error({ err: error, type: request.type }, 'request failed');
       this.replyError(request.id, new RequestError('internal_error', 'the server failed to handle this'));
@@ -639,12 +577,12 @@ export class Session implements OnlineUser {
   }
 
   private replyError(id: number, error: RequestError): void {
-    this.send({ type: 'reply', id, ok: false, error: error.toInfo() });
+    this.writeReply({ type: 'reply', id, ok: false, error: error.toInfo() });
   }
 
   private runAfterReply(): void {
-    const work = this.afterReply;
-    this.afterReply = [];
+    const work = this.afterReplyTasks;
+    this.afterReplyTasks = [];
     for (const task of work) task();
   }
 
@@ -664,11 +602,15 @@ export class Session implements OnlineUser {
     this.end();
   }
 
-  /** Takes the user offline (once); `announce` sends presence frames to the others. */
+  /** Takes the user offline (once); `announce` sends presence events to the others. */
   private release(announce: boolean): void {
-    if (this.state === 'authenticated') {
-      this.ctx.presence.release(this, announce);
-      this.ctx.logger.info({ user: this.name }, 'logout');
+    if (this.state === 'authenticated' && this.name !== undefined) {
+      const user = this.name;
+      this.backlog = undefined;
+      void this.ctx.presence.release(this, announce).catch((error: unknown) => {
+        this.ctx.logger.warn({ err: error, user }, 'logout not fully recorded');
+      });
+      this.ctx.logger.info({ user }, 'logout');
     }
     if (this.state !== 'closed') this.state = 'anonymous';
   }
@@ -680,11 +622,7 @@ export class Session implements OnlineUser {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.clearPartialFrameTimer();
     this.clearStallTimer();
-    this.ctx.storage.afterCommit(() => {
-      // The frames released by this same sync go first.
-      this.writeDurable();
-      this.writer.end();
-    });
+    this.writer.end();
     // Keep reading (and discarding) so the peer's FIN arrives; a peer that never closes is cut off.
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
@@ -700,8 +638,6 @@ export class Session implements OnlineUser {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.clearPartialFrameTimer();
     this.clearStallTimer();
-    this.outbox = [];
-    this.outboxBytes = 0;
     this.writer.clear();
     this.state = 'closed';
     this.onClosed(this);

@@ -11,9 +11,12 @@
  * - When the backing service cannot be reached, a method rejects with StoreUnavailableError and the
  *   adapter keeps trying to reconnect by itself; nothing whose write resolved is lost.
  * - Conversations: a direct message belongs to the conversation of its two users. Message ids are
- *   unique and increase in the order the adapter assigns them, and a conversation's history is
- *   ordered by id. With several writers, ids may commit out of order: nothing in the server relies
- *   on commit order (acknowledgements name the ids that were delivered; see Messages.acknowledge).
+ *   unique, and a conversation's history is ordered by id.
+ * - Per recipient, direct messages commit in id order: once a reader sees a message, it sees every
+ *   earlier-id message to the same recipient. (SQLite has one writer; PostgreSQL takes a
+ *   per-recipient lock before drawing the id.) The offline backlog's cursor relies on it
+ *   (Session.noteDelivered). Across recipients, ids may commit in any order, and acknowledgements
+ *   never rely on order: they name the ids that were written to the connection.
  */
 import type { BroadcastMessage, DirectMessage } from '../../src/shared/protocol.js';
 

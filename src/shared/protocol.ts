@@ -259,6 +259,7 @@ export const errorCodes = [
   'already_authenticated',
   'rate_limited',
   'internal_error',
+  'unavailable', // the server cannot reach its database or its peers for now; retry in a moment
   // login and registration
   'unknown_user',
   'wrong_password', // `attemptsLeft` says how many tries remain before the account locks

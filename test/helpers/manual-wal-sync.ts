@@ -1,4 +1,4 @@
-import type { WalSync } from '../../server/group-commit.js';
+import type { WalSync } from '../../server/store/sqlite/group-commit.js';
 
 /**
  * A WAL sync the test completes by hand (finish), or at once while `auto` is on, so interleavings

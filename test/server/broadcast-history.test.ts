@@ -3,7 +3,7 @@
  * ones who had not blocked the sender) and for the sender, across logins and restarts.
  */
 import { describe, expect, it } from 'vitest';
-import { openStorage } from '../../server/storage.js';
+import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
 import { makeTempDir, startTestServer } from '../helpers/server.js';
@@ -81,30 +81,28 @@ describe('broadcasts kept', () => {
 });
 
 describe('broadcast storage', () => {
-  it('stores one row per broadcast, whatever the audience', () => {
+  it('stores one row per broadcast, whatever the audience', async () => {
     const dir = makeTempDir('messenger-broadcasts-');
     const path = join(dir, 'b.db');
-    const storage = openStorage(path);
+    const store = openSqliteStore(path);
+    const texts = async (name: string) =>
+      (await store.broadcasts.page(name, Number.MAX_SAFE_INTEGER, 10)).map((b) => b.text);
     try {
-      for (let i = 0; i < 1000; i++) storage.openSpan(`u${i}`);
-      storage.insertBroadcast(storage.reserveBroadcastId(), 'u0', 'to a thousand', 1, ['u7']);
-      storage.openSpan('late');
-      storage.closeSpan('u1');
-      storage.insertBroadcast(storage.reserveBroadcastId(), 'u2', 'second', 2, []);
-      expect(storage.broadcastPage('u999', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
-        'second',
-        'to a thousand',
-      ]);
-      expect(storage.broadcastPage('u1', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
-        'to a thousand',
-      ]);
-      expect(storage.broadcastPage('u7', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual(['second']);
-      expect(storage.broadcastPage('late', Number.MAX_SAFE_INTEGER, 10).map((b) => b.text)).toEqual([
-        'second',
-      ]);
-      expect(storage.broadcastPage('nobody', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      // Who was online is recorded per account (last-seen times reference users).
+      const names = [...Array.from({ length: 1000 }, (_, i) => `u${i}`), 'late'];
+      await Promise.all(names.map((name) => store.accounts.create(name, 'x', 0)));
+      await Promise.all(names.slice(0, 1000).map((name) => store.presence.online(name, 1)));
+      await store.broadcasts.insert({ from: 'u0', text: 'to a thousand', sentAt: 1, excluded: ['u7'] });
+      await store.presence.online('late', 2);
+      await store.presence.offline('u1', 2);
+      await store.broadcasts.insert({ from: 'u2', text: 'second', sentAt: 2, excluded: [] });
+      expect(await texts('u999')).toEqual(['second', 'to a thousand']);
+      expect(await texts('u1')).toEqual(['to a thousand']);
+      expect(await texts('u7')).toEqual(['second']);
+      expect(await texts('late')).toEqual(['second']);
+      expect(await texts('nobody')).toEqual([]);
     } finally {
-      storage.close();
+      await store.close();
     }
     const db = new Database(path, { readonly: true });
     try {

@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildContext, createLogger } from '../../server/app.js';
 import { Session } from '../../server/sessions.js';
 import type { ServerContext } from '../../server/context.js';
-import { openStorage, type Storage } from '../../server/storage.js';
+import { LocalBus } from '../../server/bus/local-bus.js';
+import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import { encodeFrame } from '../../src/shared/codec.js';
 import { PROTOCOL_VERSION } from '../../src/shared/limits.js';
 import { ManualSync } from '../helpers/manual-wal-sync.js';
@@ -45,9 +46,10 @@ class MemorySocket extends Duplex {
 }
 
 /** The services of a server on `storage`, with the accounts yoda and hans committed. */
-async function serverWithYodaAndHans(storage: Storage): Promise<ServerContext> {
+async function serverWithYodaAndHans(storage: SqliteStore): Promise<ServerContext> {
   const ctx = buildContext(
     storage,
+    new LocalBus(),
     { port: 0, blockDurationSeconds: 60, timeoutSeconds: 0, kdfCost: TEST_KDF_COST },
     createLogger('silent'),
   );
@@ -60,7 +62,7 @@ async function serverWithYodaAndHans(storage: Storage): Promise<ServerContext> {
 describe('commit before reply', () => {
   it('has every acknowledged message and ack committed when its reply is written', async () => {
     const path = join(dir, 'order.db');
-    const storage = openStorage(path);
+    const storage = openSqliteStore(path);
     const ctx = await serverWithYodaAndHans(storage);
     const reader = new Database(path, { readonly: true });
     const committed = reader.prepare('SELECT acked FROM messages WHERE id = ?').pluck();
@@ -76,7 +78,9 @@ describe('commit before reply', () => {
         );
       }
     });
+    let hansGotFirst = false;
     const hansSocket = new MemorySocket((frame) => {
+      if (frame.type === 'message' && (frame.message as { id: number }).id === 1) hansGotFirst = true;
       if (frame.type !== 'reply' || frame.id !== 9) return;
       const acked = committed.get(1);
       checks.push(`ack: ${acked === 1 ? 'ok' : 'NOT COMMITTED'}`);
@@ -91,6 +95,8 @@ describe('commit before reply', () => {
       await expect.poll(() => checks.length).toBe(20);
       hansSocket.send({ type: 'hello', id: 1, version: PROTOCOL_VERSION });
       hansSocket.send({ type: 'login', id: 2, username: 'hans', password: 'falcon' });
+      // An ack covers only messages written to the connection: hans acks what he has received.
+      await expect.poll(() => hansGotFirst).toBe(true);
       hansSocket.send({ type: 'ack', id: 9, upTo: 1 });
       await expect.poll(() => checks.length).toBe(21);
       expect(checks).toEqual([...Array.from({ length: 20 }, (_, i) => `message ${i + 1}: ok`), 'ack: ok']);
@@ -101,14 +107,14 @@ describe('commit before reply', () => {
       );
       await new Promise((resolve) => setImmediate(resolve));
       reader.close();
-      storage.close();
+      await storage.close();
     }
   });
 
   it('holds a reply queued after a write until that write is synced, while earlier frames go out', async () => {
     const path = join(dir, 'pipelined.db');
     let wal: ManualSync | undefined;
-    const storage = openStorage(path, {
+    const storage = openSqliteStore(path, {
       walSync: () => (wal = new ManualSync()),
     });
     const sync = wal as unknown as ManualSync;
@@ -152,7 +158,7 @@ describe('commit before reply', () => {
       await new Promise((resolve) => socket.once('close', resolve).destroy());
       await turn();
       reader.close();
-      storage.close();
+      await storage.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/accounts.js';
 import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
-import { openStorage } from '../../server/storage.js';
+import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import { dropLookAlikeKeys } from '../helpers/old-schema.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
@@ -109,7 +109,7 @@ describe('look-alike accounts made before the check', () => {
   /** A database as the server before this check left it (schema version 4), holding leia and Ieia. */
   async function databaseBeforeTheCheck(): Promise<string> {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
-    openStorage(dbPath).close();
+    await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
     dropLookAlikeKeys(db);
     db.pragma('user_version = 4');

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/shared/codec.js';
 import { HISTORY_PAGE_MAX, TEXT_MAX_LENGTH } from '../../src/shared/limits.js';
 import { hashPassword } from '../../server/accounts.js';
-import { openStorage } from '../../server/storage.js';
+import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
 import {
@@ -32,18 +32,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Any user can build such a conversation; writing it to storage directly just saves time.
  */
 async function seedLongConversation(dbPath: string): Promise<void> {
-  const storage = openStorage(dbPath);
+  const store = openSqliteStore(dbPath);
   try {
     // A message needs its recipient's account (a server importing credentials later skips it).
-    if (!storage.userExists('yoda')) {
-      storage.createUser('yoda', await hashPassword('wise', TEST_KDF_COST), Date.now());
+    if (!(await store.accounts.exists('yoda'))) {
+      await store.accounts.create('yoda', await hashPassword('wise', TEST_KDF_COST), Date.now());
     }
     const text = 'h'.repeat(TEXT_MAX_LENGTH - 10);
-    for (let i = 0; i < HISTORY_PAGE_MAX; i++) {
-      storage.insertMessage('hans', 'yoda', `${i} ${text}`, Date.now());
-    }
+    const sends = Array.from({ length: HISTORY_PAGE_MAX }, (_, i) =>
+      store.messages.insertDirect({ from: 'hans', to: 'yoda', text: `${i} ${text}`, sentAt: Date.now() }),
+    );
+    await Promise.all(sends);
   } finally {
-    storage.close();
+    await store.close();
   }
 }
 

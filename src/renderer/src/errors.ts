@@ -36,6 +36,8 @@ export function describeProblem(error: ApiError): string {
       return 'You are logged out. Log in again, then try again.';
     case 'rate_limited':
       return 'Too many requests at once. Wait a moment, then try again.';
+    case 'unavailable':
+      return 'The server cannot reach its database right now. Try again in a moment.';
     case 'unsupported_version':
       return 'This server speaks a different protocol version. Update the app.';
     default:
@@ -78,6 +80,8 @@ export function describeLoginError(
       return `The username "${ctx.username}" looks too much like an existing one, so others could mistake one for the other. Choose another one.`;
     case 'rate_limited':
       return 'Too many attempts. Please wait a moment and try again.';
+    case 'unavailable':
+      return 'The server cannot reach its database right now, so it cannot check your password. Try again in a moment.';
     case 'invalid_argument':
     case 'invalid_request':
       return `The username or password was not accepted. ${USERNAME_RULE} Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`;
@@ -128,6 +132,8 @@ export function describeSendError(error: ApiError, peer: string): string {
       return 'Not delivered: you are logged out. Log in, then retry.';
     case 'rate_limited':
       return 'Not delivered: too many messages at once. Wait a moment, then retry.';
+    case 'unavailable':
+      return 'Not delivered: the server cannot reach its database right now. Retry in a moment.';
     case 'invalid_argument':
     case 'invalid_request':
       return 'Not delivered: the message is empty or too long.';

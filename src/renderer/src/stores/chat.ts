@@ -44,6 +44,7 @@ const RETRYABLE: ReadonlySet<string> = new Set([
   'timeout',
   'rate_limited',
   'internal_error',
+  'unavailable',
 ]);
 
 export interface Thread {

@@ -7,9 +7,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit, walFileSync } from '../../server/group-commit.js';
-import { ManualSync } from '../helpers/manual-wal-sync.js';
-import { makeTempDir } from '../helpers/server.js';
+import { GroupCommit, walFileSync } from '../../../../server/store/sqlite/group-commit.js';
+import { ManualSync } from '../../../helpers/manual-wal-sync.js';
+import { makeTempDir } from '../../../helpers/server.js';
 
 const dir = makeTempDir('messenger-group-commit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,40 @@
+/** Every request type's handler, with its rules (see ./connection.ts). */
+import { checkuser, hello, login, logout, register } from './account-handlers.js';
+import type { Handlers } from './connection.js';
+import { ack, broadcast, broadcasts, conversations, history, markread, message } from './message-handlers.js';
+import {
+  activity,
+  block,
+  blocked,
+  startprivate,
+  unblock,
+  users,
+  whoelse,
+  whoelsesince,
+} from './people-handlers.js';
+
+export { SERVER_NAME } from './account-handlers.js';
+export type { Connection, Handler, Handlers } from './connection.js';
+
+export const handlers: Handlers = {
+  hello,
+  checkuser,
+  login,
+  register,
+  logout,
+  message,
+  broadcast,
+  broadcasts,
+  ack,
+  history,
+  conversations,
+  markread,
+  whoelse,
+  whoelsesince,
+  block,
+  unblock,
+  blocked,
+  startprivate,
+  users,
+  activity,
+};

@@ -1,0 +1,37 @@
+/** Direct messages, broadcasts, acknowledgements, history and the conversation list. */
+import { loggedIn, type Handler } from './connection.js';
+
+export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
+  ctx.messages.send(connection.user, to, text, clientId),
+);
+
+export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
+  ctx.messages.broadcast(connection.user, text),
+);
+
+export const broadcasts = loggedIn<'broadcasts'>((connection, { before, limit }, ctx) =>
+  ctx.messages.broadcasts(connection.user, before, limit),
+);
+
+/** Sent by clients on their own as messages arrive: not something the person did. */
+export const ack: Handler<'ack'> = {
+  beforeLogin: false,
+  countsAsActivity: false,
+  run: async (connection, { upTo }, ctx) => {
+    await ctx.messages.acknowledge(connection.user, connection.takeDelivered(upTo));
+    return {};
+  },
+};
+
+export const history = loggedIn<'history'>((connection, { peer, before, limit }, ctx) =>
+  ctx.messages.history(connection.user, peer, before, limit),
+);
+
+export const conversations = loggedIn<'conversations'>((connection, _request, ctx) =>
+  ctx.messages.conversations(connection.user),
+);
+
+export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, ctx) => {
+  await ctx.messages.markRead(connection.user, peer, upTo);
+  return {};
+});

@@ -1,0 +1,36 @@
+/**
+ * The SQLite schema's versions, one file per version in ./migrations: migration i brings the schema
+ * from PRAGMA user_version i to i + 1, in one transaction.
+ */
+import type Database from 'better-sqlite3';
+import { lookAlikeKeys } from '../../look-alike.js';
+import { sql as v1 } from './migrations/0001-initial.js';
+import { sql as v2 } from './migrations/0002-client-ids.js';
+import { sql as v3 } from './migrations/0003-pairs.js';
+import { sql as v4 } from './migrations/0004-broadcasts.js';
+import { sql as v5 } from './migrations/0005-look-alike.js';
+
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The SQL functions the migrations call to compute values only JavaScript can. */
+function registerMigrationFunctions(db: Database.Database): void {
+  const options = { deterministic: true };
+  db.function('look_alike_as_written', options, (name) => lookAlikeKeys(String(name)).asWritten);
+  db.function('look_alike_folded', options, (name) => lookAlikeKeys(String(name)).folded);
+}
+
+export function migrate(db: Database.Database): void {
+  registerMigrationFunctions(db);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`database schema version ${version} is newer than this server (${MIGRATIONS.length})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

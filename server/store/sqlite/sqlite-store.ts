@@ -1,0 +1,267 @@
+/**
+ * The SQLite adapter of the Store port (server/store/store.ts): the embedded default, one process.
+ *
+ * Durability: writes of one event-loop tick share one transaction, the WAL's fsync runs off the
+ * event loop and covers every commit made before it started (group commit, ./group-commit.ts), and
+ * a promise, whether of a write or of a read, resolves only once everything written before it is
+ * committed and synced. So a reply built from it never announces what a crash could undo, and
+ * what one caller sees was never seen by another before it was on disk.
+ *
+ * Statements run when a method is called, not when its promise resolves: calls take effect in the
+ * order they were made (one connection, one thread).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BroadcastMessage, DirectMessage } from '../../../src/shared/protocol.js';
+import { lookAlikeKeys } from '../../look-alike.js';
+import type {
+  AccountStore,
+  BlockStore,
+  BroadcastStore,
+  ConversationRow,
+  LockState,
+  LockoutPolicy,
+  LockoutStore,
+  MessageStore,
+  NewBroadcast,
+  NewDirectMessage,
+  PresenceLog,
+  Registration,
+  Store,
+} from '../store.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
+import { migrate } from './migrations.js';
+import { pairKey, pairRow, prepareStatements, type Statements } from './statements.js';
+
+/** The WAL file is truncated back to this size after a burst has made it larger. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+export interface SqliteStoreOptions {
+  /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
+  onWarning?: (message: string) => void;
+  /** How the WAL is synced; tests substitute one they control. Default: walFileSync. */
+  walSync?: (path: string) => WalSync;
+}
+
+/** Opens (creating and migrating as needed) the database at `path`, or ':memory:'. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const { onWarning = (message: string) => process.emitWarning(message), walSync = walFileSync } = options;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL: COMMIT does not fsync; GroupCommit syncs the WAL off the loop before any promise
+  // resolves (see ./group-commit.ts), which keeps FULL's promise.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  const statements = prepareStatements(db);
+  // Nobody is online while the only process that writes this file opens it: spans left open by a
+  // crash end at the last broadcast, which is exact, since no later broadcast could reach them.
+  statements.closeEverySpan.run();
+  if (path === ':memory:') return new SqliteStore(path, db, statements, noWalSync);
+  // Checkpoints run on a worker thread (./checkpointer.ts), not inside a COMMIT.
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  return new SqliteStore(path, db, statements, walSync(path), startCheckpointer(path, onWarning));
+}
+
+/** Runs statements now and resolves their results once everything written so far is durable. */
+class Durable {
+  constructor(private readonly tick: GroupCommit) {}
+
+  write<T>(fn: () => T): Promise<T> {
+    try {
+      return this.settled(this.tick.write(fn));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  read<T>(fn: () => T): Promise<T> {
+    try {
+      return this.settled(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private settled<T>(value: T): Promise<T> {
+    return new Promise((resolve) => this.tick.afterDurable(() => resolve(value)));
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly accounts: AccountStore;
+  readonly lockout: LockoutStore;
+  readonly blocks: BlockStore;
+  readonly messages: MessageStore;
+  readonly broadcasts: BroadcastStore;
+  readonly presence: PresenceLog;
+  private readonly tick: GroupCommit;
+  private closed = false;
+
+  constructor(
+    readonly location: string,
+    private readonly db: Database.Database,
+    s: Statements,
+    wal: WalSync,
+    private readonly checkpointer?: Checkpointer,
+  ) {
+    this.tick = new GroupCommit(db, wal);
+    const io = new Durable(this.tick);
+    this.accounts = accountStore(s, io, this.tick);
+    this.lockout = lockoutStore(s, io);
+    this.blocks = blockStore(s, io);
+    this.messages = messageStore(s, io);
+    this.broadcasts = broadcastStore(s, io);
+    this.presence = presenceLog(s, io);
+  }
+
+  /** Commits and syncs now, blocking (tests and shutdown). */
+  flush(): void {
+    this.tick.flush();
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.checkpointer?.stop();
+      this.tick.close();
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+function accountStore(s: Statements, io: Durable, tick: GroupCommit): AccountStore {
+  const exists = (name: string) => s.userExists.get(name) !== undefined;
+  const hasLookAlike = (name: string) => {
+    const { asWritten, folded } = lookAlikeKeys(name);
+    return s.hasLookAlike.get(asWritten, folded) !== undefined;
+  };
+  const create = (name: string, hash: string, createdAt: number) => {
+    const { asWritten, folded } = lookAlikeKeys(name);
+    return s.createUser.run(name, hash, createdAt, asWritten, folded).changes === 1;
+  };
+  return {
+    exists: (name) => io.read(() => exists(name)),
+    passwordHash: (name) => io.read(() => s.passwordHash.get(name) as string | undefined),
+    create: (name, hash, createdAt) => io.write(() => create(name, hash, createdAt)),
+    hasLookAlike: (name) => io.read(() => hasLookAlike(name)),
+    register: (name, hash, createdAt) =>
+      // One thread: the checks and the insert cannot interleave with another registration.
+      io.read((): Registration => {
+        if (exists(name)) return 'taken';
+        if (hasLookAlike(name)) return 'look_alike';
+        return tick.write(() => create(name, hash, createdAt)) ? 'created' : 'taken';
+      }),
+    setPasswordHash: (name, hash) => io.write(() => void s.setPasswordHash.run(hash, name)),
+    // Usernames are ASCII below 0x7f, so prefix + DEL bounds every name with that prefix.
+    search: (prefix, limit) => io.read(() => s.searchUsers.all(prefix, `${prefix}\x7f`, limit) as string[]),
+  };
+}
+
+function lockoutStore(s: Statements, io: Durable): LockoutStore {
+  const state = (name: string): LockState =>
+    (s.lockState.get(name) as LockState | undefined) ?? { failures: 0, lockedUntil: 0 };
+  return {
+    state: (name) => io.read(() => state(name)),
+    recordFailure: (name: string, now: number, policy: LockoutPolicy) =>
+      // Read and write in one synchronous step: concurrent failures cannot interleave.
+      io.write(() => {
+        const before = state(name);
+        const failures = (before.lockedUntil > now ? 0 : before.failures) + 1;
+        const after =
+          failures >= policy.maxFailures
+            ? { failures: 0, lockedUntil: now + policy.lockMs }
+            : { failures, lockedUntil: 0 };
+        s.setLockState.run(name, after.failures, after.lockedUntil);
+        return after;
+      }),
+    reset: (name) =>
+      io.write(() => {
+        const before = state(name);
+        if (before.failures !== 0 || before.lockedUntil !== 0) s.setLockState.run(name, 0, 0);
+      }),
+  };
+}
+
+function blockStore(s: Statements, io: Durable): BlockStore {
+  return {
+    blocksOf: (blocker) => io.read(() => s.blocksOf.all(blocker) as string[]),
+    blockersOf: (target) => io.read(() => s.blockersOf.all(target) as string[]),
+    isBlocked: (blocker, target) => io.read(() => s.isBlocked.get(blocker, target) !== undefined),
+    add: (blocker, target) => io.write(() => void s.addBlock.run(blocker, target)),
+    remove: (blocker, target) => io.write(() => s.removeBlock.run(blocker, target).changes === 1),
+  };
+}
+
+function messageStore(s: Statements, io: Durable): MessageStore {
+  const insert = ({ from, to, text, sentAt, clientId }: NewDirectMessage) => {
+    const row = { from, to, pair: pairKey(from, to), text, sentAt, clientId: clientId ?? null };
+    const id = s.insertMessage.get(row) as number | undefined;
+    if (id !== undefined) {
+      s.addPair.run(...pairRow(from, to));
+      return { message: { id, from, to, text, sentAt } satisfies DirectMessage, duplicate: false };
+    }
+    const stored =
+      clientId === undefined
+        ? undefined
+        : (s.messageByClientId.get(from, clientId) as DirectMessage | undefined);
+    if (stored) return { message: stored, duplicate: true };
+    return { refused: s.userExists.get(to) === undefined ? 'unknown_user' : 'blocked_by_recipient' } as const;
+  };
+  return {
+    insertDirect: (message) => io.write(() => insert(message)),
+    undeliveredAfter: (recipient, afterId, limit) =>
+      io.read(() => s.undeliveredAfter.all(recipient, afterId, limit) as DirectMessage[]),
+    countUndelivered: (recipient) => io.read(() => s.countUndelivered.get(recipient) as number),
+    acknowledge: (recipient, ids) =>
+      io.write(() => void (ids.length > 0 && s.acknowledge.run(recipient, JSON.stringify(ids)))),
+    historyPage: (a, b, before, limit) =>
+      io.read(() => s.historyPage.all(pairKey(a, b), before, limit) as DirectMessage[]),
+    conversations: (me) =>
+      io.read(() =>
+        (s.conversationPeers.all({ me }) as { peer: string; lastId: number }[]).map(
+          ({ peer, lastId }): ConversationRow => ({
+            peer,
+            last: s.messageById.get(lastId) as DirectMessage,
+            unread: s.unreadFrom.get({ me, peer, pair: pairKey(me, peer) }) as number,
+          }),
+        ),
+      ),
+    markRead: (name, peer, upTo) => io.write(() => void s.markRead.run(name, peer, upTo)),
+  };
+}
+
+function broadcastStore(s: Statements, io: Durable): BroadcastStore {
+  return {
+    insert: ({ from, text, sentAt, excluded }: NewBroadcast) =>
+      io.write(() => {
+        const list = excluded.length === 0 ? null : excluded.join('\n');
+        return Number(s.insertBroadcast.run(from, text, sentAt, list).lastInsertRowid);
+      }),
+    page: (name, before, limit) =>
+      io.read(() => s.broadcastPage.all({ name, before, limit }) as BroadcastMessage[]),
+  };
+}
+
+function presenceLog(s: Statements, io: Durable): PresenceLog {
+  return {
+    online: (name, at) =>
+      io.write(() => {
+        s.recordSeen.run(name, at);
+        s.closeSpan.run(name);
+        s.openSpan.run(name);
+      }),
+    offline: (name, at) =>
+      io.write(() => {
+        s.recordSeen.run(name, at);
+        s.closeSpan.run(name);
+      }),
+    seenSince: (since) => io.read(() => s.seenSince.all(since) as string[]),
+  };
+}

@@ -1,0 +1,140 @@
+/** Every SQL statement the SQLite adapter runs after its migrations, prepared once. */
+import type Database from 'better-sqlite3';
+
+export const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
+export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
+
+/** A direct conversation's key: "a\nb" with a < b, one key for both directions (messages.pair). */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
+}
+
+/** The pairs row of a conversation: [smaller name, larger name], the order pairKey uses. */
+export function pairRow(a: string, b: string): [string, string] {
+  return a < b ? [a, b] : [b, a];
+}
+
+type StatementName =
+  | 'userExists'
+  | 'passwordHash'
+  | 'createUser'
+  | 'hasLookAlike'
+  | 'setPasswordHash'
+  | 'searchUsers'
+  | 'lockState'
+  | 'setLockState'
+  | 'blocksOf'
+  | 'blockersOf'
+  | 'isBlocked'
+  | 'addBlock'
+  | 'removeBlock'
+  | 'recordSeen'
+  | 'seenSince'
+  | 'openSpan'
+  | 'closeSpan'
+  | 'closeEverySpan'
+  | 'insertBroadcast'
+  | 'broadcastPage'
+  | 'insertMessage'
+  | 'addPair'
+  | 'undeliveredAfter'
+  | 'countUndelivered'
+  | 'acknowledge'
+  | 'historyPage'
+  | 'conversationPeers'
+  | 'messageById'
+  | 'messageByClientId'
+  | 'unreadFrom'
+  | 'markRead';
+
+/** Named where it is exported, so declaration files need not spell the driver's internal types. */
+export type Statements = Record<StatementName, Database.Statement>;
+
+export function prepareStatements(db: Database.Database): Statements {
+  // Typed as plain Statements (pluck() included), so the object's type can be named where exported.
+  const p = (sql: string, pluck = false): Database.Statement => {
+    const statement = db.prepare(sql);
+    return pluck ? statement.pluck() : statement;
+  };
+  return {
+    userExists: p('SELECT 1 FROM users WHERE name = ?', true),
+    passwordHash: p('SELECT password_hash FROM users WHERE name = ?', true),
+    createUser: p(
+      `INSERT OR IGNORE INTO users (name, password_hash, created_at, look_alike, look_alike_folded)
+       VALUES (?, ?, ?, ?, ?)`,
+    ),
+    hasLookAlike: p('SELECT 1 FROM users WHERE look_alike = ? OR look_alike_folded = ? LIMIT 1', true),
+    setPasswordHash: p('UPDATE users SET password_hash = ? WHERE name = ?'),
+    searchUsers: p('SELECT name FROM users WHERE name >= ? AND name < ? ORDER BY name LIMIT ?', true),
+    lockState: p('SELECT failures, locked_until AS lockedUntil FROM lockouts WHERE name = ?'),
+    setLockState: p(
+      `INSERT INTO lockouts (name, failures, locked_until) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
+    ),
+    blocksOf: p('SELECT blocked FROM blocks WHERE blocker = ? ORDER BY blocked', true),
+    blockersOf: p('SELECT blocker FROM blocks WHERE blocked = ?', true),
+    isBlocked: p('SELECT 1 FROM blocks WHERE blocker = ? AND blocked = ?', true),
+    addBlock: p('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
+    removeBlock: p('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
+    recordSeen: p(
+      `INSERT INTO last_seen (name, at) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET at = max(at, excluded.at)`,
+    ),
+    seenSince: p('SELECT name FROM last_seen WHERE at >= ?', true),
+    openSpan: p(`INSERT INTO online_spans (name, after_broadcast) VALUES (?, ${LAST_BROADCAST})`),
+    closeSpan: p(
+      `UPDATE online_spans SET until_broadcast = ${LAST_BROADCAST} WHERE name = ? AND until_broadcast IS NULL`,
+    ),
+    closeEverySpan: p(
+      `UPDATE online_spans SET until_broadcast = ${LAST_BROADCAST} WHERE until_broadcast IS NULL`,
+    ),
+    insertBroadcast: p('INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES (?, ?, ?, ?)'),
+    // Each of the user's spans is an id range of broadcasts (a rowid range scan); the newest
+    // spans come first, so a page rarely looks at more than the last few.
+    broadcastPage: p(
+      `SELECT b.id, b.sender AS "from", b.text, b.sent_at AS sentAt
+       FROM online_spans s JOIN broadcasts b
+         ON b.id > s.after_broadcast AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER})
+       WHERE s.name = @name AND b.id < @before
+         AND (b.excluded IS NULL OR instr(char(10) || b.excluded || char(10), char(10) || @name || char(10)) = 0)
+       ORDER BY b.id DESC LIMIT @limit`,
+    ),
+    insertMessage: p(
+      `INSERT INTO messages (sender, recipient, pair, text, sent_at, client_id)
+       SELECT @from, @to, @pair, @text, @sentAt, @clientId
+       WHERE EXISTS (SELECT 1 FROM users WHERE name = @to)
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @to AND blocked = @from)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+    ).pluck(),
+    addPair: p('INSERT OR IGNORE INTO pairs (a, b) VALUES (?, ?)'),
+    undeliveredAfter: p(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 AND id > ? ORDER BY id LIMIT ?`,
+    ),
+    countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0', true),
+    acknowledge: p(
+      `UPDATE messages SET acked = 1
+       WHERE recipient = ? AND acked = 0 AND id IN (SELECT value FROM json_each(?))`,
+    ),
+    historyPage: p(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pair = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    conversationPeers: p(
+      `SELECT peer, (SELECT max(id) FROM messages WHERE pair = key) AS lastId FROM (
+         SELECT b AS peer, a || char(10) || b AS key FROM pairs WHERE a = @me
+         UNION ALL
+         SELECT a AS peer, a || char(10) || b AS key FROM pairs WHERE b = @me
+       ) ORDER BY lastId DESC`,
+    ),
+    messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+    messageByClientId: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`),
+    unreadFrom: p(
+      `SELECT count(*) FROM messages WHERE pair = @pair AND sender = @peer
+         AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
+    ).pluck(),
+    markRead: p(
+      `INSERT INTO read_marks (name, peer, up_to) VALUES (?, ?, ?)
+       ON CONFLICT (name, peer) DO UPDATE SET up_to = max(up_to, excluded.up_to)`,
+    ),
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * What only the SQLite adapter does: its schema versions and migrations, WAL mode, durability of
+ * an awaited write, the checkpointer, crash recovery of online spans, and the files it leaves. The
+ * Store port's behaviour itself is the conformance suite's (test/server/store/store-conformance.ts).
+ */
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
+import { ManualSync } from '../../../helpers/manual-wal-sync.js';
+import { dropLookAlikeKeys } from '../../../helpers/old-schema.js';
+import { makeTempDir } from '../../../helpers/server.js';
+
+const dir = makeTempDir('messenger-sqlite-store-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withUsers(store: SqliteStore, names: string[]): Promise<void> {
+  await Promise.all(names.map((name) => store.accounts.create(name, 'x', 0)));
+}
+
+function send(store: SqliteStore, from: string, to: string, text: string, sentAt: number) {
+  return store.messages.insertDirect({ from, to, text, sentAt });
+}
+
+describe('the SQLite store', () => {
+  it('migrates a fresh file to the current schema version in WAL mode', async () => {
+    const path = join(dir, 'schema.db');
+    await openSqliteStore(path).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    // reopening an up-to-date file is a no-op
+    await openSqliteStore(path).close();
+  });
+
+  it('refuses a database from a newer server', () => {
+    const path = join(dir, 'future.db');
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(/newer/);
+  });
+
+  it('pages and summarises a 100,000-message conversation quickly (indexed)', async () => {
+    const store = openSqliteStore(join(dir, 'big.db'));
+    try {
+      await withUsers(store, ['a', 'b', 'c']);
+      const sends = [];
+      for (let i = 0; i < 100_000; i++)
+        sends.push(send(store, i % 3 ? 'a' : 'b', i % 3 ? 'b' : 'a', `m${i}`, i));
+      sends.push(send(store, 'c', 'a', 'other', 1));
+      await Promise.all(sends);
+      const started = performance.now();
+      let before = Number.MAX_SAFE_INTEGER;
+      for (let page = 0; page < 50; page++) {
+        const rows = await store.messages.historyPage('a', 'b', before, 101);
+        expect(rows).toHaveLength(101);
+        before = rows[99]?.id as number;
+      }
+      const deep = await store.messages.historyPage('b', 'a', 50_000, 100);
+      expect(deep[0]?.id).toBe(49_999);
+      expect(performance.now() - started).toBeLessThan(500);
+      const unreadFromB = async () =>
+        (await store.messages.conversations('a')).find((row) => row.peer === 'b')?.unread;
+      expect((await store.messages.conversations('a')).map((row) => row.peer)).toEqual(['c', 'b']);
+      expect(await unreadFromB()).toBe(33_334);
+      await store.messages.markRead('a', 'b', 99_000);
+      expect(await unreadFromB()).toBe(334);
+      expect(await store.messages.countUndelivered('b')).toBe(66_666);
+      const firstHalf = (await store.messages.undeliveredAfter('b', 0, 100_000))
+        .map((message) => message.id)
+        .filter((id) => id <= 50_000);
+      await store.messages.acknowledge('b', firstHalf);
+      expect(await store.messages.countUndelivered('b')).toBe(33_333);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('resolves a write only once it is committed and its WAL sync has finished', async () => {
+    const path = join(dir, 'durable.db');
+    let wal: ManualSync | undefined;
+    const store = openSqliteStore(path, { walSync: () => (wal = new ManualSync()) });
+    const sync = wal as unknown as ManualSync;
+    const reader = new Database(path, { readonly: true });
+    try {
+      let created = false;
+      const write = store.accounts.create('a', 'x', 0).then(() => (created = true));
+      // A read issued after the write waits for it too: nothing is seen before it is on disk.
+      let seen = false;
+      const read = store.accounts.exists('a').then(() => (seen = true));
+      await expect.poll(() => sync.pending.length).toBe(1);
+      expect(reader.prepare('SELECT count(*) FROM users').pluck().get()).toBe(1);
+      expect([created, seen]).toEqual([false, false]);
+      sync.finish();
+      await Promise.all([write, read]);
+      expect([created, seen]).toEqual([true, true]);
+    } finally {
+      sync.auto = true;
+      reader.close();
+      await store.close();
+    }
+  });
+
+  it('migrates a version 2 database: conversations come from the new pairs table, unread counts unchanged', async () => {
+    const path = join(dir, 'v2.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob', 'cy']);
+    await send(store, 'ann', 'bob', 'hi bob', 1);
+    await send(store, 'bob', 'ann', 'hi ann', 2);
+    await send(store, 'cy', 'ann', 'hey', 3);
+    await store.close();
+    // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
+    const db = new Database(path);
+    dropLookAlikeKeys(db);
+    db.exec(`DROP TABLE pairs;
+      DROP TABLE broadcasts;
+      DROP TABLE online_spans;
+      CREATE INDEX messages_by_sender ON messages(sender, recipient, id);
+      CREATE INDEX messages_by_recipient ON messages(recipient, sender, id);`);
+    db.pragma('user_version = 2');
+    db.close();
+    const migrated = openSqliteStore(path);
+    const summary = async (name: string) =>
+      (await migrated.messages.conversations(name)).map(({ peer, last, unread }) => [peer, last.id, unread]);
+    try {
+      expect(await summary('ann')).toEqual([
+        ['cy', 3, 1],
+        ['bob', 2, 1],
+      ]);
+      expect(await summary('bob')).toEqual([['ann', 2, 1]]);
+      expect(await summary('nobody')).toEqual([]);
+    } finally {
+      await migrated.close();
+    }
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(5);
+      const indexes = check
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
+        .pluck()
+        .all();
+      expect(indexes).not.toContain('messages_by_sender');
+      expect(indexes).not.toContain('messages_by_recipient');
+    } finally {
+      check.close();
+    }
+  });
+
+  it('migrates a version 3 database: its data stays, broadcasts are kept from then on', async () => {
+    const path = join(dir, 'v3.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob']);
+    await send(store, 'ann', 'bob', 'hi bob', 1);
+    await store.close();
+    const db = new Database(path);
+    dropLookAlikeKeys(db);
+    db.exec('DROP TABLE broadcasts; DROP TABLE online_spans;');
+    db.pragma('user_version = 3');
+    db.close();
+    const migrated = openSqliteStore(path);
+    try {
+      expect((await migrated.messages.conversations('bob')).map((row) => row.peer)).toEqual(['ann']);
+      await migrated.presence.online('ann', 1);
+      await migrated.presence.online('bob', 1);
+      expect(
+        await migrated.broadcasts.insert({ from: 'ann', text: 'first kept', sentAt: 2, excluded: [] }),
+      ).toBe(1);
+      expect(await migrated.broadcasts.page('bob', Number.MAX_SAFE_INTEGER, 10)).toEqual([
+        { id: 1, from: 'ann', text: 'first kept', sentAt: 2 },
+      ]);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('ends the online spans a crash left open at the last broadcast, when the store opens again', async () => {
+    const path = join(dir, 'crash.db');
+    const before = openSqliteStore(path);
+    await withUsers(before, ['ann', 'bob']);
+    await before.presence.online('ann', 1);
+    await before.broadcasts.insert({ from: 'bob', text: 'while ann was online', sentAt: 1, excluded: [] });
+    // No offline: the server died with ann online.
+    await before.close();
+    const after = openSqliteStore(path);
+    try {
+      await after.presence.online('bob', 2);
+      expect(
+        await after.broadcasts.insert({ from: 'bob', text: 'after the crash', sentAt: 2, excluded: [] }),
+      ).toBe(2);
+      expect((await after.broadcasts.page('ann', Number.MAX_SAFE_INTEGER, 10)).map((b) => b.text)).toEqual([
+        'while ann was online',
+      ]);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('leaves only the database file behind when closed, checkpointer included', async () => {
+    const sub = join(dir, 'closed');
+    mkdirSync(sub);
+    const store = openSqliteStore(join(sub, 'c.db'));
+    await store.accounts.create('a', 'x', 0);
+    await store.close();
+    expect(readdirSync(sub)).toEqual(['c.db']);
+  });
+
+  it('checkpoints the WAL into the database file from its worker thread, not in a commit', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = openSqliteStore(path);
+    try {
+      await withUsers(store, ['a', 'b']);
+      store.flush();
+      const before = statSync(path).size;
+      const sends = [];
+      for (let i = 0; i < 5000; i++) sends.push(send(store, 'a', 'b', `message ${i}`.padEnd(200, '.'), i));
+      await Promise.all(sends);
+      // Committed rows live in the WAL; only a checkpoint copies them into the database file.
+      expect(statSync(path).size).toBe(before);
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 1_000_000), {
+        timeout: 5000,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
