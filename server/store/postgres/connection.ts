@@ -119,6 +119,8 @@ export function isUnavailable(error: unknown): boolean {
 export class Connection {
   private running = 0;
   private ended: Promise<void> | undefined;
+  /** Resolved by the last running call to settle, for end(). */
+  private whenIdle: (() => void) | undefined;
   private readonly capacity: number;
 
   constructor(
@@ -145,6 +147,7 @@ export class Connection {
       throw this.translate(error);
     } finally {
       this.running--;
+      if (this.running === 0) this.whenIdle?.();
     }
   }
 
@@ -157,9 +160,16 @@ export class Connection {
     });
   }
 
-  /** Waits for running statements and closes every connection; safe to call twice. */
+  /**
+   * Refuses new calls, lets the running ones finish (each is bounded by the timeouts), then closes
+   * every connection; safe to call twice. The pool itself would not serve calls still waiting for
+   * a connection once it is ending.
+   */
   end(): Promise<void> {
-    this.ended ??= this.pool.end();
+    this.ended ??= (async () => {
+      if (this.running > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+      await this.pool.end();
+    })();
     return this.ended;
   }
 }

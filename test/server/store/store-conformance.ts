@@ -395,7 +395,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     });
 
     it('reopening the store keeps everything; close is safe to call twice', async () => {
-      await users('leia', 'luke');
+      await users('leia', 'luke', 'han');
       await store.accounts.setPasswordHash('leia', 'new-hash');
       await store.lockout.recordFailure('luke', 1, LOCKOUT);
       await store.blocks.add('leia', 'luke');
@@ -411,8 +411,15 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         excluded: [],
       });
       await store.presence.offline('luke', 79);
+      // Closing finishes the writes already made; closing twice is fine.
+      const pending = Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.messages.insertDirect({ from: 'han', to: 'leia', text: `p${i}`, sentAt: 80 }),
+        ),
+      );
       await store.close();
       await store.close();
+      await pending;
 
       store = await fixture.reopen();
       expect(await store.accounts.passwordHash('leia')).toBe('new-hash');
@@ -426,6 +433,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         { id: broadcast, from: 'luke', text: 'bye', sentAt: 78 },
       ]);
       expect(await store.presence.seenSince(79)).toEqual(['luke']);
+      const kept = (await store.messages.undeliveredAfter('leia', 0, 100)).map((m) => m.text);
+      expect(kept.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `p${i}`).sort());
       // Ids keep increasing after a restart.
       const c = await stored('leia', 'luke', 'c');
       expect(c.id).toBeGreaterThan(b.id);
