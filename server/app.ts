@@ -213,6 +213,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
   try {
+    // A lone node is the whole service: whoever a crash left online is offline now. (Several
+    // nodes take a lost node's users offline through the bus instead: BusListener.usersLost.)
+    if (options.busUrl === undefined) await store.presence.everyoneOffline();
     await bus.start(busListener(ctx));
     if (options.credentialsFile) {
       const created = await ctx.accounts.importFile(options.credentialsFile);

@@ -147,6 +147,11 @@ export interface PresenceLog {
   offline(name: string, at: number): Promise<void>;
   /** Users last seen online at or after `since`. */
   seenSince(since: number): Promise<string[]>;
+  /**
+   * Nobody is online on any node (the only node of a service is starting after a crash): every
+   * span left open ends at the last broadcast, which is exact, since no later one reached them.
+   */
+  everyoneOffline(): Promise<void>;
 }
 
 export interface Store {

@@ -241,5 +241,6 @@ function presenceLog(run: Run): PresenceLog {
     online: async (name, at) => void (await run('online', name, at)),
     offline: async (name, at) => void (await run('offline', name, at)),
     seenSince: async (since) => column<string>(await run('seenSince', since), 'name'),
+    everyoneOffline: async () => void (await run('everyoneOffline')),
   };
 }

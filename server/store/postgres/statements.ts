@@ -91,6 +91,8 @@ export const SQL = {
     )
     UPDATE online_spans SET until_broadcast = last_broadcast_drawn() WHERE name = $1 AND until_broadcast IS NULL`,
   seenSince: 'SELECT name FROM last_seen WHERE at >= $1 ORDER BY name',
+  everyoneOffline:
+    'UPDATE online_spans SET until_broadcast = last_broadcast_drawn() WHERE until_broadcast IS NULL',
 } as const;
 
 export type Statement = keyof typeof SQL;

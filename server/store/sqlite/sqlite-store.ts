@@ -263,5 +263,6 @@ function presenceLog(s: Statements, io: Durable): PresenceLog {
         s.closeSpan.run(name);
       }),
     seenSince: (since) => io.read(() => s.seenSince.all(since) as string[]),
+    everyoneOffline: () => io.write(() => void s.closeEverySpan.run()),
   };
 }

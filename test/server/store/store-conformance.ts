@@ -380,6 +380,23 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(ids(await store.broadcasts.page('luke', NEVER, 10))).toEqual([b1]);
       });
 
+      it('everyoneOffline ends every open span: later broadcasts reach nobody who was online before', async () => {
+        await users('leia', 'luke', 'han');
+        await store.presence.online('leia', 1);
+        await store.presence.online('luke', 1);
+        const before = await store.broadcasts.insert({
+          from: 'leia',
+          text: 'before',
+          sentAt: 2,
+          excluded: [],
+        });
+        await store.presence.everyoneOffline();
+        await store.presence.online('han', 3);
+        const after = await store.broadcasts.insert({ from: 'han', text: 'after', sentAt: 4, excluded: [] });
+        expect(ids(await store.broadcasts.page('luke', NEVER, 10))).toEqual([before]);
+        expect(ids(await store.broadcasts.page('han', NEVER, 10))).toEqual([after]);
+      });
+
       it('seenSince lists users last seen at or after a time; last seen never moves back', async () => {
         await users('leia', 'luke', 'han');
         await store.presence.online('leia', 100);
