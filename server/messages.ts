@@ -13,7 +13,7 @@
 import { encodeFrame } from '../src/shared/codec.js';
 import type { DirectMessage, RequestResult, ServerFrame } from '../src/shared/protocol.js';
 import type { Accounts } from './accounts.js';
-import type { BroadcastEvent, Bus } from './bus/bus.js';
+import { BusUnavailableError, type BroadcastEvent, type Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
 import type { Presence } from './presence.js';
 import type { Blocks } from './blocks.js';
@@ -66,8 +66,21 @@ export class Messages {
     const { message } = stored;
     // A retry of a message already stored: answer as the first time, deliver nothing again.
     if (stored.duplicate) return { message, online: (await this.presence.lookup(to)) !== undefined };
-    const online = await this.bus.deliver(to, { type: 'message', message, offline: false });
-    return { message, online };
+    return { message, online: await this.deliverLive(message) };
+  }
+
+  /**
+   * Hands a stored message to the recipient's node. If the bus cannot be reached the message stays
+   * stored and undelivered: the sender's reply is still a success, and the recipient gets it when
+   * the bus is back (BusListener.resync) or at its next login.
+   */
+  private async deliverLive(message: DirectMessage): Promise<boolean> {
+    try {
+      return await this.bus.deliver(message.to, { type: 'message', message, offline: false });
+    } catch (error) {
+      if (error instanceof BusUnavailableError) return false;
+      throw error;
+    }
   }
 
   /**

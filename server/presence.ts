@@ -25,6 +25,8 @@ export interface OnlineUser {
   sendEncoded(line: string): void;
   /** Ends the connection without telling anyone (its node lost the user to another one). */
   evict(): void;
+  /** Frames may have been lost on the bus: sends the direct messages it missed, from the store. */
+  catchUp(): void;
 }
 
 export class Presence {
@@ -141,6 +143,11 @@ export class Presence {
       this.blocks.unload(name);
       user.evict();
     }
+  }
+
+  /** The bus may have dropped frames: every user of this node catches up from the store. */
+  resync(): void {
+    for (const user of this.local.values()) user.catchUp();
   }
 
   /** Other online users who have not blocked `me`, sorted. */

@@ -93,6 +93,8 @@ export class Session implements OnlineUser, Connection {
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
   private readonly bucket: TokenBucket | undefined;
+  /** The highest direct-message id written to this connection. */
+  private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
   private unacked: number[] = [];
   /**
@@ -185,6 +187,7 @@ export class Session implements OnlineUser, Connection {
   }
 
   private trackUnacked(id: number): void {
+    this.lastMessageId = Math.max(this.lastMessageId, id);
     this.unacked.push(id);
     if (this.unacked.length > MAX_UNACKED_TRACKED)
       this.unacked.splice(0, this.unacked.length - MAX_UNACKED_TRACKED);
@@ -265,6 +268,16 @@ export class Session implements OnlineUser, Connection {
     this.writer.clear();
     this.clearStallTimer();
     this.socket.destroy();
+  }
+
+  /**
+   * Streams what is undelivered past the last message written here: direct messages the bus may
+   * have dropped. (Per recipient, ids commit in id order, so nothing below that id can be missing.)
+   */
+  catchUp(): void {
+    if (this.state !== 'authenticated' || this.backlog) return;
+    this.backlog = { cursor: this.lastMessageId, held: [] };
+    this.startBacklog();
   }
 
   startBacklog(): void {

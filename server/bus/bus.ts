@@ -14,7 +14,9 @@
  * - Events published on one node reach every node (the publisher included) in publish order per
  *   publisher. A frame for a user goes only to the node whose directory entry holds that user.
  * - When the backing service cannot be reached, a method rejects with BusUnavailableError and the
- *   adapter reconnects by itself; once it is back, the node's users are in the directory again.
+ *   adapter reconnects by itself; once it is back, the node's users are in the directory again,
+ *   and every node hears BusListener.resync (frames published meanwhile may be lost: delivery is
+ *   at most once, and direct messages are caught up from the store).
  */
 import type { ServerFrame } from '../../src/shared/protocol.js';
 
@@ -72,6 +74,11 @@ export interface BusListener {
    * while cut off from the bus, and another node may have logged them in since): disconnect them.
    */
   usersEvicted(usernames: readonly string[]): void;
+  /**
+   * Frames may have been dropped while the bus (or some node's link to it) was unreachable: catch
+   * this node's users up from the store. Called on every node once the bus is reachable again.
+   */
+  resync(): void;
 }
 
 export interface Bus {

@@ -28,5 +28,6 @@ export function guardListener(listener: BusListener, warn: Warn): BusListener {
     presence: guard('presence', (event: PresenceEvent) => listener.presence(event)),
     usersLost: guard('usersLost', (entries: readonly DirectoryEntry[]) => listener.usersLost(entries)),
     usersEvicted: guard('usersEvicted', (names: readonly string[]) => listener.usersEvicted(names)),
+    resync: guard('resync', () => listener.resync()),
   };
 }

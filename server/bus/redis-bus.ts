@@ -126,6 +126,8 @@ export class RedisBus implements Bus {
   private pending = 0;
   private heartbeatTimeouts = 0;
   private reachable = true;
+  /** Set when a command failed or a connection dropped: every node resyncs once the bus answers. */
+  private eventsMayBeLost = false;
 
   constructor(url: string, options: RedisBusOptions = {}) {
     this.where = checkUrl(url);
@@ -288,6 +290,7 @@ export class RedisBus implements Bus {
     try {
       await this.heartbeat();
       await this.repair();
+      await this.announceResync();
       if (Date.now() >= this.sweepNotBefore) await this.sweep();
       this.heartbeatTimeouts = 0;
     } catch (error) {
@@ -315,6 +318,16 @@ export class RedisBus implements Bus {
       this.needsReclaim = false;
     }
     await this.settleDoubtful();
+  }
+
+  /**
+   * After an outage of this node's link (or of Redis): every node, this one included, catches its
+   * users up from the store, since frames published meanwhile may never have arrived.
+   */
+  private async announceResync(): Promise<void> {
+    if (!this.eventsMayBeLost) return;
+    this.eventsMayBeLost = false;
+    await this.publishEvent(encodeMessage({ kind: 'resync' }));
   }
 
   /** The node was swept as dead: every node was told its users went offline, so drop them all. */
@@ -413,6 +426,7 @@ export class RedisBus implements Bus {
       const event = this.accept(decodeEvent(message));
       if (event?.kind === 'broadcast') listener.broadcast(event.event);
       else if (event?.kind === 'presence') listener.presence(event.event);
+      else if (event?.kind === 'resync') listener.resync();
     } else {
       const delivery = this.accept(decodeDelivery(message));
       if (delivery !== undefined) listener.deliver(delivery.to, delivery.frame);
@@ -433,6 +447,7 @@ export class RedisBus implements Bus {
     }
     if (this.state === 'crashed') throw new BusUnavailableError(`RedisBus ${this.nodeId} has crashed`);
     if (this.pending >= MAX_PENDING_COMMANDS) {
+      this.eventsMayBeLost = true;
       throw new BusUnavailableError(
         `Redis at ${this.where}: ${MAX_PENDING_COMMANDS} commands already waiting`,
       );
@@ -441,7 +456,9 @@ export class RedisBus implements Bus {
     try {
       return await command();
     } catch (error) {
-      throw this.translate(error, what);
+      const translated = this.translate(error, what);
+      if (translated instanceof BusUnavailableError) this.eventsMayBeLost = true;
+      throw translated;
     } finally {
       this.pending--;
     }
@@ -482,6 +499,7 @@ export class RedisBus implements Bus {
   }
 
   private noteUnreachable(error: unknown): void {
+    this.eventsMayBeLost = true;
     if (!this.reachable) return;
     this.reachable = false;
     this.warn(`Redis bus: lost ${this.where} (${describe(error)}); reconnecting`);

@@ -53,12 +53,14 @@ const deliveryMessageSchema = z.object({ to: usernameSchema, frame: serverFrameS
 const eventMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('broadcast'), event: broadcastEventSchema }),
   z.object({ kind: z.literal('presence'), event: presenceEventSchema }),
+  z.object({ kind: z.literal('resync') }),
 ]);
 
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 export type EventMessage =
   | { readonly kind: 'broadcast'; readonly event: BroadcastEvent }
-  | { readonly kind: 'presence'; readonly event: PresenceEvent };
+  | { readonly kind: 'presence'; readonly event: PresenceEvent }
+  | { readonly kind: 'resync' };
 
 export class BusMessageTooLargeError extends Error {
   override name = 'BusMessageTooLargeError';

@@ -32,6 +32,7 @@ export class RecordingListener implements BusListener {
   readonly events: Event[] = [];
   readonly lost: { at: number; entries: readonly DirectoryEntry[] }[] = [];
   readonly evicted: (readonly string[])[] = [];
+  resyncs = 0;
 
   deliver(to: string, frame: ServerFrame): void {
     this.delivered.push({ to, frame });
@@ -47,6 +48,9 @@ export class RecordingListener implements BusListener {
   }
   usersEvicted(usernames: readonly string[]): void {
     this.evicted.push(usernames);
+  }
+  resync(): void {
+    this.resyncs++;
   }
 }
 

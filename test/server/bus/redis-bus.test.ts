@@ -101,6 +101,8 @@ describe('RedisBus when Redis fails', () => {
         [0, 1],
       ]);
     expect(listeners.flatMap((l) => l.lost)).toEqual([]);
+    // Frames published while Redis was gone are lost: every node is told to catch up.
+    await expect.poll(() => listeners.every((l) => l.resyncs > 0), { timeout: 5000 }).toBe(true);
   });
 
   it('a node cut off past its heartbeat is taken for dead; when it is back it evicts all its users', async () => {
