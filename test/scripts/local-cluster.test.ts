@@ -164,7 +164,7 @@ describe('npm run cluster', () => {
 });
 
 describe('npm run cluster without redis-server', () => {
-  it('says what to install, exits 1 and leaves nothing behind', async () => {
+  it('says which package to install and exits 1 before starting PostgreSQL', async () => {
     const cluster = runCluster(['--port', '0'], {
       ...process.env,
       REDIS_SERVER: '/nonexistent/redis-server',
