@@ -26,6 +26,8 @@ const SIZES: Sizes = {
   loginUsers: 2,
   loginMs: 500,
   setupKdfCost: 2,
+  modesRepeats: 2,
+  modesRate: 200,
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
@@ -78,6 +80,58 @@ describe('bench smoke', () => {
       expect(written.backlog?.received).toBe(SIZES.backlog);
       expect(written.backlog?.receivedOffline).toBe(SIZES.backlog);
       expect(written.backlog?.lastReceiptMs).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    'runs every mode (relay floor, SQLite, PostgreSQL, two nodes on PostgreSQL + Redis) under the same load',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runBench({
+        quick: true,
+        scenarios: ['modes'],
+        sizes: SIZES,
+        peer: false,
+        profile: false,
+        resultsDir: dir,
+        command: 'bench.smoke.test.ts',
+      });
+      expect(results.errors).toEqual({});
+      const modes = results.modes ?? [];
+      expect(modes.map((m) => [m.mode, m.nodes])).toEqual([
+        ['floor', 1],
+        ['sqlite', 1],
+        ['postgres', 1],
+        ['postgres+redis', 2],
+      ]);
+      for (const m of modes) {
+        expect(m.closedRuns).toHaveLength(SIZES.modesRepeats);
+        for (const run of m.closedRuns) {
+          expect(run.sent).toBeGreaterThan(0);
+          expect(run.errors).toBe(0);
+          expect(run.delivered).toBe(run.sent);
+        }
+        expect(m.closedPerSec).toBeGreaterThan(0);
+        expect(m.open.sent).toBe((SIZES.modesRate * SIZES.openMs) / 1000);
+        expect(m.open.delivered).toBe(m.open.sent);
+        expect(m.nodeCpuMicrosPerMessage).toBeGreaterThan(0);
+        // Each side sends only to the other; on two nodes the sides are on different nodes.
+        expect(m.sides.map((side) => side.clients)).toEqual([SIZES.dmClients / 2, SIZES.dmClients / 2]);
+        expect(m.sides.map((side) => [side.node, side.sendsToNode])).toEqual(
+          m.nodes === 2
+            ? [
+                [0, 1],
+                [1, 0],
+              ]
+            : [
+                [0, 0],
+                [0, 0],
+              ],
+        );
+        const usesServices = m.mode.startsWith('postgres');
+        expect(m.serviceCpuMicrosPerMessage > 0).toBe(usesServices);
+      }
+      expect(results.table?.filter((row) => row.scenario.startsWith('7 modes'))).toHaveLength(12);
     },
   );
 });

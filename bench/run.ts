@@ -25,11 +25,12 @@ import {
   type DirectResult,
   type Sizes,
 } from './scenarios.js';
+import { modes } from './modes.js';
 import { renderer } from './renderer.js';
 import { buildTable, formatTable } from './table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SCENARIOS = ['dm', 'broadcast', 'density', 'backlog', 'login', 'renderer'] as const;
+export const SCENARIOS = ['dm', 'broadcast', 'density', 'backlog', 'login', 'renderer', 'modes'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchResults {
@@ -43,6 +44,8 @@ export interface BenchResults {
   backlog?: Awaited<ReturnType<typeof backlog>>;
   login?: Awaited<ReturnType<typeof loginRate>>;
   renderer?: Awaited<ReturnType<typeof renderer>>;
+  /** One node on SQLite, one on PostgreSQL, two on PostgreSQL + Redis, and the relay floor (bench/modes.ts). */
+  modes?: Awaited<ReturnType<typeof modes>>;
   profile?: ReturnType<typeof summarizeProfile>;
   errors: Record<string, string>;
   table?: ReturnType<typeof buildTable>;
@@ -65,6 +68,9 @@ const FULL: Sizes = {
   loginUsers: 16,
   loginMs: 6000,
   setupKdfCost: 2,
+  modesRepeats: 3,
+  // Below half of what the slowest mode (two nodes on PostgreSQL + Redis) takes on two cores.
+  modesRate: 200,
 };
 
 const QUICK: Sizes = {
@@ -83,6 +89,8 @@ const QUICK: Sizes = {
   loginUsers: 4,
   loginMs: 1500,
   setupKdfCost: 2,
+  modesRepeats: 2,
+  modesRate: 200,
 };
 
 function ints(text: string): number[] {
@@ -186,6 +194,11 @@ export async function runBench(options: {
           results.renderer = await renderer({ quick: options.quick, root: ROOT });
         });
         break;
+      case 'modes':
+        await attempt('modes', async () => {
+          results.modes = await modes(sizes);
+        });
+        break;
     }
   }
   results.meta.finished = new Date().toISOString();
@@ -240,6 +253,7 @@ async function main(): Promise<void> {
     .option('--receivers <list>', 'broadcast receiver counts, comma-separated', ints)
     .option('--density <n>', 'connection-density target', (v) => Number.parseInt(v, 10))
     .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
+    .option('--modes-rate <n>', 'fixed rate of the modes scenario, msg/s', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
     .option('--no-peer', 'skip the ngircd runs')
     .option('--profile', 'run the server under --cpu-prof during the direct-message scenario', false)
@@ -255,6 +269,7 @@ async function main(): Promise<void> {
     density?: number;
     backlog?: number;
     workers?: number;
+    modesRate?: number;
     peer: boolean;
     profile: boolean;
     plots: boolean;
@@ -269,6 +284,7 @@ async function main(): Promise<void> {
     densityTarget: o.density ?? base.densityTarget,
     backlog: o.backlog ?? base.backlog,
     workers: o.workers ?? base.workers,
+    modesRate: o.modesRate ?? base.modesRate,
   };
   const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));

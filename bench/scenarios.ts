@@ -38,8 +38,12 @@ export interface Sizes {
   backlog: number;
   loginUsers: number;
   loginMs: number;
-  /** scrypt N used to create the accounts that scenarios 1–4 log in with (setup only). */
+  /** scrypt N used to create the accounts that scenarios 1–4 and 7 log in with (setup only). */
   setupKdfCost: number;
+  /** Scenario 7 (bench/modes.ts): closed-loop runs per mode (the median is reported)... */
+  modesRepeats: number;
+  /** ...and the moderate fixed rate, msg/s, at which latency and CPU per message are measured. */
+  modesRate: number;
 }
 
 export function progress(message: string): void {
@@ -65,42 +69,59 @@ async function startTarget(
   }
 }
 
+interface ConnectOptions {
+  quiet: boolean;
+  join?: string;
+  budgetMs: number;
+  allowPartial?: boolean;
+  watchPresence?: boolean;
+  /** Logins in flight per worker; default 64 (8 for ngircd). */
+  concurrency?: number;
+}
+
 /** Connects `names` spread over the pool's workers; throws if any failed. */
 async function connectSpread(
   pool: Pool,
   server: Running,
   names: string[],
-  options: {
-    quiet: boolean;
-    join?: string;
-    budgetMs: number;
-    allowPartial?: boolean;
-    watchPresence?: boolean;
-  },
+  options: ConnectOptions,
 ): Promise<number> {
   const parts = split(names, pool.workers.length);
-  const results = await pool.all((_, i) => ({
-    cmd: 'connect',
-    kind: server.name === 'ngircd' ? 'irc' : 'ours',
-    host: server.host,
-    port: server.port,
-    names: parts[i] ?? [],
-    password: PASSWORD,
-    localAddresses: [],
-    // ngircd's small listen backlog drops SYNs (1 s retransmits) when many connect at once.
-    concurrency: server.name === 'ngircd' ? 8 : 64,
-    quiet: options.quiet,
-    join: options.join,
-    watchPresence: options.watchPresence,
-    timeoutMs: 60_000,
-    budgetMs: options.budgetMs,
-    stopOnFailure: true,
-  }));
+  return connectPlaced(pool, (i) => ({ server, names: parts[i] ?? [] }), names.length, options);
+}
+
+/** Connects each worker's clients to the server `placement` gives it; throws if any failed. */
+export async function connectPlaced(
+  pool: Pool,
+  placement: (workerIndex: number) => { server: Running; names: string[] },
+  expected: number,
+  options: ConnectOptions,
+): Promise<number> {
+  const results = await pool.all((_, i) => {
+    const { server, names } = placement(i);
+    return {
+      cmd: 'connect',
+      kind: server.name === 'ngircd' ? 'irc' : 'ours',
+      host: server.host,
+      port: server.port,
+      names,
+      password: PASSWORD,
+      localAddresses: [],
+      // ngircd's small listen backlog drops SYNs (1 s retransmits) when many connect at once.
+      concurrency: options.concurrency ?? (server.name === 'ngircd' ? 8 : 64),
+      quiet: options.quiet,
+      join: options.join,
+      watchPresence: options.watchPresence,
+      timeoutMs: 60_000,
+      budgetMs: options.budgetMs,
+      stopOnFailure: true,
+    };
+  });
   const failed = results.reduce((sum, r) => sum + Number(r.failed ?? 0), 0);
   const ok = results.reduce((sum, r) => sum + Number(r.ok ?? 0), 0);
-  if (ok < names.length && !(options.allowPartial && failed === 0)) {
+  if (ok < expected && !(options.allowPartial && failed === 0)) {
     throw new Error(
-      `only ${ok}/${names.length} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`,
+      `only ${ok}/${expected} clients logged in (${failed} failed: ${JSON.stringify(results.map((r) => r.errors))})`,
     );
   }
   return ok;
@@ -131,7 +152,7 @@ async function drain(pool: Pool, expected: number, maxMs: number, quietMs = 400)
 }
 
 /** Waits until no client has received any bytes for `quietMs` (e.g. the presence storm after logins). */
-async function quiesce(pool: Pool, maxMs: number, quietMs = 500): Promise<void> {
+export async function quiesce(pool: Pool, maxMs: number, quietMs = 500): Promise<void> {
   const deadline = Date.now() + maxMs;
   let last = -1;
   let lastChange = Date.now();
@@ -162,20 +183,84 @@ export interface OpenPoint {
   errorCodes: Record<string, number>;
 }
 
+export interface ClosedResult {
+  sent: number;
+  delivered: number;
+  errors: number;
+  seconds: number;
+  deliveredPerSec: number;
+  latency: LatencySummary;
+}
+
 export interface DirectResult {
   target: Target;
   clients: number;
-  closed: {
-    sent: number;
-    delivered: number;
-    errors: number;
-    seconds: number;
-    deliveredPerSec: number;
-    latency: LatencySummary;
-  };
+  closed: ClosedResult;
   open: OpenPoint[];
   serverCpuMs: number;
   serverRssMb: number;
+}
+
+/** Whom the clients of each worker send to. */
+export type PeersOf = (workerIndex: number) => string[];
+
+/** Closed loop: each client sends to a peer and waits for the reply before the next, for `durationMs`. */
+export async function closedLoop(
+  pool: Pool,
+  peersOf: PeersOf,
+  durationMs: number,
+  phase: string,
+): Promise<ClosedResult> {
+  await pool.all(() => ({ cmd: 'reset', phase, quiet: false }));
+  const t0 = nowMicros();
+  await pool.all((_, i) => ({
+    cmd: 'closed',
+    peers: peersOf(i),
+    durationMs,
+    window: 1,
+    maxPerClient: 1_000_000,
+  }));
+  const seconds = (nowMicros() - t0) / 1e6;
+  let stats = await drain(pool, 0, 5_000);
+  stats = await drain(pool, total(stats, 'sent') - total(stats, 'errors'), 5_000);
+  const delivered = total(stats, 'received');
+  return {
+    sent: total(stats, 'sent'),
+    delivered,
+    errors: total(stats, 'errors'),
+    seconds: round(seconds, 3),
+    deliveredPerSec: Math.round(delivered / seconds),
+    latency: mergeLatencies(stats),
+  };
+}
+
+/** Open loop: `rate` msg/s offered in all, split over the workers, for `durationMs`; then drained. */
+export async function openLoop(
+  pool: Pool,
+  peersOf: PeersOf,
+  rate: number,
+  durationMs: number,
+): Promise<OpenPoint> {
+  await pool.all(() => ({ cmd: 'reset', phase: `open${rate}`, quiet: false }));
+  const parts = await pool.all((_, i) => ({
+    cmd: 'open',
+    peers: peersOf(i),
+    rate: rate / pool.workers.length,
+    durationMs,
+  }));
+  const after = await drain(pool, 0, 0);
+  const sent = total(after, 'sent');
+  const done = await drain(pool, sent, 20_000, 3000);
+  return {
+    rate,
+    sent,
+    delivered: total(done, 'received'),
+    achievedRate: Math.round(total(done, 'received') / (durationMs / 1000)),
+    latency: mergeLatencies(done),
+    generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
+    errors: total(done, 'errors'),
+    errorCodes: Object.assign({}, ...done.map((s) => s.errorCodes)) as Record<string, number>,
+  };
 }
 
 /** Scenario 1: closed-loop throughput, then open-loop latency at fixed offered rates. */
@@ -194,56 +279,17 @@ export async function directMessages(
     const cpu0 = cpuMillis(server.pid);
 
     progress(`${target}: closed loop for ${sizes.closedMs} ms`);
-    await pool.all(() => ({ cmd: 'reset', phase: 'closed', quiet: false }));
-    const t0 = nowMicros();
-    await pool.all(() => ({
-      cmd: 'closed',
-      peers: names,
-      durationMs: sizes.closedMs,
-      window: 1,
-      maxPerClient: 1_000_000,
-    }));
-    const seconds = (nowMicros() - t0) / 1e6;
-    let stats = await drain(pool, 0, 5_000);
-    stats = await drain(pool, total(stats, 'sent') - total(stats, 'errors'), 5_000);
-    const delivered = total(stats, 'received');
-    const closed = {
-      sent: total(stats, 'sent'),
-      delivered,
-      errors: total(stats, 'errors'),
-      seconds: round(seconds, 3),
-      deliveredPerSec: Math.round(delivered / seconds),
-      latency: mergeLatencies(stats),
-    };
+    const closed = await closedLoop(pool, () => names, sizes.closedMs, 'closed');
     progress(
       `${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms)`,
     );
 
     const open: OpenPoint[] = [];
     for (const rate of sizes.rates) {
-      await pool.all(() => ({ cmd: 'reset', phase: `open${rate}`, quiet: false }));
-      const parts = await pool.all(() => ({
-        cmd: 'open',
-        peers: names,
-        rate: rate / sizes.workers,
-        durationMs: sizes.openMs,
-      }));
-      const after = await drain(pool, 0, 0);
-      const sent = total(after, 'sent');
-      const done = await drain(pool, sent, 20_000, 3000);
-      const point: OpenPoint = {
-        rate,
-        sent,
-        delivered: total(done, 'received'),
-        achievedRate: Math.round(total(done, 'received') / (sizes.openMs / 1000)),
-        latency: mergeLatencies(done),
-        generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
-        errors: total(done, 'errors'),
-        errorCodes: Object.assign({}, ...done.map((s) => s.errorCodes)) as Record<string, number>,
-      };
+      const point = await openLoop(pool, () => names, rate, sizes.openMs);
       open.push(point);
       progress(
-        `${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${sent} delivered`,
+        `${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${point.sent} delivered`,
       );
     }
     return {

@@ -1,5 +1,6 @@
 /** The results table: one row per figure, with the ngircd figure and the ratio beside it where there is one. */
 import type { BenchResults } from './run.js';
+import type { ModeResult } from './modes.js';
 import type { DirectResult } from './scenarios.js';
 
 export interface Row {
@@ -145,6 +146,7 @@ export function buildTable(r: BenchResults): Row[] {
       ours: `${r.login.latency.p50} / ${r.login.latency.p99}`,
     });
   }
+  if (r.modes) rows.push(...modeRows(r.modes));
   if (r.renderer) {
     for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
       const row: Row = { scenario: '6 renderer', metric, ours: value as number };
@@ -157,6 +159,57 @@ export function buildTable(r: BenchResults): Row[] {
     }
   }
   return rows;
+}
+
+const MODE_LABELS: Record<ModeResult['mode'], string> = {
+  floor: 'floor: bare Node relay',
+  sqlite: '1 node, SQLite',
+  postgres: '1 node, PostgreSQL',
+  'postgres+redis': '2 nodes, PostgreSQL + Redis',
+};
+
+/** "; 0.42× floor", or nothing on the floor's own rows. */
+function versusFloor(value: number, floor: number | undefined, isFloor: boolean, what = 'floor'): string {
+  if (isFloor || floor === undefined || !(floor > 0) || !Number.isFinite(value)) return '';
+  return `; ${Math.round((value / floor) * 100) / 100}× ${what}`;
+}
+
+/** Scenario 7: per mode, throughput, latency at the fixed rate and CPU per message, each against the floor. */
+function modeRows(results: ModeResult[]): Row[] {
+  const floor = results.find((m) => m.mode === 'floor');
+  const scenario = (m: ModeResult): string => `7 modes: ${MODE_LABELS[m.mode]}`;
+  const cpu = (m: ModeResult): number =>
+    Math.round((m.nodeCpuMicrosPerMessage + m.serviceCpuMicrosPerMessage) * 10) / 10;
+  return results.flatMap((m) => {
+    const isFloor = m === floor;
+    const { latency, rate } = m.open;
+    return [
+      {
+        scenario: scenario(m),
+        metric:
+          `closed-loop delivered msg/s, median of ${m.closedRuns.length} ` +
+          `(${m.closedRuns.map((run) => run.deliveredPerSec).join(', ')}` +
+          `${versusFloor(m.closedPerSec, floor?.closedPerSec, isFloor)})`,
+        ours: m.closedPerSec,
+      },
+      {
+        scenario: scenario(m),
+        metric:
+          `open loop ${rate}/s p50 / p99 ms (delivered ${m.open.delivered}/${m.open.sent}` +
+          `${versusFloor(latency.p99, floor?.open.latency.p99, isFloor, 'floor p99')})`,
+        ours: `${latency.p50} / ${latency.p99}`,
+      },
+      {
+        scenario: scenario(m),
+        metric:
+          `server CPU µs per delivered msg, closed loop: nodes ${m.nodeCpuMicrosPerMessage} + ` +
+          `PostgreSQL/Redis ${m.serviceCpuMicrosPerMessage} (at ${rate}/s: ` +
+          `${m.openNodeCpuMicrosPerMessage} + ${m.openServiceCpuMicrosPerMessage}` +
+          `${versusFloor(cpu(m), floor && cpu(floor), isFloor)})`,
+        ours: cpu(m),
+      },
+    ];
+  });
 }
 
 function cell(v: unknown): string {

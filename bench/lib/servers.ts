@@ -3,7 +3,15 @@
  * the ngircd peer, each on loopback with a fresh data directory, plus /proc readings of their cost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +91,10 @@ export interface OurServerOptions {
   gcHook?: boolean;
   /** --gateways N: processes that hold the client sockets. */
   gateways?: number;
+  /** --store postgres://…: PostgreSQL instead of a fresh SQLite file. */
+  storeUrl?: string;
+  /** --bus redis://…: a node of several sharing the store and this Redis. */
+  busUrl?: string;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -96,7 +108,10 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
     args.push('--expose-gc', '--import', fileURLToPath(new URL('./gc-hook.ts', import.meta.url)));
   }
   args.push('server/main.ts', '--port', '0', '--block-duration', '1', '--timeout', '0');
-  args.push('--db', join(dir, 'bench.db'), '--credentials', credentials);
+  if (options.storeUrl === undefined) args.push('--db', join(dir, 'bench.db'));
+  else args.push('--store', options.storeUrl);
+  if (options.busUrl !== undefined) args.push('--bus', options.busUrl);
+  args.push('--credentials', credentials);
   // Abuse limits off: the bench measures capacity, and all its clients come from loopback.
   args.push('--rate-limit', '0', '--max-connections-per-address', '0', '--pre-login-timeout', '0');
   args.push('--login-attempts-per-address', '0', '--login-attempts-per-account', '0');
@@ -220,10 +235,15 @@ export function rssBytes(pid: number): number {
 
 /** User + system CPU time of a process in milliseconds (/proc/<pid>/stat). */
 export function cpuMillis(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
+}
+
+/** /proc/<pid>/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** The process and its descendants (the server's gateway processes), from /proc. */
@@ -246,6 +266,53 @@ export function treeRssBytes(pid: number): number {
 /** CPU time of a process and its descendants, in milliseconds. */
 export function treeCpuMillis(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + cpuMillis(p), 0);
+}
+
+/**
+ * CPU time of a process and its descendants, including the children it has reaped (cutime and
+ * cstime): a PostgreSQL backend that ends during a phase keeps counting, through the postmaster.
+ */
+export function treeCpuMillisWithReaped(pid: number): number {
+  const fields = statFields(pid);
+  const reaped = ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  return treeCpuMillis(pid) + reaped;
+}
+
+/**
+ * The process listening on 127.0.0.1:`port` (a database or bus the bench started through a helper
+ * that does not say its pid): the socket's inode from /proc/net/tcp, then the process holding it.
+ * A child that inherited the socket in the moment after a fork is passed over for its parent.
+ */
+export function listenerPid(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const LISTEN = '0A';
+  const socketLine = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((f) => f[1] === `0100007F:${hexPort}` && f[3] === LISTEN);
+  if (socketLine === undefined) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+  const socket = `socket:[${socketLine[9]}]`;
+  const holders = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => holdsFile(pid, socket));
+  const root = holders.find((pid) => !holders.includes(Number(statFields(pid)[1])));
+  if (root === undefined) throw new Error(`no process holds the listener on 127.0.0.1:${port}`);
+  return root;
+}
+
+function holdsFile(pid: number, target: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
+      } catch {
+        return false; // closed since the listing
+      }
+    });
+  } catch {
+    return false; // exited, or not ours to read
+  }
 }
 
 /** The soft open-files limit of a process (/proc/<pid>/limits). */
