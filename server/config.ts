@@ -52,6 +52,11 @@ export interface ServerOptions {
   storeUrl?: string;
   /** redis://HOST:PORT: share the directory and events with the other nodes through Redis. */
   busUrl?: string;
+  /**
+   * Prefix of every Redis key and channel (default 'messenger:'): the nodes of one service share
+   * it, and services that share one Redis each have their own.
+   */
+  busPrefix?: string;
   credentialsFile?: string;
   openRegistration?: boolean;
   /** scrypt N (power of two) for new hashes. */
@@ -181,6 +186,18 @@ function checkServiceUrls(options: ServerOptions): void {
   if (busUrl !== undefined && storeUrl === undefined) {
     throw new ConfigError('--bus needs --store postgres://…: nodes that share a bus must share a database');
   }
+  checkBusPrefix(options);
+}
+
+/** Same rule as the Redis bus's keyPrefix (server/bus/redis-wire.ts), checked before anything opens. */
+function checkBusPrefix({ busPrefix, busUrl }: ServerOptions): void {
+  if (busPrefix === undefined) return;
+  if (busUrl === undefined) throw new ConfigError('--bus-prefix needs --bus redis://…');
+  if (!/^[A-Za-z0-9_.:-]{0,64}$/.test(busPrefix)) {
+    throw new ConfigError(
+      `--bus-prefix must be at most 64 letters, digits and _ . : -, got ${JSON.stringify(busPrefix)}`,
+    );
+  }
 }
 
 /** A URL as it may be printed: without its password. */
@@ -223,6 +240,7 @@ interface RawFlags {
   db?: string;
   store?: string;
   bus?: string;
+  busPrefix?: string;
   credentials?: string;
   openRegistration?: boolean;
   verbose?: boolean;
@@ -266,6 +284,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--db <file>', 'SQLite database file or :memory: (the default store)')
     .option('--store <url>', 'PostgreSQL instead of SQLite: postgres://USER@HOST:PORT/DB')
     .option('--bus <url>', 'Redis shared by several nodes: redis://HOST:PORT (needs --store)')
+    .option('--bus-prefix <prefix>', "prefix of the bus's Redis keys (default messenger:)")
     .option('--credentials <file>', 'import accounts from "username password" lines')
     .option('--open-registration', 'let unknown usernames register')
     .option('--verbose', 'log at info level to stderr')
@@ -304,6 +323,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     dbPath: flags.db,
     storeUrl: flags.store,
     busUrl: flags.bus,
+    busPrefix: flags.busPrefix,
     credentialsFile: flags.credentials,
     openRegistration: flags.openRegistration === true,
     kdfCost: flags.kdfCost === undefined ? undefined : parseNumber('kdf cost', flags.kdfCost),

@@ -104,6 +104,12 @@ export class Session implements OnlineUser, Connection {
    */
   private backlog: { cursor: number; held: DirectMessage[] } | undefined;
   /**
+   * Where the last backlog stream ended. A live frame at or below it that is still unacknowledged
+   * here was streamed already: with several nodes, the bus may bring a message's live frame after
+   * the stream read it from the store.
+   */
+  private streamedUpTo = 0;
+  /**
    * Between the directory claim and the login reply: the frames that arrive for the new user wait
    * here, so the reply comes first (direct messages wait for the backlog instead).
    */
@@ -182,6 +188,7 @@ export class Session implements OnlineUser, Connection {
       if (message.id > backlog.cursor && backlog.held.length < MAX_HELD_LIVE) backlog.held.push(message);
       return false;
     }
+    if (message.id <= this.streamedUpTo && this.unacked.includes(message.id)) return false;
     this.trackUnacked(message.id);
     return true;
   }
@@ -335,6 +342,7 @@ export class Session implements OnlineUser, Connection {
    */
   private endBacklog(): void {
     const held = this.backlog?.held ?? [];
+    this.streamedUpTo = Math.max(this.streamedUpTo, this.backlog?.cursor ?? 0);
     this.backlog = undefined;
     for (const message of held.sort((a, b) => a.id - b.id))
       this.send({ type: 'message', message, offline: false });

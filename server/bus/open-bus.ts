@@ -7,5 +7,8 @@ import { LocalBus } from './local-bus.js';
 export async function openBus(options: ServerOptions, logger: Logger): Promise<Bus> {
   if (options.busUrl === undefined) return new LocalBus();
   const { createRedisBus } = await import('./redis-bus.js');
-  return createRedisBus(options.busUrl, { onWarning: (message) => logger.warn(message) });
+  return createRedisBus(options.busUrl, {
+    keyPrefix: options.busPrefix,
+    onWarning: (message) => logger.warn(message),
+  });
 }

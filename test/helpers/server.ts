@@ -2,12 +2,17 @@
  * Test servers. startTestServer runs the real server in-process on port 0 with a fresh SQLite file
  * in a temp directory (restartable on the same file); spawnServer runs server/main.ts as a child
  * process (`node --import tsx server/main.ts`). Both clean up with close().
+ *
+ * With MESSENGER_TEST_CLUSTER=N (N >= 2; `npm run test:cluster`), startTestServer instead starts N
+ * nodes on a fresh PostgreSQL database and one Redis (test/helpers/cluster.ts), and `port` hands
+ * out the nodes' ports in turn, so clients are spread over the nodes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer, type RunningServer, type StartOptions } from '../../server/app.js';
+import { sharedClusterServices, startTestCluster } from './cluster.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 /** A small scrypt cost keeps tests fast; one test covers the production default. */
@@ -22,17 +27,36 @@ export interface TestServerOptions extends Partial<StartOptions> {
 
 export interface TestServer {
   readonly host: string;
-  /** Current port (a restart keeps it when it can). */
+  /**
+   * Current port (a restart keeps it when it can). In cluster mode (MESSENGER_TEST_CLUSTER) each
+   * read gives the next node's port, round robin: read it once to keep connections on one node
+   * (tests of per-address caps do).
+   */
   readonly port: number;
+  /** The SQLite file; in cluster mode the PostgreSQL URL. */
   readonly dbPath: string;
   readonly dir: string;
   readonly credentialsFile: string;
-  /** Stops the server (clients get logged_out shutdown) and starts it again on the same database. */
+  /**
+   * Stops the server (clients get logged_out shutdown) and starts it again on the same database
+   * (in cluster mode: every node).
+   */
   restart(overrides?: Partial<StartOptions>): Promise<void>;
   /** Stops the server without removing the temp directory. */
   stop(): Promise<void>;
-  /** Stops the server and removes the temp directory. */
+  /** Stops the server and removes the temp directory (in cluster mode also the database). */
   close(): Promise<void>;
+}
+
+/** Nodes per test server: MESSENGER_TEST_CLUSTER, or 1 (one node on SQLite) when unset. */
+export function testClusterSize(): number {
+  const size = Number(process.env.MESSENGER_TEST_CLUSTER ?? 1);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new Error(
+      `MESSENGER_TEST_CLUSTER must be a positive integer, got ${process.env.MESSENGER_TEST_CLUSTER}`,
+    );
+  }
+  return size;
 }
 
 export function makeTempDir(prefix = 'messenger-test-'): string {
@@ -65,6 +89,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     gateways: Number(process.env.MESSENGER_TEST_GATEWAYS ?? 0),
     ...rest,
   };
+  if (testClusterSize() > 1) return startClusterTestServer(base, dir, rest.dbPath);
   let running: RunningServer | undefined = await startServer(base);
   let current = running;
   const stop = async () => {
@@ -93,6 +118,44 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     stop,
     async close() {
       await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The TestServer of MESSENGER_TEST_CLUSTER mode: N nodes, `port` round robin over them. */
+async function startClusterTestServer(
+  base: StartOptions,
+  dir: string,
+  sqliteFile?: string,
+): Promise<TestServer> {
+  if (sqliteFile !== undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`a test server on its own SQLite file (${sqliteFile}) cannot run as a cluster`);
+  }
+  const { dbPath: _sqlite, ...options } = base;
+  const cluster = await sharedClusterServices()
+    .then((services) => startTestCluster(services, options, testClusterSize()))
+    .catch((error: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
+  const size = cluster.nodes.length;
+  const [node] = cluster.nodes;
+  if (node === undefined) throw new Error('a test cluster has no node');
+  let reads = 0;
+  return {
+    host: node.host,
+    get port() {
+      return cluster.port(reads++ % size);
+    },
+    dbPath: node.dbPath,
+    dir,
+    credentialsFile: base.credentialsFile ?? '',
+    restart: (overrides = {}) => cluster.restart(overrides),
+    stop: () => cluster.stop(),
+    async close() {
+      await cluster.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -54,9 +54,15 @@ afterEach(() => {
   restoreScrypt = undefined;
 });
 
+/**
+ * The test server's port, read once: login limits are per node (server/login-throttle.ts), so with
+ * several test nodes (MESSENGER_TEST_CLUSTER) every client of a test goes to the same one.
+ */
+let port = 0;
+
 /** A client from `localAddress` (any 127.x.y.z reaches the loopback server) that has said hello. */
 async function openFrom(localAddress: string): Promise<RawClient> {
-  const client = track(await RawClient.connect(fixture.server.port, '127.0.0.1', localAddress));
+  const client = track(await RawClient.connect(port, '127.0.0.1', localAddress));
   await client.call('hello', { version: PROTOCOL_VERSION, client: 'login-flood-test' });
   return client;
 }
@@ -122,6 +128,7 @@ describe('login rate limits', () => {
       loginAttemptsPerAddress: 4,
       loginAttemptsPerAccount: 2,
     });
+    port = fixture.server.port;
     const here = '127.0.0.1';
     const there = '127.0.0.2';
     // Per account, from any address, right password or wrong: a success and an already_logged_in.
@@ -159,6 +166,7 @@ describe('login rate limits', () => {
 
   it('counts registrations against the address too', async () => {
     fixture.server = await startTestServer({ openRegistration: true, loginAttemptsPerAddress: 2 });
+    port = fixture.server.port;
     const client = await openFrom('127.0.0.1');
     await client.call('register', { username: 'rey', password: 'jakku' });
     await client.call('register', { username: 'finn', password: 'fn2187' });
