@@ -21,7 +21,7 @@ import {
   userNames,
   type Running,
 } from './lib/servers.js';
-import { round } from './lib/stats.js';
+import { round, sleep } from './lib/stats.js';
 import {
   closedLoop,
   connectPlaced,
@@ -37,6 +37,8 @@ export const MODES = ['floor', 'sqlite', 'postgres', 'postgres+redis'] as const;
 export type Mode = (typeof MODES)[number];
 
 const NEEDED_FOR = 'the bench scenario `modes`';
+/** How long each mode's idle CPU use is measured, clients logged in and silent. */
+const IDLE_MS = 3000;
 
 export interface ModeResult {
   mode: Mode;
@@ -48,7 +50,12 @@ export interface ModeResult {
   /** Median over closedRuns of delivered msg/s. */
   closedPerSec: number;
   open: OpenPoint;
-  /** CPU time per delivered message, µs, over all closed-loop runs: in the node processes... */
+  /** CPU use with every client logged in and none sending, % of one core. */
+  idleCpuPercent: { nodes: number; services: number };
+  /**
+   * CPU time per delivered message above the idle use, µs, over all closed-loop runs: in the node
+   * processes...
+   */
   nodeCpuMicrosPerMessage: number;
   /** ...and in PostgreSQL and Redis (every process of theirs; 0 when the mode uses neither). */
   serviceCpuMicrosPerMessage: number;
@@ -104,24 +111,34 @@ function cpuOf(pids: number[], measure: (pid: number) => number): number {
   return pids.reduce((sum, pid) => sum + measure(pid), 0);
 }
 
-/** Node and service CPU milliseconds used while `body` runs. */
-async function cpuDuring<T>(
-  deployment: Deployment,
-  body: () => Promise<T>,
-): Promise<{ result: T; nodeMs: number; serviceMs: number }> {
+interface CpuUse {
+  nodeMs: number;
+  serviceMs: number;
+  wallMs: number;
+}
+
+/** Node and service CPU milliseconds used while `body` runs, and how long it ran. */
+async function cpuDuring<T>(deployment: Deployment, body: () => Promise<T>): Promise<CpuUse & { result: T }> {
   const nodePids = deployment.nodes.map((n) => n.pid);
   const node0 = cpuOf(nodePids, treeCpuMillis);
   const service0 = cpuOf(deployment.servicePids, treeCpuMillisWithReaped);
+  const t0 = Date.now();
   const result = await body();
   return {
     result,
     nodeMs: cpuOf(nodePids, treeCpuMillis) - node0,
     serviceMs: cpuOf(deployment.servicePids, treeCpuMillisWithReaped) - service0,
+    wallMs: Date.now() - t0,
   };
 }
 
-function microsPer(ms: number, messages: number): number {
-  return messages > 0 ? round((ms * 1000) / messages, 1) : Number.NaN;
+/**
+ * CPU µs per message above what the same processes use idle over the same time (heartbeats,
+ * checkpoints, PostgreSQL's background workers): the phases include drain waits with no traffic.
+ */
+function microsPerMessage(use: CpuUse, idle: CpuUse, key: 'nodeMs' | 'serviceMs', messages: number): number {
+  const aboveIdle = use[key] - (idle[key] / idle.wallMs) * use.wallMs;
+  return messages > 0 ? round((aboveIdle * 1000) / messages, 1) : Number.NaN;
 }
 
 function median(values: number[]): number {
@@ -150,6 +167,7 @@ async function measure(deployment: Deployment, names: string[], sizes: Sizes): P
       { quiet: false, budgetMs: 120_000, watchPresence: false, concurrency: 8 },
     );
     await quiesce(pool, 10_000);
+    const idle = await cpuDuring(deployment, () => sleep(IDLE_MS));
     const closed = await cpuDuring(deployment, async () => {
       const runs: ClosedResult[] = [];
       for (let r = 0; r < sizes.modesRepeats; r++) {
@@ -174,10 +192,14 @@ async function measure(deployment: Deployment, names: string[], sizes: Sizes): P
       closedRuns: closed.result,
       closedPerSec: median(closed.result.map((run) => run.deliveredPerSec)),
       open: open.result,
-      nodeCpuMicrosPerMessage: microsPer(closed.nodeMs, closedDelivered),
-      serviceCpuMicrosPerMessage: microsPer(closed.serviceMs, closedDelivered),
-      openNodeCpuMicrosPerMessage: microsPer(open.nodeMs, open.result.delivered),
-      openServiceCpuMicrosPerMessage: microsPer(open.serviceMs, open.result.delivered),
+      idleCpuPercent: {
+        nodes: round((idle.nodeMs / idle.wallMs) * 100, 1),
+        services: round((idle.serviceMs / idle.wallMs) * 100, 1),
+      },
+      nodeCpuMicrosPerMessage: microsPerMessage(closed, idle, 'nodeMs', closedDelivered),
+      serviceCpuMicrosPerMessage: microsPerMessage(closed, idle, 'serviceMs', closedDelivered),
+      openNodeCpuMicrosPerMessage: microsPerMessage(open, idle, 'nodeMs', open.result.delivered),
+      openServiceCpuMicrosPerMessage: microsPerMessage(open, idle, 'serviceMs', open.result.delivered),
     };
   } finally {
     await pool.stop();

@@ -202,9 +202,10 @@ function modeRows(results: ModeResult[]): Row[] {
       {
         scenario: scenario(m),
         metric:
-          `server CPU µs per delivered msg, closed loop: nodes ${m.nodeCpuMicrosPerMessage} + ` +
+          `server CPU µs per delivered msg above idle, closed loop: nodes ${m.nodeCpuMicrosPerMessage} + ` +
           `PostgreSQL/Redis ${m.serviceCpuMicrosPerMessage} (at ${rate}/s: ` +
-          `${m.openNodeCpuMicrosPerMessage} + ${m.openServiceCpuMicrosPerMessage}` +
+          `${m.openNodeCpuMicrosPerMessage} + ${m.openServiceCpuMicrosPerMessage}; ` +
+          `idle ${m.idleCpuPercent.nodes} + ${m.idleCpuPercent.services} % of a core` +
           `${versusFloor(cpu(m), floor && cpu(floor), isFloor)})`,
         ours: cpu(m),
       },
