@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserShell, type BrowserShell } from '../src/browser-shell/shell.js';
 import { electronBinary } from '../scripts/lib/electron.js';
+import { stopSharedClusterServices } from '../test/helpers/cluster.js';
 import { startTestServer } from '../test/helpers/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,7 +79,18 @@ export const DEFAULT_USERS: Readonly<Record<string, string>> = {
   carol: 'carol-pw-3',
 };
 
-export const test = base.extend<AppFixtures>({
+export const test = base.extend<AppFixtures, { clusterServices: void }>({
+  // With MESSENGER_TEST_CLUSTER (playwright.cluster.config.ts) the servers of a worker share one
+  // PostgreSQL and Redis, started by the first server; they stop with the worker.
+  clusterServices: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      await use();
+      await stopSharedClusterServices();
+    },
+    { scope: 'worker', auto: true },
+  ],
+
   // Playwright fixtures without dependencies take an empty destructuring pattern.
   // eslint-disable-next-line no-empty-pattern
   shell: async ({}, use) => {

@@ -1,0 +1,17 @@
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config.js';
+
+// Every test server is two nodes on one PostgreSQL database and one Redis (test/helpers/server.ts),
+// and each app connects to the next node in turn. Set here so that the workers inherit it.
+process.env.MESSENGER_TEST_CLUSTER = '2';
+
+/**
+ * `npm run test:e2e:cluster`: the main flows again with the apps spread over two nodes: presence,
+ * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
+ * chat (smoke) and a restart of every node. (people.spec.ts ages a login in the SQLite file.)
+ */
+export default defineConfig({
+  ...base,
+  testMatch: ['messaging.spec.ts', 'blocking.spec.ts', 'smoke.spec.ts', 'restart.spec.ts'],
+  outputDir: 'test-results/cluster',
+});
