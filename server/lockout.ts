@@ -8,7 +8,8 @@ import type { LockoutStore } from './store/store.js';
 
 export const MAX_FAILURES = 3;
 
-export type FailureOutcome = { locked: false; attemptsLeft: number } | { locked: true; retryAfterMs: number };
+export type FailureOutcome =
+  { locked: false; attemptsLeft: number } | { locked: true | 'already'; retryAfterMs: number };
 
 export class Lockout {
   constructor(
@@ -24,7 +25,10 @@ export class Lockout {
   async recordFailure(name: string, now = Date.now()): Promise<FailureOutcome> {
     const policy = { maxFailures: MAX_FAILURES, lockMs: this.blockDurationMs };
     const after = await this.store.recordFailure(name, now, policy);
-    if (after.lockedUntil > now) return { locked: true, retryAfterMs: after.lockedUntil - now };
+    // Locked by this failure (the lock ends one lock period from now), or already by a racing one.
+    if (after.lockedUntil === now + this.blockDurationMs)
+      return { locked: true, retryAfterMs: this.blockDurationMs };
+    if (after.lockedUntil > now) return { locked: 'already', retryAfterMs: after.lockedUntil - now };
     return { locked: false, attemptsLeft: MAX_FAILURES - after.failures };
   }
 

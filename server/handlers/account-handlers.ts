@@ -174,6 +174,11 @@ async function throwIfLocked(username: string, ctx: ServerContext): Promise<void
 
 async function throwWrongPassword(username: string, ctx: ServerContext): Promise<never> {
   const outcome = await ctx.lockout.recordFailure(username);
+  if (outcome.locked === 'already') {
+    throw new RequestError('account_locked', `${username} is locked after repeated login failures`, {
+      retryAfterMs: outcome.retryAfterMs,
+    });
+  }
   if (outcome.locked) {
     throw new RequestError('wrong_password_locked', 'wrong password; the account is now locked', {
       retryAfterMs: outcome.retryAfterMs,

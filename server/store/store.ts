@@ -59,9 +59,9 @@ export interface LockoutPolicy {
 export interface LockoutStore {
   state(name: string): Promise<LockState>;
   /**
-   * Counts one wrong password, atomically against concurrent failures on every node: a failure
-   * while locked starts a new count (the lock has been served or is about to be). Returns the state
-   * after it: `lockedUntil > now` when this failure locked the account.
+   * Counts one wrong password, atomically against concurrent failures on every node. A failure
+   * while locked changes nothing (racing attempts that passed their lock check before the lock must
+   * not lift it). Returns the state after it: `lockedUntil > now` when the account is locked.
    */
   recordFailure(name: string, now: number, policy: LockoutPolicy): Promise<LockState>;
   /** A successful login: the count starts again. */

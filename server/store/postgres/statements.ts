@@ -22,10 +22,10 @@ export const SQL = {
     INSERT INTO lockouts AS l (name, failures, locked_until)
     VALUES ($1, CASE WHEN 1 >= $3::integer THEN 0 ELSE 1 END, CASE WHEN 1 >= $3 THEN $2::bigint + $4::bigint ELSE 0 END)
     ON CONFLICT (name) DO UPDATE SET
-      failures = CASE WHEN (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 >= $3 THEN 0
-                      ELSE (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 END,
-      locked_until = CASE WHEN (CASE WHEN l.locked_until > $2 THEN 0 ELSE l.failures END) + 1 >= $3
-                          THEN $2 + $4 ELSE 0 END
+      failures = CASE WHEN l.locked_until > $2 THEN l.failures
+                      WHEN l.failures + 1 >= $3 THEN 0 ELSE l.failures + 1 END,
+      locked_until = CASE WHEN l.locked_until > $2 THEN l.locked_until
+                          WHEN l.failures + 1 >= $3 THEN $2 + $4 ELSE 0 END
     RETURNING failures, locked_until`,
   resetLockout:
     'UPDATE lockouts SET failures = 0, locked_until = 0 WHERE name = $1 AND (failures <> 0 OR locked_until <> 0)',

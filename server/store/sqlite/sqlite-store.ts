@@ -173,7 +173,8 @@ function lockoutStore(s: Statements, io: Durable): LockoutStore {
       // Read and write in one synchronous step: concurrent failures cannot interleave.
       io.write(() => {
         const before = state(name);
-        const failures = (before.lockedUntil > now ? 0 : before.failures) + 1;
+        if (before.lockedUntil > now) return before;
+        const failures = before.failures + 1;
         const after =
           failures >= policy.maxFailures
             ? { failures: 0, lockedUntil: now + policy.lockMs }
