@@ -28,7 +28,8 @@ import type {
 } from '../store.js';
 import { Connection, createPool, parseStoreUrl, type PostgresStoreOptions } from './connection.js';
 import { migrate } from './migrations.js';
-import { pairKey, SQL, type Statement } from './statements.js';
+import { pairKey } from '../conversation-key.js';
+import { SQL, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
 

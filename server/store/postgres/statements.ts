@@ -96,8 +96,3 @@ export const SQL = {
 } as const;
 
 export type Statement = keyof typeof SQL;
-
-/** A direct conversation's key: "a\nb" with a < b, one key for both directions. */
-export function pairKey(a: string, b: string): string {
-  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
-}

@@ -33,7 +33,8 @@ import type {
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
 import { migrate } from './migrations.js';
-import { pairKey, pairRow, prepareStatements, type Statements } from './statements.js';
+import { pairKey } from '../conversation-key.js';
+import { pairRow, prepareStatements, type Statements } from './statements.js';
 
 /** The WAL file is truncated back to this size after a burst has made it larger. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;

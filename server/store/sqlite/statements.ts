@@ -4,11 +4,6 @@ import type Database from 'better-sqlite3';
 export const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
-/** A direct conversation's key: "a\nb" with a < b, one key for both directions (messages.pair). */
-export function pairKey(a: string, b: string): string {
-  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
-}
-
 /** The pairs row of a conversation: [smaller name, larger name], the order pairKey uses. */
 export function pairRow(a: string, b: string): [string, string] {
   return a < b ? [a, b] : [b, a];
