@@ -94,6 +94,8 @@ export class SoakSession {
   private ackTimer: NodeJS.Timeout | undefined;
   private ending = false;
   private readonly openedOn: number | undefined;
+  /** Requests waiting for their reply: each answers 'closed' if the connection ends first. */
+  private readonly inFlight = new Set<() => void>();
 
   private constructor(
     readonly user: string,
@@ -133,11 +135,29 @@ export class SoakSession {
   /** Sends a request; on `rate_limited` waits as told and sends it again. */
   async request<T extends RequestType>(type: T, params: RequestParams<T>): Promise<Outcome<T>> {
     for (;;) {
-      const reply = await Promise.race([this.client.request(type, params), this.closed]);
+      const reply = await this.requestOnce(type, params);
       if (reply === 'closed' || reply.ok || reply.error.code !== 'rate_limited') return reply;
       this.ctx.stats.rateLimited++;
       await sleep(reply.error.retryAfterMs ?? DEFAULT_RETRY_MS);
     }
+  }
+
+  /**
+   * The reply, or 'closed' if the connection dies first. Not `Promise.race` with the session's
+   * `closed` promise: every race leaves a reaction on that long-lived promise which keeps the race's
+   * result (here, the reply) reachable until the session ends, and a pager's session of 30 minutes
+   * kept every history page it read (the driver ran out of heap).
+   */
+  private requestOnce<T extends RequestType>(type: T, params: RequestParams<T>): Promise<Outcome<T>> {
+    if (this.client.closed) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      const onClose = (): void => resolve('closed');
+      this.inFlight.add(onClose);
+      void this.client.request(type, params).then((reply) => {
+        this.inFlight.delete(onClose);
+        resolve(reply);
+      });
+    });
   }
 
   /** Stops reading from the socket (a slow reader): the server's output for it backs up. */
@@ -233,6 +253,8 @@ export class SoakSession {
   }
 
   private onClosed(): void {
+    for (const answerClosed of this.inFlight) answerClosed();
+    this.inFlight.clear();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.ctx.sessions.delete(this);
