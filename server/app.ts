@@ -124,6 +124,7 @@ export function busListener(ctx: ServerContext): BusListener {
       logger.warn({ users: names.length }, 'users moved to another node while this one was cut off');
       presence.usersEvicted(names);
     },
+    holdLive: () => presence.holdLive(),
     resync: () => {
       logger.warn('the bus may have dropped frames; catching users up from the store');
       presence.resync();

@@ -64,9 +64,20 @@ export class Messages {
         : new RequestError('blocked_by_recipient', `${to} has blocked you`);
     }
     const { message } = stored;
-    // A retry of a message already stored: answer as the first time, deliver nothing again.
-    if (stored.duplicate) return { message, online: (await this.presence.lookup(to)) !== undefined };
+    if (stored.duplicate) return { message, online: await this.redeliverRetried(message) };
     return { message, online: await this.deliverLive(message) };
+  }
+
+  /**
+   * A retry of a message already stored: answered as the first time. It is pushed again while its
+   * recipient has not acknowledged it, since the first push may never have happened (the node that
+   * stored it died before publishing). A recipient that has it unacknowledged on its connection
+   * drops the second push (Session.alreadyWritten).
+   */
+  private async redeliverRetried(message: DirectMessage): Promise<boolean> {
+    const [pending] = await this.store.messages.undeliveredAfter(message.to, message.id - 1, 1);
+    if (pending?.id === message.id) return this.deliverLive(message);
+    return (await this.presence.lookup(message.to)) !== undefined;
   }
 
   /**

@@ -25,6 +25,8 @@ export interface OnlineUser {
   sendEncoded(line: string): void;
   /** Ends the connection without telling anyone (its node lost the user to another one). */
   evict(): void;
+  /** Frames may be lost on the bus until the next catchUp: holds live direct messages back. */
+  holdLive(): void;
   /** Frames may have been lost on the bus: sends the direct messages it missed, from the store. */
   catchUp(): void;
 }
@@ -143,6 +145,11 @@ export class Presence {
       this.blocks.unload(name);
       user.evict();
     }
+  }
+
+  /** The bus may drop frames until the next resync: live direct messages wait for it. */
+  holdLive(): void {
+    for (const user of this.local.values()) user.holdLive();
   }
 
   /** The bus may have dropped frames: every user of this node catches up from the store. */

@@ -98,17 +98,11 @@ export class Session implements OnlineUser, Connection {
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
   private unacked: number[] = [];
   /**
-   * While the offline backlog streams: the id it has read up to, and the live messages held back
-   * meanwhile (ids on one connection only increase, so they wait for the stream). Undefined when no
-   * backlog streams.
+   * While the offline backlog streams (or is about to: after the directory claim, or while the bus
+   * may be dropping frames, see holdLive): the id it has read up to, and the live messages held
+   * back meanwhile (so one sender's messages arrive in order). Undefined when nothing is held.
    */
-  private backlog: { cursor: number; held: DirectMessage[] } | undefined;
-  /**
-   * Where the last backlog stream ended. A live frame at or below it that is still unacknowledged
-   * here was streamed already: with several nodes, the bus may bring a message's live frame after
-   * the stream read it from the store.
-   */
-  private streamedUpTo = 0;
+  private backlog: { cursor: number; held: DirectMessage[]; streaming: boolean } | undefined;
   /**
    * Between the directory claim and the login reply: the frames that arrive for the new user wait
    * here, so the reply comes first (direct messages wait for the backlog instead).
@@ -188,9 +182,19 @@ export class Session implements OnlineUser, Connection {
       if (message.id > backlog.cursor && backlog.held.length < MAX_HELD_LIVE) backlog.held.push(message);
       return false;
     }
-    if (message.id <= this.streamedUpTo && this.unacked.includes(message.id)) return false;
+    if (this.alreadyWritten(message.id)) return false;
     this.trackUnacked(message.id);
     return true;
+  }
+
+  /**
+   * True for a message written to this connection and not acknowledged yet: a live frame the backlog
+   * streamed already (with several nodes the bus may bring it after the stream read it), or a second
+   * push after a sender's retry. Ids above the last one written are new: the common case costs one
+   * comparison.
+   */
+  private alreadyWritten(id: number): boolean {
+    return id <= this.lastMessageId && this.unacked.includes(id);
   }
 
   private trackUnacked(id: number): void {
@@ -278,19 +282,31 @@ export class Session implements OnlineUser, Connection {
   }
 
   /**
-   * Streams what is undelivered past the last message written here: direct messages the bus may
-   * have dropped. (Per recipient, ids commit in id order, so nothing below that id can be missing.)
+   * Streams what is undelivered and was not written here: direct messages the bus dropped while it
+   * was down. From the start of the backlog, not from the last id written: a message sent while the
+   * recipient was missing from the bus's directory was never pushed, and later messages may have
+   * been pushed live before this catch-up ran.
    */
   catchUp(): void {
-    if (this.state !== 'authenticated' || this.backlog) return;
-    this.backlog = { cursor: this.lastMessageId, held: [] };
+    // A login in progress streams its own backlog once its reply is out.
+    if (this.state !== 'authenticated' || this.beforeLoginReply || this.backlog?.streaming) return;
     this.startBacklog();
+  }
+
+  /**
+   * Until the next catchUp, live direct messages wait (as during a backlog stream): the bus may drop
+   * some meanwhile, and those come from the store first, so ids from one sender stay in order.
+   */
+  holdLive(): void {
+    if (this.state !== 'authenticated') return;
+    this.backlog ??= { cursor: 0, held: [], streaming: false };
   }
 
   startBacklog(): void {
     const user = this.name;
-    if (user === undefined) return;
-    this.backlog ??= { cursor: 0, held: [] };
+    if (user === undefined || this.backlog?.streaming) return;
+    this.backlog ??= { cursor: 0, held: [], streaming: false };
+    this.backlog.streaming = true;
     void this.pumpBacklog(user).catch((error: unknown) => {
       this.backlog = undefined;
       // Not delivered now: the messages stay undelivered and come with the next login.
@@ -325,10 +341,12 @@ export class Session implements OnlineUser, Connection {
     if (!backlog) return;
     let data = '';
     for (const message of batch) {
-      data += encodeFrame({ type: 'message', message, offline: true });
-      this.trackUnacked(message.id);
+      if (!this.alreadyWritten(message.id)) {
+        data += encodeFrame({ type: 'message', message, offline: true });
+        this.trackUnacked(message.id);
+      }
       if (data.length < this.highWater / 2 && message !== batch.at(-1)) continue;
-      this.write(data);
+      if (data.length > 0) this.write(data);
       data = '';
       backlog.cursor = message.id;
       if (this.writer.queued > this.highWater) break;
@@ -342,7 +360,6 @@ export class Session implements OnlineUser, Connection {
    */
   private endBacklog(): void {
     const held = this.backlog?.held ?? [];
-    this.streamedUpTo = Math.max(this.streamedUpTo, this.backlog?.cursor ?? 0);
     this.backlog = undefined;
     for (const message of held.sort((a, b) => a.id - b.id))
       this.send({ type: 'message', message, offline: false });
@@ -392,7 +409,7 @@ export class Session implements OnlineUser, Connection {
     this.state = 'authenticated';
     // From the claim on, live messages wait for the backlog stream (startBacklog), and every other
     // frame for the login reply.
-    this.backlog = { cursor: 0, held: [] };
+    this.backlog = { cursor: 0, held: [], streaming: false };
     this.beforeLoginReply = [];
     this.armIdleTimer(this.ctx.timeoutSeconds);
     this.clearPartialFrameTimer();

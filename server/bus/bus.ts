@@ -75,8 +75,14 @@ export interface BusListener {
    */
   usersEvicted(usernames: readonly string[]): void;
   /**
+   * This node's link to the bus broke: frames for its users may be dropped from now until the next
+   * resync. Live direct messages are held back until then, so the catch-up delivers in order.
+   */
+  holdLive(): void;
+  /**
    * Frames may have been dropped while the bus (or some node's link to it) was unreachable: catch
-   * this node's users up from the store. Called on every node once the bus is reachable again.
+   * this node's users up from the store. Called on every node once the bus is reachable again (on
+   * a node whose own link broke, only once it is back in the directory and subscribed).
    */
   resync(): void;
 }

@@ -28,6 +28,7 @@ export function guardListener(listener: BusListener, warn: Warn): BusListener {
     presence: guard('presence', (event: PresenceEvent) => listener.presence(event)),
     usersLost: guard('usersLost', (entries: readonly DirectoryEntry[]) => listener.usersLost(entries)),
     usersEvicted: guard('usersEvicted', (names: readonly string[]) => listener.usersEvicted(names)),
+    holdLive: guard('holdLive', () => listener.holdLive()),
     resync: guard('resync', () => listener.resync()),
   };
 }

@@ -128,6 +128,12 @@ export class RedisBus implements Bus {
   private reachable = true;
   /** Set when a command failed or a connection dropped: every node resyncs once the bus answers. */
   private eventsMayBeLost = false;
+  /**
+   * Set when a connection of this node dropped: frames for its users may have been lost, and its
+   * entries too if Redis restarted. Its users catch up once it is back in the directory and
+   * subscribed (tick), not on another node's resync, which may come before that.
+   */
+  private ownLinkBroke = false;
 
   constructor(url: string, options: RedisBusOptions = {}) {
     this.where = checkUrl(url);
@@ -161,10 +167,14 @@ export class RedisBus implements Bus {
     };
     for (const connection of [this.main, this.sub]) {
       connection.on('error', (error: Error) => this.noteUnreachable(error));
+      // A restart can close the connection with no error, and the reconnect may then succeed at once.
+      connection.on('close', () => {
+        if (this.state === 'running') this.noteUnreachable(new Error('connection closed'));
+      });
       connection.on('ready', () => this.noteReachable());
+      // Right after a reconnect, not a heartbeat later: the sooner the node is back in the directory.
+      connection.on('ready', () => void this.tick());
     }
-    // Right after a reconnect, not a heartbeat later: the sooner the node is back in the directory.
-    this.main.on('ready', () => void this.tick());
     this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
   }
 
@@ -230,6 +240,9 @@ export class RedisBus implements Bus {
   }
 
   async deliver(to: string, frame: ServerFrame): Promise<boolean> {
+    // Frames this node failed to publish reach their recipients by the resync: it goes out first,
+    // so a recipient's catch-up comes before this newer frame.
+    await this.announceResync();
     const message = encodeMessage({ to, frame });
     const receivers = await this.run('deliver', () =>
       this.scripts.deliver(this.keys.online, to, message, this.keys.deliverPrefix),
@@ -288,9 +301,10 @@ export class RedisBus implements Bus {
     if (this.ticking || this.state !== 'running') return;
     this.ticking = true;
     try {
+      await this.announceResync();
       await this.heartbeat();
       await this.repair();
-      await this.announceResync();
+      await this.catchUpOwnUsers();
       if (Date.now() >= this.sweepNotBefore) await this.sweep();
       this.heartbeatTimeouts = 0;
     } catch (error) {
@@ -328,6 +342,18 @@ export class RedisBus implements Bus {
     if (!this.eventsMayBeLost) return;
     this.eventsMayBeLost = false;
     await this.publishEvent(encodeMessage({ kind: 'resync' }));
+  }
+
+  /**
+   * After this node's own link broke: once its entries are back (repair) and it hears events again.
+   * Subscribing again is a no-op for Redis, but its reply says the subscription is in place, so
+   * every frame published from now on arrives, and the catch-up reads all that was stored before.
+   */
+  private async catchUpOwnUsers(): Promise<void> {
+    if (!this.ownLinkBroke || this.needsReclaim) return;
+    await this.run('subscribe', () => this.sub.subscribe(this.keys.events, this.keys.deliverTo(this.nodeId)));
+    this.ownLinkBroke = false;
+    this.listener?.resync();
   }
 
   /** The node was swept as dead: every node was told its users went offline, so drop them all. */
@@ -426,7 +452,8 @@ export class RedisBus implements Bus {
       const event = this.accept(decodeEvent(message));
       if (event?.kind === 'broadcast') listener.broadcast(event.event);
       else if (event?.kind === 'presence') listener.presence(event.event);
-      else if (event?.kind === 'resync') listener.resync();
+      // A node whose own link broke catches up later, in order, once it is whole (tick).
+      else if (event?.kind === 'resync' && !this.ownLinkBroke) listener.resync();
     } else {
       const delivery = this.accept(decodeDelivery(message));
       if (delivery !== undefined) listener.deliver(delivery.to, delivery.frame);
@@ -500,6 +527,10 @@ export class RedisBus implements Bus {
 
   private noteUnreachable(error: unknown): void {
     this.eventsMayBeLost = true;
+    if (this.state === 'running' && !this.ownLinkBroke) {
+      this.ownLinkBroke = true;
+      this.listener?.holdLive();
+    }
     if (!this.reachable) return;
     this.reachable = false;
     this.warn(`Redis bus: lost ${this.where} (${describe(error)}); reconnecting`);

@@ -43,15 +43,11 @@ const ACK_INTERVAL_MS = 50;
 const OFFLINE_BOUND_MS = 5000;
 
 /**
- * Two server gaps leave a stored send unpushed to a recipient that stays online, so it arrives only
- * at the recipient's next login, behind its sender's later messages:
- * - a send stored by a node that then died is answered on the sender's retry as a duplicate, and
- *   server/messages.ts delivers nothing on a duplicate;
- * - right after Redis loses its data, the directory lacks the recipient until its node reclaims it,
- *   and the send is acknowledged with nothing pushed (server/bus/redis-bus.ts reclaim()).
- * Reported with fixes; set true once fixed to assert that it never happens.
+ * A stored send whose push was missed must still reach a recipient who stays online, without a new
+ * login: on the sender's retry after its node died (server/messages.ts redeliverRetried), and after
+ * Redis lost its data while the recipient's node was away (server/bus/redis-bus.ts
+ * catchUpOwnUsers). So nothing may be first seen at the final logins behind a later send.
  */
-const DEFERRED_IS_FAILURE = false;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,7 +94,7 @@ class Ledger {
   readonly outOfOrder: string[] = [];
   /**
    * Sends first seen at the final logins (collectBacklogs) behind a later seq of their sender: stored,
-   * but never pushed to a recipient that was online. Reported, not asserted (see DEFERRED_IS_FAILURE).
+   * but never pushed to a recipient that was online. Asserted empty.
    */
   readonly deferred: string[] = [];
   /** Messages first seen at the final logins. */
@@ -348,7 +344,7 @@ class Load {
     expect(ledger.duplicated, `${label}: duplicated`).toEqual([]);
     expect(ledger.redelivered, `${label}: delivered again after a confirmed ack`).toEqual([]);
     expect(ledger.outOfOrder, `${label}: out of order`).toEqual([]);
-    if (DEFERRED_IS_FAILURE) expect(ledger.deferred, `${label}: pushed only at the next login`).toEqual([]);
+    expect(ledger.deferred, `${label}: pushed only at the next login`).toEqual([]);
     expect(ledger.acknowledged.size).toBeGreaterThan(100);
   }
 }

@@ -33,6 +33,8 @@ export class RecordingListener implements BusListener {
   readonly lost: { at: number; entries: readonly DirectoryEntry[] }[] = [];
   readonly evicted: (readonly string[])[] = [];
   resyncs = 0;
+  /** holdLive and resync calls, in order. */
+  readonly holdsAndResyncs: ('hold' | 'resync')[] = [];
 
   deliver(to: string, frame: ServerFrame): void {
     this.delivered.push({ to, frame });
@@ -49,8 +51,12 @@ export class RecordingListener implements BusListener {
   usersEvicted(usernames: readonly string[]): void {
     this.evicted.push(usernames);
   }
+  holdLive(): void {
+    this.holdsAndResyncs.push('hold');
+  }
   resync(): void {
     this.resyncs++;
+    this.holdsAndResyncs.push('resync');
   }
 }
 

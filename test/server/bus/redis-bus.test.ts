@@ -101,8 +101,13 @@ describe('RedisBus when Redis fails', () => {
         [0, 1],
       ]);
     expect(listeners.flatMap((l) => l.lost)).toEqual([]);
-    // Frames published while Redis was gone are lost: every node is told to catch up.
+    // Frames published while Redis was gone are lost: every node is told to catch up. Each node held
+    // its users' live messages from the moment its link broke until that catch-up.
     await expect.poll(() => listeners.every((l) => l.resyncs > 0), { timeout: 5000 }).toBe(true);
+    for (const listener of listeners) {
+      expect(listener.holdsAndResyncs[0]).toBe('hold');
+      expect(listener.holdsAndResyncs.at(-1)).toBe('resync');
+    }
   });
 
   it('a node cut off past its heartbeat is taken for dead; when it is back it evicts all its users', async () => {
