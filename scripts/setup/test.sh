@@ -2,7 +2,8 @@
 # Installs everything the tests need on a fresh Debian or Ubuntu machine and runs every check:
 # Debian packages, Node.js 24 where the machine's is older, npm packages; then typecheck, lint and
 # `npm test` (vitest, the server suite through gateway processes, Playwright e2e), two minutes of
-# fuzzing (`npm run fuzz`), then the vitest suites again on Node.js 22, the other supported line.
+# fuzzing (`npm run fuzz`), then the vitest suites (cluster included) again on Node.js 22, the other
+# supported line.
 # It is what CI runs (.ci/run calls it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,4 +47,6 @@ npm run fuzz -- --max-total-time 120 --no-save
   say "vitest suites again on Node.js $(node --version)"
   npx vitest run
   npm run test:gateways
+  # pg and ioredis on this line too: the server suite again as two nodes on PostgreSQL + Redis.
+  npm run test:cluster
 )
