@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { killAllChildren } from './lib/pool.js';
 import { NGIRCD, ngircdAvailable } from './lib/servers.js';
+import { ejabberdMissing } from './lib/ejabberd.js';
 import { lineChart, type Series } from './lib/svg.js';
 import { writeFloor, type WriteFloor } from './lib/write-floor.js';
 import { summarizeProfile } from './lib/profile.js';
@@ -32,12 +33,21 @@ import { buildTable, formatTable } from './table.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SCENARIOS = ['dm', 'broadcast', 'density', 'backlog', 'login', 'renderer', 'modes'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** ngircd: the non-durable C peer; ejabberd-*: the durable peer on SQLite and on Mnesia (dm only). */
+export const PEERS = ['ngircd', 'ejabberd-sqlite', 'ejabberd-mnesia'] as const;
+export type Peer = (typeof PEERS)[number];
 
 export interface BenchResults {
   meta: Record<string, unknown>;
   sizes: Sizes;
   /** floor: a bare Node relay that stores nothing, driven the same way (bench/lib/relay-floor.ts). */
-  dm?: { ours: DirectResult; ngircd?: DirectResult; floor?: DirectResult };
+  dm?: {
+    ours: DirectResult;
+    ngircd?: DirectResult;
+    floor?: DirectResult;
+    'ejabberd-sqlite'?: DirectResult;
+    'ejabberd-mnesia'?: DirectResult;
+  };
   /** floor: a bare Node server's write loop over the same number of sockets (bench/lib/write-floor.ts). */
   broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[]; floor?: WriteFloor[] };
   density?: Awaited<ReturnType<typeof density>>;
@@ -118,7 +128,10 @@ export async function runBench(options: {
   quick: boolean;
   scenarios: Scenario[];
   sizes: Sizes;
+  /** false: no peer at all (--no-peer). */
   peer: boolean;
+  /** The peers to run when `peer` is true (default: all of PEERS); those not installed are skipped. */
+  peers?: readonly Peer[];
   profile: boolean;
   resultsDir: string;
   plotsDir?: string;
@@ -136,11 +149,8 @@ export async function runBench(options: {
     sizes,
     errors: {},
   };
-  const peer = options.peer && ngircdAvailable();
-  if (options.peer && !peer) {
-    process.stderr.write(`ngircd not found at ${NGIRCD}: skipping the peer runs (apt-get install ngircd)\n`);
-    results.meta.peerSkipped = `ngircd not found at ${NGIRCD}`;
-  }
+  const peers = availablePeers(options.peer ? (options.peers ?? PEERS) : [], results.meta);
+  const peer = peers.includes('ngircd');
   const attempt = async (name: string, body: () => Promise<void>): Promise<void> => {
     try {
       await body();
@@ -162,6 +172,9 @@ export async function runBench(options: {
           if (profileDir) results.profile = summarizeProfile(profileDir);
           if (peer) results.dm.ngircd = await directMessages('ngircd', sizes);
           results.dm.floor = await directMessages('floor', sizes);
+          for (const durable of peers.filter((p) => p !== 'ngircd')) {
+            results.dm[durable] = await directMessages(durable, sizes);
+          }
         });
         break;
       case 'broadcast':
@@ -213,6 +226,30 @@ export async function runBench(options: {
   return results;
 }
 
+/** The requested peers that are installed; each missing one is named on stderr and in the JSON. */
+function availablePeers(requested: readonly Peer[], meta: Record<string, unknown>): Peer[] {
+  const skipped: Record<string, string> = {};
+  const available = requested.filter((p) => {
+    const missing = peerMissing(p);
+    if (missing) skipped[p] = missing;
+    return missing === undefined;
+  });
+  for (const [p, why] of Object.entries(skipped)) process.stderr.write(`skipping the ${p} runs: ${why}\n`);
+  if (Object.keys(skipped).length > 0) meta.peersSkipped = skipped;
+  return available;
+}
+
+function peerMissing(peer: Peer): string | undefined {
+  switch (peer) {
+    case 'ngircd':
+      return ngircdAvailable() ? undefined : `ngircd not found at ${NGIRCD} (apt-get install ngircd)`;
+    case 'ejabberd-sqlite':
+      return ejabberdMissing('sqlite');
+    case 'ejabberd-mnesia':
+      return ejabberdMissing('mnesia');
+  }
+}
+
 function writePlots(results: BenchResults, dir: string): void {
   mkdirSync(dir, { recursive: true });
   const series: Series[] = [];
@@ -231,6 +268,8 @@ function writePlots(results: BenchResults, dir: string): void {
   add(results.dm?.ours, 'this server', '#1f77b4');
   add(results.dm?.ngircd, 'ngircd', '#d62728');
   add(results.dm?.floor, 'bare Node relay (floor)', '#7f7f7f');
+  add(results.dm?.['ejabberd-sqlite'], 'ejabberd, SQLite', '#2ca02c');
+  add(results.dm?.['ejabberd-mnesia'], 'ejabberd, Mnesia', '#9467bd');
   writeFileSync(
     join(dir, 'latency-vs-load.svg'),
     lineChart({
@@ -255,7 +294,11 @@ async function main(): Promise<void> {
     .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
     .option('--modes-rate <n>', 'fixed rate of the modes scenario, msg/s', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
-    .option('--no-peer', 'skip the ngircd runs')
+    .option('--no-peer', 'skip every peer (ngircd, ejabberd)')
+    .option(
+      '--peers <list>',
+      `peers to run, comma-separated, of: ${PEERS.join(', ')} (default: all installed)`,
+    )
     .option('--profile', 'run the server under --cpu-prof during the direct-message scenario', false)
     .option('--no-plots', 'do not rewrite docs/performance/*.svg')
     .option('--results <dir>', 'results directory', join(ROOT, 'bench', 'results'));
@@ -271,6 +314,7 @@ async function main(): Promise<void> {
     workers?: number;
     modesRate?: number;
     peer: boolean;
+    peers?: string;
     profile: boolean;
     plots: boolean;
     results: string;
@@ -289,11 +333,15 @@ async function main(): Promise<void> {
   const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) program.error(`unknown scenario(s): ${unknown.join(', ')}`);
+  const peers = o.peers === undefined ? [...PEERS] : o.peers.split(',').map((p) => p.trim());
+  const unknownPeers = peers.filter((p) => !(PEERS as readonly string[]).includes(p));
+  if (unknownPeers.length) program.error(`unknown peer(s): ${unknownPeers.join(', ')}`);
   const results = await runBench({
     quick: o.quick,
     scenarios: scenarios as Scenario[],
     sizes,
     peer: o.peer,
+    peers: peers as Peer[],
     profile: o.profile,
     resultsDir: o.results,
     plotsDir: o.plots ? join(ROOT, 'docs', 'performance') : undefined,

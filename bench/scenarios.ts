@@ -2,6 +2,8 @@
  * The benchmark scenarios. Each starts its own system under test (fresh database / config), drives it
  * from worker processes, and returns plain numbers. Every phase is bounded in count and wall time.
  */
+import type { Kind } from './lib/client.js';
+import { startEjabberd, XMPP_DOMAIN } from './lib/ejabberd.js';
 import { Pool, split } from './lib/pool.js';
 import { startRelayFloor } from './lib/relay-floor.js';
 import type { WorkerStats } from './lib/protocol.js';
@@ -50,8 +52,11 @@ export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-/** floor: a bare Node relay with no storage (bench/lib/relay-floor.ts), for direct messages only. */
-export type Target = 'ours' | 'ngircd' | 'floor';
+/**
+ * floor: a bare Node relay with no storage (bench/lib/relay-floor.ts), for direct messages only;
+ * ejabberd-*: the durable peer on each storage backend (bench/lib/ejabberd.ts), direct messages only.
+ */
+export type Target = 'ours' | 'ngircd' | 'floor' | 'ejabberd-sqlite' | 'ejabberd-mnesia';
 
 async function startTarget(
   target: Target,
@@ -66,7 +71,17 @@ async function startTarget(
       return startNgircd();
     case 'floor':
       return startRelayFloor();
+    case 'ejabberd-sqlite':
+      return startEjabberd({ backend: 'sqlite', users, password: PASSWORD });
+    case 'ejabberd-mnesia':
+      return startEjabberd({ backend: 'mnesia', users, password: PASSWORD });
   }
+}
+
+/** The protocol the generator speaks to a server, from the name its start function gave it. */
+function clientKind(server: Running): Kind {
+  if (server.name === 'ngircd') return 'irc';
+  return server.name.startsWith('ejabberd') ? 'xmpp' : 'ours';
 }
 
 interface ConnectOptions {
@@ -101,7 +116,8 @@ export async function connectPlaced(
     const { server, names } = placement(i);
     return {
       cmd: 'connect',
-      kind: server.name === 'ngircd' ? 'irc' : 'ours',
+      kind: clientKind(server),
+      domain: XMPP_DOMAIN,
       host: server.host,
       port: server.port,
       names,

@@ -21,6 +21,41 @@ function adv(ours: number, peer: number | undefined, higherIsBetter: boolean): n
   return Math.round((higherIsBetter ? ours / peer : peer / ours) * 100) / 100;
 }
 
+const DURABLE_PEERS = [
+  ['ejabberd-sqlite', 'ejabberd on SQLite'],
+  ['ejabberd-mnesia', 'ejabberd on Mnesia'],
+] as const;
+
+/**
+ * The durable peer's figures beside this server's: the peer's own value in the "this server" column
+ * (as for the floor rows), and in "advantage ×" this server against it (above 1: this server is better).
+ */
+function durablePeerRows(dm: NonNullable<BenchResults['dm']>): Row[] {
+  const rows: Row[] = [];
+  for (const [key, label] of DURABLE_PEERS) {
+    const peer = dm[key];
+    if (!peer) continue;
+    rows.push({
+      scenario: `1 direct (${peer.clients} clients)`,
+      metric: `${label} (mod_mam + mod_offline): closed-loop msg/s; advantage = this server ÷ it`,
+      ours: peer.closed.deliveredPerSec,
+      advantage: adv(dm.ours.closed.deliveredPerSec, peer.closed.deliveredPerSec, true),
+    });
+    for (const point of peer.open) {
+      const ours = dm.ours.open.find((p) => p.rate === point.rate);
+      for (const q of ['p50', 'p99'] as const) {
+        rows.push({
+          scenario: `1 direct open loop ${point.rate}/s`,
+          metric: `${label}: ${q} ms (delivered ${point.delivered}/${point.sent}); advantage = it ÷ this server`,
+          ours: point.latency[q],
+          advantage: ours ? adv(ours.latency[q], point.latency[q], false) : undefined,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
 export function buildTable(r: BenchResults): Row[] {
   const rows: Row[] = [];
   if (r.dm) {
@@ -65,6 +100,7 @@ export function buildTable(r: BenchResults): Row[] {
         });
       }
     }
+    rows.push(...durablePeerRows(r.dm));
   }
   if (r.broadcast) {
     r.broadcast.ours.forEach((point, i) => {

@@ -8,7 +8,10 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { nowMicros } from './stats.js';
 
-export type Kind = 'ours' | 'irc';
+/** ours: this project's protocol; irc: ngircd; xmpp: ejabberd (bench/lib/xmpp-client.ts). */
+export type Kind = 'ours' | 'irc' | 'xmpp';
+/** The line-based protocols, which this file's Client speaks. */
+export type LineKind = Exclude<Kind, 'xmpp'>;
 
 export interface Receipt {
   /** Payload text of a direct message or broadcast. */
@@ -18,8 +21,24 @@ export interface Receipt {
   offline: boolean;
 }
 
+/** What the workers need of a connection, whatever protocol it speaks. */
+export interface LoadClient {
+  readonly name: string;
+  quiet: boolean;
+  closed: boolean;
+  bytesIn: number;
+  linesIn: number;
+  /** Sends a direct message and resolves once the server has handled it. */
+  send(to: string, text: string): Promise<unknown>;
+  /** Fire and forget (open loop). */
+  sendNoWait(to: string, text: string): void;
+  broadcast(text: string, channel: string): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
 export interface ClientHooks {
-  onReceipt(client: Client, receipt: Receipt, atMicros: number): void;
+  onReceipt(client: LoadClient, receipt: Receipt, atMicros: number): void;
   /** An error reply to a fire-and-forget request (open loop). */
   onOrphanError?(code: string): void;
 }
@@ -31,7 +50,31 @@ interface Pending {
 
 const NL = 0x0a;
 
-export class Client {
+/** Resolves once the socket is connected; rejects if it fails or closes first. */
+export function connected(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('closed while connecting')));
+  });
+}
+
+/** Writes `farewell`, half-closes, and waits (at most 2 s, then destroys) for the socket to close. */
+export function endSocket(socket: net.Socket, farewell: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, 2000);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.end(farewell);
+  });
+}
+
+export class Client implements LoadClient {
   readonly socket: net.Socket;
   quiet = false;
   linesIn = 0;
@@ -56,7 +99,7 @@ export class Client {
   }[] = [];
 
   private constructor(
-    readonly kind: Kind,
+    readonly kind: LineKind,
     readonly name: string,
     socket: net.Socket,
     private readonly hooks: ClientHooks,
@@ -79,7 +122,7 @@ export class Client {
 
   /** Connects and registers: hello + login (ours) or NICK/USER (+ JOIN) (IRC). */
   static async open(options: {
-    kind: Kind;
+    kind: LineKind;
     host: string;
     port: number;
     name: string;
@@ -99,11 +142,7 @@ export class Client {
     const client = new Client(options.kind, options.name, socket, options.hooks);
     const timer = setTimeout(() => socket.destroy(new Error('timeout')), options.timeoutMs);
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-        socket.once('close', () => reject(new Error('closed while connecting')));
-      });
+      await connected(socket);
       if (options.kind === 'ours') {
         await client.request('hello', { version: 1, client: 'bench' });
         await client.request('login', {
@@ -179,18 +218,7 @@ export class Client {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flushAck();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 2000);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (this.kind === 'irc') this.socket.end('QUIT :bye\r\n');
-      else this.socket.end();
-    });
+    await endSocket(this.socket, this.kind === 'irc' ? 'QUIT :bye\r\n' : '');
   }
 
   destroy(): void {

@@ -15,6 +15,8 @@ export type WorkerCommand =
       /** false: log in with `presence: false` (a headless client; docs/protocol.md, login). */
       watchPresence?: boolean;
       join?: string;
+      /** The XMPP domain (kind xmpp). */
+      domain?: string;
       timeoutMs: number;
       budgetMs: number;
       stopOnFailure: boolean;

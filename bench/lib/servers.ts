@@ -206,16 +206,28 @@ export async function startNgircd(): Promise<Running> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  return loopbackServer('ngircd', port, child, dir, 3000);
+}
+
+/** A server process on 127.0.0.1 whose stop() ends it (SIGTERM, SIGKILL after `graceMs`) and removes `dir`. */
+export function loopbackServer(
+  name: string,
+  port: number,
+  child: ChildProcess,
+  dir: string,
+  graceMs: number,
+): Running {
   return {
-    name: 'ngircd',
+    name,
     host: '127.0.0.1',
     port,
     pid: child.pid as number,
     child,
     dir,
     stop: async () => {
-      await stopChild(child, 3000);
+      await stopChild(child, graceMs);
       rmSync(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
     },
   };
 }

@@ -3,13 +3,14 @@
  * connections and runs one phase at a time on the orchestrator's command. Every loop here is bounded
  * by a count and a deadline, and the process exits when its parent goes away.
  */
-import { Client, type Kind, type Receipt } from './client.js';
+import { Client, type Kind, type LoadClient, type Receipt } from './client.js';
+import { XmppClient } from './xmpp-client.js';
 import { nowMicros, sleep } from './stats.js';
 import type { WorkerCommand, WorkerStats } from './protocol.js';
 
 const MAX_SAMPLES = 2_000_000;
 
-const clients: Client[] = [];
+const clients: LoadClient[] = [];
 let phase = 'idle';
 let latencies = new Float64Array(1024);
 let latencyCount = 0;
@@ -27,7 +28,7 @@ function noteError(error: unknown): void {
   errorCodes[code] = (errorCodes[code] ?? 0) + 1;
 }
 
-function onReceipt(_client: Client, receipt: Receipt, at: number): void {
+function onReceipt(_client: LoadClient, receipt: Receipt, at: number): void {
   const dot = receipt.text.indexOf('.');
   if (dot === -1 || receipt.text.slice(0, dot) !== phase) return;
   received++;
@@ -74,18 +75,10 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
       const name = cmd.names[index] as string;
       const t0 = nowMicros();
       try {
-        const client = await Client.open({
-          kind: cmd.kind,
-          host: cmd.host,
-          port: cmd.port,
-          name,
-          password: cmd.password,
+        const client = await openClient(cmd, name, {
           localAddress: cmd.localAddresses.length
             ? cmd.localAddresses[index % cmd.localAddresses.length]
             : undefined,
-          join: cmd.join,
-          watchPresence: cmd.watchPresence,
-          hooks,
           // In-flight connections end with the budget too, so a slow peer cannot stretch the phase.
           timeoutMs: Math.max(1, Math.min(cmd.timeoutMs, deadline - Date.now())),
         });
@@ -108,10 +101,23 @@ async function connectAll(cmd: Extract<WorkerCommand, { cmd: 'connect' }>): Prom
   return { ok, failed, abandoned, ms: Date.now() - started, errors: firstError, loginMicros };
 }
 
+function openClient(
+  cmd: Extract<WorkerCommand, { cmd: 'connect' }>,
+  name: string,
+  connection: { localAddress: string | undefined; timeoutMs: number },
+): Promise<LoadClient> {
+  const common = { host: cmd.host, port: cmd.port, name, password: cmd.password, hooks, ...connection };
+  if (cmd.kind !== 'xmpp') {
+    return Client.open({ ...common, kind: cmd.kind, join: cmd.join, watchPresence: cmd.watchPresence });
+  }
+  if (cmd.domain === undefined) throw new Error('an XMPP connect needs the domain');
+  return XmppClient.open({ ...common, domain: cmd.domain });
+}
+
 /** Closed loop: every client keeps `window` messages in flight until the deadline. */
 async function closedLoop(cmd: Extract<WorkerCommand, { cmd: 'closed' }>): Promise<Record<string, unknown>> {
   const deadline = Date.now() + cmd.durationMs;
-  const lane = async (client: Client): Promise<void> => {
+  const lane = async (client: LoadClient): Promise<void> => {
     let count = 0;
     while (Date.now() < deadline && !client.closed && count < cmd.maxPerClient) {
       count++;
@@ -146,7 +152,7 @@ async function openLoop(cmd: Extract<WorkerCommand, { cmd: 'open' }>): Promise<R
       const due = Math.min(total, Math.floor((now - start) / interval) + 1);
       if (due - issued > 1) maxBehind = Math.max(maxBehind, now - (start + issued * interval));
       while (issued < due) {
-        const client = clients[rr++ % clients.length] as Client;
+        const client = clients[rr++ % clients.length] as LoadClient;
         if (!client.closed) {
           client.sendNoWait(
             peerOf(client.name, cmd.peers),
@@ -168,7 +174,7 @@ async function openLoop(cmd: Extract<WorkerCommand, { cmd: 'open' }>): Promise<R
 async function seed(cmd: Extract<WorkerCommand, { cmd: 'seed' }>): Promise<Record<string, unknown>> {
   const deadline = Date.now() + cmd.budgetMs;
   const started = Date.now();
-  const lane = async (client: Client, count: number): Promise<void> => {
+  const lane = async (client: LoadClient, count: number): Promise<void> => {
     let done = 0;
     let backoff = 1;
     while (done < count && Date.now() < deadline && !client.closed) {
