@@ -215,6 +215,8 @@ export interface DirectResult {
   open: OpenPoint[];
   serverCpuMs: number;
   serverRssMb: number;
+  /** CPU per delivered message in the closed loop: the server's, and the load generator's (all workers). */
+  closedCpuMicrosPerMessage: { server: number; generator: number };
 }
 
 /** Whom the clients of each worker send to. */
@@ -295,11 +297,20 @@ export async function directMessages(
     await connectSpread(pool, server, names, { quiet: false, budgetMs: 120_000, concurrency: 8 });
     await quiesce(pool, 10_000);
     const cpu0 = cpuMillis(server.pid);
+    const generatorCpu = (): number =>
+      pool.workers.reduce((sum, w) => sum + cpuMillis(w.child.pid as number), 0);
+    const generatorCpu0 = generatorCpu();
 
     progress(`${target}: closed loop for ${sizes.closedMs} ms`);
     const closed = await closedLoop(pool, () => names, sizes.closedMs, 'closed');
+    const perMessage = (ms: number): number => round((ms * 1000) / Math.max(1, closed.delivered), 1);
+    const closedCpuMicrosPerMessage = {
+      server: perMessage(cpuMillis(server.pid) - cpu0),
+      generator: perMessage(generatorCpu() - generatorCpu0),
+    };
     progress(
-      `${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms)`,
+      `${target}: closed loop ${closed.deliveredPerSec} msg/s delivered (p50 ${closed.latency.p50} ms; ` +
+        `CPU µs/msg: server ${closedCpuMicrosPerMessage.server}, generator ${closedCpuMicrosPerMessage.generator})`,
     );
 
     const open: OpenPoint[] = [];
@@ -317,6 +328,7 @@ export async function directMessages(
       open,
       serverCpuMs: cpuMillis(server.pid) - cpu0,
       serverRssMb: round(rssBytes(server.pid) / 2 ** 20, 1),
+      closedCpuMicrosPerMessage,
     };
   } finally {
     await pool.stop();

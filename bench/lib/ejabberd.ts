@@ -115,10 +115,11 @@ export async function startEjabberd(options: {
   const dir = mkdtempSync(join(tmpdir(), `bench-ejabberd-${options.backend}-`));
   tempDirs.add(dir);
   const port = await freePort();
-  const child = launch(dir, port, options.backend);
-  const running = loopbackServer(`ejabberd-${options.backend}`, port, child, dir, 10_000);
+  mkdirSync(join(dir, 'spool'));
+  mkdirSync(join(dir, 'log'));
+  writeFileSync(join(dir, 'ejabberd.yml'), ejabberdConfig({ port, backend: options.backend, dir }));
+  const running = await launch(`ejabberd-${options.backend}`, dir, port, options.readyTimeoutMs);
   try {
-    await waitForListener(running, options.readyTimeoutMs ?? 60_000);
     await registerAll(running, options.users, options.password);
     return running;
   } catch (error) {
@@ -127,14 +128,20 @@ export async function startEjabberd(options: {
   }
 }
 
-/** The Erlang VM running ejabberd in the foreground on the private config, spool and logs. */
-function launch(dir: string, port: number, backend: EjabberdBackend): ReturnType<typeof spawn> {
+/**
+ * Starts ejabberd again on the spool, config and port of one that has exited (the durability probe
+ * SIGKILLs it): the stored state is whatever reached the files.
+ */
+export function restartEjabberd(previous: Running, readyTimeoutMs?: number): Promise<Running> {
+  if (previous.child.exitCode === null && previous.child.signalCode === null) {
+    throw new Error('restartEjabberd: the previous instance is still running');
+  }
+  return launch(previous.name, previous.dir, previous.port, readyTimeoutMs);
+}
+
+/** Runs the Erlang VM with ejabberd in the foreground on `dir`'s config, spool and logs. */
+async function launch(name: string, dir: string, port: number, readyTimeoutMs = 60_000): Promise<Running> {
   const spool = join(dir, 'spool');
-  const logs = join(dir, 'log');
-  mkdirSync(spool);
-  mkdirSync(logs);
-  const config = join(dir, 'ejabberd.yml');
-  writeFileSync(config, ejabberdConfig({ port, backend, dir }));
   const child = spawn(
     ERL,
     ['+K', 'true', '+P', '250000', '-noinput', '-noshell', '-mnesia', 'dir', `"${spool}"`, '-s', 'ejabberd'],
@@ -146,17 +153,24 @@ function launch(dir: string, port: number, backend: EjabberdBackend): ReturnType
         // The VM writes nothing (cookie, crash dump) outside the temp dir.
         HOME: dir,
         ERL_LIBS,
-        EJABBERD_CONFIG_PATH: config,
-        EJABBERD_LOG_PATH: join(logs, 'ejabberd.log'),
+        EJABBERD_CONFIG_PATH: join(dir, 'ejabberd.yml'),
+        EJABBERD_LOG_PATH: join(dir, 'log', 'ejabberd.log'),
         ERL_CRASH_DUMP_BYTES: '0',
         ERL_MAX_PORTS: '65536',
       },
     },
   );
   children.add(child);
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
+  child.stdout.resume();
+  child.stderr.resume();
+  const running = loopbackServer(name, port, child, dir, 10_000);
+  try {
+    await waitForListener(running, readyTimeoutMs);
+    return running;
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
 }
 
 /** ejabberd opens its listeners after its storage and modules have started. */

@@ -158,7 +158,7 @@ export class XmppClient implements LoadClient {
   }
 
   /** Sends an IQ and resolves with the result stanza; rejects on an error reply. */
-  private iq(type: 'get' | 'set', payload: string, to?: string): Promise<string> {
+  iq(type: 'get' | 'set', payload: string, to?: string): Promise<string> {
     const id = `q${this.nextId++}`;
     const done = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.socket.write(`<iq type='${type}' id='${id}'${to ? ` to='${to}'` : ''}>${payload}</iq>`);

@@ -49,16 +49,7 @@ export class XmlSplitter {
     const next = this.buffer[lt + 1];
     if (next === '?') return endOf(this.buffer.indexOf('?>', lt), 1);
     if (next === '!') return endOf(this.buffer.indexOf('-->', lt), 2);
-    for (let i = lt + 1; i < this.buffer.length; i++) {
-      const c = this.buffer[i];
-      if (c === '>') return i;
-      if (c === '"' || c === "'") {
-        const close = this.buffer.indexOf(c, i + 1);
-        if (close === -1) return -1;
-        i = close;
-      }
-    }
-    return -1;
+    return quotedAwareIndexOf(this.buffer, '>', lt + 1);
   }
 
   private onTag(lt: number, end: number): void {
@@ -99,6 +90,20 @@ export class XmlSplitter {
   }
 }
 
+/** The first `char` at or after `from` outside quoted attribute values, or -1. */
+function quotedAwareIndexOf(text: string, char: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === char) return i;
+    if (c === '"' || c === "'") {
+      const close = text.indexOf(c, i + 1);
+      if (close === -1) return -1;
+      i = close;
+    }
+  }
+  return -1;
+}
+
 function endOf(index: number, extra: number): number {
   return index === -1 ? -1 : index + extra;
 }
@@ -126,10 +131,9 @@ export function unescapeXml(text: string): string {
   });
 }
 
-/** The value of attribute `name` on the stanza's top element (the text up to its first '>'). */
+/** The value of attribute `name` on the stanza's top element. */
 export function attribute(stanza: string, name: string): string | undefined {
-  const tagEnd = stanza.indexOf('>');
-  const head = tagEnd === -1 ? stanza : stanza.slice(0, tagEnd);
+  const head = stanza.slice(0, quotedAwareIndexOf(stanza, '>', 0) + 1 || stanza.length);
   const match = new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`).exec(head);
   if (!match) return undefined;
   return unescapeXml(match[1] ?? match[2] ?? '');

@@ -18,11 +18,13 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
     say "could not write /etc/postgresql-common/createcluster.conf: Debian's postgresql will create its default cluster"
 fi
 
-# Chromium: e2e, screenshots, renderer bench; ngircd: bench peer; openssl: the TLS tests' certificates;
+# Chromium: e2e, screenshots, renderer bench; ngircd, ejabberd: bench peers; openssl: the TLS tests' certificates;
 # postgresql, redis-server: the store and bus adapters' tests start their own servers from them
 # (pg_ctlcluster is postgresql-common's, which only the server packages bring).
 require_tools chromium:/usr/bin/chromium ngircd:/usr/sbin/ngircd openssl:openssl \
-  postgresql:/usr/bin/pg_ctlcluster redis-server:/usr/bin/redis-server
+  postgresql:/usr/bin/pg_ctlcluster redis-server:/usr/bin/redis-server ejabberd:/usr/sbin/ejabberdctl
+# ejabberd's SQLite driver, for the bench's durable peer (bench/lib/ejabberd.ts): a library, no command.
+compgen -G '/usr/lib/erlang/lib/p1_sqlite3-*' >/dev/null || require_tools 'erlang-p1-sqlite3:(a library)'
 ensure_node
 
 say "npm packages"
