@@ -131,10 +131,17 @@ export function unescapeXml(text: string): string {
   });
 }
 
+const ATTRIBUTE_PATTERNS = new Map<string, RegExp>();
+
 /** The value of attribute `name` on the stanza's top element. */
 export function attribute(stanza: string, name: string): string | undefined {
   const head = stanza.slice(0, quotedAwareIndexOf(stanza, '>', 0) + 1 || stanza.length);
-  const match = new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`).exec(head);
+  let pattern = ATTRIBUTE_PATTERNS.get(name);
+  if (!pattern) {
+    pattern = new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`);
+    ATTRIBUTE_PATTERNS.set(name, pattern);
+  }
+  const match = pattern.exec(head);
   if (!match) return undefined;
   return unescapeXml(match[1] ?? match[2] ?? '');
 }
