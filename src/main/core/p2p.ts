@@ -78,6 +78,13 @@ export class P2PNode {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
 
+  /** Incoming handshakes whose hello has arrived and that wait for their offer (tests, diagnostics). */
+  get hellosWaiting(): number {
+    let count = 0;
+    for (const stage of this.handshaking.values()) if (stage === 'hello') count++;
+    return count;
+  }
+
   /** Starts listening (once) and returns the port. */
   async start(): Promise<number> {
     if (!this.server) {
