@@ -52,7 +52,11 @@ const DOWN_MS = 1000;
  * of a 30-minute run.
  */
 const STEADY_SHARE = 2 / 3;
-/** The judged incarnation's warm-up: this long, or a third of its life if that is shorter. */
+/**
+ * The judged incarnation's warm-up: this long, or half its life if that is shorter (a short run
+ * still has samples to judge). Not a third: a 20-minute incarnation would then be judged from
+ * minute 6.9, inside the climb.
+ */
 const WARMUP_MS = 10 * MINUTE;
 const ACTOR_STOP_MS = 60_000;
 const DRAIN_MS = 5 * MINUTE;
@@ -246,7 +250,7 @@ function judgeIncarnations(run: Run): IncarnationReport[] {
     const judged = position === last;
     const trend = rssTrend(
       loadSamples,
-      judged ? Math.min(WARMUP_MS, lived / 3) : Math.min(30_000, lived / 4),
+      judged ? Math.min(WARMUP_MS, lived / 2) : Math.min(30_000, lived / 4),
     );
     return {
       index: incarnation.index,
