@@ -25,10 +25,11 @@ export class Lockout {
   async recordFailure(name: string, now = Date.now()): Promise<FailureOutcome> {
     const policy = { maxFailures: MAX_FAILURES, lockMs: this.blockDurationMs };
     const after = await this.store.recordFailure(name, now, policy);
-    // Locked by this failure (the lock ends one lock period from now), or already by a racing one.
-    if (after.lockedUntil === now + this.blockDurationMs)
-      return { locked: true, retryAfterMs: this.blockDurationMs };
-    if (after.lockedUntil > now) return { locked: 'already', retryAfterMs: after.lockedUntil - now };
+    // Locked by this failure (the only one that leaves no tries counted), or already by another.
+    if (after.lockedUntil > now) {
+      const retryAfterMs = after.lockedUntil - now;
+      return after.failures === 0 ? { locked: true, retryAfterMs } : { locked: 'already', retryAfterMs };
+    }
     return { locked: false, attemptsLeft: MAX_FAILURES - after.failures };
   }
 

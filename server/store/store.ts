@@ -43,7 +43,11 @@ export interface AccountStore {
 }
 
 export interface LockState {
-  /** Consecutive wrong passwords since the last success or lock. */
+  /**
+   * Consecutive wrong passwords since the last success or lock; while locked, the wrong passwords
+   * tried during the lock. So exactly one failure, the one that locked, returns a locked state
+   * with 0, however many race it in the same millisecond.
+   */
   failures: number;
   /** Epoch ms until which the account is locked; 0 when not locked. */
   lockedUntil: number;
@@ -60,8 +64,9 @@ export interface LockoutStore {
   state(name: string): Promise<LockState>;
   /**
    * Counts one wrong password, atomically against concurrent failures on every node. A failure
-   * while locked changes nothing (racing attempts that passed their lock check before the lock must
-   * not lift it). Returns the state after it: `lockedUntil > now` when the account is locked.
+   * while locked keeps the lock as it is (racing attempts that passed their lock check before the
+   * lock must not lift or extend it) and counts a try during it. Returns the state after it:
+   * `lockedUntil > now` when the account is locked, with `failures` 0 for the failure that locked.
    */
   recordFailure(name: string, now: number, policy: LockoutPolicy): Promise<LockState>;
   /** A successful login: the count starts again. */

@@ -16,16 +16,19 @@ export const SQL = {
 
   lockState: 'SELECT failures, locked_until FROM lockouts WHERE name = $1',
   // One statement: a concurrent failure waits for this row's lock, then counts from what this one
-  // wrote. $2 now, $3 policy.maxFailures, $4 policy.lockMs. The repeated CASE is the count with
-  // this failure (a failure while locked starts a new count); the one that reaches $3 locks.
+  // wrote. $2 now, $3 policy.maxFailures, $4 policy.lockMs. While locked, a failure keeps the lock
+  // and counts a try during it; otherwise the count with this failure (from zero after a lock ran
+  // out) is repeated in both CASEs, and the failure that reaches $3 locks.
   recordFailure: `
     INSERT INTO lockouts AS l (name, failures, locked_until)
     VALUES ($1, CASE WHEN 1 >= $3::integer THEN 0 ELSE 1 END, CASE WHEN 1 >= $3 THEN $2::bigint + $4::bigint ELSE 0 END)
     ON CONFLICT (name) DO UPDATE SET
-      failures = CASE WHEN l.locked_until > $2 THEN l.failures
-                      WHEN l.failures + 1 >= $3 THEN 0 ELSE l.failures + 1 END,
+      failures = CASE WHEN l.locked_until > $2 THEN l.failures + 1
+                      WHEN (CASE WHEN l.locked_until > 0 THEN 0 ELSE l.failures END) + 1 >= $3 THEN 0
+                      ELSE (CASE WHEN l.locked_until > 0 THEN 0 ELSE l.failures END) + 1 END,
       locked_until = CASE WHEN l.locked_until > $2 THEN l.locked_until
-                          WHEN l.failures + 1 >= $3 THEN $2 + $4 ELSE 0 END
+                          WHEN (CASE WHEN l.locked_until > 0 THEN 0 ELSE l.failures END) + 1 >= $3 THEN $2 + $4
+                          ELSE 0 END
     RETURNING failures, locked_until`,
   resetLockout:
     'UPDATE lockouts SET failures = 0, locked_until = 0 WHERE name = $1 AND (failures <> 0 OR locked_until <> 0)',

@@ -174,8 +174,13 @@ function lockoutStore(s: Statements, io: Durable): LockoutStore {
       // Read and write in one synchronous step: concurrent failures cannot interleave.
       io.write(() => {
         const before = state(name);
-        if (before.lockedUntil > now) return before;
-        const failures = before.failures + 1;
+        if (before.lockedUntil > now) {
+          const during = { failures: before.failures + 1, lockedUntil: before.lockedUntil };
+          s.setLockState.run(name, during.failures, during.lockedUntil);
+          return during;
+        }
+        // A lock that has run out leaves no count behind (what it holds are tries during the lock).
+        const failures = (before.lockedUntil > 0 ? 0 : before.failures) + 1;
         const after =
           failures >= policy.maxFailures
             ? { failures: 0, lockedUntil: now + policy.lockMs }

@@ -120,12 +120,15 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const locked = await store.lockout.recordFailure('leia', 300, LOCKOUT);
         expect(locked).toEqual({ failures: 0, lockedUntil: 300 + LOCKOUT.lockMs });
         expect(await store.lockout.state('leia')).toEqual(locked);
-        // A failure while locked (a racing attempt that passed its lock check earlier) keeps the lock.
-        expect(await store.lockout.recordFailure('leia', 400, LOCKOUT)).toEqual(locked);
+        // A failure while locked (a racing attempt that passed its lock check earlier) keeps the lock
+        // as it is, and counts as a try during it: only the locking failure returns 0.
+        expect(await store.lockout.recordFailure('leia', 400, LOCKOUT)).toEqual({ ...locked, failures: 1 });
+        expect(await store.lockout.recordFailure('leia', 300, LOCKOUT)).toEqual({ ...locked, failures: 2 });
         await store.lockout.reset('leia');
         expect(await store.lockout.state('leia')).toEqual({ failures: 0, lockedUntil: 0 });
         // After the lock has run out, counting starts from zero too.
         await store.lockout.recordFailure('leia', 500, { maxFailures: 1, lockMs: 10 });
+        await store.lockout.recordFailure('leia', 505, LOCKOUT); // a try during that lock
         expect(await store.lockout.recordFailure('leia', 600, LOCKOUT)).toEqual({
           failures: 1,
           lockedUntil: 0,
@@ -143,15 +146,16 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         );
         expect(await store.lockout.state('leia')).toEqual({ failures: 40, lockedUntil: 0 });
 
-        // Nine concurrent failures under a limit of three: the third locks, and the lock holds.
+        // Nine concurrent failures in the same millisecond under a limit of three: the third locks,
+        // the lock holds, and exactly one of them is told it locked (failures 0).
         const states = await Promise.all(
           Array.from({ length: 9 }, () => store.lockout.recordFailure('luke', 5, LOCKOUT)),
         );
-        expect(states.filter((s) => s.lockedUntil > 5)).toHaveLength(7);
-        expect(await store.lockout.state('luke')).toEqual({ failures: 0, lockedUntil: 5 + LOCKOUT.lockMs });
-        expect(
-          states.filter((s) => s.lockedUntil > 5).every((s) => s.lockedUntil === 5 + LOCKOUT.lockMs),
-        ).toBe(true);
+        const locked = states.filter((s) => s.lockedUntil > 5);
+        expect(locked).toHaveLength(7);
+        expect(locked.every((s) => s.lockedUntil === 5 + LOCKOUT.lockMs)).toBe(true);
+        expect(locked.map((s) => s.failures).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(await store.lockout.state('luke')).toEqual({ failures: 6, lockedUntil: 5 + LOCKOUT.lockMs });
       });
     });
 
