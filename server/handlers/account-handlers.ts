@@ -57,7 +57,7 @@ export const register: Handler<'register'> = {
     }
     // Hashing the new password costs a KDF like a login: the same address limit and KDF gate.
     ctx.loginThrottle.takeAddress(connection.remoteAddress);
-    const outcome = await ctx.kdf.run(() => ctx.accounts.register(username, password));
+    const outcome = await ctx.accounts.register(username, password, (derive) => ctx.kdf.run(derive));
     if (outcome === 'taken') throw new RequestError('username_taken', `${username} is already taken`);
     if (outcome === 'look_alike') {
       throw new RequestError(
@@ -127,12 +127,14 @@ async function checkPassword(
   }
   await throwIfLocked(username, ctx);
   ctx.loginThrottle.takeLogin(connection.remoteAddress, username);
-  // Waits its turn for the KDF (server/kdf-gate.ts); a lock set or a close meanwhile skips scrypt.
-  const correct = await ctx.kdf.run(async () => {
-    throwIfClosed(connection);
-    await throwIfLocked(username, ctx);
-    return ctx.accounts.verify(username, password);
-  });
+  // Waits its turn for the KDF (server/kdf-gate.ts); a close meanwhile skips scrypt. (A lock set
+  // meanwhile does not: checking it would hold the slot across a store read. It is checked after.)
+  const correct = await ctx.accounts.verify(username, password, (derive) =>
+    ctx.kdf.run(() => {
+      throwIfClosed(connection);
+      return derive();
+    }),
+  );
   throwIfClosed(connection);
   // Re-check: concurrent attempts (on any node) may have locked the account while scrypt ran.
   await throwIfLocked(username, ctx);
