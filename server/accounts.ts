@@ -22,13 +22,12 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
   });
 }
 
+/** Runs one key derivation, perhaps after waiting its turn (the server's KDF gate, server/kdf-gate.ts). */
+export type InTurn = <T>(derivation: () => Promise<T>) => Promise<T>;
+
+const atOnce: InTurn = (derivation) => derivation();
+
 /** "scrypt$N$r$p$salt$key" with base64 salt and key. */
-
-/** Runs one key derivation, perhaps after waiting its turn (server/kdf-gate.ts). */
-export type Derive = <T>(derivation: () => Promise<T>) => Promise<T>;
-
-const runNow: Derive = (derivation) => derivation();
-
 export async function hashPassword(password: string, cost: number): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, { N: cost, r: BLOCK_SIZE, p: PARALLELISM });
@@ -108,15 +107,15 @@ export class Accounts {
 
   /**
    * Checks the password; upgrades an old-parameter hash on success. Each key derivation runs
-   * through `derive` (the server's KDF gate), and only the derivation: store reads and writes stay
+   * through `inTurn` (the server's KDF gate), and only the derivation: store reads and writes stay
    * outside, so the gate's slots and its wait estimate follow scrypt's cost, not the store's latency.
    */
-  async verify(name: string, password: string, derive: Derive = runNow): Promise<boolean> {
+  async verify(name: string, password: string, inTurn: InTurn = atOnce): Promise<boolean> {
     const stored = await this.store.passwordHash(name);
     if (stored === undefined) return false;
-    const ok = await derive(() => verifyPassword(password, stored));
+    const ok = await inTurn(() => verifyPassword(password, stored));
     if (ok && needsRehash(stored, this.kdfCost)) {
-      await this.store.setPasswordHash(name, await derive(() => hashPassword(password, this.kdfCost)));
+      await this.store.setPasswordHash(name, await inTurn(() => hashPassword(password, this.kdfCost)));
     }
     return ok;
   }
@@ -126,10 +125,10 @@ export class Accounts {
    * Checked before the costly hash, and again with the insert, since a concurrent registration
    * may have won the race meanwhile.
    */
-  async register(name: string, password: string, derive: Derive = runNow): Promise<Registration> {
+  async register(name: string, password: string, inTurn: InTurn = atOnce): Promise<Registration> {
     if (await this.exists(name)) return 'taken';
     if (await this.store.hasLookAlike(name)) return 'look_alike';
-    const hash = await derive(() => hashPassword(password, this.kdfCost));
+    const hash = await inTurn(() => hashPassword(password, this.kdfCost));
     return this.store.register(name, hash, Date.now());
   }
 

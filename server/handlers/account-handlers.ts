@@ -57,7 +57,7 @@ export const register: Handler<'register'> = {
     }
     // Hashing the new password costs a KDF like a login: the same address limit and KDF gate.
     ctx.loginThrottle.takeAddress(connection.remoteAddress);
-    const outcome = await ctx.accounts.register(username, password, (derive) => ctx.kdf.run(derive));
+    const outcome = await ctx.accounts.register(username, password, (derivation) => ctx.kdf.run(derivation));
     if (outcome === 'taken') throw new RequestError('username_taken', `${username} is already taken`);
     if (outcome === 'look_alike') {
       throw new RequestError(
@@ -129,10 +129,10 @@ async function checkPassword(
   ctx.loginThrottle.takeLogin(connection.remoteAddress, username);
   // Waits its turn for the KDF (server/kdf-gate.ts); a close meanwhile skips scrypt. (A lock set
   // meanwhile does not: checking it would hold the slot across a store read. It is checked after.)
-  const correct = await ctx.accounts.verify(username, password, (derive) =>
+  const correct = await ctx.accounts.verify(username, password, (derivation) =>
     ctx.kdf.run(() => {
       throwIfClosed(connection);
-      return derive();
+      return derivation();
     }),
   );
   throwIfClosed(connection);

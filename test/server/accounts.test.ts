@@ -74,19 +74,19 @@ describe('the KDF gate around password checks', () => {
     try {
       const gate = new KdfGate({ concurrency: 1, maxWaitMs: 5000, maxWaiting: 16 });
       let derivations = 0;
-      const derive = <T>(derivation: () => Promise<T>) => {
+      const inTurn = <T>(derivation: () => Promise<T>) => {
         derivations++;
         return gate.run(derivation);
       };
       const slots: number[] = [];
       const weak = new Accounts(observedStore(store.accounts, gate, slots), 1024);
-      expect(await weak.register('yoda', 'wise', derive)).toBe('created');
+      expect(await weak.register('yoda', 'wise', inTurn)).toBe('created');
       // A stronger cost makes the next good login rehash and store the new hash.
       const accounts = new Accounts(observedStore(store.accounts, gate, slots), 2048);
       // One at a time: a slot seen held during a store call is then the caller's own.
       const checks: boolean[] = [];
       for (const password of ['wise', 'wrong', 'wise'])
-        checks.push(await accounts.verify('yoda', password, derive));
+        checks.push(await accounts.verify('yoda', password, inTurn));
       expect(checks).toEqual([true, false, true]);
       expect(needsRehash((await store.accounts.passwordHash('yoda')) ?? '', 2048)).toBe(false);
       // The registration's hash, three checks, and one rehash: each through the gate.
