@@ -66,7 +66,9 @@ export function ejabberdConfig(options: { port: number; backend: EjabberdBackend
     '    starttls: false',
     '    backlog: 1024',
     '    max_stanza_size: 65536',
-    'auth_method: internal',
+    // `internal` is ejabberd's Mnesia account table whatever default_db says, and Mnesia drops its
+    // last writes on SIGKILL: the SQLite configuration keeps its accounts in SQLite too.
+    `auth_method: ${options.backend === 'sqlite' ? 'sql' : 'mnesia'}`,
     // Stored as given: SASL PLAIN checks it without SCRAM's key derivation, as the bench's accounts
     // on this server use a minimal KDF cost.
     'auth_password_format: plain',
