@@ -32,6 +32,7 @@ import type { GatewaySetup } from './gateway-wire.js';
 import { Session, type ClientSocket } from './sessions.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { WriteAdmission } from './write-admission.js';
 
 export type { ServerOptions } from './config.js';
 
@@ -100,6 +101,7 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
     blocks,
     presence,
     messages: new Messages(store, accounts, bus, presence, blocks),
+    writes: new WriteAdmission(options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites),
     logger,
     openRegistration: options.openRegistration ?? false,
     timeoutSeconds: options.timeoutSeconds,

@@ -36,6 +36,12 @@ export const DEFAULT_LIMITS = {
   loginAttemptsPerAddress: 120,
   /** Logins per minute per account, right password or wrong; 0 = off. */
   loginAttemptsPerAccount: 30,
+  /**
+   * Messages and broadcasts accepted and not yet answered, across all connections, past which the
+   * next is refused with `busy` (server/write-admission.ts); 0 = no bound. About a quarter second
+   * of writes at the capacity measured on the two-core bench machine (docs/performance.md).
+   */
+  maxPendingWrites: 2048,
 } as const;
 
 export interface ServerOptions {
@@ -82,6 +88,8 @@ export interface ServerOptions {
   loginAttemptsPerAddress?: number;
   /** 0: no per-account login limit. */
   loginAttemptsPerAccount?: number;
+  /** Writes in flight past which `busy` is answered (0: no bound); default DEFAULT_LIMITS.maxPendingWrites. */
+  maxPendingWrites?: number;
   /**
    * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
    * process accepts them itself. For more connections than one process may open.
@@ -148,6 +156,7 @@ export function validateOptions(options: ServerOptions): void {
     ['gateways', options.gateways],
     ['login attempts per address', options.loginAttemptsPerAddress],
     ['login attempts per account', options.loginAttemptsPerAccount],
+    ['max pending writes', options.maxPendingWrites],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
@@ -259,6 +268,7 @@ interface RawFlags {
   partialFrameTimeout?: string;
   loginAttemptsPerAddress?: string;
   loginAttemptsPerAccount?: string;
+  maxPendingWrites?: string;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -302,7 +312,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--partial-frame-timeout <seconds>', 'seconds before login to finish a started frame (0: none)')
     .option('--gateways <n>', 'processes that hold the client connections (0: this one)')
     .option('--login-attempts-per-address <n>', 'password checks per minute per address (0: no limit)')
-    .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)');
+    .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
+    .option('--max-pending-writes <n>', 'messages in flight before the server answers busy (0: no bound)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -341,6 +352,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     partialFrameTimeoutSeconds: optionalNumber('partial frame timeout', flags.partialFrameTimeout),
     loginAttemptsPerAddress: optionalNumber('login attempts per address', flags.loginAttemptsPerAddress),
     loginAttemptsPerAccount: optionalNumber('login attempts per account', flags.loginAttemptsPerAccount),
+    maxPendingWrites: optionalNumber('max pending writes', flags.maxPendingWrites),
   };
   validateOptions(options);
   return options;

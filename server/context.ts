@@ -10,6 +10,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { Messages } from './messages.js';
 import type { Presence } from './presence.js';
 import type { Store } from './store/store.js';
+import type { WriteAdmission } from './write-admission.js';
 
 export interface ServerContext {
   readonly store: Store;
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly blocks: Blocks;
   readonly presence: Presence;
   readonly messages: Messages;
+  /** Messages and broadcasts pass it: past its bound they are refused with busy. */
+  readonly writes: WriteAdmission;
   readonly logger: Logger;
   readonly openRegistration: boolean;
   readonly timeoutSeconds: number;

@@ -1,12 +1,13 @@
 /** Direct messages, broadcasts, acknowledgements, history and the conversation list. */
 import { loggedIn, type Handler } from './connection.js';
 
+/** Past the bound of writes in flight, refused with busy before anything is stored (ctx.writes). */
 export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
-  ctx.messages.send(connection.user, to, text, clientId),
+  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId)),
 );
 
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
-  ctx.messages.broadcast(connection.user, text),
+  ctx.writes.admit(() => ctx.messages.broadcast(connection.user, text)),
 );
 
 export const broadcasts = loggedIn<'broadcasts'>((connection, { before, limit }, ctx) =>

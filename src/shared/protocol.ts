@@ -260,6 +260,7 @@ export const errorCodes = [
   'rate_limited',
   'internal_error',
   'unavailable', // the server cannot reach its database or its peers for now; retry in a moment
+  'busy', // overloaded: nothing was stored; send the same frame again after `retryAfterMs` (required)
   // login and registration
   'unknown_user',
   'wrong_password', // `attemptsLeft` says how many tries remain before the account locks
@@ -277,12 +278,18 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-export const errorInfoSchema = z.object({
-  code: z.enum(errorCodes),
-  message: z.string(),
-  attemptsLeft: z.number().int().nonnegative().optional(),
-  retryAfterMs: z.number().int().nonnegative().optional(),
-});
+export const errorInfoSchema = z
+  .object({
+    code: z.enum(errorCodes),
+    message: z.string(),
+    attemptsLeft: z.number().int().nonnegative().optional(),
+    retryAfterMs: z.number().int().nonnegative().optional(),
+  })
+  // A client can only honour `busy` knowing when to resend.
+  .refine((info) => info.code !== 'busy' || (info.retryAfterMs ?? 0) > 0, {
+    message: 'a busy error needs a positive retryAfterMs',
+    path: ['retryAfterMs'],
+  });
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
 // ---------------------------------------------------------------------------------------------

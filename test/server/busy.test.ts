@@ -1,0 +1,120 @@
+/**
+ * Overload admission (server/write-admission.ts): past --max-pending-writes, a message is answered
+ * `busy` with a positive retryAfterMs, nothing of it is stored, and the same frame sent again later
+ * is stored once. Driven by many raw clients sending at once to a real server on real SQLite.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ErrorInfo } from '../../src/shared/protocol.js';
+import { RawClient, type Reply } from '../helpers/raw-client.js';
+import { useServerFixture } from '../helpers/server-fixture.js';
+import { startTestServer } from '../helpers/server.js';
+
+const fixture = useServerFixture({ checkFrames: true });
+
+const SENDERS = 8;
+const PER_SENDER = 25;
+const senderNames = Array.from({ length: SENDERS }, (_, i) => `sender${i}`);
+const users: Record<string, string> = { inbox: 'pw-inbox', watcher: 'pw-watcher', other: 'pw-other' };
+for (const name of senderNames) users[name] = `pw-${name}`;
+
+async function login(name: string): Promise<RawClient> {
+  return fixture.track(await RawClient.login(fixture.server.port, name, users[name] as string));
+}
+
+interface Sent {
+  client: RawClient;
+  from: string;
+  params: { to: string; text: string; clientId: string };
+  reply: Reply<'message'>;
+}
+
+/** Every sender pipelines all its messages at once; resolves with each one's reply. */
+async function storm(senders: RawClient[]): Promise<Sent[]> {
+  const sends = senders.flatMap((client, s) =>
+    Array.from({ length: PER_SENDER }, async (_, i) => {
+      const params = { to: 'inbox', text: `m-${s}-${i}`, clientId: `busy-test-${s}-${i}` };
+      return {
+        client,
+        from: senderNames[s] as string,
+        params,
+        reply: await client.request('message', params),
+      };
+    }),
+  );
+  return Promise.all(sends);
+}
+
+function busyError(sent: Sent): ErrorInfo | undefined {
+  return !sent.reply.ok && sent.reply.error.code === 'busy' ? sent.reply.error : undefined;
+}
+
+/** Every message to inbox in the store, from the recipient's side (history of each sender). */
+async function storedTexts(inbox: RawClient): Promise<string[]> {
+  const texts: string[] = [];
+  for (const peer of senderNames) {
+    const page = await inbox.call('history', { peer, limit: 500 });
+    texts.push(...page.messages.map((m) => m.text));
+  }
+  return texts.sort();
+}
+
+describe('busy: overload admission of writes', () => {
+  it('answers busy past the bound, stores nothing of refused frames, and stores a resent one once', async () => {
+    fixture.server = await startTestServer({ users, maxPendingWrites: 1 });
+    const senders = await Promise.all(senderNames.map(login));
+    const inbox = await login('inbox');
+    const watcher = await login('watcher');
+
+    const [results, watcherDuring] = await Promise.all([
+      storm(senders),
+      // Reads are never refused: another user is served during the storm.
+      watcher.call('whoelse', {}),
+    ]);
+    expect(watcherDuring.users).toContain('inbox');
+
+    const refused = results.filter((r) => busyError(r) !== undefined);
+    const accepted = results.filter((r) => r.reply.ok);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(accepted.length + refused.length).toBe(results.length);
+    for (const r of refused) {
+      const retryAfterMs = busyError(r)?.retryAfterMs ?? 0;
+      expect(Number.isInteger(retryAfterMs)).toBe(true);
+      expect(retryAfterMs).toBeGreaterThan(0);
+      expect(retryAfterMs).toBeLessThanOrEqual(5000);
+    }
+
+    // Nothing of a refused frame was stored or pushed: the store and the recipient have exactly
+    // the accepted ones.
+    const acceptedTexts = accepted.map((r) => r.params.text).sort();
+    expect(await storedTexts(inbox)).toEqual(acceptedTexts);
+    for (const r of accepted) {
+      const id = r.reply.ok ? r.reply.result.message.id : 0;
+      await inbox.waitFor((e) => e.type === 'message' && e.message.id === id);
+    }
+    const pushedTexts = inbox.eventsOf('message').map((e) => e.message.text);
+    expect(new Set(pushedTexts).size).toBe(pushedTexts.length);
+    expect([...pushedTexts].sort()).toEqual(acceptedTexts);
+
+    // The refused connections keep working: the same frames again, one at a time, are stored once.
+    for (const r of refused) {
+      const again = await r.client.call('message', r.params);
+      expect(again.message.text).toBe(r.params.text);
+    }
+    const every = results.map((r) => r.params.text).sort();
+    expect(await storedTexts(inbox)).toEqual(every);
+
+    // Other users are served as before.
+    const other = await login('other');
+    const sent = await other.call('message', { to: 'watcher', text: 'after the storm' });
+    await watcher.waitFor((e) => e.type === 'message' && e.message.id === sent.message.id);
+  });
+
+  it('with the bound off (0) refuses nothing', async () => {
+    fixture.server = await startTestServer({ users, maxPendingWrites: 0 });
+    const senders = await Promise.all(senderNames.map(login));
+    const inbox = await login('inbox');
+    const results = await storm(senders);
+    expect(results.filter((r) => !r.reply.ok)).toEqual([]);
+    expect((await storedTexts(inbox)).length).toBe(SENDERS * PER_SENDER);
+  });
+});
