@@ -69,11 +69,13 @@ export class WriteAdmission {
 
   /**
    * The smoothed rate; before the first full window, the current one's; lower when the current
-   * window has run long and finished little (a stalled store).
+   * window has run long and finished little (a stalled store). The current window counts one
+   * completion more than it saw, so that a window just begun is not taken for a stall, while one
+   * that has gone on for seconds without a completion is.
    */
   private currentRate(): number {
-    const elapsed = this.now() - this.windowStart;
-    const partial = elapsed > 0 ? this.windowDone / elapsed : 0;
+    const elapsed = Math.max(1, this.now() - this.windowStart);
+    const partial = (this.windowDone + 1) / elapsed;
     if (this.rate === 0) return partial;
     return elapsed < RATE_WINDOW_MS ? this.rate : Math.min(this.rate, partial);
   }

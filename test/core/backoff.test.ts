@@ -1,6 +1,12 @@
 /** The reconnect backoff: exponential, jittered, and capped so a restarted server is found in seconds. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RECONNECT, reconnectDelay } from '../../src/main/core/backoff.js';
+import {
+  busyRetryDelay,
+  DEFAULT_RECONNECT,
+  MAX_BUSY_JITTER_MS,
+  MAX_BUSY_WAIT_MS,
+  reconnectDelay,
+} from '../../src/main/core/backoff.js';
 
 const highest = () => 0.999_999;
 const lowest = () => 0;
@@ -32,5 +38,19 @@ describe('reconnect backoff', () => {
   it('keeps jitter at the cap: between half and all of it, so many clients do not retry in step', () => {
     expect(reconnectDelay(DEFAULT_RECONNECT, 50, lowest)).toBe(1_500);
     expect(reconnectDelay(DEFAULT_RECONNECT, 50, () => 0.5)).toBe(2_250);
+  });
+});
+
+describe('busy retry delay', () => {
+  it("waits the server's retryAfterMs plus at most a quarter of it as jitter", () => {
+    expect(busyRetryDelay(200, lowest)).toBe(200);
+    expect(busyRetryDelay(200, highest)).toBe(250);
+    expect(busyRetryDelay(200, () => 0.5)).toBe(225);
+  });
+
+  it('caps the wait and the jitter', () => {
+    expect(busyRetryDelay(60_000, lowest)).toBe(MAX_BUSY_WAIT_MS);
+    expect(busyRetryDelay(60_000, highest)).toBe(MAX_BUSY_WAIT_MS + MAX_BUSY_JITTER_MS);
+    expect(busyRetryDelay(4000, highest)).toBe(4000 + MAX_BUSY_JITTER_MS);
   });
 });

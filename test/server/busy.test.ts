@@ -4,6 +4,7 @@
  * is stored once. Driven by many raw clients sending at once to a real server on real SQLite.
  */
 import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_LIMITS, parseCommandLine } from '../../server/config.js';
 import type { ErrorInfo } from '../../src/shared/protocol.js';
 import { RawClient, type Reply } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
@@ -116,5 +117,24 @@ describe('busy: overload admission of writes', () => {
     const results = await storm(senders);
     expect(results.filter((r) => !r.reply.ok)).toEqual([]);
     expect((await storedTexts(inbox)).length).toBe(SENDERS * PER_SENDER);
+  });
+});
+
+describe('--max-pending-writes', () => {
+  it('parses the flag; without it the option is left to the default', () => {
+    expect(parseCommandLine(['0', '1', '1', '--max-pending-writes', '64']).maxPendingWrites).toBe(64);
+    expect(parseCommandLine(['0', '1', '1', '--max-pending-writes', '0']).maxPendingWrites).toBe(0);
+    expect(parseCommandLine(['0', '1', '1']).maxPendingWrites).toBeUndefined();
+    expect(DEFAULT_LIMITS.maxPendingWrites).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [['--max-pending-writes', '-1'], /max pending writes must be a non-negative integer/],
+    [['--max-pending-writes', '2.5'], /max pending writes must be a non-negative integer/],
+    [['--max-pending-writes', 'lots'], /max pending writes must be a number/],
+  ])('rejects %j', (flags, pattern) => {
+    const parse = () => parseCommandLine(['0', '1', '1', ...flags]);
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(pattern);
   });
 });

@@ -22,7 +22,7 @@ import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.j
 import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { AckBatcher } from './ack-batcher.js';
-import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { busyRetryDelay, DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 import { BoundedIdSet } from './bounded-id-set.js';
 import { Listeners } from './emitter.js';
 import { IdleWatch } from './idle-watch.js';
@@ -79,6 +79,14 @@ function isRetryable(error: unknown): boolean {
   return error instanceof CoreError && (error.code === 'not_connected' || error.code === 'timeout');
 }
 
+/** The server was overloaded and stored nothing: send the same frame again after retryAfterMs. */
+function isBusy(error: unknown): error is CoreError {
+  return error instanceof CoreError && error.code === 'busy';
+}
+
+/** A broadcast refused as busy is sent again for at most this long before the refusal is reported. */
+const BUSY_BROADCAST_RETRY_MS = 30_000;
+
 interface Credentials {
   username: string;
   password: string;
@@ -104,6 +112,8 @@ export class MessengerCore implements MessengerApi {
   private shutdownAnnounced = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private flushing = false;
+  /** Waits before resending what a busy server refused (each ends it); a logout or dispose ends them early. */
+  private readonly busyWaits = new Set<() => void>();
   private disposed = false;
 
   constructor(private readonly options: MessengerCoreOptions = {}) {
@@ -173,6 +183,7 @@ export class MessengerCore implements MessengerApi {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.clearReconnect();
+    this.endBusyWaits();
     this.idle.stop();
     if (this.loggedIn && this.connection) await this.logout().catch(() => undefined);
     this.disposed = true;
@@ -193,7 +204,7 @@ export class MessengerCore implements MessengerApi {
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
     sendMessage: (to, text) => this.sendMessage(to, text),
-    broadcast: (text) => this.request('broadcast', { text }),
+    broadcast: (text) => this.broadcast(text),
     whoElse: async () => (await this.request('whoelse', {})).users,
     whoElseSince: async (seconds) => (await this.request('whoelsesince', { seconds })).users,
     block: async (user) => (await this.request('block', { user }), {}),
@@ -337,6 +348,7 @@ export class MessengerCore implements MessengerApi {
   /** Forgets the login (credentials, keys, queue, chats) and reports why. */
   private endLogin(reason: LogoutReason): void {
     this.clearReconnect();
+    this.endBusyWaits();
     this.idle.stop();
     this.sessions.closeAll('logout');
     this.acks.cancel();
@@ -498,7 +510,8 @@ export class MessengerCore implements MessengerApi {
         const result = await this.connection.request('message', outgoing);
         return { message: result.message, online: result.online, queued: false };
       } catch (error) {
-        if (!isRetryable(error)) throw error;
+        // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
+        if (!isRetryable(error) && !isBusy(error)) throw error;
       }
     }
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
@@ -513,9 +526,11 @@ export class MessengerCore implements MessengerApi {
   /**
    * Sends queued messages in order. A message leaves the queue only when the server has answered
    * for it; after a lost connection or a timeout it is resent with the same client id, which the
-   * server de-duplicates, so nothing is lost or stored twice. Each message's outcome is reported
-   * under its client id: `queued_sent` with the stored message, or `queued_failed` with the reason
-   * when the server refused it (blocked, unknown user), since sending it again cannot help.
+   * server de-duplicates, so nothing is lost or stored twice. A `busy` server stored nothing: the
+   * message stays first in the queue (shown as sending) and goes again after its retryAfterMs.
+   * Each message's outcome is reported under its client id: `queued_sent` with the stored message,
+   * or `queued_failed` with the reason when the server refused it (blocked, unknown user), since
+   * sending it again cannot help.
    */
   private async flushQueue(): Promise<void> {
     if (this.flushing) return;
@@ -525,12 +540,18 @@ export class MessengerCore implements MessengerApi {
         const next = this.queue[0] as OutgoingMessage;
         const outcome = await this.connection.request('message', next).then(
           (result) => ({ kind: 'queued_sent', clientId: next.clientId, message: result.message }) as const,
-          (error: unknown) =>
-            isRetryable(error)
+          (error: unknown) => {
+            if (isBusy(error)) return error;
+            return isRetryable(error)
               ? undefined
-              : ({ kind: 'queued_failed', ...next, error: toApiError(error) } as const),
+              : ({ kind: 'queued_failed', ...next, error: toApiError(error) } as const);
+          },
         );
         if (!outcome) break;
+        if (isBusy(outcome)) {
+          await this.waitOutBusy(outcome);
+          continue;
+        }
         this.queue.shift();
         this.emitState();
         this.events.emit(outcome);
@@ -538,6 +559,36 @@ export class MessengerCore implements MessengerApi {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** A broadcast refused as busy stored nothing: it is sent again after retryAfterMs, for a while. */
+  private async broadcast(text: string): Promise<RequestResult<'broadcast'>> {
+    const giveUpAt = Date.now() + BUSY_BROADCAST_RETRY_MS;
+    for (;;) {
+      try {
+        return await this.request('broadcast', { text });
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= giveUpAt || !this.loggedIn) throw error;
+        await this.waitOutBusy(error);
+      }
+    }
+  }
+
+  /** Waits the server's retryAfterMs (capped, with jitter); a logout or dispose ends it early. */
+  private waitOutBusy(error: CoreError): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.busyWaits.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, busyRetryDelay(error.retryAfterMs));
+      this.busyWaits.add(end);
+    });
+  }
+
+  private endBusyWaits(): void {
+    for (const end of [...this.busyWaits]) end();
   }
 
   // ------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export function describeProblem(error: ApiError): string {
       return 'Too many requests at once. Wait a moment, then try again.';
     case 'unavailable':
       return 'The server cannot reach its database right now. Try again in a moment.';
+    case 'busy':
+      return 'The server is very busy right now. Try again in a moment.';
     case 'unsupported_version':
       return 'This server speaks a different protocol version. Update the app.';
     default:
@@ -134,6 +136,8 @@ export function describeSendError(error: ApiError, peer: string): string {
       return 'Not delivered: too many messages at once. Wait a moment, then retry.';
     case 'unavailable':
       return 'Not delivered: the server cannot reach its database right now. Retry in a moment.';
+    case 'busy':
+      return 'Not delivered: the server is very busy right now. Retry in a moment.';
     case 'invalid_argument':
     case 'invalid_request':
       return 'Not delivered: the message is empty or too long.';

@@ -77,6 +77,7 @@ describe('ChatView', () => {
     const unbind = bindEvents('main');
     const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
     await settle();
+    fake.emit({ kind: 'state', state: { ...fake.state, connection: 'reconnecting' } });
     for (const text of ['refused', 'stored']) {
       await byLabel(wrapper, 'Message').setValue(text);
       await button(wrapper, 'Send').trigger('submit');
@@ -96,6 +97,29 @@ describe('ChatView', () => {
     expect(rows[0]?.find('.status').exists()).toBe(false);
     expect(rows[1]?.classes()).toContain('failed');
     expect(rows[1]?.text()).toContain('Not delivered: bob has blocked you.');
+    unbind();
+    wrapper.unmount();
+  });
+
+  it('shows a message the core keeps queued while connected (a busy server) as sending, never as failed', async () => {
+    fake.on('sendMessage', () => ok({ online: false, queued: true, clientId: 'busy1' }));
+    const unbind = bindEvents('main');
+    const wrapper = mount(ChatView, { props: { peer: 'bob' }, attachTo: document.body });
+    await settle();
+    fake.emit({ kind: 'state', state: { ...fake.state, connection: 'connected', queued: 1 } });
+    await byLabel(wrapper, 'Message').setValue('under load');
+    await button(wrapper, 'Send').trigger('submit');
+    await settle();
+    const row = wrapper.find('.message-row');
+    expect(row.find('.status').text()).toBe('· Sending…');
+    expect(row.classes()).not.toContain('failed');
+    expect(row.find('.delivery-error').exists()).toBe(false);
+
+    fake.emit({ kind: 'queued_sent', clientId: 'busy1', message: dm('me', 'bob', 'under load', { id: 9 }) });
+    await settle();
+    const rows = wrapper.findAll('.message-row');
+    expect(rows.map((r) => r.find('.text').text())).toEqual(['under load']);
+    expect(rows[0]?.find('.status').exists()).toBe(false);
     unbind();
     wrapper.unmount();
   });
