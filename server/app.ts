@@ -101,7 +101,10 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
     blocks,
     presence,
     messages: new Messages(store, accounts, bus, presence, blocks),
-    writes: new WriteAdmission(options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites),
+    writes: new WriteAdmission(
+      options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,
+      options.maxWriteWaitMs ?? DEFAULT_LIMITS.maxWriteWaitMs,
+    ),
     logger,
     openRegistration: options.openRegistration ?? false,
     timeoutSeconds: options.timeoutSeconds,

@@ -38,10 +38,12 @@ export const DEFAULT_LIMITS = {
   loginAttemptsPerAccount: 30,
   /**
    * Messages and broadcasts accepted and not yet answered, across all connections, past which the
-   * next is refused with `busy` (server/write-admission.ts); 0 = no bound. About a quarter second
+   * next waits for one to finish (server/write-admission.ts); 0 = no bound. About a quarter second
    * of writes at the capacity measured on the two-core bench machine (docs/performance.md).
    */
   maxPendingWrites: 2048,
+  /** Milliseconds a message or broadcast past that bound may wait before it is refused busy; 0 = at once. */
+  maxWriteWaitMs: 1000,
 } as const;
 
 export interface ServerOptions {
@@ -88,8 +90,10 @@ export interface ServerOptions {
   loginAttemptsPerAddress?: number;
   /** 0: no per-account login limit. */
   loginAttemptsPerAccount?: number;
-  /** Writes in flight past which `busy` is answered (0: no bound); default DEFAULT_LIMITS.maxPendingWrites. */
+  /** Writes in flight past which the next waits (0: no bound); default DEFAULT_LIMITS.maxPendingWrites. */
   maxPendingWrites?: number;
+  /** How long such a write may wait before `busy` (0: at once); default DEFAULT_LIMITS.maxWriteWaitMs. */
+  maxWriteWaitMs?: number;
   /**
    * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
    * process accepts them itself. For more connections than one process may open.
@@ -157,6 +161,7 @@ export function validateOptions(options: ServerOptions): void {
     ['login attempts per address', options.loginAttemptsPerAddress],
     ['login attempts per account', options.loginAttemptsPerAccount],
     ['max pending writes', options.maxPendingWrites],
+    ['max write wait', options.maxWriteWaitMs],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
@@ -269,6 +274,7 @@ interface RawFlags {
   loginAttemptsPerAddress?: string;
   loginAttemptsPerAccount?: string;
   maxPendingWrites?: string;
+  maxWriteWait?: string;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -313,7 +319,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--gateways <n>', 'processes that hold the client connections (0: this one)')
     .option('--login-attempts-per-address <n>', 'password checks per minute per address (0: no limit)')
     .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
-    .option('--max-pending-writes <n>', 'messages in flight before the server answers busy (0: no bound)');
+    .option('--max-pending-writes <n>', 'messages in flight before the next waits (0: no bound)')
+    .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -353,6 +360,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     loginAttemptsPerAddress: optionalNumber('login attempts per address', flags.loginAttemptsPerAddress),
     loginAttemptsPerAccount: optionalNumber('login attempts per account', flags.loginAttemptsPerAccount),
     maxPendingWrites: optionalNumber('max pending writes', flags.maxPendingWrites),
+    maxWriteWaitMs: optionalNumber('max write wait', flags.maxWriteWait),
   };
   validateOptions(options);
   return options;

@@ -24,7 +24,7 @@ export interface ServerContext {
   readonly blocks: Blocks;
   readonly presence: Presence;
   readonly messages: Messages;
-  /** Messages and broadcasts pass it: past its bound they are refused with busy. */
+  /** Messages and broadcasts pass it: past its bound they wait, and past the wait they are refused busy. */
   readonly writes: WriteAdmission;
   readonly logger: Logger;
   readonly openRegistration: boolean;

@@ -1,6 +1,6 @@
 /**
- * The client core against a real server that answers `busy` (a tiny --max-pending-writes, real
- * SQLite): a refused message stays queued, is resent with the same client id after retryAfterMs,
+ * The client core against a real server that answers `busy` (a tiny --max-pending-writes and no
+ * wait for a slot, real SQLite): a refused message stays queued, is resent with the same client id after retryAfterMs,
  * and every send ends delivered, each message stored and received exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ afterEach(async () => {
 
 describe('core: a busy server', () => {
   it('keeps refused messages queued, resends them after retryAfterMs, and delivers each exactly once', async () => {
-    server = await startTestServer({ users, maxPendingWrites: 1 });
+    server = await startTestServer({ users, maxPendingWrites: 1, maxWriteWaitMs: 0 });
     const port = server.port;
     const inbox = await loggedIn(port, 'inbox', 'pw-inbox');
     const senders = await Promise.all(senderNames.map((name) => loggedIn(port, name, `pw-${name}`)));
@@ -74,7 +74,7 @@ describe('core: a busy server', () => {
   });
 
   it('retries a broadcast refused busy until it is sent', async () => {
-    server = await startTestServer({ users, maxPendingWrites: 1 });
+    server = await startTestServer({ users, maxPendingWrites: 1, maxWriteWaitMs: 0 });
     const port = server.port;
     const inbox = await loggedIn(port, 'inbox', 'pw-inbox');
     const senders = await Promise.all(senderNames.map((name) => loggedIn(port, name, `pw-${name}`)));
