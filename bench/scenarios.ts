@@ -281,6 +281,14 @@ export async function openLoop(
   };
 }
 
+/** Enough open-loop messages that a p99 is not one of the three slowest of 300. */
+const MIN_OPEN_MESSAGES = 1000;
+
+/** How long an open-loop rate runs: openMs, longer at a low rate (10 s at 100 msg/s). */
+export function openPhaseMs(rate: number, openMs: number): number {
+  return Math.max(openMs, Math.ceil((MIN_OPEN_MESSAGES * 1000) / rate));
+}
+
 /** Scenario 1: closed-loop throughput, then open-loop latency at fixed offered rates. */
 export async function directMessages(
   target: Target,
@@ -315,7 +323,7 @@ export async function directMessages(
 
     const open: OpenPoint[] = [];
     for (const rate of sizes.rates) {
-      const point = await openLoop(pool, () => names, rate, sizes.openMs);
+      const point = await openLoop(pool, () => names, rate, openPhaseMs(rate, sizes.openMs));
       open.push(point);
       progress(
         `${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${point.sent} delivered`,
