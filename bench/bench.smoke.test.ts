@@ -51,6 +51,7 @@ describe('bench smoke', () => {
         peer: true,
         peers: [...(peer ? (['ngircd'] as const) : []), 'ejabberd-sqlite', 'ejabberd-mnesia'],
         profile: false,
+        overload: true,
         resultsDir: dir,
         command: 'bench.smoke.test.ts',
       });
@@ -77,6 +78,18 @@ describe('bench smoke', () => {
           expect(point.latency.count).toBe(point.sent);
           expect(point.latency.p50).toBeGreaterThan(0);
           expect(point.latency.p99).toBeGreaterThanOrEqual(point.latency.p50);
+        }
+      }
+      // Overload: both configurations, every multiple three times, nothing fails but busy.
+      const overload = written.dm?.overload ?? [];
+      expect(overload.map((result) => result.config.label)).toEqual(['defaults', 'tight']);
+      for (const result of overload) {
+        expect(result.rows.map((row) => row.multiple)).toEqual([1, 1, 1, 2, 2, 2, 5, 5, 5]);
+        for (const row of result.rows) {
+          expect(row.otherErrors).toBe(0);
+          expect(row.delivered).toBeGreaterThan(0);
+          expect(row.delivered + row.busy).toBeLessThanOrEqual(row.sent);
+          expect(row.peakRssMb).toBeGreaterThan(0);
         }
       }
       const broadcasts = [...(written.broadcast?.ours ?? []), ...(written.broadcast?.ngircd ?? [])];

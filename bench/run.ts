@@ -27,6 +27,7 @@ import {
   type Sizes,
 } from './scenarios.js';
 import { modes } from './modes.js';
+import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
 import { buildTable, formatTable } from './table.js';
 
@@ -47,6 +48,8 @@ export interface BenchResults {
     floor?: DirectResult;
     'ejabberd-sqlite'?: DirectResult;
     'ejabberd-mnesia'?: DirectResult;
+    /** Offered 1×, 2×, 5× ours' closed-loop capacity against a server that answers busy (bench/overload.ts). */
+    overload?: OverloadResult[];
   };
   /** floor: a bare Node server's write loop over the same number of sockets (bench/lib/write-floor.ts). */
   broadcast?: { ours: BroadcastPoint[]; ngircd?: BroadcastPoint[]; floor?: WriteFloor[] };
@@ -133,6 +136,8 @@ export async function runBench(options: {
   /** The peers to run when `peer` is true (default: all of PEERS); those not installed are skipped. */
   peers?: readonly Peer[];
   profile: boolean;
+  /** The dm scenario's overload rows (bench/overload.ts); the command line runs them unless --no-overload. */
+  overload?: boolean;
   resultsDir: string;
   plotsDir?: string;
   command: string;
@@ -169,6 +174,7 @@ export async function runBench(options: {
         await attempt('dm', async () => {
           const ours = await directMessages('ours', sizes, profileDir);
           results.dm = { ours };
+          if (options.overload) results.dm.overload = await overload(sizes, ours.closed.deliveredPerSec);
           if (profileDir) results.profile = summarizeProfile(profileDir);
           if (peer) results.dm.ngircd = await directMessages('ngircd', sizes);
           results.dm.floor = await directMessages('floor', sizes);
@@ -301,6 +307,7 @@ async function main(): Promise<void> {
     )
     .option('--profile', 'run the server under --cpu-prof during the direct-message scenario', false)
     .option('--no-plots', 'do not rewrite docs/performance/*.svg')
+    .option('--no-overload', "skip the dm scenario's overload rows (1×, 2×, 5× capacity, 3 runs each)")
     .option('--results <dir>', 'results directory', join(ROOT, 'bench', 'results'));
   program.parse();
   const o = program.opts<{
@@ -317,6 +324,7 @@ async function main(): Promise<void> {
     peers?: string;
     profile: boolean;
     plots: boolean;
+    overload: boolean;
     results: string;
   }>();
   const base = o.quick ? QUICK : FULL;
@@ -343,6 +351,7 @@ async function main(): Promise<void> {
     peer: o.peer,
     peers: peers as Peer[],
     profile: o.profile,
+    overload: o.overload,
     resultsDir: o.results,
     plotsDir: o.plots ? join(ROOT, 'docs', 'performance') : undefined,
     command:

@@ -95,6 +95,10 @@ export interface OurServerOptions {
   storeUrl?: string;
   /** --bus redis://…: a node of several sharing the store and this Redis. */
   busUrl?: string;
+  /** --max-pending-writes N: writes in flight past which the next waits. */
+  maxPendingWrites?: number;
+  /** --max-write-wait MS: how long such a write waits before busy. */
+  maxWriteWaitMs?: number;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -117,6 +121,10 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   args.push('--login-attempts-per-address', '0', '--login-attempts-per-account', '0');
   if (options.kdfCost !== undefined) args.push('--kdf-cost', String(options.kdfCost));
   if (options.gateways) args.push('--gateways', String(options.gateways));
+  if (options.maxPendingWrites !== undefined) {
+    args.push('--max-pending-writes', String(options.maxPendingWrites));
+  }
+  if (options.maxWriteWaitMs !== undefined) args.push('--max-write-wait', String(options.maxWriteWaitMs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.resume();
