@@ -112,6 +112,11 @@ export class MessengerCore implements MessengerApi {
   private shutdownAnnounced = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private flushing = false;
+  /**
+   * A message sent at once (not through the queue) is waiting for its reply: later ones queue
+   * behind it, so that a refusal of it (busy) cannot let a later one be stored before it.
+   */
+  private sendingDirect = false;
   /** Waits before resending what a busy server refused (each ends it); a logout or dispose ends them early. */
   private readonly busyWaits = new Set<() => void>();
   private disposed = false;
@@ -505,22 +510,37 @@ export class MessengerCore implements MessengerApi {
   private async sendMessage(to: string, text: string): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
     const outgoing: OutgoingMessage = { to, text, clientId: randomBytes(16).toString('base64url') };
-    if (this.connection?.isOpen && this.queue.length === 0 && !this.flushing) {
-      try {
-        const result = await this.connection.request('message', outgoing);
-        return { message: result.message, online: result.online, queued: false };
-      } catch (error) {
-        // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
-        if (!isRetryable(error) && !isBusy(error)) throw error;
-      }
+    if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
+      return this.enqueue(outgoing, 'last');
     }
+    this.sendingDirect = true;
+    try {
+      const result = await this.connection.request('message', outgoing);
+      return { message: result.message, online: result.online, queued: false };
+    } catch (error) {
+      // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
+      if (!isRetryable(error) && !isBusy(error)) throw error;
+      // Whatever was queued while it was on its way came after it.
+      return this.enqueue(outgoing, 'first');
+    } finally {
+      this.sendingDirect = false;
+      this.startFlush();
+    }
+  }
+
+  private enqueue(outgoing: OutgoingMessage, where: 'first' | 'last'): SendResult {
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
       throw new CoreError('not_connected', 'too many messages are waiting for the connection');
     }
-    this.queue.push(outgoing);
+    if (where === 'first') this.queue.unshift(outgoing);
+    else this.queue.push(outgoing);
     this.emitState();
-    if (this.connection?.isOpen && this.loggedIn) void this.flushQueue();
+    this.startFlush();
     return { online: false, queued: true, clientId: outgoing.clientId };
+  }
+
+  private startFlush(): void {
+    if (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) void this.flushQueue();
   }
 
   /**
@@ -533,7 +553,7 @@ export class MessengerCore implements MessengerApi {
    * sending it again cannot help.
    */
   private async flushQueue(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing || this.sendingDirect) return;
     this.flushing = true;
     try {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
