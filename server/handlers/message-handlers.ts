@@ -1,7 +1,7 @@
 /** Direct messages, broadcasts, acknowledgements, history and the conversation list. */
 import { loggedIn, type Handler } from './connection.js';
 
-/** Past the bound of writes in flight, refused with busy before anything is stored (ctx.writes). */
+/** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
 export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
   ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId)),
 );
