@@ -4,13 +4,21 @@
  * event loop for milliseconds while every connection waits. Here the server's connection has
  * wal_autocheckpoint = 0, and a second connection on its own thread runs a PASSIVE checkpoint
  * every CHECKPOINT_INTERVAL_MS, which never blocks the writer (https://sqlite.org/wal.html#ckpt).
- * The writer restarts the WAL from its beginning once a checkpoint has copied all of it, so the
- * file stays small; journal_size_limit trims it after a burst.
+ * The writer restarts the WAL from its beginning once a checkpoint has copied all of it.
+ *
+ * The WAL file is shortened here too, never by the writer. Under sustained load no checkpoint can
+ * catch up with the commits, so the WAL grows for as long as the burst lasts (hundreds of MB in a
+ * 5-second bench burst), and with a journal_size_limit the COMMIT that restarts it truncates it on
+ * the event loop: freeing those blocks stalled every connection for 60-160 ms in docs/performance.md's
+ * measurements. So the writer's limit is off, and this thread truncates the WAL (TRUNCATE checkpoint)
+ * once it has been fully copied and has not grown for idleTruncateMs: the writer is idle then.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const CHECKPOINT_INTERVAL_MS = 200;
+/** How long the WAL must be fully checkpointed and unchanged before it is truncated. */
+export const IDLE_TRUNCATE_MS = 5000;
 
 export interface Checkpointer {
   /**
@@ -29,9 +37,29 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
+let lastFrames = -1;
+let unchangedSince = Date.now();
+let truncated = false;
+function checkpoint() {
+  const { log, checkpointed } = db.pragma('wal_checkpoint(PASSIVE)')[0];
+  if (log !== lastFrames) {
+    lastFrames = log;
+    unchangedSince = Date.now();
+    truncated = log <= 0;
+    return;
+  }
+  if (truncated || log !== checkpointed || Date.now() - unchangedSince < workerData.idleTruncateMs) return;
+  // Never wait for the writer: if it has begun a transaction, try again once it is idle.
+  db.pragma('busy_timeout = 0');
+  try {
+    truncated = db.pragma('wal_checkpoint(TRUNCATE)')[0].busy === 0;
+  } finally {
+    db.pragma('busy_timeout = 1000');
+  }
+}
 const timer = setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    checkpoint();
   } catch (error) {
     parentPort.postMessage(String(error && error.message || error));
   }
@@ -48,12 +76,16 @@ parentPort.once('message', () => {
 /** How long stop() waits for the worker to close its connection (a checkpoint may be running). */
 const STOP_TIMEOUT_MS = 5000;
 
-export function startCheckpointer(databasePath: string, onError: (message: string) => void): Checkpointer {
+export function startCheckpointer(
+  databasePath: string,
+  onError: (message: string) => void,
+  idleTruncateMs = IDLE_TRUNCATE_MS,
+): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path: databasePath, intervalMs: CHECKPOINT_INTERVAL_MS, closed },
+    workerData: { driver, path: databasePath, intervalMs: CHECKPOINT_INTERVAL_MS, idleTruncateMs, closed },
   });
   worker.on('message', (message: string) => onError(message));
   worker.on('error', (error) => onError(error.message));

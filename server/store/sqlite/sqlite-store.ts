@@ -36,14 +36,13 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { pairRow, prepareStatements, type Statements } from './statements.js';
 
-/** The WAL file is truncated back to this size after a burst has made it larger. */
-const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
-
 export interface SqliteStoreOptions {
   /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
   onWarning?: (message: string) => void;
   /** How the WAL is synced; tests substitute one they control. Default: walFileSync. */
   walSync?: (path: string) => WalSync;
+  /** How long the WAL must be idle before the checkpointer truncates it (./checkpointer.ts). */
+  walIdleTruncateMs?: number;
 }
 
 /** Opens (creating and migrating as needed) the database at `path`, or ':memory:'. */
@@ -63,10 +62,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   // crash end at the last broadcast, which is exact, since no later broadcast could reach them.
   statements.closeEverySpan.run();
   if (path === ':memory:') return new SqliteStore(path, db, statements, noWalSync);
-  // Checkpoints run on a worker thread (./checkpointer.ts), not inside a COMMIT.
+  // Checkpoints run on a worker thread (./checkpointer.ts), not inside a COMMIT, and so does
+  // shortening the WAL: this connection never truncates it (-1: no size limit).
   db.pragma('wal_autocheckpoint = 0');
-  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-  return new SqliteStore(path, db, statements, walSync(path), startCheckpointer(path, onWarning));
+  db.pragma('journal_size_limit = -1');
+  const checkpointer = startCheckpointer(path, onWarning, options.walIdleTruncateMs);
+  return new SqliteStore(path, db, statements, walSync(path), checkpointer);
 }
 
 /** Runs statements now and resolves their results once everything written so far is durable. */

@@ -210,6 +210,33 @@ describe('the SQLite store', () => {
     expect(readdirSync(sub)).toEqual(['c.db']);
   });
 
+  it('truncates a WAL grown by a burst from its worker thread once writes stop, and goes on writing in it', async () => {
+    const path = join(dir, 'truncate.db');
+    const store = openSqliteStore(path, { walIdleTruncateMs: 400 });
+    try {
+      await withUsers(store, ['a', 'b']);
+      const burst = async (from: number): Promise<void> => {
+        const sends = [];
+        for (let i = from; i < from + 3000; i++) sends.push(send(store, 'a', 'b', 'x'.repeat(1000), i));
+        await Promise.all(sends);
+      };
+      await burst(0);
+      const grown = statSync(`${path}-wal`).size;
+      expect(grown).toBeGreaterThan(2_000_000);
+      // Once idle, the checkpointer copies the WAL and truncates it.
+      await vi.waitFor(() => expect(statSync(`${path}-wal`).size).toBe(0), { timeout: 10_000 });
+      // Writing goes on in the truncated WAL, and nothing was lost.
+      await burst(3000);
+      await store.close();
+      const reopened = openSqliteStore(path);
+      const page = await reopened.messages.historyPage('a', 'b', Number.MAX_SAFE_INTEGER, 1);
+      expect(page.map((m) => m.sentAt)).toEqual([5999]);
+      await reopened.close();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('checkpoints the WAL into the database file from its worker thread, not in a commit', async () => {
     const path = join(dir, 'checkpoint.db');
     const store = openSqliteStore(path);
