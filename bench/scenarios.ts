@@ -29,6 +29,11 @@ export interface Sizes {
   closedMs: number;
   rates: number[];
   openMs: number;
+  /**
+   * A low rate runs longer than openMs until it has sent this many (the full run's 1,000 gives a
+   * p99 that is not one of the three slowest of 300 at 100 msg/s); 0 or absent: openMs always.
+   */
+  minOpenMessages?: number;
   broadcastReceivers: number[];
   broadcastRepeats: number;
   /** Wall-time budget for logging the broadcast receivers in. */
@@ -281,12 +286,9 @@ export async function openLoop(
   };
 }
 
-/** Enough open-loop messages that a p99 is not one of the three slowest of 300. */
-const MIN_OPEN_MESSAGES = 1000;
-
-/** How long an open-loop rate runs: openMs, longer at a low rate (10 s at 100 msg/s). */
-export function openPhaseMs(rate: number, openMs: number): number {
-  return Math.max(openMs, Math.ceil((MIN_OPEN_MESSAGES * 1000) / rate));
+/** How long an open-loop rate runs: openMs, or long enough for sizes.minOpenMessages. */
+export function openPhaseMs(rate: number, sizes: Pick<Sizes, 'openMs' | 'minOpenMessages'>): number {
+  return Math.max(sizes.openMs, Math.ceil(((sizes.minOpenMessages ?? 0) * 1000) / rate));
 }
 
 /** Scenario 1: closed-loop throughput, then open-loop latency at fixed offered rates. */
@@ -323,7 +325,7 @@ export async function directMessages(
 
     const open: OpenPoint[] = [];
     for (const rate of sizes.rates) {
-      const point = await openLoop(pool, () => names, rate, openPhaseMs(rate, sizes.openMs));
+      const point = await openLoop(pool, () => names, rate, openPhaseMs(rate, sizes));
       open.push(point);
       progress(
         `${target}: open loop ${rate}/s → p50 ${point.latency.p50} p99 ${point.latency.p99} ms, ${point.delivered}/${point.sent} delivered`,
