@@ -17,7 +17,9 @@ it('tells exactly one of 12 same-millisecond failures that it locked the account
   try {
     await store.accounts.register('leia', 'hash', 1);
     const lockout = new Lockout(store.lockout, 60_000);
-    const outcomes = await Promise.all(Array.from({ length: 12 }, () => lockout.recordFailure('leia', 1_000)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => lockout.recordFailure('leia', 1_000)),
+    );
     expect(outcomes.filter((o) => o.locked === false)).toHaveLength(MAX_FAILURES - 1);
     expect(outcomes.filter((o) => o.locked === true)).toEqual([{ locked: true, retryAfterMs: 60_000 }]);
     expect(outcomes.filter((o) => o.locked === 'already')).toHaveLength(12 - MAX_FAILURES);
