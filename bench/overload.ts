@@ -93,12 +93,11 @@ async function overloadRow(
   const t0 = nowMicros();
   const open = await openLoop(pool, () => names, offered, point.durationMs);
   const peakRssMb = round(rss.stop() / 2 ** 20, 1);
-  // The workers keep their counts until the next reset: the last receipt ends the row's window,
-  // and the busy replies are summed over the workers (OpenPoint.errorCodes keeps one worker's).
+  // The workers keep their counts until the next reset: the last receipt ends the row's window.
   const stats = await pool.stats();
   const lastReceipt = Math.max(t0, ...stats.map((s) => s.lastReceiptAt));
   const seconds = Math.max((lastReceipt - t0) / 1e6, point.durationMs / 1000);
-  const busy = stats.reduce((sum, s) => sum + (s.errorCodes.busy ?? 0), 0);
+  const busy = open.errorCodes.busy ?? 0;
   const deliveredPerSec = Math.round(open.delivered / seconds);
   return {
     multiple: point.multiple,

@@ -282,8 +282,15 @@ export async function openLoop(
     latency: mergeLatencies(done),
     generatorBehindMs: round(Math.max(...parts.map((p) => Number(p.behindMs ?? 0))), 1),
     errors: total(done, 'errors'),
-    errorCodes: Object.assign({}, ...done.map((s) => s.errorCodes)) as Record<string, number>,
+    errorCodes: sumCounts(done.map((s) => s.errorCodes)),
   };
+}
+
+/** Per-code error counts of every worker, added up. */
+function sumCounts(counts: Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const each of counts) for (const [code, n] of Object.entries(each)) sum[code] = (sum[code] ?? 0) + n;
+  return sum;
 }
 
 /** How long an open-loop rate runs: openMs, or long enough for sizes.minOpenMessages. */
