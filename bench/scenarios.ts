@@ -458,6 +458,8 @@ export interface DensityResult {
   /** Clients that watch presence (logged in first); every other login is announced to them. */
   presenceWatchers: number;
   presenceFramesPerLogin: number;
+  /** Logins the server's KDF gate asked to come back later (retried after a pause). */
+  rateLimitedRetries: number;
   checkpoints: { clients: number; rssMb: number; seconds: number; serverCpuMs: number }[];
 }
 
@@ -499,6 +501,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
     const deadline = t0 + sizes.densityBudgetMs;
     const batch = Math.max(100, Math.min(2000, Math.ceil(planned / 10)));
     let reached = 0;
+    let rateLimitedRetries = 0;
     let stopReason = '';
     const watchers = Math.min(sizes.densityWatchers, planned);
     while (reached < planned && Date.now() < deadline) {
@@ -523,6 +526,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       }));
       const ok = results.reduce((s, r) => s + Number(r.ok ?? 0), 0);
       reached += ok;
+      rateLimitedRetries += results.reduce((s, r) => s + Number(r.rateLimited ?? 0), 0);
       const seconds = round((Date.now() - t0) / 1000, 2);
       checkpoints.push({
         clients: reached,
@@ -531,7 +535,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
         serverCpuMs: treeCpuMillis(server.pid) - cpu0,
       });
       progress(
-        `density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB`,
+        `density: ${reached}/${planned} logged in after ${seconds} s, server RSS ${checkpoints.at(-1)?.rssMb} MB, ${rateLimitedRetries} logins retried after rate_limited`,
       );
       const refused = results.reduce((s, r) => s + Number(r.failed ?? 0), 0);
       if (refused > 0) {
@@ -557,6 +561,7 @@ export async function density(sizes: Sizes): Promise<DensityResult> {
       target: sizes.densityTarget,
       reached,
       limitedBy: stopReason || 'target',
+      rateLimitedRetries,
       kdfCost,
       gateways,
       serverFdLimit: server0.fdLimit,

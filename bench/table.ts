@@ -163,7 +163,7 @@ export function buildTable(r: BenchResults): Row[] {
     const d = r.density;
     rows.push({
       scenario: `3 density (kdf N=${d.kdfCost})`,
-      metric: `concurrent logged-in clients (${d.gateways} gateway processes; stopped by: ${d.limitedBy})`,
+      metric: `concurrent logged-in clients (${d.gateways} gateway processes; stopped by: ${d.limitedBy}; ${d.rateLimitedRetries ?? 0} logins retried after rate_limited)`,
       ours: d.reached,
       target: '100,000',
       met: d.reached >= 100_000,

@@ -12,6 +12,17 @@
  * the event loop: freeing those blocks stalled every connection for 60-160 ms in docs/performance.md's
  * measurements. So the writer's limit is off, and this thread truncates the WAL (TRUNCATE checkpoint)
  * once it has been fully copied and has not grown for idleTruncateMs: the writer is idle then.
+ *
+ * Under load that never pauses, PASSIVE checkpoints alone let the WAL grow without bound (2.9 GB
+ * in a 30 s overload run): the writer restarts it only when a transaction begins with every frame
+ * copied, and with a commit every few milliseconds this thread never finishes copying between two.
+ * (A RESTART checkpoint from here does not help: under load the group commit holds the write lock
+ * almost all the time, so it never gets in.) So this thread publishes how far it has copied
+ * (`progress`), and once the WAL is past restartBytes and nearly all copied, the writer itself,
+ * between two transactions, copies the last few frames (restartDue, then a PASSIVE checkpoint on
+ * its own connection): nothing can commit meanwhile, so that copy is complete, and its next
+ * transaction writes the WAL from the beginning again. The writer pays that short copy and one
+ * sync of the database file once per restartBytes written, and the file stays near restartBytes.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -19,8 +30,21 @@ import { Worker } from 'node:worker_threads';
 const CHECKPOINT_INTERVAL_MS = 200;
 /** How long the WAL must be fully checkpointed and unchanged before it is truncated. */
 export const IDLE_TRUNCATE_MS = 5000;
+/** WAL size past which the checkpointer makes the writer start it again from the beginning. */
+export const WAL_RESTART_BYTES = 64 * 2 ** 20;
+/** Frames left to copy at which the writer finishes the copy itself (about 4 MB of pages). */
+const CATCH_UP_FRAMES = 1000;
+/** Each WAL frame is one page behind a header of this size. */
+const WAL_FRAME_HEADER_BYTES = 24;
 
 export interface Checkpointer {
+  /**
+   * True when the WAL is past its restart size and this thread has copied nearly all of it: the
+   * writer should copy the rest between two transactions (see the top of this file).
+   */
+  restartDue(): boolean;
+  /** The writer copied everything: not due again until this thread has seen the WAL anew. */
+  noteRestarted(): void;
   /**
    * Blocks until the worker has closed its connection, so that when the server's connection closes
    * next it is the last one and leaves no -wal/-shm file behind (nor a file created after it).
@@ -42,6 +66,8 @@ let unchangedSince = Date.now();
 let truncated = false;
 function checkpoint() {
   const { log, checkpointed } = db.pragma('wal_checkpoint(PASSIVE)')[0];
+  Atomics.store(workerData.progress, 0, log);
+  Atomics.store(workerData.progress, 1, checkpointed);
   if (log !== lastFrames) {
     lastFrames = log;
     unchangedSince = Date.now();
@@ -79,13 +105,25 @@ const STOP_TIMEOUT_MS = 5000;
 export function startCheckpointer(
   databasePath: string,
   onError: (message: string) => void,
+  pageSize: number,
   idleTruncateMs = IDLE_TRUNCATE_MS,
+  restartBytes = WAL_RESTART_BYTES,
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const closed = new Int32Array(new SharedArrayBuffer(4));
+  /** [frames in the WAL, frames copied], as of this thread's last checkpoint. */
+  const progress = new Int32Array(new SharedArrayBuffer(8));
+  const restartFrames = Math.ceil(restartBytes / (pageSize + WAL_FRAME_HEADER_BYTES));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path: databasePath, intervalMs: CHECKPOINT_INTERVAL_MS, idleTruncateMs, closed },
+    workerData: {
+      driver,
+      path: databasePath,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      idleTruncateMs,
+      progress,
+      closed,
+    },
   });
   worker.on('message', (message: string) => onError(message));
   worker.on('error', (error) => onError(error.message));
@@ -94,6 +132,11 @@ export function startCheckpointer(
   let exited = false;
   worker.once('exit', () => (exited = true));
   return {
+    restartDue: () => {
+      const frames = Atomics.load(progress, 0);
+      return frames > restartFrames && frames - Atomics.load(progress, 1) <= CATCH_UP_FRAMES;
+    },
+    noteRestarted: () => Atomics.store(progress, 0, 0),
     stop: () => {
       if (exited) return;
       worker.postMessage('stop');

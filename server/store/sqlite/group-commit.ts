@@ -90,6 +90,8 @@ export class GroupCommit {
     private readonly onSyncError: (error: Error) => void = (error) => {
       throw error;
     },
+    /** Runs after each COMMIT, before the next transaction begins (./checkpointer.ts uses it). */
+    private readonly betweenTransactions: () => void = () => {},
   ) {}
 
   write<T>(fn: () => T): T {
@@ -140,6 +142,7 @@ export class GroupCommit {
     if (!this.open) return;
     this.open = false;
     this.db.exec('COMMIT');
+    this.betweenTransactions();
     this.committedWrites = this.written;
     this.unsynced = true;
     this.committed.push(...this.uncommitted);

@@ -43,6 +43,8 @@ export interface SqliteStoreOptions {
   walSync?: (path: string) => WalSync;
   /** How long the WAL must be idle before the checkpointer truncates it (./checkpointer.ts). */
   walIdleTruncateMs?: number;
+  /** WAL size past which the checkpointer makes the writer restart it (./checkpointer.ts). */
+  walRestartBytes?: number;
 }
 
 /** Opens (creating and migrating as needed) the database at `path`, or ':memory:'. */
@@ -66,7 +68,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   // shortening the WAL: this connection never truncates it (-1: no size limit).
   db.pragma('wal_autocheckpoint = 0');
   db.pragma('journal_size_limit = -1');
-  const checkpointer = startCheckpointer(path, onWarning, options.walIdleTruncateMs);
+  const checkpointer = startCheckpointer(
+    path,
+    onWarning,
+    db.pragma('page_size', { simple: true }) as number,
+    options.walIdleTruncateMs,
+    options.walRestartBytes,
+  );
   return new SqliteStore(path, db, statements, walSync(path), checkpointer);
 }
 
@@ -112,7 +120,7 @@ export class SqliteStore implements Store {
     wal: WalSync,
     private readonly checkpointer?: Checkpointer,
   ) {
-    this.tick = new GroupCommit(db, wal);
+    this.tick = new GroupCommit(db, wal, undefined, () => this.finishWalCopy());
     const io = new Durable(this.tick);
     this.accounts = accountStore(s, io, this.tick);
     this.lockout = lockoutStore(s, io);
@@ -120,6 +128,21 @@ export class SqliteStore implements Store {
     this.messages = messageStore(s, io);
     this.broadcasts = broadcastStore(s, io);
     this.presence = presenceLog(s, io);
+  }
+
+  /**
+   * Between two transactions, once the checkpointer asks: copies the WAL's last frames into the
+   * database so that the next transaction restarts the WAL (./checkpointer.ts says why). PASSIVE
+   * never waits: if the checkpointer is copying right now, the next commit tries again.
+   */
+  private finishWalCopy(): void {
+    if (!this.checkpointer?.restartDue()) return;
+    const [state] = this.db.pragma('wal_checkpoint(PASSIVE)') as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    if (state && state.busy === 0 && state.checkpointed === state.log) this.checkpointer.noteRestarted();
   }
 
   /** Commits and syncs now, blocking (tests and shutdown). */
