@@ -1,7 +1,16 @@
 /** Every request type's handler, with its rules (see ./connection.ts). */
 import { checkuser, hello, login, logout, register } from './account-handlers.js';
 import type { Handlers } from './connection.js';
-import { ack, broadcast, broadcasts, conversations, history, markread, message } from './message-handlers.js';
+import {
+  ack,
+  broadcast,
+  broadcasts,
+  conversations,
+  history,
+  markread,
+  message,
+  settings,
+} from './message-handlers.js';
 import {
   activity,
   block,
@@ -29,6 +38,7 @@ export const handlers: Handlers = {
   history,
   conversations,
   markread,
+  settings,
   whoelse,
   whoelsesince,
   block,

@@ -1,4 +1,4 @@
-/** Direct messages, broadcasts, acknowledgements, history and the conversation list. */
+/** Direct messages, broadcasts, acknowledgements and receipts, history, the conversation list, settings. */
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
@@ -36,3 +36,7 @@ export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, 
   await ctx.messages.markRead(connection.user, peer, upTo);
   return {};
 });
+
+export const settings = loggedIn<'settings'>((connection, { readReceipts }, ctx) =>
+  ctx.messages.settings(connection.user, readReceipts === undefined ? {} : { readReceipts }),
+);

@@ -8,3 +8,9 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike;
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
+
+/** Undoes schema version 6: the read-receipts setting and the shared read marks. */
+export function dropReceipts(db: Database.Database): void {
+  db.exec(`ALTER TABLE users DROP COLUMN read_receipts;
+    ALTER TABLE read_marks DROP COLUMN shared_up_to;`);
+}
