@@ -1,11 +1,12 @@
 import { defineStore } from 'pinia';
 import { shallowReactive } from 'vue';
 import type { ApiResult, AppEvent } from '../../../shared/api';
-import type { BroadcastMessage, DirectMessage } from '../../../shared/protocol';
+import type { BroadcastMessage, DirectMessage, ReceiptMarks } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
 import { useConversationsStore } from './conversations';
+import { useReceiptsStore } from './receipts';
 import { useSessionStore } from './session';
 
 export { EVERYONE };
@@ -65,7 +66,7 @@ export function broadcastAsMessage(b: BroadcastMessage): DirectMessage {
   return { id: b.id, from: b.from, to: EVERYONE, text: b.text, sentAt: b.sentAt };
 }
 
-interface Page {
+interface Page extends ReceiptMarks {
   messages: DirectMessage[];
   hasMore: boolean;
 }
@@ -210,6 +211,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     const cur = thread(peer);
+    if (peer !== EVERYONE) useReceiptsStore().apply(peer, r.value);
     update(peer, {
       items: mergeMessages(cur.items, r.value.messages, me()),
       hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,
