@@ -9,7 +9,9 @@
  * interval, however many messages were acked or read in it.
  *
  * What a sender may see (visibleMarks): nothing while the peer blocks it (no new delivery or read
- * reveals that the blocker was online); the read mark only while both have read receipts on.
+ * reveals that the blocker was online); the read mark only while the sender's read receipts are
+ * on. The recipient's side of the setting is in the mark itself: it moves only while the
+ * recipient's are on (so reads shared before they turned it off stay shown).
  */
 import { MAX_PENDING_RECEIPTS, RECEIPT_INTERVAL_MS } from '../src/shared/limits.js';
 import type { ReceiptMarks, ServerFrame } from '../src/shared/protocol.js';
@@ -22,7 +24,7 @@ export function visibleMarks(state: ReceiptState): ReceiptMarks {
   const marks: ReceiptMarks = {};
   if (state.deliveredUpTo > 0) marks.deliveredUpTo = state.deliveredUpTo;
   const readUpTo = Math.min(state.sharedReadUpTo, state.deliveredUpTo);
-  if (state.senderSharesReads && state.recipientSharesReads && readUpTo > 0) marks.readUpTo = readUpTo;
+  if (state.senderSharesReads && readUpTo > 0) marks.readUpTo = readUpTo;
   return marks;
 }
 

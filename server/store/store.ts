@@ -117,7 +117,6 @@ export interface ReceiptState {
   /** The recipient's read mark for sender as it moved while the recipient's read receipts were on. */
   sharedReadUpTo: number;
   senderSharesReads: boolean;
-  recipientSharesReads: boolean;
   recipientBlocksSender: boolean;
 }
 

@@ -78,8 +78,8 @@ export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
 /**
  * Delivery state of the messages this user sent to a peer, as two watermarks (docs/protocol.md,
  * "Receipts"): every message to the peer with id ≤ `deliveredUpTo` reached the peer's app, every
- * one with id ≤ `readUpTo` was read there. Absent: nothing known, or withheld (read receipts off on
- * either side, or the peer has blocked this user).
+ * one with id ≤ `readUpTo` was read there. Absent: nothing known, or withheld (this user's read
+ * receipts are off, or the peer has blocked this user).
  */
 export const receiptMarksSchema = z.object({
   deliveredUpTo: messageIdSchema.optional(),

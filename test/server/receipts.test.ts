@@ -149,6 +149,25 @@ describe('receipts', () => {
     expect(receipts(hans).some((r) => r.readUpTo !== undefined)).toBe(false);
   });
 
+  it('reads shared before the reader turned read receipts off stay shown', async () => {
+    fixture.server = await startTestServer();
+    const yoda = await loginYoda();
+    const hans = await loginHans();
+    const [first] = (await sendMany(yoda, 1)) as [number];
+    await received(hans, 1);
+    await hans.call('ack', { upTo: first });
+    await hans.call('markread', { peer: 'yoda', upTo: first });
+    await hans.call('settings', { readReceipts: false });
+    const [second] = (await sendMany(yoda, 1)) as [number];
+    await received(hans, 2);
+    await hans.call('ack', { upTo: second });
+    await hans.call('markread', { peer: 'yoda', upTo: second });
+    expect(await yoda.call('history', { peer: 'hans', limit: 10 })).toMatchObject({
+      deliveredUpTo: second,
+      readUpTo: first,
+    });
+  });
+
   it('a user who blocked you shows you no delivered or read state until unblocked', async () => {
     fixture.server = await startTestServer();
     const yoda = await loginYoda();

@@ -231,7 +231,6 @@ function messageStore(run: Run): MessageStore {
         deliveredUpTo: row.oldest_unacked === null ? row.newest : row.oldest_unacked - 1,
         sharedReadUpTo: row.shared,
         senderSharesReads: row.sender_shares,
-        recipientSharesReads: row.recipient_shares,
         recipientBlocksSender: row.blocked,
       };
     },
@@ -243,7 +242,6 @@ interface ReceiptRow {
   newest: number;
   shared: number;
   sender_shares: boolean;
-  recipient_shares: boolean;
   blocked: boolean;
 }
 

@@ -83,7 +83,6 @@ export const SQL = {
       (SELECT coalesce(max(id), 0) FROM messages WHERE conversation = $3) AS newest,
       (SELECT coalesce(max(shared_up_to), 0) FROM read_marks WHERE name = $2 AND conversation = $3) AS shared,
       coalesce((SELECT read_receipts FROM users WHERE name = $1), false) AS sender_shares,
-      coalesce((SELECT read_receipts FROM users WHERE name = $2), false) AS recipient_shares,
       EXISTS (SELECT 1 FROM blocks WHERE blocker = $2 AND blocked = $1) AS blocked`,
   readReceipts: 'SELECT read_receipts FROM users WHERE name = $1',
   setReadReceipts: 'UPDATE users SET read_receipts = $2 WHERE name = $1',

@@ -290,7 +290,6 @@ function receiptState(s: Statements, sender: string, recipient: string): Receipt
     deliveredUpTo: oldestUnacked === null ? newest : oldestUnacked - 1,
     sharedReadUpTo: (s.sharedReadMark.get(recipient, sender) as number | undefined) ?? 0,
     senderSharesReads: s.readReceipts.get(sender) === 1,
-    recipientSharesReads: s.readReceipts.get(recipient) === 1,
     recipientBlocksSender: s.isBlocked.get(recipient, sender) !== undefined,
   };
 }

@@ -378,7 +378,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           deliveredUpTo: 0,
           sharedReadUpTo: a.id,
           senderSharesReads: true,
-          recipientSharesReads: false,
           recipientBlocksSender: false,
         });
         await store.blocks.add('leia', 'luke');
