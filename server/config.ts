@@ -95,6 +95,11 @@ export interface ServerOptions {
   /** How long such a write may wait before `busy` (0: at once); default DEFAULT_LIMITS.maxWriteWaitMs. */
   maxWriteWaitMs?: number;
   /**
+   * false: no `receipt` frames are pushed (history and conversations still carry the marks); for
+   * measuring what they cost (bench/receipts.ts). Default true.
+   */
+  receipts?: boolean;
+  /**
    * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
    * process accepts them itself. For more connections than one process may open.
    */
@@ -247,6 +252,7 @@ function parseNumber(name: string, text: string | undefined): number {
 }
 
 interface RawFlags {
+  receipts: boolean;
   port?: string;
   blockDuration?: string;
   timeout?: string;
@@ -320,7 +326,8 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--login-attempts-per-address <n>', 'password checks per minute per address (0: no limit)')
     .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
     .option('--max-pending-writes <n>', 'messages in flight before the next waits (0: no bound)')
-    .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)');
+    .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)')
+    .option('--no-receipts', 'push no receipt frames (to measure their cost)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -361,6 +368,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     loginAttemptsPerAccount: optionalNumber('login attempts per account', flags.loginAttemptsPerAccount),
     maxPendingWrites: optionalNumber('max pending writes', flags.maxPendingWrites),
     maxWriteWaitMs: optionalNumber('max write wait', flags.maxWriteWait),
+    receipts: flags.receipts,
   };
   validateOptions(options);
   return options;

@@ -41,12 +41,19 @@ export class Receipts {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
+  private readonly push: boolean;
+  private readonly intervalMs: number;
+
+  /** `push: false` (`--no-receipts`): no frames; history and conversations still carry the marks. */
   constructor(
     private readonly store: MessageStore,
     private readonly bus: Bus,
     private readonly warn: (message: string) => void,
-    private readonly intervalMs = RECEIPT_INTERVAL_MS,
-  ) {}
+    options: { push?: boolean; intervalMs?: number } = {},
+  ) {
+    this.push = options.push ?? true;
+    this.intervalMs = options.intervalMs ?? RECEIPT_INTERVAL_MS;
+  }
 
   /** The recipient's app acknowledged messages from these senders. */
   delivered(recipient: string, senders: readonly string[]): void {
@@ -72,6 +79,7 @@ export class Receipts {
   }
 
   private note(sender: string, recipient: string, what: 'delivered' | 'read'): void {
+    if (!this.push) return;
     const key = `${sender}\n${recipient}`;
     let entry = this.pending.get(key);
     if (entry === undefined) {
@@ -88,10 +96,10 @@ export class Receipts {
     this.timer = undefined;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    this.flushing = Promise.all(batch.map((entry) => this.push(entry))).then(() => undefined);
+    this.flushing = Promise.all(batch.map((entry) => this.send(entry))).then(() => undefined);
   }
 
-  private async push(entry: Pending): Promise<void> {
+  private async send(entry: Pending): Promise<void> {
     try {
       const marks = visibleMarks(await this.store.receiptState(entry.sender, entry.recipient));
       // Only what changed: a read mark moved while the sender may not see reads sends nothing, so

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
+import { RECEIPT_INTERVAL_MS } from '../../src/shared/limits.js';
+import { parseCommandLine } from '../../server/config.js';
 import { startTestServer } from '../helpers/server.js';
 
 const fixture = useServerFixture({ checkFrames: true });
@@ -206,5 +208,30 @@ describe('receipts', () => {
     await hans.call('markread', { peer: 'yoda', upTo: id });
     // Read, but never delivered: shown as neither.
     expect(await yoda.call('history', { peer: 'hans', limit: 10 })).not.toHaveProperty('readUpTo');
+  });
+});
+
+describe('--no-receipts', () => {
+  it('pushes no receipt frames; history still carries the marks', async () => {
+    fixture.server = await startTestServer({ receipts: false });
+    const yoda = await loginYoda();
+    const hans = await loginHans();
+    const [id] = (await sendMany(yoda, 1)) as [number];
+    await received(hans, 1);
+    await hans.call('ack', { upTo: id });
+    await hans.call('markread', { peer: 'yoda', upTo: id });
+    expect(await yoda.call('history', { peer: 'hans', limit: 10 })).toMatchObject({
+      deliveredUpTo: id,
+      readUpTo: id,
+    });
+    // Well past the interval in which a receipt would have come (there is nothing else to wait on).
+    await new Promise((resolve) => setTimeout(resolve, 3 * RECEIPT_INTERVAL_MS));
+    await yoda.call('whoelse', {});
+    expect(receipts(yoda)).toEqual([]);
+  });
+
+  it('is read from the command line', () => {
+    expect(parseCommandLine(['0', '1', '1', '--no-receipts']).receipts).toBe(false);
+    expect(parseCommandLine(['0', '1', '1']).receipts).toBe(true);
   });
 });
