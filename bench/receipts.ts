@@ -25,7 +25,12 @@ interface RunResult {
   cpuMsPerSecond: number;
 }
 
-async function openClients(server: Running, names: string[], onMessage: (client: LoadClient) => void) {
+async function openClients(
+  server: Running,
+  names: string[],
+  onMessage: (client: LoadClient) => void,
+  onReceiptFrame: () => void = () => undefined,
+) {
   return Promise.all(
     names.map((name) =>
       Client.open({
@@ -35,7 +40,12 @@ async function openClients(server: Running, names: string[], onMessage: (client:
         name,
         password: PASSWORD,
         watchPresence: false,
-        hooks: { onReceipt: (client) => onMessage(client) },
+        hooks: {
+          onReceipt: (client) => onMessage(client),
+          onOtherEvent: (type) => {
+            if (type === 'receipt') onReceiptFrame();
+          },
+        },
         timeoutMs: 30_000,
       }),
     ),
@@ -53,7 +63,13 @@ async function run(mode: 'on' | 'off', rate: number, pairs: number, seconds: num
   try {
     let delivered = 0;
     const receiving = await openClients(server, recipients, () => delivered++);
-    const sending = await openClients(server, senders, () => undefined);
+    let receiptFrames = 0;
+    const sending = await openClients(
+      server,
+      senders,
+      () => undefined,
+      () => receiptFrames++,
+    );
     let sent = 0;
     const perTick = (rate * TICK_MS) / 1000 / pairs;
     let owed = 0;
@@ -82,22 +98,19 @@ async function run(mode: 'on' | 'off', rate: number, pairs: number, seconds: num
       }
     }, READ_EVERY_MS);
     await sleep(WARMUP_MS);
-    const linesBefore = sending.reduce((sum, c) => sum + c.linesIn, 0);
-    const sentBefore = sent;
+    const framesBefore = receiptFrames;
     const deliveredBefore = delivered;
     const cpuBefore = cpuMillis(server.pid);
     await sleep(seconds * 1000);
     const cpuAfter = cpuMillis(server.pid);
-    const lines = sending.reduce((sum, c) => sum + c.linesIn, 0) - linesBefore;
-    const replies = sent - sentBefore;
+    const frames = receiptFrames - framesBefore;
     clearInterval(ticker);
     clearInterval(reader);
     await Promise.all([...sending, ...receiving].map((c) => c.close()));
     return {
       mode,
       delivered: Math.round((delivered - deliveredBefore) / seconds),
-      // Each sent message is answered once; every other line a sender reads is a receipt frame.
-      receiptFrames: Math.max(0, Math.round((lines - replies) / seconds)),
+      receiptFrames: Math.round(frames / seconds),
       cpuMsPerSecond: Math.round((cpuAfter - cpuBefore) / seconds),
     };
   } finally {
