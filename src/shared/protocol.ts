@@ -229,7 +229,7 @@ export const requests = {
   logout: { params: empty, result: empty },
   /**
    * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
-   * A group chat will name its conversation in a field of its own beside `to`.
+   * A group chat will name its conversation in a field of its own instead of `to`.
    */
   typing: { params: z.object({ to: usernameSchema, typing: z.boolean() }), result: empty },
 } as const;
@@ -343,12 +343,16 @@ export const serverEventSchemas = {
    * `from` is typing to this user (or stopped). Show it for `ttlMs` unless a refresh, a stop or a
    * message from `from` comes first. A relative time, so the clocks of server and client need not agree.
    */
-  typing: z.object({
-    type: z.literal('typing'),
-    from: usernameSchema,
-    typing: z.boolean(),
-    ttlMs: z.number().int().min(1).max(TYPING_TTL_MAX_MS),
-  }),
+  typing: z
+    .object({
+      type: z.literal('typing'),
+      from: usernameSchema,
+      typing: z.boolean(),
+      ttlMs: z.number().int().min(1).max(TYPING_TTL_MAX_MS),
+    })
+    // Strict: a later group typing event adds a field naming its conversation, and a client that
+    // does not know that field must drop the event, not show it in the direct chat with `from`.
+    .strict(),
   /** The server ended this session; the connection closes after this frame. */
   logged_out: z.object({ type: z.literal('logged_out'), reason: z.enum(['timeout', 'shutdown']) }),
 } as const;
