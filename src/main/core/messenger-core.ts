@@ -197,6 +197,8 @@ export class MessengerCore implements MessengerApi {
     this.disposed = true;
     this.sessions.closeAll('logout');
     this.acks.cancel();
+    // Their expiry timers must not outlive the core (a dispose while reconnecting skips endLogin).
+    this.typingPeers.clear();
     this.connection?.close();
     this.connection = undefined;
     await this.p2p.stop();
