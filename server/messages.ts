@@ -19,11 +19,11 @@ import type { Presence } from './presence.js';
 import type { Blocks } from './blocks.js';
 import type { BroadcastStore, MessageStore } from './store/store.js';
 
-function requireOther(me: string, peer: string): void {
+export function requireOther(me: string, peer: string): void {
   if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
 }
 
-function unknownUser(name: string): RequestError {
+export function unknownUser(name: string): RequestError {
   return new RequestError('unknown_user', `no user named ${name}`);
 }
 

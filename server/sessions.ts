@@ -16,6 +16,7 @@ import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import { PacedWriter } from './paced-writer.js';
 import type { OnlineUser } from './presence.js';
+import { TypingAllowance } from './typing.js';
 import { StoreUnavailableError } from './store/store.js';
 
 /**
@@ -93,6 +94,8 @@ export class Session implements OnlineUser, Connection {
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
   private readonly bucket: TokenBucket | undefined;
+  /** Made at the first typing notice: most connections (bots, the terminal client) never send one. */
+  private typingAllowance: TypingAllowance | undefined;
   /** The highest direct-message id written to this connection. */
   private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
@@ -202,6 +205,11 @@ export class Session implements OnlineUser, Connection {
     this.unacked.push(id);
     if (this.unacked.length > MAX_UNACKED_TRACKED)
       this.unacked.splice(0, this.unacked.length - MAX_UNACKED_TRACKED);
+  }
+
+  takeTypingAllowance(): number {
+    this.typingAllowance ??= new TypingAllowance();
+    return this.typingAllowance.take();
   }
 
   takeDelivered(upTo: number): number[] {

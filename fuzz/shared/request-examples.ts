@@ -36,6 +36,10 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   markread: [{ peer: 'bob', upTo: 7 }],
   users: [{ prefix: 'a', limit: 10 }],
   logout: [{}],
+  typing: [
+    { to: 'bob', typing: true },
+    { to: 'bob', typing: false },
+  ],
 };
 
 /** Every example as a request frame object, ids counting up from 1. */

@@ -1,7 +1,16 @@
 /** Every request type's handler, with its rules (see ./connection.ts). */
 import { checkuser, hello, login, logout, register } from './account-handlers.js';
 import type { Handlers } from './connection.js';
-import { ack, broadcast, broadcasts, conversations, history, markread, message } from './message-handlers.js';
+import {
+  ack,
+  broadcast,
+  broadcasts,
+  conversations,
+  history,
+  markread,
+  message,
+  typing,
+} from './message-handlers.js';
 import {
   activity,
   block,
@@ -37,4 +46,5 @@ export const handlers: Handlers = {
   startprivate,
   users,
   activity,
+  typing,
 };

@@ -1,4 +1,6 @@
-/** Direct messages, broadcasts, acknowledgements, history and the conversation list. */
+/** Direct messages, broadcasts, acknowledgements, history, the conversation list and typing notices. */
+import { RequestError } from '../errors.js';
+import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
@@ -36,3 +38,22 @@ export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, 
   await ctx.messages.markRead(connection.user, peer, upTo);
   return {};
 });
+
+/**
+ * Not activity: the client sends it on its own as the person types (the app reports the keystrokes
+ * themselves with `activity`), and whether a notice is refused as rate_limited must not decide
+ * whether a session times out. Every notice, refused or not, takes from the connection's allowance
+ * first, so a flood of bad ones costs the server no more than good ones.
+ */
+export const typing: Handler<'typing'> = {
+  beforeLogin: false,
+  countsAsActivity: false,
+  run: async (connection, { to, typing }, ctx) => {
+    const retryAfterMs = connection.takeTypingAllowance();
+    if (retryAfterMs > 0) {
+      throw new RequestError('rate_limited', 'too many typing notices; slow down', { retryAfterMs });
+    }
+    await relayTyping(ctx, connection.user, to, typing);
+    return {};
+  },
+};

@@ -82,6 +82,11 @@ export const apiCalls = {
   stopPrivate: z.tuple([usernameSchema]),
   /** The private chat with this user so far (kept in memory by the core, bounded), so a window opened late can show it. */
   privateTranscript: z.tuple([usernameSchema]),
+  /**
+   * The user is typing in the direct chat with this user (`true`, on every input) or stopped
+   * (`false`: cleared the text, left the chat). The core throttles what goes to the server; never fails.
+   */
+  typing: z.tuple([usernameSchema, z.boolean()]),
   /** "Retry now" while reconnecting: the next attempt to get the session back starts at once. */
   reconnectNow: z.tuple([]),
   /** Opens (or focuses) the separate window for the private chat with this user. */
@@ -184,6 +189,7 @@ export interface ApiValues {
   stopPrivate: Record<string, never>;
   privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
   reconnectNow: Record<string, never>;
+  typing: Record<string, never>;
   openPrivateWindow: Record<string, never>;
   setUnreadCount: Record<string, never>;
   focusWindow: Record<string, never>;
@@ -212,6 +218,8 @@ export type AppEvent =
   | { kind: 'queued_failed'; clientId: string; to: string; text: string; error: ApiError }
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
+  /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */
+  | { kind: 'typing'; peers: string[] }
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
   | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason }

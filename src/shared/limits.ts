@@ -50,3 +50,21 @@ export const MAX_REQUEST_ID = 2 ** 31 - 1;
 
 /** How long a private-chat introduction credential stays valid before the peer must have used it. */
 export const P2P_CREDENTIAL_TTL_MS = 60_000;
+
+/**
+ * Typing notices (`typing` request and event, docs/protocol.md). A receiving client shows "… is
+ * typing" for TYPING_TTL_MS after the last notice unless a refresh, a stop or a message from the
+ * typer comes first; a typing client refreshes every TYPING_REFRESH_MS while the person types, so
+ * one lost or late refresh does not make the indicator flicker.
+ */
+export const TYPING_TTL_MS = 6_000;
+export const TYPING_REFRESH_MS = 3_000;
+/** The longest `ttlMs` a client accepts from a server: a bad value cannot pin the indicator. */
+export const TYPING_TTL_MAX_MS = 60_000;
+/**
+ * Typing notices a connection may send: a burst of TYPING_BURST, refilled at TYPING_PER_SECOND.
+ * A client that refreshes every TYPING_REFRESH_MS and says stop when the person stops sends far
+ * fewer, even while switching between chats; past it the server answers `rate_limited`.
+ */
+export const TYPING_BURST = 5;
+export const TYPING_PER_SECOND = 1;

@@ -12,6 +12,7 @@ import {
   PASSWORD_MAX_LENGTH,
   TEXT_MAX_LENGTH,
   textLength,
+  TYPING_TTL_MAX_MS,
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
   USER_SEARCH_MAX_RESULTS,
@@ -226,6 +227,11 @@ export const requests = {
     result: z.object({ users: z.array(userEntrySchema) }),
   },
   logout: { params: empty, result: empty },
+  /**
+   * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
+   * A group chat will name its conversation in a field of its own instead of `to`.
+   */
+  typing: { params: z.object({ to: usernameSchema, typing: z.boolean() }), result: empty },
 } as const;
 
 export type RequestType = keyof typeof requests;
@@ -243,6 +249,12 @@ export const preLoginRequests: ReadonlySet<RequestType> = new Set([
   'login',
   'register',
 ]);
+
+/**
+ * Requests a client sends on its own, not as something the person did: they do not reset the idle
+ * timeout (docs/protocol.md, "Idle timeout"). Server and client core both read this list.
+ */
+export const passiveRequests: ReadonlySet<RequestType> = new Set(['ack', 'typing']);
 
 // ---------------------------------------------------------------------------------------------
 // Error codes: machine-readable; every client renders its own text.
@@ -327,6 +339,20 @@ export const serverEventSchemas = {
     publicKey: publicKeySchema.optional(),
     expiresAt: timestampSchema,
   }),
+  /**
+   * `from` is typing to this user (or stopped). Show it for `ttlMs` unless a refresh, a stop or a
+   * message from `from` comes first. A relative time, so the clocks of server and client need not agree.
+   */
+  typing: z
+    .object({
+      type: z.literal('typing'),
+      from: usernameSchema,
+      typing: z.boolean(),
+      ttlMs: z.number().int().min(1).max(TYPING_TTL_MAX_MS),
+    })
+    // Strict: a later group typing event adds a field naming its conversation, and a client that
+    // does not know that field must drop the event, not show it in the direct chat with `from`.
+    .strict(),
   /** The server ended this session; the connection closes after this frame. */
   logged_out: z.object({ type: z.literal('logged_out'), reason: z.enum(['timeout', 'shutdown']) }),
 } as const;

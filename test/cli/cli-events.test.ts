@@ -41,4 +41,12 @@ describe('terminal client events', () => {
     });
     expect(lines).toEqual([texts.recipientBlockedYou, texts.receiverInvalid]);
   });
+
+  it('prints nothing for typing indicators (an app feature with no text form)', () => {
+    const lines = printed((out) => {
+      expect(showEvent({ kind: 'typing', peers: ['hans'] }, 'yoda', out)).toBeUndefined();
+      showEvent({ kind: 'typing', peers: [] }, 'yoda', out);
+    });
+    expect(lines).toEqual([]);
+  });
 });

@@ -33,6 +33,7 @@ import { PrivateSessions } from './private-sessions.js';
 import { PrivateTranscripts } from './private-transcripts.js';
 import { ServerConnection } from './server-connection.js';
 import type { TlsOptions } from './tcp.js';
+import { TypingNotices, TypingPeers } from './typing.js';
 
 export interface MessengerCoreOptions {
   /** Server used by `login`/`register` when `connect` was not called first. */
@@ -101,6 +102,8 @@ export class MessengerCore implements MessengerApi {
   private readonly idle = new IdleWatch((logoutAt) => this.events.emit({ kind: 'idle_warning', logoutAt }));
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
   private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
+  private readonly typingPeers = new TypingPeers((peers) => this.events.emit({ kind: 'typing', peers }));
+  private readonly typingNotices = new TypingNotices((to, typing) => this.request('typing', { to, typing }));
   private readonly reconnectPolicy: ReconnectPolicy | false;
   private readonly queue: OutgoingMessage[] = [];
   private connection: ServerConnection | undefined;
@@ -194,6 +197,8 @@ export class MessengerCore implements MessengerApi {
     this.disposed = true;
     this.sessions.closeAll('logout');
     this.acks.cancel();
+    // Their expiry timers must not outlive the core (a dispose while reconnecting skips endLogin).
+    this.typingPeers.clear();
     this.connection?.close();
     this.connection = undefined;
     await this.p2p.stop();
@@ -230,6 +235,10 @@ export class MessengerCore implements MessengerApi {
       messages: this.transcripts.get(peer),
     }),
     reconnectNow: async () => this.reconnectNow(),
+    typing: async (peer, active) => {
+      if (this.loggedIn && this.connection?.isOpen) this.typingNotices.update(peer, active);
+      return {};
+    },
     // Shell methods: dispatch.ts hands these to the shell and never calls the core with them.
     openPrivateWindow: async () => ({}),
     setUnreadCount: async () => ({}),
@@ -357,6 +366,8 @@ export class MessengerCore implements MessengerApi {
     this.idle.stop();
     this.sessions.closeAll('logout');
     this.acks.cancel();
+    this.typingNotices.clear();
+    this.typingPeers.clear();
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
@@ -380,7 +391,10 @@ export class MessengerCore implements MessengerApi {
   private onServerEvent(event: ServerEvent): void {
     switch (event.type) {
       case 'presence':
-        if (!event.online) this.sessions.close(event.user, 'peer');
+        if (!event.online) {
+          this.sessions.close(event.user, 'peer');
+          this.typingPeers.stop(event.user);
+        }
         this.events.emit({ kind: 'presence', user: event.user, online: event.online, at: event.at });
         break;
       case 'message':
@@ -398,6 +412,9 @@ export class MessengerCore implements MessengerApi {
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
+      case 'typing':
+        this.typingPeers.note(event.from, event.typing, event.ttlMs);
+        break;
       case 'logged_out':
         this.onServerLogout(event.reason);
         break;
@@ -409,6 +426,8 @@ export class MessengerCore implements MessengerApi {
   private onDirectMessage(event: ServerEvent<'message'>): void {
     this.acks.add(event.message.id);
     if (!this.seen.add(event.message.id)) return;
+    // A message ends its sender's typing (the sender sends no stop for it).
+    this.typingPeers.stop(event.message.from);
     this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
   }
 
@@ -431,6 +450,9 @@ export class MessengerCore implements MessengerApi {
     this.connection = undefined;
     // No session on the server now, so no idle timeout either; a reconnect watches the new one.
     this.idle.stop();
+    // Nobody's notices reach this user now, so nobody is shown typing; a new session starts afresh.
+    this.typingPeers.clear();
+    this.typingNotices.clear();
     if (this.disposed) return;
     if (!this.loggedIn) {
       this.setConnection('disconnected');
@@ -510,6 +532,7 @@ export class MessengerCore implements MessengerApi {
   private async sendMessage(to: string, text: string): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
     const outgoing: OutgoingMessage = { to, text, clientId: randomBytes(16).toString('base64url') };
+    this.typingNotices.messageSent(to);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
       return this.enqueue(outgoing, 'last');
     }

@@ -13,6 +13,7 @@ import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
+import { useTypingStore } from './stores/typing';
 
 export type WindowKind = 'main' | 'private';
 
@@ -22,6 +23,7 @@ export function resetUserStores(): void {
   usePeopleStore().reset();
   useBlockedStore().reset();
   usePrivateStore().reset();
+  useTypingStore().reset();
 }
 
 /** Everything the main window loads after a login. */
@@ -81,6 +83,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
     switch (e.kind) {
       case 'presence':
         usePeopleStore().handlePresence(e.user, e.online);
+        return;
+      case 'typing':
+        useTypingStore().apply(e.peers);
         return;
       case 'message': {
         const incoming = e.message.from !== session.username;
