@@ -1,7 +1,17 @@
 /** Every request type's handler, with its rules (see ./connection.ts). */
 import { checkuser, hello, login, logout, register } from './account-handlers.js';
 import type { Handlers } from './connection.js';
-import { ack, broadcast, broadcasts, conversations, history, markread, message } from './message-handlers.js';
+import {
+  ack,
+  broadcast,
+  broadcasts,
+  conversations,
+  edit,
+  history,
+  markread,
+  message,
+  remove,
+} from './message-handlers.js';
 import {
   activity,
   block,
@@ -23,6 +33,8 @@ export const handlers: Handlers = {
   register,
   logout,
   message,
+  edit,
+  delete: remove,
   broadcast,
   broadcasts,
   ack,

@@ -2,8 +2,16 @@
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
-export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId)),
+export const message = loggedIn<'message'>((connection, { to, text, clientId, replyTo }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId, replyTo)),
+);
+
+export const edit = loggedIn<'edit'>((connection, { id, text }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.edit(connection.user, id, text)),
+);
+
+export const remove = loggedIn<'delete'>((connection, { id }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.delete(connection.user, id)),
 );
 
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
@@ -20,6 +28,7 @@ export const ack: Handler<'ack'> = {
   countsAsActivity: false,
   run: async (connection, { upTo }, ctx) => {
     await ctx.messages.acknowledge(connection.user, connection.takeDelivered(upTo));
+    await ctx.messages.acknowledgeChanges(connection.user, connection.takeDeliveredChanges(upTo));
     return {};
   },
 };
