@@ -6,12 +6,12 @@ export const message = loggedIn<'message'>((connection, { to, text, clientId, re
   ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId, replyTo)),
 );
 
-export const edit = loggedIn<'edit'>((connection, { id, text }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.edit(connection.user, id, text)),
+export const edit = loggedIn<'edit'>((connection, { messageId, text }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.edit(connection.user, messageId, text)),
 );
 
-export const remove = loggedIn<'delete'>((connection, { id }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.delete(connection.user, id)),
+export const remove = loggedIn<'delete'>((connection, { messageId }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.delete(connection.user, messageId)),
 );
 
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>

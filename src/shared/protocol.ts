@@ -181,12 +181,13 @@ export const requests = {
   },
   /** Changes the text of a direct message this user sent, within the server's edit window. */
   edit: {
-    params: z.object({ id: messageIdSchema, text: textSchema }),
+    /** `messageId`, not `id`: `id` is the request's own id. */
+    params: z.object({ messageId: messageIdSchema, text: textSchema }),
     result: z.object({ message: directMessageSchema }),
   },
   /** Deletes a direct message this user sent, for both sides: its text is erased. */
   delete: {
-    params: z.object({ id: messageIdSchema }),
+    params: z.object({ messageId: messageIdSchema }),
     result: z.object({ message: directMessageSchema }),
   },
   broadcast: {

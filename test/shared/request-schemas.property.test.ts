@@ -17,8 +17,8 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
     { to: username, text, replyTo: fc.integer({ min: 1, max: 2 ** 40 }) },
     { requiredKeys: ['to', 'text'] },
   ),
-  edit: fc.record({ id: fc.integer({ min: 1, max: 2 ** 40 }), text }),
-  delete: fc.record({ id: fc.integer({ min: 1, max: 2 ** 40 }) }),
+  edit: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }), text }),
+  delete: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }) }),
   broadcast: fc.record({ text }),
   broadcasts: fc.record(
     { before: fc.integer({ min: 1, max: 2 ** 40 }), limit: fc.integer({ min: 1, max: 500 }) },
