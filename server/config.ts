@@ -328,7 +328,10 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
     .option('--max-pending-writes <n>', 'messages in flight before the next waits (0: no bound)')
     .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)')
-    .option('--edit-window <seconds>', 'how long after sending a message may be edited (0: never; default 48 h)');
+    .option(
+      '--edit-window <seconds>',
+      'how long after sending a message may be edited (0: never; default 48 h)',
+    );
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

@@ -22,7 +22,13 @@ export interface StoredMessageRow {
 }
 
 export function toDirectMessage(row: StoredMessageRow): DirectMessage {
-  const message: DirectMessage = { id: row.id, from: row.from, to: row.to, text: row.text, sentAt: row.sentAt };
+  const message: DirectMessage = {
+    id: row.id,
+    from: row.from,
+    to: row.to,
+    text: row.text,
+    sentAt: row.sentAt,
+  };
   if (row.editedAt !== null) message.editedAt = row.editedAt;
   if (row.deleted) message.deleted = true;
   if (row.replyId !== null && row.replyFrom !== null) {
