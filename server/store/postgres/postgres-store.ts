@@ -236,7 +236,8 @@ function messageStore(run: Run): MessageStore {
       if (row.outcome === 'unknown_user' || row.outcome === 'blocked_by_recipient')
         return { refused: row.outcome };
       const duplicate = row.outcome === 'duplicate';
-      if (duplicate || replyTo !== undefined) return { message: (await byId(row.id)) as DirectMessage, duplicate };
+      if (duplicate || replyTo !== undefined)
+        return { message: (await byId(row.id)) as DirectMessage, duplicate };
       const message: DirectMessage = { id: row.id, from, to, text, sentAt: row.sent_at };
       return { message, duplicate };
     },
@@ -259,10 +260,12 @@ function messageStore(run: Run): MessageStore {
     messageById: (id) => byId(id),
     changeDirect: change,
     changesAfter: async (recipient, afterId, limit) =>
-      (await run<MessageRow & { revision: number }>('changesAfter', recipient, afterId, limit)).map((row) => ({
-        message: directMessage(row),
-        revision: row.revision,
-      })),
+      (await run<MessageRow & { revision: number }>('changesAfter', recipient, afterId, limit)).map(
+        (row) => ({
+          message: directMessage(row),
+          revision: row.revision,
+        }),
+      ),
     acknowledgeChanges: async (recipient, changes) => {
       if (changes.length === 0) return;
       await run(

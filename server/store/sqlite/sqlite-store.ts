@@ -256,7 +256,10 @@ function messageStore(s: Statements, io: Durable): MessageStore {
         replyTo === undefined ? ({ id, from, to, text, sentAt } satisfies DirectMessage) : byId(id);
       return { message: message as DirectMessage, duplicate: false };
     }
-    const stored = clientId === undefined ? undefined : (s.messageByClientId.get(from, clientId) as StoredMessageRow | undefined);
+    const stored =
+      clientId === undefined
+        ? undefined
+        : (s.messageByClientId.get(from, clientId) as StoredMessageRow | undefined);
     if (stored) return { message: toDirectMessage(stored), duplicate: true };
     return { refused: s.userExists.get(to) === undefined ? 'unknown_user' : 'blocked_by_recipient' } as const;
   };
