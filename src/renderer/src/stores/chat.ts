@@ -366,7 +366,10 @@ export const useChatStore = defineStore('chat', () => {
     const conversations = useConversationsStore();
     conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
     const asked = generation;
-    const r = await call('sendMessage', peer, text, local.replyTo?.id);
+    // No trailing undefined: the bridges send arguments as JSON, where it would arrive as null.
+    const r = local.replyTo
+      ? await call('sendMessage', peer, text, local.replyTo.id)
+      : await call('sendMessage', peer, text);
     if (asked !== generation) return r.ok;
     if (!r.ok) {
       updateItem(peer, local.key, {
