@@ -112,13 +112,18 @@ test('a reply shows its quote, and clicking it jumps to the original several pag
   const seeder = await RawClient.login(server.port, 'alice', server.users.alice as string);
   const original = await seeder.call('message', { to: 'bob', text: 'the original question' });
   for (let i = 1; i <= 300; i++) await seeder.call('message', { to: 'bob', text: `filler ${i}` });
-  await seeder.call('message', {
+  const reply = await seeder.call('message', {
     to: 'bob',
     text: 'about that question',
     replyTo: original.message.id,
   });
   await seeder.call('logout', {});
   seeder.close();
+  // Bob has read them all: the chat opens at the newest message, not at the first unread.
+  const reader = await RawClient.login(server.port, 'bob', server.users.bob as string);
+  await reader.call('markread', { peer: 'alice', upTo: reply.message.id });
+  await reader.call('logout', {});
+  reader.close();
 
   const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
   await conversationEntry(bob, 'alice').click();
