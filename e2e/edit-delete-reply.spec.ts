@@ -118,12 +118,12 @@ test('a reply shows its quote, and clicking it jumps to the original several pag
     replyTo: original.message.id,
   });
   await seeder.call('logout', {});
-  seeder.close();
+  await seeder.waitClosed();
   // Bob has read them all: the chat opens at the newest message, not at the first unread.
   const reader = await RawClient.login(server.port, 'bob', server.users.bob as string);
   await reader.call('markread', { peer: 'alice', upTo: reply.message.id });
   await reader.call('logout', {});
-  reader.close();
+  await reader.waitClosed();
 
   const [alice, bob] = await launchLoggedIn(launchApp, server, 'alice', 'bob');
   await conversationEntry(bob, 'alice').click();
@@ -138,14 +138,17 @@ test('a reply shows its quote, and clicking it jumps to the original several pag
   await expect(originalRow).toBeInViewport();
   await expect(originalRow).toBeFocused();
 
-  // Replying from the app: bob answers alice's newest message, alice sees the quote.
+  // Replying from the app: back at the newest message, bob answers it, and alice sees the quote.
   await openConversation(alice, 'bob');
-  await chooseAction(row(bobLog, 'filler 300'), 'Actions for the message from alice', 'Reply');
-  await expect(bob.getByRole('status').filter({ hasText: 'Replying to alice: filler 300' })).toBeVisible();
-  await send(bob, 'that was the last filler');
+  await bob.getByRole('button', { name: /Latest messages/ }).click();
+  await chooseAction(row(bobLog, 'about that question'), 'Actions for the message from alice', 'Reply');
+  await expect(
+    bob.getByRole('status').filter({ hasText: 'Replying to alice: about that question' }),
+  ).toBeVisible();
+  await send(bob, 'the answer is 42');
   const aliceLog = messages(alice, 'bob');
   await expect(
-    aliceLog.getByRole('button', { name: 'Reply to you: “filler 300”. Show the original' }),
+    aliceLog.getByRole('button', { name: 'Reply to you: “about that question”. Show the original' }),
   ).toBeVisible();
-  await expect(row(aliceLog, 'that was the last filler')).toBeVisible();
+  await expect(row(aliceLog, 'the answer is 42')).toBeVisible();
 });
