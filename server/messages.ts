@@ -145,7 +145,10 @@ export class Messages {
   }
 
   /** The user has these revisions of its messages (each was written to its connection). */
-  async acknowledgeChanges(user: string, changes: readonly { id: number; revision: number }[]): Promise<void> {
+  async acknowledgeChanges(
+    user: string,
+    changes: readonly { id: number; revision: number }[],
+  ): Promise<void> {
     // Most acks cover no change: no write (a durable commit) for them.
     if (changes.length > 0) await this.store.messages.acknowledgeChanges(user, changes);
   }
