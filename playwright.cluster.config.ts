@@ -8,10 +8,19 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
 /**
  * `npm run test:e2e:cluster`: the main flows again with the apps spread over two nodes: presence,
  * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
- * chat (smoke), typing indicators (typing) and a restart of every node. (people.spec.ts ages a login in the SQLite file.)
+ * chat (smoke), typing indicators (typing), a restart of every node, and edits, deletes and replies
+ * seen from the other node.
+ * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
   ...base,
-  testMatch: ['messaging.spec.ts', 'blocking.spec.ts', 'smoke.spec.ts', 'restart.spec.ts', 'typing.spec.ts'],
+  testMatch: [
+    'messaging.spec.ts',
+    'blocking.spec.ts',
+    'smoke.spec.ts',
+    'restart.spec.ts',
+    'edit-delete-reply.spec.ts',
+    'typing.spec.ts',
+  ],
   outputDir: 'test-results/cluster',
 });

@@ -101,7 +101,14 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
     }),
     blocks,
     presence,
-    messages: new Messages(store, accounts, bus, presence, blocks),
+    messages: new Messages(
+      store,
+      accounts,
+      bus,
+      presence,
+      blocks,
+      options.editWindowSeconds ?? DEFAULT_LIMITS.editWindowSeconds,
+    ),
     writes: new WriteAdmission(
       options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,
       options.maxWriteWaitMs ?? DEFAULT_LIMITS.maxWriteWaitMs,

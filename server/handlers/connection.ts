@@ -41,6 +41,8 @@ export interface Connection {
   takeTypingAllowance(): number;
   /** Takes the ids of the messages written to this connection with id ≤ upTo (for an ack). */
   takeDelivered(upTo: number): number[];
+  /** Takes the message changes written to this connection for messages with id ≤ upTo (for an ack). */
+  takeDeliveredChanges(upTo: number): { id: number; revision: number }[];
 }
 
 /** One request type's handler and its rules, declared together. */

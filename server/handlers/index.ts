@@ -6,9 +6,11 @@ import {
   broadcast,
   broadcasts,
   conversations,
+  edit,
   history,
   markread,
   message,
+  remove,
   typing,
 } from './message-handlers.js';
 import {
@@ -32,6 +34,8 @@ export const handlers: Handlers = {
   register,
   logout,
   message,
+  edit,
+  delete: remove,
   broadcast,
   broadcasts,
   ack,

@@ -4,8 +4,16 @@ import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
-export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId)),
+export const message = loggedIn<'message'>((connection, { to, text, clientId, replyTo }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId, replyTo)),
+);
+
+export const edit = loggedIn<'edit'>((connection, { messageId, text }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.edit(connection.user, messageId, text)),
+);
+
+export const remove = loggedIn<'delete'>((connection, { messageId }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.delete(connection.user, messageId)),
 );
 
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
@@ -22,6 +30,7 @@ export const ack: Handler<'ack'> = {
   countsAsActivity: false,
   run: async (connection, { upTo }, ctx) => {
     await ctx.messages.acknowledge(connection.user, connection.takeDelivered(upTo));
+    await ctx.messages.acknowledgeChanges(connection.user, connection.takeDeliveredChanges(upTo));
     return {};
   },
 };

@@ -53,7 +53,12 @@ export const apiCalls = {
   register: z.tuple([usernameSchema, passwordSchema]),
   login: z.tuple([usernameSchema, passwordSchema]),
   logout: z.tuple([]),
-  sendMessage: z.tuple([usernameSchema, textSchema]),
+  /** The optional third argument is the id of the message this one answers (a reply). */
+  sendMessage: z.tuple([usernameSchema, textSchema, messageIdSchema.optional()]),
+  /** Changes the text of a message this user sent (within the server's edit window). */
+  editMessage: z.tuple([messageIdSchema, textSchema]),
+  /** Deletes a message this user sent, for both sides. */
+  deleteMessage: z.tuple([messageIdSchema]),
   broadcast: z.tuple([textSchema]),
   whoElse: z.tuple([]),
   whoElseSince: z.tuple([z.number().int().min(0).max(WHOELSESINCE_MAX_SECONDS)]),
@@ -173,6 +178,8 @@ export interface ApiValues {
   login: { username: string };
   logout: Record<string, never>;
   sendMessage: SendResult;
+  editMessage: { message: DirectMessage };
+  deleteMessage: { message: DirectMessage };
   broadcast: RequestResult<'broadcast'>;
   whoElse: string[];
   whoElseSince: string[];
@@ -212,6 +219,11 @@ export type AppEvent =
   | { kind: 'logged_out'; reason: LogoutReason }
   | { kind: 'presence'; user: string; online: boolean; at: number }
   | { kind: 'message'; message: DirectMessage; offline: boolean }
+  /**
+   * A message already announced changed (edited or deleted): `message` is its state now. Updates
+   * may arrive out of order; keep the newer state (see newerMessage in ./message-state.ts).
+   */
+  | { kind: 'message_updated'; message: DirectMessage }
   /** A message from the offline queue was stored (it is not announced as a `message` event too). */
   | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
   /** The server refused a message from the offline queue (for example, the recipient blocked you). */

@@ -36,6 +36,18 @@ export function textLength(text: string): number {
   return length;
 }
 
+/** A reply's quote of the original: at most this many characters of its text (see `replyTo`). */
+export const REPLY_EXCERPT_MAX = 200;
+
+/** Edits are allowed this long after a message was sent unless the server sets `--edit-window`: 48 hours. */
+export const DEFAULT_EDIT_WINDOW_SECONDS = 48 * 60 * 60;
+
+/** The first `max` characters (code points, as textLength counts) of text. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Array.from(text).slice(0, max).join('');
+}
+
 /** whoelsesince window: 0 to one year, in whole seconds. */
 export const WHOELSESINCE_MAX_SECONDS = 365 * 24 * 60 * 60;
 

@@ -10,6 +10,7 @@ import {
   HISTORY_PAGE_MAX,
   MAX_REQUEST_ID,
   PASSWORD_MAX_LENGTH,
+  REPLY_EXCERPT_MAX,
   TEXT_MAX_LENGTH,
   textLength,
   TYPING_TTL_MAX_MS,
@@ -58,13 +59,35 @@ export const credentialSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expecte
 /** A sender-chosen message key: 8 to 64 characters of base64url. */
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected 8-64 base64url characters');
 
-export const directMessageSchema = z.object({
+/** What a reply shows of the message it answers: enough to render the quote and find the original. */
+export const replyQuoteSchema = z.object({
   id: messageIdSchema,
   from: usernameSchema,
-  to: usernameSchema,
-  text: textSchema,
-  sentAt: timestampSchema,
+  /** The original's text, cut to REPLY_EXCERPT_MAX characters; empty when it was deleted. */
+  text: z.string().max(REPLY_EXCERPT_MAX * 2),
+  deleted: z.literal(true).optional(),
 });
+export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
+
+export const directMessageSchema = z
+  .object({
+    id: messageIdSchema,
+    from: usernameSchema,
+    to: usernameSchema,
+    /** Empty exactly when the message was deleted (its text is erased from the server). */
+    text: z.union([textSchema, z.literal('')]),
+    sentAt: timestampSchema,
+    /** When the sender last edited it; absent when never edited. Increases with every edit. */
+    editedAt: timestampSchema.optional(),
+    /** The sender deleted it: only its id, sender, recipient and time remain. */
+    deleted: z.literal(true).optional(),
+    /** The message this one answers, as it is now. */
+    replyTo: replyQuoteSchema.optional(),
+  })
+  .refine((message) => (message.text === '') === (message.deleted === true), {
+    message: 'text must be empty exactly when the message is deleted',
+    path: ['text'],
+  });
 export type DirectMessage = z.infer<typeof directMessageSchema>;
 
 /** A broadcast as stored: `id` increases in the order the server accepted broadcasts (its own sequence). */
@@ -92,6 +115,8 @@ export const limitsSchema = z.object({
   usernameMaxLength: z.number().int(),
   passwordMaxLength: z.number().int(),
   textMaxLength: z.number().int(),
+  /** Seconds after sending during which a message may be edited (the server's `--edit-window`). */
+  editWindowSeconds: z.number().int().nonnegative().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -150,8 +175,21 @@ export const requests = {
        * instead of storing it twice, so a client can resend after losing the reply.
        */
       clientId: clientIdSchema.optional(),
+      /** The id of a message of this conversation that this one answers (quoted with it). */
+      replyTo: messageIdSchema.optional(),
     }),
     result: z.object({ message: directMessageSchema, online: z.boolean() }),
+  },
+  /** Changes the text of a direct message this user sent, within the server's edit window. */
+  edit: {
+    /** `messageId`, not `id`: `id` is the request's own id. */
+    params: z.object({ messageId: messageIdSchema, text: textSchema }),
+    result: z.object({ message: directMessageSchema }),
+  },
+  /** Deletes a direct message this user sent, for both sides: its text is erased. */
+  delete: {
+    params: z.object({ messageId: messageIdSchema }),
+    result: z.object({ message: directMessageSchema }),
   },
   broadcast: {
     params: z.object({ text: textSchema }),
@@ -287,6 +325,11 @@ export const errorCodes = [
   'blocked_by_recipient',
   'not_blocked',
   'peer_offline',
+  // edit, delete and reply
+  'unknown_message', // no such message in a conversation of this user (whether it exists is not told)
+  'not_yours', // only the sender may edit or delete a message
+  'message_deleted', // the message was deleted: it cannot be edited or deleted again
+  'edit_window_passed', // edits are allowed only within the server's edit window after sending
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -323,6 +366,17 @@ export const serverEventSchemas = {
   }),
   /** A direct message to this user. `offline` is true when it was stored while the user was away. */
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
+  /**
+   * A direct message of this user's changed (edited or deleted): `message` is its state now.
+   * `revision` increases with every change of one message. Acknowledged like a message (`ack`
+   * with `upTo` ≥ its id); unacknowledged changes to messages already delivered come again at the
+   * next login, after the offline messages.
+   */
+  message_update: z.object({
+    type: z.literal('message_update'),
+    message: directMessageSchema,
+    revision: z.number().int().positive(),
+  }),
   broadcast: z.object({
     type: z.literal('broadcast'),
     /** The stored broadcast's id (see the `broadcasts` request). */

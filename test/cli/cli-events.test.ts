@@ -49,4 +49,22 @@ describe('terminal client events', () => {
     });
     expect(lines).toEqual([]);
   });
+
+  it('prints a received message as before, one deleted before it arrived not at all, and no changes', () => {
+    const message = { id: 1, from: 'hans', to: 'yoda', text: 'hi there', sentAt: 1 };
+    const lines = printed((out) => {
+      showEvent({ kind: 'message', message, offline: true }, 'yoda', out);
+      showEvent(
+        { kind: 'message', message: { ...message, id: 2, text: '', deleted: true }, offline: true },
+        'yoda',
+        out,
+      );
+      showEvent(
+        { kind: 'message_updated', message: { ...message, text: 'edited', editedAt: 2 } },
+        'yoda',
+        out,
+      );
+    });
+    expect(lines).toEqual([texts.received('hans', 'hi there')]);
+  });
 });

@@ -8,3 +8,13 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike;
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
+
+/** Undoes schema version 6: edits, deletes and replies (the columns and index on messages). */
+export function dropChangesAndReplies(db: Database.Database): void {
+  db.exec(`DROP INDEX messages_changed;
+    ALTER TABLE messages DROP COLUMN edited_at;
+    ALTER TABLE messages DROP COLUMN deleted;
+    ALTER TABLE messages DROP COLUMN revision;
+    ALTER TABLE messages DROP COLUMN seen_revision;
+    ALTER TABLE messages DROP COLUMN reply_to;`);
+}

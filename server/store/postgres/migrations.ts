@@ -6,8 +6,9 @@
  */
 import type pg from 'pg';
 import { sql as v1 } from './migrations/0001-initial.js';
+import { sql as v2 } from './migrations/0002-changes-and-replies.js';
 
-const MIGRATIONS: readonly string[] = [v1];
+const MIGRATIONS: readonly string[] = [v1, v2];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
 import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
+import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
 import { busyRetryDelay, DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 import { BoundedIdSet } from './bounded-id-set.js';
@@ -73,6 +74,8 @@ interface OutgoingMessage {
   to: string;
   text: string;
   clientId: string;
+  /** The message this one answers. */
+  replyTo?: number;
 }
 
 /** Failures after which the server may or may not have stored the message: resend it later. */
@@ -213,7 +216,9 @@ export class MessengerCore implements MessengerApi {
     register: (username, password) => this.register(username, password),
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
-    sendMessage: (to, text) => this.sendMessage(to, text),
+    sendMessage: (to, text, replyTo) => this.sendMessage(to, text, replyTo),
+    editMessage: (messageId, text) => this.request('edit', { messageId, text }),
+    deleteMessage: (messageId) => this.request('delete', { messageId }),
     broadcast: (text) => this.broadcast(text),
     whoElse: async () => (await this.request('whoelse', {})).users,
     whoElseSince: async (seconds) => (await this.request('whoelsesince', { seconds })).users,
@@ -400,6 +405,10 @@ export class MessengerCore implements MessengerApi {
       case 'message':
         this.onDirectMessage(event);
         break;
+      case 'message_update':
+        this.acks.add(event.message.id);
+        this.events.emit({ kind: 'message_updated', message: event.message });
+        break;
       case 'broadcast':
         this.events.emit({
           kind: 'broadcast',
@@ -425,10 +434,14 @@ export class MessengerCore implements MessengerApi {
 
   private onDirectMessage(event: ServerEvent<'message'>): void {
     this.acks.add(event.message.id);
-    if (!this.seen.add(event.message.id)) return;
-    // A message ends its sender's typing (the sender sends no stop for it).
-    this.typingPeers.stop(event.message.from);
-    this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
+    if (this.seen.add(event.message.id)) {
+      // A message ends its sender's typing (the sender sends no stop for it).
+      this.typingPeers.stop(event.message.from);
+      this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
+    } else if (wasChanged(event.message)) {
+      // Delivered again (never acknowledged) after it changed: the app has the older state.
+      this.events.emit({ kind: 'message_updated', message: event.message });
+    }
   }
 
   private sendAck(upTo: number): void {
@@ -529,9 +542,14 @@ export class MessengerCore implements MessengerApi {
     return this.requireConnection().request(type, params);
   }
 
-  private async sendMessage(to: string, text: string): Promise<SendResult> {
+  private async sendMessage(to: string, text: string, replyTo?: number): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
-    const outgoing: OutgoingMessage = { to, text, clientId: randomBytes(16).toString('base64url') };
+    const outgoing: OutgoingMessage = {
+      to,
+      text,
+      clientId: randomBytes(16).toString('base64url'),
+      ...(replyTo === undefined ? {} : { replyTo }),
+    };
     this.typingNotices.messageSent(to);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
       return this.enqueue(outgoing, 'last');

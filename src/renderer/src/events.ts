@@ -97,6 +97,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         }
         return;
       }
+      case 'message_updated':
+        useChatStore().receiveChange(e.message);
+        return;
       case 'queued_sent':
         useChatStore().settleQueued(e);
         useConversationsStore().noteMessage(e.message, false);
