@@ -8,7 +8,9 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
 /**
  * `npm run test:e2e:cluster`: the main flows again with the apps spread over two nodes: presence,
  * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
- * chat (smoke), a restart of every node, and delivered/read receipts across nodes. (people.spec.ts ages a login in the SQLite file.)
+ * chat (smoke), typing indicators (typing), a restart of every node, edits, deletes and replies
+ * seen from the other node, and delivered/read receipts across nodes.
+ * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
   ...base,
@@ -17,6 +19,8 @@ export default defineConfig({
     'blocking.spec.ts',
     'smoke.spec.ts',
     'restart.spec.ts',
+    'edit-delete-reply.spec.ts',
+    'typing.spec.ts',
     'receipts.spec.ts',
   ],
   outputDir: 'test-results/cluster',

@@ -31,6 +31,7 @@ import { normaliseAddress } from './p2p.js';
 import { startGateways, type Gateways } from './gateway-link.js';
 import type { GatewaySetup } from './gateway-wire.js';
 import { Session, type ClientSocket } from './sessions.js';
+import { acceptsTyping } from './typing.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { WriteAdmission } from './write-admission.js';
@@ -104,7 +105,15 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
     }),
     blocks,
     presence,
-    messages: new Messages(store, accounts, bus, presence, blocks, receipts),
+    messages: new Messages(
+      store,
+      accounts,
+      bus,
+      presence,
+      blocks,
+      receipts,
+      options.editWindowSeconds ?? DEFAULT_LIMITS.editWindowSeconds,
+    ),
     receipts,
     writes: new WriteAdmission(
       options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,
@@ -119,9 +128,12 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
 
 /** What this node does with the bus's events: hand frames to its own connections. */
 export function busListener(ctx: ServerContext): BusListener {
-  const { presence, messages, logger } = ctx;
+  const { presence, messages, blocks, logger } = ctx;
   return {
-    deliver: (to, frame) => presence.localUser(to)?.send(frame),
+    deliver: (to, frame) => {
+      if (frame.type === 'typing' && !acceptsTyping(blocks, to, frame.from)) return;
+      presence.localUser(to)?.send(frame);
+    },
     broadcast: (event) => messages.deliverBroadcast(event),
     presence: (event) => presence.deliverEvent(event),
     usersLost: (entries) => {

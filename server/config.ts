@@ -6,6 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_EDIT_WINDOW_SECONDS } from '../src/shared/limits.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 /** scrypt N used for new password hashes. Lower it only for benchmarks and tests. */
@@ -44,6 +45,8 @@ export const DEFAULT_LIMITS = {
   maxPendingWrites: 2048,
   /** Milliseconds a message or broadcast past that bound may wait before it is refused busy; 0 = at once. */
   maxWriteWaitMs: 1000,
+  /** Seconds after sending during which its sender may edit a message; 0 = no edits. */
+  editWindowSeconds: DEFAULT_EDIT_WINDOW_SECONDS,
 } as const;
 
 export interface ServerOptions {
@@ -104,6 +107,8 @@ export interface ServerOptions {
    * process accepts them itself. For more connections than one process may open.
    */
   gateways?: number;
+  /** Seconds after sending during which a message may be edited (0: never); default 48 hours. */
+  editWindowSeconds?: number;
 }
 
 /** More gateway processes than this would only compete for the same cores. */
@@ -167,6 +172,7 @@ export function validateOptions(options: ServerOptions): void {
     ['login attempts per account', options.loginAttemptsPerAccount],
     ['max pending writes', options.maxPendingWrites],
     ['max write wait', options.maxWriteWaitMs],
+    ['edit window', options.editWindowSeconds],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
@@ -281,6 +287,7 @@ interface RawFlags {
   loginAttemptsPerAccount?: string;
   maxPendingWrites?: string;
   maxWriteWait?: string;
+  editWindow?: string;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -327,7 +334,11 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
     .option('--max-pending-writes <n>', 'messages in flight before the next waits (0: no bound)')
     .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)')
-    .option('--no-receipts', 'push no receipt frames (to measure their cost)');
+    .option('--no-receipts', 'push no receipt frames (to measure their cost)')
+    .option(
+      '--edit-window <seconds>',
+      'how long after sending a message may be edited (0: never; default 48 h)',
+    );
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -369,6 +380,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     maxPendingWrites: optionalNumber('max pending writes', flags.maxPendingWrites),
     maxWriteWaitMs: optionalNumber('max write wait', flags.maxWriteWait),
     receipts: flags.receipts,
+    editWindowSeconds: optionalNumber('edit window', flags.editWindow),
   };
   validateOptions(options);
   return options;

@@ -18,14 +18,40 @@ import { RequestError } from './errors.js';
 import type { Presence } from './presence.js';
 import type { Blocks } from './blocks.js';
 import type { Receipts } from './receipts.js';
-import type { BroadcastStore, MessageStore } from './store/store.js';
+import type {
+  BroadcastStore,
+  ChangeRefusal,
+  DirectChange,
+  DirectChangeEvent,
+  MessageStore,
+} from './store/store.js';
 
-function requireOther(me: string, peer: string): void {
+export function requireOther(me: string, peer: string): void {
   if (peer === me) throw new RequestError('self_target', 'you cannot do that with yourself');
 }
 
-function unknownUser(name: string): RequestError {
+export function unknownUser(name: string): RequestError {
   return new RequestError('unknown_user', `no user named ${name}`);
+}
+
+function unknownMessage(id: number): RequestError {
+  return new RequestError('unknown_message', `no message ${id} in your conversations`);
+}
+
+function refusedChange(refusal: ChangeRefusal, id: number, windowSeconds: number): RequestError {
+  switch (refusal) {
+    case 'unknown_message':
+      return unknownMessage(id);
+    case 'not_yours':
+      return new RequestError('not_yours', 'only the sender of a message can edit or delete it');
+    case 'message_deleted':
+      return new RequestError('message_deleted', `message ${id} was deleted`);
+    case 'edit_window_passed':
+      return new RequestError(
+        'edit_window_passed',
+        `a message can be edited only within ${windowSeconds} seconds of sending it`,
+      );
+  }
 }
 
 export class Messages {
@@ -36,6 +62,8 @@ export class Messages {
     private readonly presence: Presence,
     private readonly blocks: Blocks,
     private readonly receipts: Receipts,
+    /** How long after sending a message may be edited (`--edit-window`); deletes have no limit. */
+    readonly editWindowSeconds: number,
   ) {}
 
   /** Throws self_target / unknown_user for a peer argument that cannot be used. */
@@ -50,15 +78,18 @@ export class Messages {
     to: string,
     text: string,
     clientId?: string,
+    replyTo?: number,
     now = Date.now(),
   ): Promise<RequestResult<'message'>> {
     requireOther(from, to);
+    if (replyTo !== undefined) await this.requireInConversation(replyTo, from, to);
     const stored = await this.store.messages.insertDirect({
       from,
       to,
       text,
       sentAt: now,
       ...(clientId === undefined ? {} : { clientId }),
+      ...(replyTo === undefined ? {} : { replyTo }),
     });
     if ('refused' in stored) {
       throw stored.refused === 'unknown_user'
@@ -68,6 +99,60 @@ export class Messages {
     const { message } = stored;
     if (stored.duplicate) return { message, online: await this.redeliverRetried(message) };
     return { message, online: await this.deliverLive(message) };
+  }
+
+  /** A reply must answer a message of its own conversation; any other id is unknown_message. */
+  private async requireInConversation(id: number, a: string, b: string): Promise<void> {
+    const original = await this.store.messages.messageById(id);
+    const inConversation =
+      original !== undefined &&
+      ((original.from === a && original.to === b) || (original.from === b && original.to === a));
+    if (!inConversation) throw unknownMessage(id);
+  }
+
+  /** The sender changes the text of its message, within the edit window. */
+  edit(sender: string, id: number, text: string, now = Date.now()): Promise<RequestResult<'edit'>> {
+    const editableSince = now - this.editWindowSeconds * 1000;
+    return this.change({ id, sender, at: now, text, editableSince });
+  }
+
+  /** The sender deletes its message for both sides, at any time: the text is erased. */
+  delete(sender: string, id: number, now = Date.now()): Promise<RequestResult<'delete'>> {
+    return this.change({ id, sender, at: now, delete: true });
+  }
+
+  /**
+   * Stores the change, then pushes the message's new state to its recipient's node. A recipient
+   * that does not get the push (offline, or the bus is down) gets it at its next login: the store
+   * keeps the change pending until the recipient acknowledges its revision.
+   */
+  private async change(change: DirectChange): Promise<{ message: DirectMessage }> {
+    const changed = await this.store.messages.changeDirect(change);
+    if ('refused' in changed) throw refusedChange(changed.refused, change.id, this.editWindowSeconds);
+    await this.pushChange(changed);
+    return { message: changed.message };
+  }
+
+  private async pushChange({ message, revision }: DirectChangeEvent): Promise<void> {
+    try {
+      await this.bus.deliver(message.to, { type: 'message_update', message, revision });
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError)) throw error;
+    }
+  }
+
+  /** At most limit changes to messages user already has and has not acknowledged, id > afterId. */
+  changesAfter(user: string, afterId: number, limit: number): Promise<DirectChangeEvent[]> {
+    return this.store.messages.changesAfter(user, afterId, limit);
+  }
+
+  /** The user has these revisions of its messages (each was written to its connection). */
+  async acknowledgeChanges(
+    user: string,
+    changes: readonly { id: number; revision: number }[],
+  ): Promise<void> {
+    // Most acks cover no change: no write (a durable commit) for them.
+    if (changes.length > 0) await this.store.messages.acknowledgeChanges(user, changes);
   }
 
   /**

@@ -6,7 +6,13 @@
  * becomes an error frame, or closes this one socket.
  */
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
-import type { DirectMessage, RequestFrame, RequestType, ServerFrame } from '../src/shared/protocol.js';
+import type {
+  DirectMessage,
+  RequestFrame,
+  RequestType,
+  ServerEvent,
+  ServerFrame,
+} from '../src/shared/protocol.js';
 import { parseRequestFrame } from '../src/shared/validate.js';
 import { BusUnavailableError } from './bus/bus.js';
 import type { ServerContext } from './context.js';
@@ -16,6 +22,7 @@ import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import { PacedWriter } from './paced-writer.js';
 import type { OnlineUser } from './presence.js';
+import { TypingAllowance } from './typing.js';
 import { StoreUnavailableError } from './store/store.js';
 
 /**
@@ -35,6 +42,13 @@ const BACKLOG_BATCH = 500;
 const MAX_UNACKED_TRACKED = 100_000;
 /** Live messages held back while the backlog streams, at most this many (the rest wait for a login). */
 const MAX_HELD_LIVE = 10_000;
+/**
+ * Message changes written to the connection and not acknowledged yet, at most this many: past it the
+ * oldest are forgotten, and stay pending in the store until a later login sends them again.
+ */
+const MAX_UNACKED_CHANGES = 10_000;
+
+type Change = ServerEvent<'message_update'>;
 
 /** How long a closing connection may take to flush and close before it is destroyed. */
 const END_GRACE_MS = 5000;
@@ -70,6 +84,27 @@ export interface ClientSocket {
   once(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
+/**
+ * The offline backlog of a session while it streams (or is about to): see Session.backlog. It
+ * streams the undelivered messages, then (changesCursor set) the pending changes of messages
+ * delivered before.
+ */
+interface Backlog {
+  /** The id the message stream has read up to. */
+  cursor: number;
+  /** Live messages held back meanwhile, so one sender's messages arrive in order. */
+  held: DirectMessage[];
+  /** Live message changes held back meanwhile: a change must not overtake its held message. */
+  heldChanges: Change[];
+  /** Undefined while messages stream; then the id the change stream has read up to. */
+  changesCursor: number | undefined;
+  streaming: boolean;
+}
+
+function newBacklog(): Backlog {
+  return { cursor: 0, held: [], heldChanges: [], changesCursor: undefined, streaming: false };
+}
+
 export class Session implements OnlineUser, Connection {
   private state: State = 'greeting';
   private name: string | undefined;
@@ -93,6 +128,8 @@ export class Session implements OnlineUser, Connection {
   /** Armed while a connection that has not logged in holds an unfinished frame (slowloris). */
   private partialFrameTimer: NodeJS.Timeout | undefined;
   private readonly bucket: TokenBucket | undefined;
+  /** Made at the first typing notice: most connections (bots, the terminal client) never send one. */
+  private typingAllowance: TypingAllowance | undefined;
   /** The highest direct-message id written to this connection. */
   private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
@@ -102,7 +139,9 @@ export class Session implements OnlineUser, Connection {
    * may be dropping frames, see holdLive): the id it has read up to, and the live messages held
    * back meanwhile (so one sender's messages arrive in order). Undefined when nothing is held.
    */
-  private backlog: { cursor: number; held: DirectMessage[]; streaming: boolean } | undefined;
+  private backlog: Backlog | undefined;
+  /** Message changes written to this connection and not acknowledged yet, in write order. */
+  private unackedChanges: { id: number; revision: number }[] = [];
   /**
    * Between the directory claim and the login reply: the frames that arrive for the new user wait
    * here, so the reply comes first (direct messages wait for the backlog instead).
@@ -156,6 +195,7 @@ export class Session implements OnlineUser, Connection {
   send(frame: ServerFrame): void {
     if (this.state === 'closed') return;
     if (frame.type === 'message' && !this.mayDeliverNow(frame.message)) return;
+    if (frame.type === 'message_update' && !this.mayDeliverChangeNow(frame)) return;
     this.sendEncoded(encodeFrame(frame));
   }
 
@@ -188,6 +228,35 @@ export class Session implements OnlineUser, Connection {
   }
 
   /**
+   * A live message change: held back while the backlog streams (the message itself may be held
+   * too, and must arrive first); otherwise remembered for the next ack and written. Clients keep
+   * the newest state whatever order changes arrive in (docs/protocol.md), so the changes the
+   * backlog reads from the store and these may interleave.
+   */
+  private mayDeliverChangeNow(change: Change): boolean {
+    const backlog = this.backlog;
+    if (backlog) {
+      // Past the cap the change is not lost: it stays pending and comes with the next login.
+      if (backlog.heldChanges.length < MAX_HELD_LIVE) backlog.heldChanges.push(change);
+      return false;
+    }
+    this.trackUnackedChange(change);
+    return true;
+  }
+
+  private trackUnackedChange({ message, revision }: Change): void {
+    this.unackedChanges.push({ id: message.id, revision });
+    if (this.unackedChanges.length > MAX_UNACKED_CHANGES)
+      this.unackedChanges.splice(0, this.unackedChanges.length - MAX_UNACKED_CHANGES);
+  }
+
+  takeDeliveredChanges(upTo: number): { id: number; revision: number }[] {
+    const taken = this.unackedChanges.filter(({ id }) => id <= upTo);
+    if (taken.length > 0) this.unackedChanges = this.unackedChanges.filter(({ id }) => id > upTo);
+    return taken;
+  }
+
+  /**
    * True for a message written to this connection and not acknowledged yet: a live frame the backlog
    * streamed already (with several nodes the bus may bring it after the stream read it), or a second
    * push after a sender's retry. Ids above the last one written are new: the common case costs one
@@ -202,6 +271,11 @@ export class Session implements OnlineUser, Connection {
     this.unacked.push(id);
     if (this.unacked.length > MAX_UNACKED_TRACKED)
       this.unacked.splice(0, this.unacked.length - MAX_UNACKED_TRACKED);
+  }
+
+  takeTypingAllowance(): number {
+    this.typingAllowance ??= new TypingAllowance();
+    return this.typingAllowance.take();
   }
 
   takeDelivered(upTo: number): number[] {
@@ -299,13 +373,13 @@ export class Session implements OnlineUser, Connection {
    */
   holdLive(): void {
     if (this.state !== 'authenticated') return;
-    this.backlog ??= { cursor: 0, held: [], streaming: false };
+    this.backlog ??= newBacklog();
   }
 
   startBacklog(): void {
     const user = this.name;
     if (user === undefined || this.backlog?.streaming) return;
-    this.backlog ??= { cursor: 0, held: [], streaming: false };
+    this.backlog ??= newBacklog();
     this.backlog.streaming = true;
     void this.pumpBacklog(user).catch((error: unknown) => {
       this.backlog = undefined;
@@ -321,14 +395,38 @@ export class Session implements OnlineUser, Connection {
         await this.outputDrained();
         continue;
       }
-      const batch = await this.ctx.messages.pendingAfter(user, this.backlog.cursor, BACKLOG_BATCH);
-      if (!this.backlog || this.name !== user) return;
-      if (batch.length === 0) {
-        this.endBacklog();
-        return;
+      if (this.backlog.changesCursor === undefined) {
+        const batch = await this.ctx.messages.pendingAfter(user, this.backlog.cursor, BACKLOG_BATCH);
+        if (!this.backlog || this.name !== user) return;
+        if (batch.length === 0) this.backlog.changesCursor = 0;
+        else this.writeBacklogBatch(batch);
+      } else {
+        const changes = await this.ctx.messages.changesAfter(user, this.backlog.changesCursor, BACKLOG_BATCH);
+        if (!this.backlog || this.name !== user) return;
+        if (changes.length === 0) {
+          this.endBacklog();
+          return;
+        }
+        this.writeChangesBatch(changes);
       }
-      this.writeBacklogBatch(batch);
     }
+  }
+
+  /**
+   * After the messages: changes to messages the user already had, made while it was away (or
+   * whose push it never acknowledged). Written in one piece per batch, like writeBacklogBatch's.
+   */
+  private writeChangesBatch(changes: readonly { message: DirectMessage; revision: number }[]): void {
+    const backlog = this.backlog;
+    if (!backlog) return;
+    let data = '';
+    for (const { message, revision } of changes) {
+      const change: Change = { type: 'message_update', message, revision };
+      data += encodeFrame(change);
+      this.trackUnackedChange(change);
+      backlog.changesCursor = message.id;
+    }
+    this.write(data);
   }
 
   /**
@@ -360,9 +458,11 @@ export class Session implements OnlineUser, Connection {
    */
   private endBacklog(): void {
     const held = this.backlog?.held ?? [];
+    const heldChanges = this.backlog?.heldChanges ?? [];
     this.backlog = undefined;
     for (const message of held.sort((a, b) => a.id - b.id))
       this.send({ type: 'message', message, offline: false });
+    for (const change of heldChanges) this.send(change);
   }
 
   /** Resolves once the socket has room again (or the connection ended). */
@@ -409,7 +509,7 @@ export class Session implements OnlineUser, Connection {
     this.state = 'authenticated';
     // From the claim on, live messages wait for the backlog stream (startBacklog), and every other
     // frame for the login reply.
-    this.backlog = { cursor: 0, held: [], streaming: false };
+    this.backlog = newBacklog();
     this.beforeLoginReply = [];
     this.armIdleTimer(this.ctx.timeoutSeconds);
     this.clearPartialFrameTimer();

@@ -17,7 +17,10 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   message: [
     { to: 'bob', text: 'hello 😀' },
     { to: 'bob', text: 'again', clientId: 'abcdEFGH_-12' },
+    { to: 'bob', text: 'yes', replyTo: 7 },
   ],
+  edit: [{ messageId: 7, text: 'fixed' }],
+  delete: [{ messageId: 7 }],
   broadcast: [{ text: 'hi all' }],
   broadcasts: [{ limit: 50 }, { limit: 500, before: 1234 }],
   whoelse: [{}],
@@ -37,6 +40,10 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   settings: [{}, { readReceipts: false }],
   users: [{ prefix: 'a', limit: 10 }],
   logout: [{}],
+  typing: [
+    { to: 'bob', typing: true },
+    { to: 'bob', typing: false },
+  ],
 };
 
 /** Every example as a request frame object, ids counting up from 1. */

@@ -36,6 +36,7 @@ export const hello: Handler<'hello'> = {
         usernameMaxLength: USERNAME_MAX_LENGTH,
         passwordMaxLength: PASSWORD_MAX_LENGTH,
         textMaxLength: TEXT_MAX_LENGTH,
+        editWindowSeconds: ctx.messages.editWindowSeconds,
       },
     };
   },

@@ -37,8 +37,12 @@ export interface Connection {
   revertLogin(): void;
   /** Streams the user's undelivered messages, oldest first, with backpressure. */
   startBacklog(): void;
+  /** Takes one typing notice from this connection's allowance: 0, or the ms until one is allowed. */
+  takeTypingAllowance(): number;
   /** Takes the ids of the messages written to this connection with id ≤ upTo (for an ack). */
   takeDelivered(upTo: number): number[];
+  /** Takes the message changes written to this connection for messages with id ≤ upTo (for an ack). */
+  takeDeliveredChanges(upTo: number): { id: number; revision: number }[];
 }
 
 /** One request type's handler and its rules, declared together. */

@@ -6,10 +6,13 @@ import {
   broadcast,
   broadcasts,
   conversations,
+  edit,
   history,
   markread,
   message,
+  remove,
   settings,
+  typing,
 } from './message-handlers.js';
 import {
   activity,
@@ -32,6 +35,8 @@ export const handlers: Handlers = {
   register,
   logout,
   message,
+  edit,
+  delete: remove,
   broadcast,
   broadcasts,
   ack,
@@ -47,4 +52,5 @@ export const handlers: Handlers = {
   startprivate,
   users,
   activity,
+  typing,
 };

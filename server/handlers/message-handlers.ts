@@ -1,9 +1,22 @@
-/** Direct messages, broadcasts, acknowledgements and receipts, history, the conversation list, settings. */
+/**
+ * Direct messages, broadcasts, acknowledgements and receipts, history, the conversation list,
+ * settings and typing notices.
+ */
+import { RequestError } from '../errors.js';
+import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
-export const message = loggedIn<'message'>((connection, { to, text, clientId }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId)),
+export const message = loggedIn<'message'>((connection, { to, text, clientId, replyTo }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId, replyTo)),
+);
+
+export const edit = loggedIn<'edit'>((connection, { messageId, text }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.edit(connection.user, messageId, text)),
+);
+
+export const remove = loggedIn<'delete'>((connection, { messageId }, ctx) =>
+  ctx.writes.admit(() => ctx.messages.delete(connection.user, messageId)),
 );
 
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
@@ -20,6 +33,7 @@ export const ack: Handler<'ack'> = {
   countsAsActivity: false,
   run: async (connection, { upTo }, ctx) => {
     await ctx.messages.acknowledge(connection.user, connection.takeDelivered(upTo));
+    await ctx.messages.acknowledgeChanges(connection.user, connection.takeDeliveredChanges(upTo));
     return {};
   },
 };
@@ -40,3 +54,22 @@ export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, 
 export const settings = loggedIn<'settings'>((connection, { readReceipts }, ctx) =>
   ctx.messages.settings(connection.user, readReceipts === undefined ? {} : { readReceipts }),
 );
+
+/**
+ * Not activity: the client sends it on its own as the person types (the app reports the keystrokes
+ * themselves with `activity`), and whether a notice is refused as rate_limited must not decide
+ * whether a session times out. Every notice, refused or not, takes from the connection's allowance
+ * first, so a flood of bad ones costs the server no more than good ones.
+ */
+export const typing: Handler<'typing'> = {
+  beforeLogin: false,
+  countsAsActivity: false,
+  run: async (connection, { to, typing }, ctx) => {
+    const retryAfterMs = connection.takeTypingAllowance();
+    if (retryAfterMs > 0) {
+      throw new RequestError('rate_limited', 'too many typing notices; slow down', { retryAfterMs });
+    }
+    await relayTyping(ctx, connection.user, to, typing);
+    return {};
+  },
+};

@@ -102,6 +102,28 @@ export interface NewDirectMessage {
   sentAt: number;
   /** The sender's id for the message: a retry with the same one finds the stored message. */
   clientId?: string;
+  /** The message this one answers; the caller has checked it belongs to the same conversation. */
+  replyTo?: number;
+}
+
+/**
+ * A change of a direct message by its sender: new text (an edit), or `delete` (its text is erased,
+ * the row stays). An edit is refused for a message sent before `editableSince`.
+ */
+export type DirectChange =
+  | { id: number; sender: string; at: number; text: string; editableSince: number }
+  | { id: number; sender: string; at: number; delete: true };
+
+/** Why a change was not made: no such message, another user's, deleted already, too old to edit. */
+export type ChangeRefusal = 'unknown_message' | 'not_yours' | 'message_deleted' | 'edit_window_passed';
+
+/**
+ * A changed message as its recipient is sent it. `revision` counts the message's changes; the
+ * recipient's acknowledgement of a revision (acknowledgeChanges) ends its redelivery.
+ */
+export interface DirectChangeEvent {
+  message: DirectMessage;
+  revision: number;
 }
 
 /**
@@ -157,6 +179,21 @@ export interface MessageStore {
    */
   markRead(name: string, peer: string, upTo: number): Promise<ReadMarkOutcome>;
   receiptState(sender: string, recipient: string): Promise<ReceiptState>;
+  /** The message with this id, as it is now (edited, deleted, with its quote), if it exists. */
+  messageById(id: number): Promise<DirectMessage | undefined>;
+  /**
+   * Edits or deletes a message, atomically with the checks of ChangeRefusal: only its sender, never
+   * a deleted one, an edit only while sent at or after editableSince. An edit's editedAt is
+   * max(at, the previous editedAt + 1), so it increases with every edit. A delete erases the text.
+   */
+  changeDirect(change: DirectChange): Promise<DirectChangeEvent | { refused: ChangeRefusal }>;
+  /**
+   * Changes to messages already acknowledged by `recipient` whose latest revision it has not
+   * acknowledged, with id > afterId, in id order, at most limit (redelivered at login).
+   */
+  changesAfter(recipient: string, afterId: number, limit: number): Promise<DirectChangeEvent[]>;
+  /** The recipient has these revisions: each message's acknowledged revision only moves forward. */
+  acknowledgeChanges(recipient: string, changes: readonly { id: number; revision: number }[]): Promise<void>;
 }
 
 export interface NewBroadcast {

@@ -12,7 +12,9 @@ export function showEvent(event: AppEvent, me: string | null, out: Output): Exit
       out.line(event.online ? texts.loggedIn(event.user) : texts.loggedOut(event.user));
       return undefined;
     case 'message':
-      if (event.message.from !== me) out.line(texts.received(event.message.from, event.message.text));
+      // A message deleted before it reached this client has no text left to print.
+      if (event.message.from !== me && !event.message.deleted)
+        out.line(texts.received(event.message.from, event.message.text));
       return undefined;
     case 'queued_failed': {
       const text = commandErrorText('message', event.error, event.to);

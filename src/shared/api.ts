@@ -54,7 +54,12 @@ export const apiCalls = {
   register: z.tuple([usernameSchema, passwordSchema]),
   login: z.tuple([usernameSchema, passwordSchema]),
   logout: z.tuple([]),
-  sendMessage: z.tuple([usernameSchema, textSchema]),
+  /** The optional third argument is the id of the message this one answers (a reply). */
+  sendMessage: z.tuple([usernameSchema, textSchema, messageIdSchema.optional()]),
+  /** Changes the text of a message this user sent (within the server's edit window). */
+  editMessage: z.tuple([messageIdSchema, textSchema]),
+  /** Deletes a message this user sent, for both sides. */
+  deleteMessage: z.tuple([messageIdSchema]),
   broadcast: z.tuple([textSchema]),
   whoElse: z.tuple([]),
   whoElseSince: z.tuple([z.number().int().min(0).max(WHOELSESINCE_MAX_SECONDS)]),
@@ -87,6 +92,11 @@ export const apiCalls = {
   stopPrivate: z.tuple([usernameSchema]),
   /** The private chat with this user so far (kept in memory by the core, bounded), so a window opened late can show it. */
   privateTranscript: z.tuple([usernameSchema]),
+  /**
+   * The user is typing in the direct chat with this user (`true`, on every input) or stopped
+   * (`false`: cleared the text, left the chat). The core throttles what goes to the server; never fails.
+   */
+  typing: z.tuple([usernameSchema, z.boolean()]),
   /** "Retry now" while reconnecting: the next attempt to get the session back starts at once. */
   reconnectNow: z.tuple([]),
   /** Opens (or focuses) the separate window for the private chat with this user. */
@@ -173,6 +183,8 @@ export interface ApiValues {
   login: { username: string };
   logout: Record<string, never>;
   sendMessage: SendResult;
+  editMessage: { message: DirectMessage };
+  deleteMessage: { message: DirectMessage };
   broadcast: RequestResult<'broadcast'>;
   whoElse: string[];
   whoElseSince: string[];
@@ -192,6 +204,7 @@ export interface ApiValues {
   stopPrivate: Record<string, never>;
   privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
   reconnectNow: Record<string, never>;
+  typing: Record<string, never>;
   openPrivateWindow: Record<string, never>;
   setUnreadCount: Record<string, never>;
   focusWindow: Record<string, never>;
@@ -214,6 +227,11 @@ export type AppEvent =
   | { kind: 'logged_out'; reason: LogoutReason }
   | { kind: 'presence'; user: string; online: boolean; at: number }
   | { kind: 'message'; message: DirectMessage; offline: boolean }
+  /**
+   * A message already announced changed (edited or deleted): `message` is its state now. Updates
+   * may arrive out of order; keep the newer state (see newerMessage in ./message-state.ts).
+   */
+  | { kind: 'message_updated'; message: DirectMessage }
   /** A message from the offline queue was stored (it is not announced as a `message` event too). */
   | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
   /** The server refused a message from the offline queue (for example, the recipient blocked you). */
@@ -225,6 +243,8 @@ export type AppEvent =
   | ({ kind: 'receipt'; peer: string } & ReceiptMarks)
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
+  /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */
+  | { kind: 'typing'; peers: string[] }
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
   | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason }

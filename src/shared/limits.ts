@@ -36,6 +36,18 @@ export function textLength(text: string): number {
   return length;
 }
 
+/** A reply's quote of the original: at most this many characters of its text (see `replyTo`). */
+export const REPLY_EXCERPT_MAX = 200;
+
+/** Edits are allowed this long after a message was sent unless the server sets `--edit-window`: 48 hours. */
+export const DEFAULT_EDIT_WINDOW_SECONDS = 48 * 60 * 60;
+
+/** The first `max` characters (code points, as textLength counts) of text. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Array.from(text).slice(0, max).join('');
+}
+
 /** whoelsesince window: 0 to one year, in whole seconds. */
 export const WHOELSESINCE_MAX_SECONDS = 365 * 24 * 60 * 60;
 
@@ -59,3 +71,21 @@ export const RECEIPT_INTERVAL_MS = 100;
 
 /** Conversations whose receipts wait for the next interval, per server node; past it they are dropped (the sender sees them at its next history or conversations request). */
 export const MAX_PENDING_RECEIPTS = 100_000;
+
+/**
+ * Typing notices (`typing` request and event, docs/protocol.md). A receiving client shows "… is
+ * typing" for TYPING_TTL_MS after the last notice unless a refresh, a stop or a message from the
+ * typer comes first; a typing client refreshes every TYPING_REFRESH_MS while the person types, so
+ * one lost or late refresh does not make the indicator flicker.
+ */
+export const TYPING_TTL_MS = 6_000;
+export const TYPING_REFRESH_MS = 3_000;
+/** The longest `ttlMs` a client accepts from a server: a bad value cannot pin the indicator. */
+export const TYPING_TTL_MAX_MS = 60_000;
+/**
+ * Typing notices a connection may send: a burst of TYPING_BURST, refilled at TYPING_PER_SECOND.
+ * A client that refreshes every TYPING_REFRESH_MS and says stop when the person stops sends far
+ * fewer, even while switching between chats; past it the server answers `rate_limited`.
+ */
+export const TYPING_BURST = 5;
+export const TYPING_PER_SECOND = 1;

@@ -10,8 +10,10 @@ import {
   HISTORY_PAGE_MAX,
   MAX_REQUEST_ID,
   PASSWORD_MAX_LENGTH,
+  REPLY_EXCERPT_MAX,
   TEXT_MAX_LENGTH,
   textLength,
+  TYPING_TTL_MAX_MS,
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
   USER_SEARCH_MAX_RESULTS,
@@ -57,13 +59,35 @@ export const credentialSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expecte
 /** A sender-chosen message key: 8 to 64 characters of base64url. */
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected 8-64 base64url characters');
 
-export const directMessageSchema = z.object({
+/** What a reply shows of the message it answers: enough to render the quote and find the original. */
+export const replyQuoteSchema = z.object({
   id: messageIdSchema,
   from: usernameSchema,
-  to: usernameSchema,
-  text: textSchema,
-  sentAt: timestampSchema,
+  /** The original's text, cut to REPLY_EXCERPT_MAX characters; empty when it was deleted. */
+  text: z.string().max(REPLY_EXCERPT_MAX * 2),
+  deleted: z.literal(true).optional(),
 });
+export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
+
+export const directMessageSchema = z
+  .object({
+    id: messageIdSchema,
+    from: usernameSchema,
+    to: usernameSchema,
+    /** Empty exactly when the message was deleted (its text is erased from the server). */
+    text: z.union([textSchema, z.literal('')]),
+    sentAt: timestampSchema,
+    /** When the sender last edited it; absent when never edited. Increases with every edit. */
+    editedAt: timestampSchema.optional(),
+    /** The sender deleted it: only its id, sender, recipient and time remain. */
+    deleted: z.literal(true).optional(),
+    /** The message this one answers, as it is now. */
+    replyTo: replyQuoteSchema.optional(),
+  })
+  .refine((message) => (message.text === '') === (message.deleted === true), {
+    message: 'text must be empty exactly when the message is deleted',
+    path: ['text'],
+  });
 export type DirectMessage = z.infer<typeof directMessageSchema>;
 
 /** A broadcast as stored: `id` increases in the order the server accepted broadcasts (its own sequence). */
@@ -105,6 +129,8 @@ export const limitsSchema = z.object({
   usernameMaxLength: z.number().int(),
   passwordMaxLength: z.number().int(),
   textMaxLength: z.number().int(),
+  /** Seconds after sending during which a message may be edited (the server's `--edit-window`). */
+  editWindowSeconds: z.number().int().nonnegative().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -163,8 +189,21 @@ export const requests = {
        * instead of storing it twice, so a client can resend after losing the reply.
        */
       clientId: clientIdSchema.optional(),
+      /** The id of a message of this conversation that this one answers (quoted with it). */
+      replyTo: messageIdSchema.optional(),
     }),
     result: z.object({ message: directMessageSchema, online: z.boolean() }),
+  },
+  /** Changes the text of a direct message this user sent, within the server's edit window. */
+  edit: {
+    /** `messageId`, not `id`: `id` is the request's own id. */
+    params: z.object({ messageId: messageIdSchema, text: textSchema }),
+    result: z.object({ message: directMessageSchema }),
+  },
+  /** Deletes a direct message this user sent, for both sides: its text is erased. */
+  delete: {
+    params: z.object({ messageId: messageIdSchema }),
+    result: z.object({ message: directMessageSchema }),
   },
   broadcast: {
     params: z.object({ text: textSchema }),
@@ -253,6 +292,11 @@ export const requests = {
     result: z.object({ users: z.array(userEntrySchema) }),
   },
   logout: { params: empty, result: empty },
+  /**
+   * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
+   * A group chat will name its conversation in a field of its own instead of `to`.
+   */
+  typing: { params: z.object({ to: usernameSchema, typing: z.boolean() }), result: empty },
 } as const;
 
 export type RequestType = keyof typeof requests;
@@ -270,6 +314,12 @@ export const preLoginRequests: ReadonlySet<RequestType> = new Set([
   'login',
   'register',
 ]);
+
+/**
+ * Requests a client sends on its own, not as something the person did: they do not reset the idle
+ * timeout (docs/protocol.md, "Idle timeout"). Server and client core both read this list.
+ */
+export const passiveRequests: ReadonlySet<RequestType> = new Set(['ack', 'typing']);
 
 // ---------------------------------------------------------------------------------------------
 // Error codes: machine-readable; every client renders its own text.
@@ -302,7 +352,11 @@ export const errorCodes = [
   'blocked_by_recipient',
   'not_blocked',
   'peer_offline',
-  'unknown_message', // markread names a message id past the newest of that conversation
+  // edit, delete, reply and markread
+  'unknown_message', // no such message in a conversation of this user (whether it exists is not told); markread: past the newest of that conversation
+  'not_yours', // only the sender may edit or delete a message
+  'message_deleted', // the message was deleted: it cannot be edited or deleted again
+  'edit_window_passed', // edits are allowed only within the server's edit window after sending
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -339,6 +393,17 @@ export const serverEventSchemas = {
   }),
   /** A direct message to this user. `offline` is true when it was stored while the user was away. */
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
+  /**
+   * A direct message of this user's changed (edited or deleted): `message` is its state now.
+   * `revision` increases with every change of one message. Acknowledged like a message (`ack`
+   * with `upTo` ≥ its id); unacknowledged changes to messages already delivered come again at the
+   * next login, after the offline messages.
+   */
+  message_update: z.object({
+    type: z.literal('message_update'),
+    message: directMessageSchema,
+    revision: z.number().int().positive(),
+  }),
   broadcast: z.object({
     type: z.literal('broadcast'),
     /** The stored broadcast's id (see the `broadcasts` request). */
@@ -360,6 +425,20 @@ export const serverEventSchemas = {
     publicKey: publicKeySchema.optional(),
     expiresAt: timestampSchema,
   }),
+  /**
+   * `from` is typing to this user (or stopped). Show it for `ttlMs` unless a refresh, a stop or a
+   * message from `from` comes first. A relative time, so the clocks of server and client need not agree.
+   */
+  typing: z
+    .object({
+      type: z.literal('typing'),
+      from: usernameSchema,
+      typing: z.boolean(),
+      ttlMs: z.number().int().min(1).max(TYPING_TTL_MAX_MS),
+    })
+    // Strict: a later group typing event adds a field naming its conversation, and a client that
+    // does not know that field must drop the event, not show it in the direct chat with `from`.
+    .strict(),
   /** The server ended this session; the connection closes after this frame. */
   logged_out: z.object({ type: z.literal('logged_out'), reason: z.enum(['timeout', 'shutdown']) }),
 } as const;

@@ -41,4 +41,30 @@ describe('terminal client events', () => {
     });
     expect(lines).toEqual([texts.recipientBlockedYou, texts.receiverInvalid]);
   });
+
+  it('prints nothing for typing indicators (an app feature with no text form)', () => {
+    const lines = printed((out) => {
+      expect(showEvent({ kind: 'typing', peers: ['hans'] }, 'yoda', out)).toBeUndefined();
+      showEvent({ kind: 'typing', peers: [] }, 'yoda', out);
+    });
+    expect(lines).toEqual([]);
+  });
+
+  it('prints a received message as before, one deleted before it arrived not at all, and no changes', () => {
+    const message = { id: 1, from: 'hans', to: 'yoda', text: 'hi there', sentAt: 1 };
+    const lines = printed((out) => {
+      showEvent({ kind: 'message', message, offline: true }, 'yoda', out);
+      showEvent(
+        { kind: 'message', message: { ...message, id: 2, text: '', deleted: true }, offline: true },
+        'yoda',
+        out,
+      );
+      showEvent(
+        { kind: 'message_updated', message: { ...message, text: 'edited', editedAt: 2 } },
+        'yoda',
+        out,
+      );
+    });
+    expect(lines).toEqual([texts.received('hans', 'hi there')]);
+  });
 });

@@ -13,7 +13,12 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   login: fc.record({ username, password: fc.string({ minLength: 1, maxLength: 128 }) }),
   checkuser: fc.record({ username }),
   register: fc.record({ username, password: fc.string({ minLength: 1, maxLength: 128 }) }),
-  message: fc.record({ to: username, text }),
+  message: fc.record(
+    { to: username, text, replyTo: fc.integer({ min: 1, max: 2 ** 40 }) },
+    { requiredKeys: ['to', 'text'] },
+  ),
+  edit: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }), text }),
+  delete: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }) }),
   broadcast: fc.record({ text }),
   broadcasts: fc.record(
     { before: fc.integer({ min: 1, max: 2 ** 40 }), limit: fc.integer({ min: 1, max: 500 }) },
@@ -36,6 +41,7 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   settings: fc.record({ readReceipts: fc.boolean() }, { requiredKeys: [] }),
   users: fc.record({ prefix: fc.string({ maxLength: 32 }), limit: fc.integer({ min: 1, max: 50 }) }),
   logout: fc.constant({}),
+  typing: fc.record({ to: username, typing: fc.boolean() }),
 };
 
 const anyRequest = fc.oneof(

@@ -19,6 +19,7 @@ import type {
   AccountStore,
   BlockStore,
   BroadcastStore,
+  DirectChange,
   DirectRefusal,
   LockoutStore,
   MessageStore,
@@ -29,6 +30,7 @@ import type {
 import { Connection, createPool, parseStoreUrl, type PostgresStoreOptions } from './connection.js';
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
+import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { SQL, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
@@ -169,26 +171,60 @@ interface MessageRow {
   recipient: string;
   text: Buffer;
   sent_at: number;
+  edited_at: number | null;
+  deleted: boolean;
+  reply_to: number | null;
+  reply_from: string | null;
+  reply_text: Buffer | null;
+  reply_deleted: boolean | null;
 }
 
 /** Texts are stored as UTF-8 bytes (see ./migrations/0001-initial.ts). */
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
-const directMessage = (row: MessageRow): DirectMessage => ({
-  id: row.id,
-  from: row.sender,
-  to: row.recipient,
-  text: row.text.toString('utf8'),
-  sentAt: row.sent_at,
-});
+const directMessage = (row: MessageRow): DirectMessage =>
+  toDirectMessage({
+    id: row.id,
+    from: row.sender,
+    to: row.recipient,
+    text: row.text.toString('utf8'),
+    sentAt: row.sent_at,
+    editedAt: row.edited_at,
+    deleted: row.deleted,
+    replyId: row.reply_to,
+    replyFrom: row.reply_from,
+    replyText: row.reply_text?.toString('utf8') ?? null,
+    replyDeleted: row.reply_deleted,
+  });
 
-type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Omit<MessageRow, 'sender'>;
+type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Pick<
+  MessageRow,
+  'id' | 'recipient' | 'text' | 'sent_at'
+>;
 
 function messageStore(run: Run): MessageStore {
   const messages = async (statement: Statement, ...values: unknown[]) =>
     (await run<MessageRow>(statement, ...values)).map(directMessage);
+  const byId = async (id: number) => (await messages('messageById', id))[0];
+  const change = async (request: DirectChange) => {
+    const rows =
+      'delete' in request
+        ? await run<{ revision: number }>('deleteMessage', request.id, request.sender)
+        : await run<{ revision: number }>(
+            'editMessage',
+            request.id,
+            request.sender,
+            utf8(request.text),
+            request.at,
+            request.editableSince,
+          );
+    const message = await byId(request.id);
+    const revision = rows[0]?.revision;
+    if (revision === undefined || message === undefined) return { refused: changeRefusal(message, request) };
+    return { message, revision };
+  };
   return {
-    insertDirect: async ({ from, to, text, sentAt, clientId }) => {
+    insertDirect: async ({ from, to, text, sentAt, clientId, replyTo }) => {
       const [row] = await run<InsertRow>(
         'insertDirect',
         from,
@@ -197,11 +233,16 @@ function messageStore(run: Run): MessageStore {
         utf8(text),
         sentAt,
         clientId,
+        replyTo,
       );
       if (row === undefined) throw new Error('insert_direct returned no row');
       if (row.outcome === 'unknown_user' || row.outcome === 'blocked_by_recipient')
         return { refused: row.outcome };
-      return { message: directMessage({ ...row, sender: from }), duplicate: row.outcome === 'duplicate' };
+      const duplicate = row.outcome === 'duplicate';
+      if (duplicate || replyTo !== undefined)
+        return { message: (await byId(row.id)) as DirectMessage, duplicate };
+      const message: DirectMessage = { id: row.id, from, to, text, sentAt: row.sent_at };
+      return { message, duplicate };
     },
     undeliveredAfter: (recipient, afterId, limit) => messages('undeliveredAfter', recipient, afterId, limit),
     countUndelivered: async (recipient) =>
@@ -233,6 +274,24 @@ function messageStore(run: Run): MessageStore {
         senderSharesReads: row.sender_shares,
         recipientBlocksSender: row.blocked,
       };
+    },
+    messageById: (id) => byId(id),
+    changeDirect: change,
+    changesAfter: async (recipient, afterId, limit) =>
+      (await run<MessageRow & { revision: number }>('changesAfter', recipient, afterId, limit)).map(
+        (row) => ({
+          message: directMessage(row),
+          revision: row.revision,
+        }),
+      ),
+    acknowledgeChanges: async (recipient, changes) => {
+      if (changes.length === 0) return;
+      await run(
+        'acknowledgeChanges',
+        recipient,
+        changes.map(({ id }) => id),
+        changes.map(({ revision }) => revision),
+      );
     },
   };
 }

@@ -4,7 +4,10 @@
  * ./migrations/0001-initial.ts (insert_direct, register_user) or one statement with data-modifying
  * WITH clauses.
  */
-const MESSAGE_COLUMNS = 'id, sender, recipient, text, sent_at';
+/** A message (m) with what its quote needs of the message it answers (r): see MessageRow. */
+const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.text, m.sent_at, m.edited_at, m.deleted,
+  m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted`;
+const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 
 export const SQL = {
   userExists: 'SELECT 1 FROM users WHERE name = $1',
@@ -39,9 +42,9 @@ export const SQL = {
   addBlock: 'INSERT INTO blocks (blocker, blocked) VALUES ($1, $2) ON CONFLICT DO NOTHING',
   removeBlock: 'DELETE FROM blocks WHERE blocker = $1 AND blocked = $2 RETURNING 1',
 
-  insertDirect: 'SELECT * FROM insert_direct($1, $2, $3, $4, $5, $6)',
-  undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE recipient = $1 AND NOT acked AND id > $2 ORDER BY id LIMIT $3`,
+  insertDirect: 'SELECT * FROM insert_direct($1, $2, $3, $4, $5, $6, $7)',
+  undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+    WHERE m.recipient = $1 AND NOT m.acked AND m.id > $2 ORDER BY m.id LIMIT $3`,
   countUndelivered: 'SELECT count(*) AS count FROM messages WHERE recipient = $1 AND NOT acked',
   acknowledge: `
     WITH done AS (
@@ -49,20 +52,22 @@ export const SQL = {
       RETURNING sender
     )
     SELECT DISTINCT sender FROM done`,
-  historyPage: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE conversation = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+  historyPage: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+    WHERE m.conversation = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`,
   // Each conversation of $1 with its newest message (one index probe each) and how many messages
   // of others it holds above $1's read mark.
   conversations: `
-    SELECT m.id, m.sender, m.recipient, m.text, m.sent_at,
+    SELECT m.id, m.sender, m.recipient, m.text, m.sent_at, m.edited_at, m.deleted, m.reply_to,
+      r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted,
       (SELECT count(*) FROM messages u
         WHERE u.conversation = c.conversation AND u.sender <> $1
           AND u.id > coalesce((SELECT up_to FROM read_marks r WHERE r.name = $1 AND r.conversation = c.conversation), 0)
       ) AS unread
     FROM conversation_members c
     CROSS JOIN LATERAL (
-      SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation = c.conversation ORDER BY id DESC LIMIT 1
+      SELECT * FROM messages WHERE conversation = c.conversation ORDER BY id DESC LIMIT 1
     ) m
+    LEFT JOIN messages r ON r.id = m.reply_to
     WHERE c.member = $1
     ORDER BY m.id DESC`,
   // Refused (no row) when $3 is past the conversation's newest message; the shared mark moves only
@@ -86,6 +91,23 @@ export const SQL = {
       EXISTS (SELECT 1 FROM blocks WHERE blocker = $2 AND blocked = $1) AS blocked`,
   readReceipts: 'SELECT read_receipts FROM users WHERE name = $1',
   setReadReceipts: 'UPDATE users SET read_receipts = $2 WHERE name = $1',
+
+  messageById: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id = $1`,
+  // $1 id, $2 sender, $3 text, $4 at, $5 editable since. editedAt increases with every edit.
+  editMessage: `UPDATE messages SET text = $3, edited_at = greatest($4::bigint, coalesce(edited_at, 0) + 1),
+      revision = revision + 1
+    WHERE id = $1 AND sender = $2 AND NOT deleted AND sent_at >= $5
+    RETURNING revision`,
+  deleteMessage: `UPDATE messages SET text = ''::bytea, deleted = true, revision = revision + 1
+    WHERE id = $1 AND sender = $2 AND NOT deleted
+    RETURNING revision`,
+  changesAfter: `SELECT ${MESSAGE_COLUMNS}, m.revision FROM ${MESSAGES}
+    WHERE m.recipient = $1 AND m.revision > m.seen_revision AND m.acked AND m.id > $2
+    ORDER BY m.id LIMIT $3`,
+  // $2 ids and $3 revisions, pairwise.
+  acknowledgeChanges: `UPDATE messages SET seen_revision = greatest(seen_revision, a.revision)
+    FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
+    WHERE messages.id = a.id AND messages.recipient = $1`,
 
   insertBroadcast:
     'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES ($1, $2, $3, $4) RETURNING id',

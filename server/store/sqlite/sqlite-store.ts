@@ -20,6 +20,7 @@ import type {
   BlockStore,
   BroadcastStore,
   ConversationRow,
+  DirectChange,
   LockState,
   LockoutPolicy,
   LockoutStore,
@@ -36,6 +37,7 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
+import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { pairRow, prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -235,43 +237,86 @@ function blockStore(s: Statements, io: Durable): BlockStore {
 }
 
 function messageStore(s: Statements, io: Durable): MessageStore {
-  const insert = ({ from, to, text, sentAt, clientId }: NewDirectMessage) => {
-    const row = { from, to, pair: pairKey(from, to), text, sentAt, clientId: clientId ?? null };
+  const byId = (id: number) => {
+    const row = s.messageById.get(id) as StoredMessageRow | undefined;
+    return row && toDirectMessage(row);
+  };
+  const rows = (statement: Database.Statement, ...values: unknown[]) =>
+    (statement.all(...values) as StoredMessageRow[]).map(toDirectMessage);
+  const insert = ({ from, to, text, sentAt, clientId, replyTo }: NewDirectMessage) => {
+    const row = {
+      from,
+      to,
+      pair: pairKey(from, to),
+      text,
+      sentAt,
+      clientId: clientId ?? null,
+      replyTo: replyTo ?? null,
+    };
     const id = s.insertMessage.get(row) as number | undefined;
     if (id !== undefined) {
       s.addPair.run(...pairRow(from, to));
-      return { message: { id, from, to, text, sentAt } satisfies DirectMessage, duplicate: false };
+      const message =
+        replyTo === undefined ? ({ id, from, to, text, sentAt } satisfies DirectMessage) : byId(id);
+      return { message: message as DirectMessage, duplicate: false };
     }
     const stored =
       clientId === undefined
         ? undefined
-        : (s.messageByClientId.get(from, clientId) as DirectMessage | undefined);
-    if (stored) return { message: stored, duplicate: true };
+        : (s.messageByClientId.get(from, clientId) as StoredMessageRow | undefined);
+    if (stored) return { message: toDirectMessage(stored), duplicate: true };
     return { refused: s.userExists.get(to) === undefined ? 'unknown_user' : 'blocked_by_recipient' } as const;
+  };
+  const change = (change: DirectChange) => {
+    const revision = (
+      'delete' in change
+        ? s.deleteMessage.get({ id: change.id, sender: change.sender })
+        : s.editMessage.get({
+            id: change.id,
+            sender: change.sender,
+            text: change.text,
+            at: change.at,
+            editableSince: change.editableSince,
+          })
+    ) as number | undefined;
+    const message = byId(change.id);
+    if (revision === undefined || message === undefined) return { refused: changeRefusal(message, change) };
+    return { message, revision };
   };
   return {
     insertDirect: (message) => io.write(() => insert(message)),
     undeliveredAfter: (recipient, afterId, limit) =>
-      io.read(() => s.undeliveredAfter.all(recipient, afterId, limit) as DirectMessage[]),
+      io.read(() => rows(s.undeliveredAfter, recipient, afterId, limit)),
     countUndelivered: (recipient) => io.read(() => s.countUndelivered.get(recipient) as number),
     acknowledge: (recipient, ids) =>
       io.write(() =>
         ids.length === 0 ? [] : [...new Set(s.acknowledge.all(recipient, JSON.stringify(ids)) as string[])],
       ),
-    historyPage: (a, b, before, limit) =>
-      io.read(() => s.historyPage.all(pairKey(a, b), before, limit) as DirectMessage[]),
+    historyPage: (a, b, before, limit) => io.read(() => rows(s.historyPage, pairKey(a, b), before, limit)),
     conversations: (me) =>
       io.read(() =>
         (s.conversationPeers.all({ me }) as { peer: string; lastId: number }[]).map(
           ({ peer, lastId }): ConversationRow => ({
             peer,
-            last: s.messageById.get(lastId) as DirectMessage,
+            last: byId(lastId) as DirectMessage,
             unread: s.unreadFrom.get({ me, peer, pair: pairKey(me, peer) }) as number,
           }),
         ),
       ),
     markRead: (name, peer, upTo) => io.write(() => markRead(s, name, peer, upTo)),
     receiptState: (sender, recipient) => io.read(() => receiptState(s, sender, recipient)),
+    messageById: (id) => io.read(() => byId(id)),
+    changeDirect: (request) => io.write(() => change(request)),
+    changesAfter: (recipient, afterId, limit) =>
+      io.read(() =>
+        (s.changesAfter.all(recipient, afterId, limit) as (StoredMessageRow & { revision: number })[]).map(
+          (row) => ({ message: toDirectMessage(row), revision: row.revision }),
+        ),
+      ),
+    acknowledgeChanges: (recipient, changes) =>
+      io.write(() => {
+        for (const { id, revision } of changes) s.acknowledgeChange.run({ id, revision, recipient });
+      }),
   };
 }
 

@@ -1,7 +1,11 @@
 /** Every SQL statement the SQLite adapter runs after its migrations, prepared once. */
 import type Database from 'better-sqlite3';
 
-export const MESSAGE_COLUMNS = 'id, sender AS "from", recipient AS "to", text, sent_at AS sentAt';
+/** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
+export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.text, m.sent_at AS sentAt,
+  m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
+  r.deleted AS replyDeleted`;
+const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
 /** The pairs row of a conversation: [smaller name, larger name], the order pairKey uses. */
@@ -45,7 +49,11 @@ type StatementName =
   | 'oldestUnackedFrom'
   | 'sharedReadMark'
   | 'readReceipts'
-  | 'setReadReceipts';
+  | 'setReadReceipts'
+  | 'editMessage'
+  | 'deleteMessage'
+  | 'changesAfter'
+  | 'acknowledgeChange';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -100,8 +108,8 @@ export function prepareStatements(db: Database.Database): Statements {
        ORDER BY b.id DESC LIMIT @limit`,
     ),
     insertMessage: p(
-      `INSERT INTO messages (sender, recipient, pair, text, sent_at, client_id)
-       SELECT @from, @to, @pair, @text, @sentAt, @clientId
+      `INSERT INTO messages (sender, recipient, pair, text, sent_at, client_id, reply_to)
+       SELECT @from, @to, @pair, @text, @sentAt, @clientId, @replyTo
        WHERE EXISTS (SELECT 1 FROM users WHERE name = @to)
          AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @to AND blocked = @from)
        ON CONFLICT DO NOTHING
@@ -109,7 +117,7 @@ export function prepareStatements(db: Database.Database): Statements {
     ).pluck(),
     addPair: p('INSERT OR IGNORE INTO pairs (a, b) VALUES (?, ?)'),
     undeliveredAfter: p(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE recipient = ? AND acked = 0 AND id > ? ORDER BY id LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.recipient = ? AND m.acked = 0 AND m.id > ? ORDER BY m.id LIMIT ?`,
     ),
     countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0', true),
     acknowledge: p(
@@ -119,7 +127,7 @@ export function prepareStatements(db: Database.Database): Statements {
       true,
     ),
     historyPage: p(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pair = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.pair = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
     ),
     conversationPeers: p(
       `SELECT peer, (SELECT max(id) FROM messages WHERE pair = key) AS lastId FROM (
@@ -128,8 +136,8 @@ export function prepareStatements(db: Database.Database): Statements {
          SELECT a AS peer, a || char(10) || b AS key FROM pairs WHERE b = @me
        ) ORDER BY lastId DESC`,
     ),
-    messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
-    messageByClientId: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`),
+    messageById: p(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id = ?`),
+    messageByClientId: p(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.sender = ? AND m.client_id = ?`),
     unreadFrom: p(
       `SELECT count(*) FROM messages WHERE pair = @pair AND sender = @peer
          AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
@@ -150,5 +158,24 @@ export function prepareStatements(db: Database.Database): Statements {
     sharedReadMark: p('SELECT shared_up_to FROM read_marks WHERE name = ? AND peer = ?', true),
     readReceipts: p('SELECT read_receipts FROM users WHERE name = ?', true),
     setReadReceipts: p('UPDATE users SET read_receipts = ? WHERE name = ?'),
+    editMessage: p(
+      `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1
+       WHERE id = @id AND sender = @sender AND deleted = 0 AND sent_at >= @editableSince
+       RETURNING revision`,
+    ).pluck(),
+    deleteMessage: p(
+      `UPDATE messages SET text = '', deleted = 1, revision = revision + 1
+       WHERE id = @id AND sender = @sender AND deleted = 0
+       RETURNING revision`,
+    ).pluck(),
+    changesAfter: p(
+      `SELECT ${MESSAGE_COLUMNS}, m.revision FROM ${MESSAGES}
+       WHERE m.recipient = ? AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > ?
+       ORDER BY m.id LIMIT ?`,
+    ),
+    acknowledgeChange: p(
+      `UPDATE messages SET seen_revision = max(seen_revision, @revision)
+       WHERE id = @id AND recipient = @recipient`,
+    ),
   };
 }

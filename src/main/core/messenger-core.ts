@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
 import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
+import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
 import { busyRetryDelay, DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 import { BoundedIdSet } from './bounded-id-set.js';
@@ -33,6 +34,7 @@ import { PrivateSessions } from './private-sessions.js';
 import { PrivateTranscripts } from './private-transcripts.js';
 import { ServerConnection } from './server-connection.js';
 import type { TlsOptions } from './tcp.js';
+import { TypingNotices, TypingPeers } from './typing.js';
 
 export interface MessengerCoreOptions {
   /** Server used by `login`/`register` when `connect` was not called first. */
@@ -72,6 +74,8 @@ interface OutgoingMessage {
   to: string;
   text: string;
   clientId: string;
+  /** The message this one answers. */
+  replyTo?: number;
 }
 
 /** Failures after which the server may or may not have stored the message: resend it later. */
@@ -101,6 +105,8 @@ export class MessengerCore implements MessengerApi {
   private readonly idle = new IdleWatch((logoutAt) => this.events.emit({ kind: 'idle_warning', logoutAt }));
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
   private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
+  private readonly typingPeers = new TypingPeers((peers) => this.events.emit({ kind: 'typing', peers }));
+  private readonly typingNotices = new TypingNotices((to, typing) => this.request('typing', { to, typing }));
   private readonly reconnectPolicy: ReconnectPolicy | false;
   private readonly queue: OutgoingMessage[] = [];
   private connection: ServerConnection | undefined;
@@ -194,6 +200,8 @@ export class MessengerCore implements MessengerApi {
     this.disposed = true;
     this.sessions.closeAll('logout');
     this.acks.cancel();
+    // Their expiry timers must not outlive the core (a dispose while reconnecting skips endLogin).
+    this.typingPeers.clear();
     this.connection?.close();
     this.connection = undefined;
     await this.p2p.stop();
@@ -208,7 +216,9 @@ export class MessengerCore implements MessengerApi {
     register: (username, password) => this.register(username, password),
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
-    sendMessage: (to, text) => this.sendMessage(to, text),
+    sendMessage: (to, text, replyTo) => this.sendMessage(to, text, replyTo),
+    editMessage: (messageId, text) => this.request('edit', { messageId, text }),
+    deleteMessage: (messageId) => this.request('delete', { messageId }),
     broadcast: (text) => this.broadcast(text),
     whoElse: async () => (await this.request('whoelse', {})).users,
     whoElseSince: async (seconds) => (await this.request('whoelsesince', { seconds })).users,
@@ -232,6 +242,10 @@ export class MessengerCore implements MessengerApi {
       messages: this.transcripts.get(peer),
     }),
     reconnectNow: async () => this.reconnectNow(),
+    typing: async (peer, active) => {
+      if (this.loggedIn && this.connection?.isOpen) this.typingNotices.update(peer, active);
+      return {};
+    },
     // Shell methods: dispatch.ts hands these to the shell and never calls the core with them.
     openPrivateWindow: async () => ({}),
     setUnreadCount: async () => ({}),
@@ -359,6 +373,8 @@ export class MessengerCore implements MessengerApi {
     this.idle.stop();
     this.sessions.closeAll('logout');
     this.acks.cancel();
+    this.typingNotices.clear();
+    this.typingPeers.clear();
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
@@ -382,11 +398,18 @@ export class MessengerCore implements MessengerApi {
   private onServerEvent(event: ServerEvent): void {
     switch (event.type) {
       case 'presence':
-        if (!event.online) this.sessions.close(event.user, 'peer');
+        if (!event.online) {
+          this.sessions.close(event.user, 'peer');
+          this.typingPeers.stop(event.user);
+        }
         this.events.emit({ kind: 'presence', user: event.user, online: event.online, at: event.at });
         break;
       case 'message':
         this.onDirectMessage(event);
+        break;
+      case 'message_update':
+        this.acks.add(event.message.id);
+        this.events.emit({ kind: 'message_updated', message: event.message });
         break;
       case 'broadcast':
         this.events.emit({
@@ -405,6 +428,9 @@ export class MessengerCore implements MessengerApi {
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
+      case 'typing':
+        this.typingPeers.note(event.from, event.typing, event.ttlMs);
+        break;
       case 'logged_out':
         this.onServerLogout(event.reason);
         break;
@@ -415,8 +441,14 @@ export class MessengerCore implements MessengerApi {
 
   private onDirectMessage(event: ServerEvent<'message'>): void {
     this.acks.add(event.message.id);
-    if (!this.seen.add(event.message.id)) return;
-    this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
+    if (this.seen.add(event.message.id)) {
+      // A message ends its sender's typing (the sender sends no stop for it).
+      this.typingPeers.stop(event.message.from);
+      this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
+    } else if (wasChanged(event.message)) {
+      // Delivered again (never acknowledged) after it changed: the app has the older state.
+      this.events.emit({ kind: 'message_updated', message: event.message });
+    }
   }
 
   private sendAck(upTo: number): void {
@@ -438,6 +470,9 @@ export class MessengerCore implements MessengerApi {
     this.connection = undefined;
     // No session on the server now, so no idle timeout either; a reconnect watches the new one.
     this.idle.stop();
+    // Nobody's notices reach this user now, so nobody is shown typing; a new session starts afresh.
+    this.typingPeers.clear();
+    this.typingNotices.clear();
     if (this.disposed) return;
     if (!this.loggedIn) {
       this.setConnection('disconnected');
@@ -514,9 +549,15 @@ export class MessengerCore implements MessengerApi {
     return this.requireConnection().request(type, params);
   }
 
-  private async sendMessage(to: string, text: string): Promise<SendResult> {
+  private async sendMessage(to: string, text: string, replyTo?: number): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
-    const outgoing: OutgoingMessage = { to, text, clientId: randomBytes(16).toString('base64url') };
+    const outgoing: OutgoingMessage = {
+      to,
+      text,
+      clientId: randomBytes(16).toString('base64url'),
+      ...(replyTo === undefined ? {} : { replyTo }),
+    };
+    this.typingNotices.messageSent(to);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
       return this.enqueue(outgoing, 'last');
     }

@@ -13,6 +13,7 @@ import type {
   RequestType,
   ServerEvent,
 } from '../../shared/protocol.js';
+import { passiveRequests } from '../../shared/protocol.js';
 import { parseResult, parseServerFrame } from '../../shared/validate.js';
 import { Listeners } from './emitter.js';
 import { CoreError } from './errors.js';
@@ -85,14 +86,14 @@ export class ServerConnection {
     return this.invalidListeners.on(listener);
   }
 
-  /** When the last request the server counts as activity (all but `ack`) was sent. */
+  /** When the last request the server counts as activity (all but passiveRequests: `ack`, `typing`) was sent. */
   get lastActivityAt(): number {
     return this.lastActivitySentAt;
   }
 
   request<T extends RequestType>(type: T, params: RequestParams<T>): Promise<RequestResult<T>> {
     if (this.closed) return Promise.reject(new CoreError('not_connected', 'not connected to the server'));
-    if (type !== 'ack') this.lastActivitySentAt = Date.now();
+    if (!passiveRequests.has(type)) this.lastActivitySentAt = Date.now();
     const id = this.takeId();
     return new Promise<RequestResult<T>>((resolve, reject) => {
       const timer = setTimeout(() => {

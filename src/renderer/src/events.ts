@@ -14,6 +14,7 @@ import { usePrivateStore } from './stores/private';
 import { useReceiptsStore } from './stores/receipts';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
+import { useTypingStore } from './stores/typing';
 
 export type WindowKind = 'main' | 'private';
 
@@ -24,6 +25,7 @@ export function resetUserStores(): void {
   useBlockedStore().reset();
   usePrivateStore().reset();
   useReceiptsStore().reset();
+  useTypingStore().reset();
 }
 
 /** Everything the main window loads after a login. */
@@ -85,6 +87,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
       case 'presence':
         usePeopleStore().handlePresence(e.user, e.online);
         return;
+      case 'typing':
+        useTypingStore().apply(e.peers);
+        return;
       case 'message': {
         const incoming = e.message.from !== session.username;
         useChatStore().receive(e.message);
@@ -95,6 +100,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         }
         return;
       }
+      case 'message_updated':
+        useChatStore().receiveChange(e.message);
+        return;
       case 'queued_sent':
         useChatStore().settleQueued(e);
         useConversationsStore().noteMessage(e.message, false);

@@ -185,6 +185,18 @@ export function describeBusConformance(name: string, makeCluster: MakeCluster): 
       expect(toC.delivered).toHaveLength(0);
     });
 
+    it('deliver carries every kind of live frame unchanged: a typing notice between messages keeps its place', async () => {
+      const { nodes, listeners } = await cluster(2);
+      const [a, b] = nodes as [Bus, Bus];
+      const toA = listeners[0] as RecordingListener;
+      await a.claim(entryFor('alice'));
+      const typing: ServerFrame = { type: 'typing', from: 'bob', typing: true, ttlMs: 6000 };
+      const frames = [messageFrame('bob', 'alice', 1), typing, messageFrame('bob', 'alice', 2)];
+      for (const frame of frames) expect(await b.deliver('alice', frame)).toBe(true);
+      await expect.poll(() => toA.delivered.length).toBe(3);
+      expect(toA.delivered).toEqual(frames.map((frame) => ({ to: 'alice', frame })));
+    });
+
     it('broadcast and presence reach every node, the publisher too, in publish order per publisher', async () => {
       const { nodes, listeners } = await cluster(3);
       const [a, b] = nodes as [Bus, Bus, Bus];

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handlers } from '../../../server/handlers/index.js';
-import { preLoginRequests, type RequestType } from '../../../src/shared/protocol.js';
+import { passiveRequests, preLoginRequests, type RequestType } from '../../../src/shared/protocol.js';
 import { REPO_ROOT } from '../../helpers/server.js';
 
 const types = Object.keys(handlers) as RequestType[];
@@ -18,8 +18,10 @@ describe('handler rules', () => {
     expect(beforeLogin).toEqual([...preLoginRequests].sort());
   });
 
-  it('count every request as activity except the automatic ack', () => {
-    expect(types.filter((type) => !handlers[type].countsAsActivity)).toEqual(['ack']);
+  it('count every request as activity except the passive ones the shared protocol lists (ack, typing)', () => {
+    const passive = types.filter((type) => !handlers[type].countsAsActivity).sort();
+    expect(passive).toEqual([...passiveRequests].sort());
+    expect(passive).toEqual(['ack', 'typing']);
   });
 
   it('never import the session: handlers see a connection only through the Connection port', () => {

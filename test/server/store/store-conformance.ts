@@ -5,7 +5,7 @@
  * at once, so the atomicity the port promises is exercised for real.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
+import { REPLY_EXCERPT_MAX, TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
 import type { DirectMessage } from '../../../src/shared/protocol.js';
 import type { Store } from '../../../server/store/store.js';
 
@@ -383,6 +383,123 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await store.blocks.add('leia', 'luke');
         expect((await state('luke', 'leia')).recipientBlocksSender).toBe(true);
         expect(await store.accounts.readReceipts('nobody')).toBe(false);
+      });
+    });
+
+    describe('edits, deletes and replies', () => {
+      const edit = (id: number, sender: string, text: string, at = 2000, editableSince = 0) =>
+        store.messages.changeDirect({ id, sender, text, at, editableSince });
+      const remove = (id: number, sender: string, at = 3000) =>
+        store.messages.changeDirect({ id, sender, at, delete: true });
+
+      it('an edit by the sender changes the text everywhere, with an increasing editedAt and revision', async () => {
+        await users('leia', 'luke');
+        const m = await stored('leia', 'luke', 'helo');
+        const first = await edit(m.id, 'leia', 'hello', 2000);
+        expect(first).toEqual({ message: { ...m, text: 'hello', editedAt: 2000 }, revision: 1 });
+        // Two edits in one millisecond still order: editedAt moves past the previous one.
+        const second = await edit(m.id, 'leia', 'hello!', 2000);
+        expect(second).toEqual({ message: { ...m, text: 'hello!', editedAt: 2001 }, revision: 2 });
+        const now = { ...m, text: 'hello!', editedAt: 2001 };
+        expect(await store.messages.messageById(m.id)).toEqual(now);
+        expect(await store.messages.historyPage('luke', 'leia', NEVER, 10)).toEqual([now]);
+        expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([now]);
+        expect((await store.messages.conversations('luke'))[0]?.last).toEqual(now);
+      });
+
+      it('refuses another user, an unknown id, a deleted message and an edit outside the window', async () => {
+        await users('leia', 'luke', 'han');
+        const m = await stored('leia', 'luke', 'mine', 1000);
+        expect(await edit(m.id, 'luke', 'x')).toEqual({ refused: 'not_yours' });
+        expect(await remove(m.id, 'luke')).toEqual({ refused: 'not_yours' });
+        expect(await edit(m.id, 'han', 'x')).toEqual({ refused: 'unknown_message' });
+        expect(await remove(m.id + 100, 'leia')).toEqual({ refused: 'unknown_message' });
+        expect(await edit(m.id, 'leia', 'late', 5000, 1001)).toEqual({ refused: 'edit_window_passed' });
+        expect(await store.messages.messageById(m.id)).toEqual(m);
+
+        expect(await remove(m.id, 'leia')).toMatchObject({ revision: 1 });
+        expect(await remove(m.id, 'leia')).toEqual({ refused: 'message_deleted' });
+        expect(await edit(m.id, 'leia', 'back')).toEqual({ refused: 'message_deleted' });
+      });
+
+      it('a delete erases the text and keeps id, sender, recipient and time, also after reopening', async () => {
+        await users('leia', 'luke');
+        const m = await stored('leia', 'luke', 'secret words');
+        await edit(m.id, 'leia', 'secret words, edited');
+        const deleted = { ...m, text: '', editedAt: 2000, deleted: true };
+        expect(await remove(m.id, 'leia')).toEqual({ message: deleted, revision: 2 });
+        store = await fixture.reopen();
+        expect(await store.messages.historyPage('leia', 'luke', NEVER, 10)).toEqual([deleted]);
+      });
+
+      it('changesAfter: changes to acknowledged messages until the recipient acknowledges the revision', async () => {
+        await users('leia', 'luke');
+        const a = await stored('leia', 'luke', 'a');
+        const b = await stored('leia', 'luke', 'b');
+        const unacked = await stored('leia', 'luke', 'c');
+        await store.messages.acknowledge('luke', [a.id, b.id]);
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+
+        await edit(a.id, 'leia', 'a2');
+        await remove(b.id, 'leia');
+        await edit(unacked.id, 'leia', 'c2'); // comes with the message itself
+        const changes = await store.messages.changesAfter('luke', 0, 10);
+        expect(changes.map((c) => [c.message.id, c.message.text, c.revision])).toEqual([
+          [a.id, 'a2', 1],
+          [b.id, '', 1],
+        ]);
+        expect(ids((await store.messages.changesAfter('luke', a.id, 1)).map((c) => c.message))).toEqual([
+          b.id,
+        ]);
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+
+        // An acknowledgement of an older revision does not cover a newer one; another user's does nothing.
+        await edit(a.id, 'leia', 'a3');
+        await store.messages.acknowledgeChanges('luke', [{ id: a.id, revision: 1 }]);
+        await store.messages.acknowledgeChanges('leia', [{ id: b.id, revision: 1 }]);
+        expect(
+          (await store.messages.changesAfter('luke', 0, 10)).map((c) => [c.message.id, c.revision]),
+        ).toEqual([
+          [a.id, 2],
+          [b.id, 1],
+        ]);
+        await store.messages.acknowledgeChanges('luke', [
+          { id: a.id, revision: 2 },
+          { id: b.id, revision: 1 },
+        ]);
+        await store.messages.acknowledgeChanges('luke', [{ id: a.id, revision: 1 }]); // never back
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+      });
+
+      it('a reply carries a quote of the original as it is now, cut to REPLY_EXCERPT_MAX', async () => {
+        await users('leia', 'luke');
+        const long = 'é'.repeat(REPLY_EXCERPT_MAX + 1);
+        const original = await stored('leia', 'luke', long);
+        const result = await store.messages.insertDirect({
+          from: 'luke',
+          to: 'leia',
+          text: 'yes',
+          sentAt: 1500,
+          replyTo: original.id,
+        });
+        const quote = { id: original.id, from: 'leia', text: 'é'.repeat(REPLY_EXCERPT_MAX) };
+        expect(result).toMatchObject({ message: { text: 'yes', replyTo: quote }, duplicate: false });
+        if (!('message' in result)) throw new Error('refused');
+        expect((await store.messages.historyPage('leia', 'luke', NEVER, 1))[0]).toEqual(result.message);
+
+        await edit(original.id, 'leia', 'short');
+        expect((await store.messages.messageById(result.message.id))?.replyTo).toEqual({
+          ...quote,
+          text: 'short',
+        });
+        await remove(original.id, 'leia');
+        expect((await store.messages.undeliveredAfter('leia', 0, 10))[0]?.replyTo).toEqual({
+          id: original.id,
+          from: 'leia',
+          text: '',
+          deleted: true,
+        });
+        expect((await store.messages.conversations('leia'))[0]?.last.replyTo?.deleted).toBe(true);
       });
     });
 

@@ -1,7 +1,9 @@
 import { defineStore } from 'pinia';
 import { shallowReactive } from 'vue';
 import type { ApiResult, AppEvent } from '../../../shared/api';
-import type { BroadcastMessage, DirectMessage, ReceiptMarks } from '../../../shared/protocol';
+import { REPLY_EXCERPT_MAX, excerpt } from '../../../shared/limits';
+import { newerMessage, wasChanged } from '../../../shared/message-state';
+import type { BroadcastMessage, DirectMessage, ReceiptMarks, ReplyQuote } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
@@ -11,6 +13,8 @@ import { useSessionStore } from './session';
 
 export { EVERYONE };
 export const PAGE_SIZE = 100;
+/** Pages a click on a reply's quote loads at most to find the original (10,000 messages back). */
+export const MAX_JUMP_PAGES = 100;
 export const PARTIAL_BROADCAST_NOTICE = 'Your message could not be delivered to some recipients';
 
 export type ChatItemStatus = 'sent' | 'sending' | 'queued' | 'failed';
@@ -34,6 +38,12 @@ export interface ChatItem {
   retryable?: boolean;
   /** While queued in the core: the id its outcome event carries. */
   clientId?: string;
+  /** When its sender last edited it. */
+  editedAt?: number;
+  /** Its sender deleted it: `text` is empty. */
+  deleted?: true;
+  /** The message it answers, as a quote. */
+  replyTo?: ReplyQuote;
 }
 
 /** What became of a message the core had queued while disconnected. */
@@ -82,7 +92,7 @@ async function requestPage(peer: string, before: number | undefined): Promise<Ap
 }
 
 function toItem(m: DirectMessage, me: string | null): ChatItem {
-  return {
+  const item: ChatItem = {
     key: `m${m.id}`,
     id: m.id,
     from: m.from,
@@ -92,20 +102,65 @@ function toItem(m: DirectMessage, me: string | null): ChatItem {
     mine: m.from === me,
     status: 'sent',
   };
+  if (m.editedAt !== undefined) item.editedAt = m.editedAt;
+  if (m.deleted) item.deleted = true;
+  if (m.replyTo) item.replyTo = m.replyTo;
+  return item;
 }
 
-/** Whether `sorted` (items with ids, ascending) holds an item with this id. */
-function hasId(sorted: readonly ChatItem[], id: number): boolean {
+/** Whether the server still accepts an edit of this message (the window is the server's). */
+export function canEdit(item: ChatItem, windowSeconds: number | undefined, now = Date.now()): boolean {
+  if (!item.mine || item.deleted || item.id === undefined) return false;
+  return windowSeconds === undefined || now - item.sentAt < windowSeconds * 1000;
+}
+
+/** What a reply shows of `message` (as the server quotes it). */
+export function quoteOf(message: { id?: number; from: string; text: string; deleted?: true }): ReplyQuote {
+  const id = message.id ?? 0;
+  return message.deleted
+    ? { id, from: message.from, text: '', deleted: true }
+    : { id, from: message.from, text: excerpt(message.text, REPLY_EXCERPT_MAX) };
+}
+
+/** A stored item as the message it shows (for ordering its states, see newerMessage). */
+function asMessage(item: ChatItem): DirectMessage {
+  const { id = 0, from, to, text, sentAt, editedAt, deleted, replyTo } = item;
+  return { id, from, to, text, sentAt, editedAt, deleted, replyTo };
+}
+
+/** The index of the item with this id in `sorted` (items with ids, ascending), or -1. */
+function indexOfId(sorted: readonly ChatItem[], id: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const at = sorted[mid]?.id ?? 0;
-    if (at === id) return true;
+    if (at === id) return mid;
     if (at < id) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
+}
+
+/**
+ * The items with `message`'s newer state (edited, deleted), and the quotes of replies to it too;
+ * the same array when nothing changed.
+ */
+export function applyChange(items: ChatItem[], message: DirectMessage, me: string | null): ChatItem[] {
+  let changed = false;
+  const out = items.map((item) => {
+    if (item.id === message.id) {
+      if (newerMessage(asMessage(item), message) !== message) return item;
+      changed = true;
+      return { ...toItem(message, me), key: item.key };
+    }
+    if (item.replyTo?.id !== message.id) return item;
+    const quote = quoteOf(message);
+    if (quote.text === item.replyTo.text && quote.deleted === item.replyTo.deleted) return item;
+    changed = true;
+    return { ...item, replyTo: quote };
+  });
+  return changed ? out : items;
 }
 
 /**
@@ -113,6 +168,13 @@ function hasId(sorted: readonly ChatItem[], id: number): boolean {
  * `withLocals` places them.
  */
 export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: string | null): ChatItem[] {
+  let base = items;
+  // A page or a redelivery may bring a newer state of a message shown already.
+  for (const m of incoming) if (wasChanged(m)) base = applyChange(base, m, me);
+  return addStored(base, incoming, me);
+}
+
+function addStored(items: ChatItem[], incoming: DirectMessage[], me: string | null): ChatItem[] {
   const hasLocal = items.some((i) => i.id === undefined);
   const stored = hasLocal ? items.filter((i) => i.id !== undefined) : items;
   const locals = hasLocal ? items.filter((i) => i.id === undefined) : [];
@@ -121,7 +183,7 @@ export function mergeMessages(items: ChatItem[], incoming: DirectMessage[], me: 
   const seen = new Set<number>();
   const fresh: ChatItem[] = [];
   for (const m of incoming) {
-    if (seen.has(m.id) || hasId(stored, m.id)) continue;
+    if (seen.has(m.id) || indexOfId(stored, m.id) !== -1) continue;
     seen.add(m.id);
     fresh.push(toItem(m, me));
   }
@@ -246,7 +308,51 @@ export const useChatStore = defineStore('chat', () => {
     update(peer, { items: mergeMessages(t.items, [message], self) });
   }
 
-  async function send(peer: string, text: string): Promise<boolean> {
+  /** A message of this user's conversations changed (edited or deleted, by its sender). */
+  function receiveChange(message: DirectMessage): void {
+    const self = me();
+    const peer = message.from === self ? message.to : message.from;
+    const t = threads.get(peer);
+    if (t) update(peer, { items: applyChange(t.items, message, self) });
+    useConversationsStore().noteChange(peer, message);
+  }
+
+  /** Edits one of this user's messages; the error, if any, as the app words it. */
+  async function edit(peer: string, id: number, text: string): Promise<string | null> {
+    const r = await call('editMessage', id, text);
+    if (!r.ok) return `Could not edit the message. ${describeProblem(r.error)}`;
+    receiveChange(r.value.message);
+    return null;
+  }
+
+  /** Deletes one of this user's messages for both sides; the error, if any. */
+  async function remove(peer: string, id: number): Promise<string | null> {
+    const r = await call('deleteMessage', id);
+    if (!r.ok) return `Could not delete the message. ${describeProblem(r.error)}`;
+    receiveChange(r.value.message);
+    return null;
+  }
+
+  /**
+   * Loads older pages until the message with this id is in the thread (at most MAX_JUMP_PAGES of
+   * them); true when it is there. Ids grow with time, so once the oldest loaded is older than `id`
+   * and it is not there, it is not in this conversation.
+   */
+  async function loadUntil(peer: string, id: number): Promise<boolean> {
+    for (let page = 0; page <= MAX_JUMP_PAGES; page++) {
+      const t = thread(peer);
+      if (t.items.some((i) => i.id === id)) return true;
+      const oldest = t.items.find((i) => i.id !== undefined)?.id;
+      if (t.error !== null || (t.loaded && (!t.hasMore || (oldest !== undefined && oldest < id))))
+        return false;
+      // A page the view asked for is on its way: wait for it rather than ask twice.
+      if (t.loading) await new Promise((resolve) => setTimeout(resolve, 50));
+      else await loadOlder(peer);
+    }
+    return thread(peer).items.some((i) => i.id === id);
+  }
+
+  async function send(peer: string, text: string, replyTo?: ChatItem): Promise<boolean> {
     const self = me() ?? '';
     const local: ChatItem = {
       key: `l${localSeq++}`,
@@ -257,11 +363,15 @@ export const useChatStore = defineStore('chat', () => {
       mine: true,
       status: 'sending',
     };
+    if (replyTo?.id !== undefined) local.replyTo = quoteOf(replyTo);
     update(peer, { items: thread(peer).items.concat(local) });
     const conversations = useConversationsStore();
     conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
     const asked = generation;
-    const r = await call('sendMessage', peer, text);
+    // No trailing undefined: the bridges send arguments as JSON, where it would arrive as null.
+    const r = local.replyTo
+      ? await call('sendMessage', peer, text, local.replyTo.id)
+      : await call('sendMessage', peer, text);
     if (asked !== generation) return r.ok;
     if (!r.ok) {
       updateItem(peer, local.key, {
@@ -367,6 +477,10 @@ export const useChatStore = defineStore('chat', () => {
     ensureLoaded,
     loadOlder,
     receive,
+    receiveChange,
+    edit,
+    remove,
+    loadUntil,
     send,
     sendBroadcast,
     receiveBroadcast,

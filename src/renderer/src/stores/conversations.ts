@@ -15,6 +15,14 @@ export interface Preview {
   sentAt: number;
   /** Server id of the last stored message, when known. */
   id?: number;
+  /** The last message was deleted by its sender (`text` is empty). */
+  deleted?: true;
+}
+
+function previewOf(message: DirectMessage): Preview {
+  const preview: Preview = { from: message.from, text: message.text, sentAt: message.sentAt, id: message.id };
+  if (message.deleted) preview.deleted = true;
+  return preview;
 }
 
 export interface ConversationEntry {
@@ -121,7 +129,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     const peer = incoming ? message.from : message.to;
     const e = entry(peer);
     if (e.last?.id !== undefined && message.id <= e.last.id) return; // already counted
-    e.last = { from: message.from, text: message.text, sentAt: message.sentAt, id: message.id };
+    e.last = previewOf(message);
     if (!incoming) return;
     if (isActiveAndFocused(peer)) void markRead(peer, message.id);
     else {
@@ -130,12 +138,19 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
   }
 
+  /** A message changed (edited or deleted): the preview follows when it shows that message. */
+  function noteChange(peer: string, message: DirectMessage): void {
+    const e = entries.value[peer];
+    if (e?.last?.id !== message.id) return;
+    e.last = previewOf(message);
+  }
+
   /** The newest message of a chat's history: the entry previews it when it knows nothing newer. */
   function noteHistory(peer: string, newest: DirectMessage): void {
     const e = entry(peer);
     const known = e.last;
     if (known && (known.id === undefined ? known.sentAt >= newest.sentAt : known.id >= newest.id)) return;
-    e.last = { from: newest.from, text: newest.text, sentAt: newest.sentAt, id: newest.id };
+    e.last = previewOf(newest);
     if (isActiveAndFocused(peer)) markActiveRead();
   }
 
@@ -218,6 +233,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loadError,
     load,
     noteMessage,
+    noteChange,
     noteHistory,
     notePreview,
     noteBroadcast,

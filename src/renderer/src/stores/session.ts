@@ -42,6 +42,8 @@ export const useSessionStore = defineStore('session', () => {
   const serverInfo = computed(() => state.value?.serverInfo ?? null);
   const queued = computed(() => state.value?.queued ?? 0);
   const textMaxLength = computed(() => serverInfo.value?.limits.textMaxLength);
+  /** Seconds after sending during which a message may be edited; undefined: the server did not say. */
+  const editWindowSeconds = computed(() => serverInfo.value?.limits.editWindowSeconds);
 
   function defaultServer(): ServerAddress {
     return state.value?.server ?? readLastServer() ?? { host: '127.0.0.1', port: 4000 };
@@ -163,6 +165,7 @@ export const useSessionStore = defineStore('session', () => {
     serverInfo,
     queued,
     textMaxLength,
+    editWindowSeconds,
     logoutReason,
     failure,
     busy,

@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
-import { dropLookAlikeKeys, dropReceipts } from '../../../helpers/old-schema.js';
+import { dropChangesAndReplies, dropLookAlikeKeys, dropReceipts } from '../../../helpers/old-schema.js';
+import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 
 const dir = makeTempDir('messenger-sqlite-store-');
@@ -29,7 +30,7 @@ describe('the SQLite store', () => {
     await openSqliteStore(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(6);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
@@ -118,6 +119,7 @@ describe('the SQLite store', () => {
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
     dropReceipts(db);
+    dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
     db.exec(`DROP TABLE pairs;
       DROP TABLE broadcasts;
@@ -141,7 +143,7 @@ describe('the SQLite store', () => {
     }
     const check = new Database(path, { readonly: true });
     try {
-      expect(check.pragma('user_version', { simple: true })).toBe(6);
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const indexes = check
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
         .pluck()
@@ -161,6 +163,7 @@ describe('the SQLite store', () => {
     await store.close();
     const db = new Database(path);
     dropReceipts(db);
+    dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
     db.exec('DROP TABLE broadcasts; DROP TABLE online_spans;');
     db.pragma('user_version = 3');

@@ -1,5 +1,5 @@
 /**
- * Schema version 6.
+ * Schema version 7.
  * Read receipts: each account's "Send read receipts" setting (on by default), and next to each read
  * mark the mark as shared with the peer, which moves only while the reader's setting is on (so
  * turning it on later never reveals what was read while it was off). Existing marks were made with

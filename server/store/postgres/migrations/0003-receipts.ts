@@ -1,6 +1,6 @@
 /**
- * Schema version 2 of the PostgreSQL store: read receipts, as version 6 of the SQLite store
- * (server/store/sqlite/migrations/0006-receipts.ts).
+ * Schema version 3 of the PostgreSQL store: read receipts, as version 7 of the SQLite store
+ * (server/store/sqlite/migrations/0007-receipts.ts).
  */
 export const sql = `
 ALTER TABLE users ADD COLUMN read_receipts boolean NOT NULL DEFAULT true;

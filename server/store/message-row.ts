@@ -1,0 +1,52 @@
+/**
+ * How both adapters turn a stored direct message, joined with the message it answers, into the
+ * wire's DirectMessage, and how they tell why a change was refused.
+ */
+import { REPLY_EXCERPT_MAX, excerpt } from '../../src/shared/limits.js';
+import type { DirectMessage } from '../../src/shared/protocol.js';
+import type { ChangeRefusal, DirectChange } from './store.js';
+
+/** A message row as both adapters read it (texts already decoded). */
+export interface StoredMessageRow {
+  id: number;
+  from: string;
+  to: string;
+  text: string;
+  sentAt: number;
+  editedAt: number | null;
+  deleted: boolean | number;
+  replyId: number | null;
+  replyFrom: string | null;
+  replyText: string | null;
+  replyDeleted: boolean | number | null;
+}
+
+export function toDirectMessage(row: StoredMessageRow): DirectMessage {
+  const message: DirectMessage = {
+    id: row.id,
+    from: row.from,
+    to: row.to,
+    text: row.text,
+    sentAt: row.sentAt,
+  };
+  if (row.editedAt !== null) message.editedAt = row.editedAt;
+  if (row.deleted) message.deleted = true;
+  if (row.replyId !== null && row.replyFrom !== null) {
+    message.replyTo = row.replyDeleted
+      ? { id: row.replyId, from: row.replyFrom, text: '', deleted: true }
+      : { id: row.replyId, from: row.replyFrom, text: excerpt(row.replyText ?? '', REPLY_EXCERPT_MAX) };
+  }
+  return message;
+}
+
+/**
+ * Why a change that matched no row was refused, from the message as it is. A message of a
+ * conversation the user is not in is "unknown", like one that does not exist: nothing is revealed.
+ */
+export function changeRefusal(message: DirectMessage | undefined, change: DirectChange): ChangeRefusal {
+  if (message === undefined || (message.from !== change.sender && message.to !== change.sender))
+    return 'unknown_message';
+  if (message.from !== change.sender) return 'not_yours';
+  if (message.deleted) return 'message_deleted';
+  return 'edit_window_passed';
+}
