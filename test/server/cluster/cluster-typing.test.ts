@@ -22,10 +22,10 @@ describe('typing across nodes', () => {
     });
     await hans.call('block', { user: 'yoda' });
     expect(await yoda.call('typing', { to: 'hans', typing: false })).toEqual({});
-    // A later frame from yoda's node to hans's: the notice before it would have come first.
-    await hans.call('unblock', { user: 'yoda' });
-    const { message } = await yoda.call('message', { to: 'hans', text: 'still there?' });
-    await hans.waitFor((event) => event.type === 'message' && event.message.id === message.id);
+    // A later frame from yoda's node to the same node: the notice to hans was handled before it.
+    const luke = await fixture.login(1, 'luke', 'skywalker');
+    expect(await yoda.call('typing', { to: 'luke', typing: true })).toEqual({});
+    await luke.waitFor((event) => event.type === 'typing' && event.from === 'yoda');
     expect(hans.eventsOf('typing').map((event) => event.typing)).toEqual([true]);
   });
 
