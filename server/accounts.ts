@@ -100,6 +100,15 @@ export class Accounts {
     return this.store.exists(name);
   }
 
+  /** "Send read receipts" (docs/protocol.md, `settings`). */
+  readReceipts(name: string): Promise<boolean> {
+    return this.store.readReceipts(name);
+  }
+
+  setReadReceipts(name: string, on: boolean): Promise<void> {
+    return this.store.setReadReceipts(name, on);
+  }
+
   /** Names starting with prefix, sorted, at most limit. */
   search(prefix: string, limit: number): Promise<string[]> {
     return this.store.search(prefix, limit);

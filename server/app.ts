@@ -26,6 +26,7 @@ import { Lockout } from './lockout.js';
 import { LoginThrottle } from './login-throttle.js';
 import { Messages } from './messages.js';
 import { Presence } from './presence.js';
+import { Receipts } from './receipts.js';
 import { normaliseAddress } from './p2p.js';
 import { startGateways, type Gateways } from './gateway-link.js';
 import type { GatewaySetup } from './gateway-wire.js';
@@ -89,6 +90,9 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
   const blocks = new Blocks(store.blocks);
   const presence = new Presence(bus, store.presence, blocks);
   const accounts = new Accounts(store.accounts, options.kdfCost ?? DEFAULT_KDF_COST);
+  const receipts = new Receipts(store.messages, bus, (message) => logger.warn(message), {
+    push: options.receipts ?? true,
+  });
   return {
     store,
     bus,
@@ -107,8 +111,10 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
       bus,
       presence,
       blocks,
+      receipts,
       options.editWindowSeconds ?? DEFAULT_LIMITS.editWindowSeconds,
     ),
+    receipts,
     writes: new WriteAdmission(
       options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,
       options.maxWriteWaitMs ?? DEFAULT_LIMITS.maxWriteWaitMs,
@@ -311,5 +317,6 @@ async function shutdown(
   for (const session of sessions) session.destroy();
   await gateways?.stop();
   await ctx.presence.settled();
+  await ctx.receipts.close();
   await closeServices(ctx.bus, ctx.store);
 }

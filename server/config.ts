@@ -98,6 +98,11 @@ export interface ServerOptions {
   /** How long such a write may wait before `busy` (0: at once); default DEFAULT_LIMITS.maxWriteWaitMs. */
   maxWriteWaitMs?: number;
   /**
+   * false: no `receipt` frames are pushed (history and conversations still carry the marks); for
+   * measuring what they cost (bench/receipts.ts). Default true.
+   */
+  receipts?: boolean;
+  /**
    * Gateway processes that hold the client sockets (server/gateway.ts); 0 (the default): this
    * process accepts them itself. For more connections than one process may open.
    */
@@ -253,6 +258,7 @@ function parseNumber(name: string, text: string | undefined): number {
 }
 
 interface RawFlags {
+  receipts: boolean;
   port?: string;
   blockDuration?: string;
   timeout?: string;
@@ -328,6 +334,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option('--login-attempts-per-account <n>', 'logins per minute per account (0: no limit)')
     .option('--max-pending-writes <n>', 'messages in flight before the next waits (0: no bound)')
     .option('--max-write-wait <ms>', 'how long a message may wait past that before busy (0: at once)')
+    .option('--no-receipts', 'push no receipt frames (to measure their cost)')
     .option(
       '--edit-window <seconds>',
       'how long after sending a message may be edited (0: never; default 48 h)',
@@ -372,6 +379,7 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     loginAttemptsPerAccount: optionalNumber('login attempts per account', flags.loginAttemptsPerAccount),
     maxPendingWrites: optionalNumber('max pending writes', flags.maxPendingWrites),
     maxWriteWaitMs: optionalNumber('max write wait', flags.maxWriteWait),
+    receipts: flags.receipts,
     editWindowSeconds: optionalNumber('edit window', flags.editWindow),
   };
   validateOptions(options);

@@ -9,6 +9,7 @@ import type { Lockout } from './lockout.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { Messages } from './messages.js';
 import type { Presence } from './presence.js';
+import type { Receipts } from './receipts.js';
 import type { Store } from './store/store.js';
 import type { WriteAdmission } from './write-admission.js';
 
@@ -24,6 +25,8 @@ export interface ServerContext {
   readonly blocks: Blocks;
   readonly presence: Presence;
   readonly messages: Messages;
+  /** Delivered and read marks, coalesced and pushed to senders (server/receipts.ts). */
+  readonly receipts: Receipts;
   /** Messages and broadcasts pass it: past its bound they wait, and past the wait they are refused busy. */
   readonly writes: WriteAdmission;
   readonly logger: Logger;

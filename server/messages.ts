@@ -17,6 +17,7 @@ import { BusUnavailableError, type BroadcastEvent, type Bus } from './bus/bus.js
 import { RequestError } from './errors.js';
 import type { Presence } from './presence.js';
 import type { Blocks } from './blocks.js';
+import type { Receipts } from './receipts.js';
 import type {
   BroadcastStore,
   ChangeRefusal,
@@ -60,6 +61,7 @@ export class Messages {
     private readonly bus: Bus,
     private readonly presence: Presence,
     private readonly blocks: Blocks,
+    private readonly receipts: Receipts,
     /** How long after sending a message may be edited (`--edit-window`); deletes have no limit. */
     readonly editWindowSeconds: number,
   ) {}
@@ -235,9 +237,9 @@ export class Messages {
     return this.store.messages.countUndelivered(user);
   }
 
-  /** Marks these messages, each written to the user's connection, as delivered. */
-  acknowledge(user: string, ids: readonly number[]): Promise<void> {
-    return this.store.messages.acknowledge(user, ids);
+  /** Marks these messages, each written to the user's connection, as delivered; tells their senders. */
+  async acknowledge(user: string, ids: readonly number[]): Promise<void> {
+    this.receipts.delivered(user, await this.store.messages.acknowledge(user, ids));
   }
 
   async history(
@@ -253,15 +255,30 @@ export class Messages {
       before ?? Number.MAX_SAFE_INTEGER,
       limit + 1,
     );
-    return { messages: page.slice(0, limit).reverse(), hasMore: page.length > limit };
+    const marks = await this.receipts.marks(me, peer);
+    return { messages: page.slice(0, limit).reverse(), hasMore: page.length > limit, ...marks };
   }
 
+  /** Each conversation with the receipt marks of my messages in it. */
   async conversations(me: string): Promise<RequestResult<'conversations'>> {
-    return { conversations: await this.store.messages.conversations(me) };
+    const rows = await this.store.messages.conversations(me);
+    const marks = await Promise.all(rows.map((row) => this.receipts.marks(me, row.peer)));
+    return { conversations: rows.map((row, index) => ({ ...row, ...marks[index] })) };
   }
 
+  /** Refuses a mark past the conversation's newest message: the user cannot have read it. */
   async markRead(me: string, peer: string, upTo: number): Promise<void> {
     await this.requirePeer(me, peer);
-    await this.store.messages.markRead(me, peer, upTo);
+    const outcome = await this.store.messages.markRead(me, peer, upTo);
+    if (outcome === 'unknown_message') {
+      throw new RequestError('unknown_message', `no message ${upTo} in your conversation with ${peer}`);
+    }
+    if (outcome === 'shared') this.receipts.read(me, peer);
+  }
+
+  /** The user's settings, after changing those given. */
+  async settings(me: string, change: { readReceipts?: boolean }): Promise<RequestResult<'settings'>> {
+    if (change.readReceipts !== undefined) await this.accounts.setReadReceipts(me, change.readReceipts);
+    return { readReceipts: await this.accounts.readReceipts(me) };
   }
 }

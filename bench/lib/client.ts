@@ -41,6 +41,8 @@ export interface ClientHooks {
   onReceipt(client: LoadClient, receipt: Receipt, atMicros: number): void;
   /** An error reply to a fire-and-forget request (open loop). */
   onOrphanError?(code: string): void;
+  /** Any other event of ours (`receipt`, `presence`, …), by its type. */
+  onOtherEvent?(type: string): void;
 }
 
 interface Pending {
@@ -271,6 +273,8 @@ export class Client implements LoadClient {
         this.hooks.onReceipt(this, { text: m.text, direct: true, offline: frame.offline === true }, at);
       } else if (type === 'broadcast') {
         this.hooks.onReceipt(this, { text: frame.text as string, direct: false, offline: false }, at);
+      } else {
+        this.hooks.onOtherEvent?.(String(type));
       }
       return;
     }

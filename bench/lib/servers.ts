@@ -99,6 +99,8 @@ export interface OurServerOptions {
   maxPendingWrites?: number;
   /** --max-write-wait MS: how long such a write waits before busy. */
   maxWriteWaitMs?: number;
+  /** false: --no-receipts (no receipt frames pushed). */
+  receipts?: boolean;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -125,6 +127,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
     args.push('--max-pending-writes', String(options.maxPendingWrites));
   }
   if (options.maxWriteWaitMs !== undefined) args.push('--max-write-wait', String(options.maxWriteWaitMs));
+  if (options.receipts === false) args.push('--no-receipts');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.resume();

@@ -37,6 +37,7 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   ],
   conversations: [{}],
   markread: [{ peer: 'bob', upTo: 7 }],
+  settings: [{}, { readReceipts: false }],
   users: [{ prefix: 'a', limit: 10 }],
   logout: [{}],
   typing: [

@@ -11,6 +11,7 @@ import {
   markread,
   message,
   remove,
+  settings,
   typing,
 } from './message-handlers.js';
 import {
@@ -42,6 +43,7 @@ export const handlers: Handlers = {
   history,
   conversations,
   markread,
+  settings,
   whoelse,
   whoelsesince,
   block,

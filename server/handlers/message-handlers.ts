@@ -1,4 +1,7 @@
-/** Direct messages, broadcasts, acknowledgements, history, the conversation list and typing notices. */
+/**
+ * Direct messages, broadcasts, acknowledgements and receipts, history, the conversation list,
+ * settings and typing notices.
+ */
 import { RequestError } from '../errors.js';
 import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
@@ -47,6 +50,10 @@ export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, 
   await ctx.messages.markRead(connection.user, peer, upTo);
   return {};
 });
+
+export const settings = loggedIn<'settings'>((connection, { readReceipts }, ctx) =>
+  ctx.messages.settings(connection.user, readReceipts === undefined ? {} : { readReceipts }),
+);
 
 /**
  * Not activity: the client sends it on its own as the person types (the app reports the keystrokes

@@ -38,6 +38,9 @@ export interface AccountStore {
   /** Creates the account unless the name is taken or looks like another; check and insert are atomic. */
   register(name: string, hash: string, createdAt: number): Promise<Registration>;
   setPasswordHash(name: string, hash: string): Promise<void>;
+  /** "Send read receipts" (on for a new account; false for an unknown name). */
+  readReceipts(name: string): Promise<boolean>;
+  setReadReceipts(name: string, on: boolean): Promise<void>;
   /** Names starting with prefix, in code-unit order, at most limit. */
   search(prefix: string, limit: number): Promise<string[]>;
 }
@@ -123,6 +126,28 @@ export interface DirectChangeEvent {
   revision: number;
 }
 
+/**
+ * What the receipts of sender's messages to recipient follow from (server/receipts.ts decides what
+ * the sender may see of it). Watermarks are message ids, 0 when there is none.
+ */
+export interface ReceiptState {
+  /**
+   * Every message from sender to recipient with an id up to this one is acknowledged: exact, since
+   * it stops below the oldest one not acknowledged (acks need not come in id order).
+   */
+  deliveredUpTo: number;
+  /** The recipient's read mark for sender as it moved while the recipient's read receipts were on. */
+  sharedReadUpTo: number;
+  senderSharesReads: boolean;
+  recipientBlocksSender: boolean;
+}
+
+/**
+ * How a read mark was taken: refused (past the conversation's newest message, so nothing changed),
+ * kept to the reader (read receipts off) or shared with the peer too.
+ */
+export type ReadMarkOutcome = 'unknown_message' | 'private' | 'shared';
+
 /** Why a direct message was not stored. */
 export type DirectRefusal = 'unknown_user' | 'blocked_by_recipient';
 
@@ -138,14 +163,22 @@ export interface MessageStore {
   /** At most limit messages to recipient not acknowledged yet with id > afterId, in id order. */
   undeliveredAfter(recipient: string, afterId: number, limit: number): Promise<DirectMessage[]>;
   countUndelivered(recipient: string): Promise<number>;
-  /** Marks exactly these messages to recipient as delivered (ids of other recipients are ignored). */
-  acknowledge(recipient: string, ids: readonly number[]): Promise<void>;
+  /**
+   * Marks exactly these messages to recipient as delivered (ids of other recipients are ignored);
+   * returns the distinct senders of those that were not delivered before.
+   */
+  acknowledge(recipient: string, ids: readonly number[]): Promise<string[]>;
   /** Messages between a and b with id < before, newest first, at most limit. */
   historyPage(a: string, b: string, before: number, limit: number): Promise<DirectMessage[]>;
   /** Every conversation of the user, the most recently active first. */
   conversations(name: string): Promise<ConversationRow[]>;
-  /** Moves the user's read mark for peer forward (never back). */
-  markRead(name: string, peer: string, upTo: number): Promise<void>;
+  /**
+   * Moves the user's read mark for peer forward (never back), unless upTo is past the newest
+   * message of their conversation. While the user's read receipts are on, the shared mark
+   * (ReceiptState.sharedReadUpTo) moves with it.
+   */
+  markRead(name: string, peer: string, upTo: number): Promise<ReadMarkOutcome>;
+  receiptState(sender: string, recipient: string): Promise<ReceiptState>;
   /** The message with this id, as it is now (edited, deleted, with its quote), if it exists. */
   messageById(id: number): Promise<DirectMessage | undefined>;
   /**

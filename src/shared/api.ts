@@ -12,6 +12,7 @@ import {
   type ConversationSummary,
   type DirectMessage,
   type ErrorCode,
+  type ReceiptMarks,
   type RequestResult,
   type UserEntry,
 } from './protocol.js';
@@ -81,6 +82,10 @@ export const apiCalls = {
   ]),
   conversations: z.tuple([]),
   markRead: z.tuple([usernameSchema, messageIdSchema]),
+  /** The account's settings as the server keeps them (read receipts). */
+  getSettings: z.tuple([]),
+  /** "Send read receipts": off, others are not told when you read, and you see no one's reads. */
+  setReadReceipts: z.tuple([z.boolean()]),
   searchUsers: z.tuple([z.string().max(USERNAME_MAX_LENGTH)]),
   startPrivate: z.tuple([usernameSchema]),
   sendPrivate: z.tuple([usernameSchema, textSchema]),
@@ -186,10 +191,13 @@ export interface ApiValues {
   block: Record<string, never>;
   unblock: Record<string, never>;
   listBlocked: string[];
-  history: { messages: DirectMessage[]; hasMore: boolean };
+  /** With the peer's receipt marks on your messages (ReceiptMarks). */
+  history: RequestResult<'history'>;
   broadcasts: RequestResult<'broadcasts'>;
   conversations: ConversationSummary[];
   markRead: Record<string, never>;
+  getSettings: RequestResult<'settings'>;
+  setReadReceipts: RequestResult<'settings'>;
   searchUsers: UserEntry[];
   startPrivate: { peer: string };
   sendPrivate: { peer: string; sentAt: number };
@@ -228,6 +236,11 @@ export type AppEvent =
   | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
   /** The server refused a message from the offline queue (for example, the recipient blocked you). */
   | { kind: 'queued_failed'; clientId: string; to: string; text: string; error: ApiError }
+  /**
+   * Your messages to `peer` up to `deliveredUpTo` reached the peer's app, up to `readUpTo` were read
+   * there (watermarks only grow; an absent one did not change).
+   */
+  | ({ kind: 'receipt'; peer: string } & ReceiptMarks)
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */

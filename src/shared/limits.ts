@@ -64,6 +64,15 @@ export const MAX_REQUEST_ID = 2 ** 31 - 1;
 export const P2P_CREDENTIAL_TTL_MS = 60_000;
 
 /**
+ * Receipts (delivered, read) for one conversation reach the sender at most once per this many
+ * milliseconds: every change within it travels as one `receipt` frame, never one per message.
+ */
+export const RECEIPT_INTERVAL_MS = 100;
+
+/** Conversations whose receipts wait for the next interval, per server node; past it they are dropped (the sender sees them at its next history or conversations request). */
+export const MAX_PENDING_RECEIPTS = 100_000;
+
+/**
  * Typing notices (`typing` request and event, docs/protocol.md). A receiving client shows "… is
  * typing" for TYPING_TTL_MS after the last notice unless a refresh, a stop or a message from the
  * typer comes first; a typing client refreshes every TYPING_REFRESH_MS while the person types, so

@@ -99,12 +99,26 @@ export const broadcastMessageSchema = z.object({
 });
 export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
 
-export const conversationSummarySchema = z.object({
-  peer: usernameSchema,
-  last: directMessageSchema,
-  /** Messages from `peer` newer than what this user marked read. */
-  unread: z.number().int().nonnegative(),
+/**
+ * Delivery state of the messages this user sent to a peer, as two watermarks (docs/protocol.md,
+ * "Receipts"): every message to the peer with id ≤ `deliveredUpTo` reached the peer's app, every
+ * one with id ≤ `readUpTo` was read there. Absent: nothing known, or withheld (this user's read
+ * receipts are off, or the peer has blocked this user).
+ */
+export const receiptMarksSchema = z.object({
+  deliveredUpTo: messageIdSchema.optional(),
+  readUpTo: messageIdSchema.optional(),
 });
+export type ReceiptMarks = z.infer<typeof receiptMarksSchema>;
+
+export const conversationSummarySchema = z
+  .object({
+    peer: usernameSchema,
+    last: directMessageSchema,
+    /** Messages from `peer` newer than what this user marked read. */
+    unread: z.number().int().nonnegative(),
+  })
+  .extend(receiptMarksSchema.shape);
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
 export const userEntrySchema = z.object({ name: usernameSchema, online: z.boolean() });
@@ -246,8 +260,10 @@ export const requests = {
       before: messageIdSchema.optional(),
       limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
     }),
-    /** Oldest first. */
-    result: z.object({ messages: z.array(directMessageSchema), hasMore: z.boolean() }),
+    /** Oldest first; the receipt marks are the peer's on this user's messages. */
+    result: z
+      .object({ messages: z.array(directMessageSchema), hasMore: z.boolean() })
+      .extend(receiptMarksSchema.shape),
   },
   conversations: {
     params: empty,
@@ -256,6 +272,17 @@ export const requests = {
   markread: {
     params: z.object({ peer: usernameSchema, upTo: messageIdSchema }),
     result: empty,
+  },
+  /**
+   * The account's settings, stored by the server (they hold on every device). Each parameter given
+   * changes that setting first; the result is the settings after it.
+   */
+  settings: {
+    params: z.object({
+      /** "Send read receipts": off, others are not told when this user reads, nor is this user told. */
+      readReceipts: z.boolean().optional(),
+    }),
+    result: z.object({ readReceipts: z.boolean() }),
   },
   users: {
     params: z.object({
@@ -325,8 +352,8 @@ export const errorCodes = [
   'blocked_by_recipient',
   'not_blocked',
   'peer_offline',
-  // edit, delete and reply
-  'unknown_message', // no such message in a conversation of this user (whether it exists is not told)
+  // edit, delete, reply and markread
+  'unknown_message', // no such message in a conversation of this user (whether it exists is not told); markread: past the newest of that conversation
   'not_yours', // only the sender may edit or delete a message
   'message_deleted', // the message was deleted: it cannot be edited or deleted again
   'edit_window_passed', // edits are allowed only within the server's edit window after sending
@@ -385,6 +412,11 @@ export const serverEventSchemas = {
     text: textSchema,
     sentAt: timestampSchema,
   }),
+  /**
+   * The delivery state of this user's messages to `peer` moved (coalesced: at most one frame per
+   * conversation per RECEIPT_INTERVAL_MS). Watermarks only grow; a missing one did not change.
+   */
+  receipt: z.object({ type: z.literal('receipt'), peer: usernameSchema }).extend(receiptMarksSchema.shape),
   /** Someone asked to open a private chat with this user: accept one connection presenting `credential`. */
   p2p_offer: z.object({
     type: z.literal('p2p_offer'),

@@ -9,6 +9,12 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
+/** Undoes schema version 7: the read-receipts setting and the shared read marks. */
+export function dropReceipts(db: Database.Database): void {
+  db.exec(`ALTER TABLE users DROP COLUMN read_receipts;
+    ALTER TABLE read_marks DROP COLUMN shared_up_to;`);
+}
+
 /** Undoes schema version 6: edits, deletes and replies (the columns and index on messages). */
 export function dropChangesAndReplies(db: Database.Database): void {
   db.exec(`DROP INDEX messages_changed;

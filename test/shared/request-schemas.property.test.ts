@@ -38,6 +38,7 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   ),
   conversations: fc.constant({}),
   markread: fc.record({ peer: username, upTo: fc.integer({ min: 1, max: 2 ** 40 }) }),
+  settings: fc.record({ readReceipts: fc.boolean() }, { requiredKeys: [] }),
   users: fc.record({ prefix: fc.string({ maxLength: 32 }), limit: fc.integer({ min: 1, max: 50 }) }),
   logout: fc.constant({}),
   typing: fc.record({ to: username, typing: fc.boolean() }),

@@ -127,6 +127,9 @@ function accountStore(run: Run): AccountStore {
     },
     register: (name, hash, createdAt) => register(name, hash, createdAt, false),
     setPasswordHash: async (name, hash) => void (await run('setPasswordHash', name, hash)),
+    readReceipts: async (name) =>
+      (await run<{ read_receipts: boolean }>('readReceipts', name))[0]?.read_receipts === true,
+    setReadReceipts: async (name, on) => void (await run('setReadReceipts', name, on)),
     // Usernames are ASCII below 0x7f, so prefix + DEL bounds every name with that prefix.
     search: async (prefix, limit) =>
       column<string>(await run('searchUsers', prefix, `${prefix}\x7f`, limit), 'name'),
@@ -247,7 +250,8 @@ function messageStore(run: Run): MessageStore {
     acknowledge: async (recipient, ids) => {
       // An id that is not a safe integer names no message; PostgreSQL would reject the whole list.
       const valid = ids.filter((id) => Number.isSafeInteger(id));
-      if (valid.length > 0) await run('acknowledge', recipient, valid);
+      if (valid.length === 0) return [];
+      return column<string>(await run('acknowledge', recipient, valid), 'sender');
     },
     historyPage: (a, b, before, limit) => messages('historyPage', pairKey(a, b), before, limit),
     conversations: async (me) =>
@@ -256,7 +260,21 @@ function messageStore(run: Run): MessageStore {
         last: directMessage(row),
         unread: row.unread,
       })),
-    markRead: async (name, peer, upTo) => void (await run('markRead', name, pairKey(name, peer), upTo)),
+    markRead: async (name, peer, upTo) => {
+      const [row] = await run<{ shared: boolean }>('markRead', name, pairKey(name, peer), upTo);
+      if (row === undefined) return 'unknown_message';
+      return row.shared ? 'shared' : 'private';
+    },
+    receiptState: async (sender, recipient) => {
+      const [row] = await run<ReceiptRow>('receiptState', sender, recipient, pairKey(sender, recipient));
+      if (row === undefined) throw new Error('receiptState returned no row');
+      return {
+        deliveredUpTo: row.oldest_unacked === null ? row.newest : row.oldest_unacked - 1,
+        sharedReadUpTo: row.shared,
+        senderSharesReads: row.sender_shares,
+        recipientBlocksSender: row.blocked,
+      };
+    },
     messageById: (id) => byId(id),
     changeDirect: change,
     changesAfter: async (recipient, afterId, limit) =>
@@ -276,6 +294,14 @@ function messageStore(run: Run): MessageStore {
       );
     },
   };
+}
+
+interface ReceiptRow {
+  oldest_unacked: number | null;
+  newest: number;
+  shared: number;
+  sender_shares: boolean;
+  blocked: boolean;
 }
 
 function broadcastStore(run: Run): BroadcastStore {

@@ -46,8 +46,12 @@ export const SQL = {
   undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
     WHERE m.recipient = $1 AND NOT m.acked AND m.id > $2 ORDER BY m.id LIMIT $3`,
   countUndelivered: 'SELECT count(*) AS count FROM messages WHERE recipient = $1 AND NOT acked',
-  acknowledge:
-    'UPDATE messages SET acked = true WHERE recipient = $1 AND NOT acked AND id = ANY ($2::bigint[])',
+  acknowledge: `
+    WITH done AS (
+      UPDATE messages SET acked = true WHERE recipient = $1 AND NOT acked AND id = ANY ($2::bigint[])
+      RETURNING sender
+    )
+    SELECT DISTINCT sender FROM done`,
   historyPage: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
     WHERE m.conversation = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`,
   // Each conversation of $1 with its newest message (one index probe each) and how many messages
@@ -66,9 +70,27 @@ export const SQL = {
     LEFT JOIN messages r ON r.id = m.reply_to
     WHERE c.member = $1
     ORDER BY m.id DESC`,
+  // Refused (no row) when $3 is past the conversation's newest message; the shared mark moves only
+  // while the reader's read receipts are on.
   markRead: `
-    INSERT INTO read_marks (name, conversation, up_to) VALUES ($1, $2, $3)
-    ON CONFLICT (name, conversation) DO UPDATE SET up_to = greatest(read_marks.up_to, excluded.up_to)`,
+    WITH me AS (SELECT read_receipts AS shared FROM users WHERE name = $1)
+    INSERT INTO read_marks AS r (name, conversation, up_to, shared_up_to)
+    SELECT $1, $2, $3, CASE WHEN me.shared THEN $3::bigint ELSE 0 END FROM me
+    WHERE (SELECT max(id) FROM messages WHERE conversation = $2) >= $3
+    ON CONFLICT (name, conversation) DO UPDATE SET up_to = greatest(r.up_to, excluded.up_to),
+      shared_up_to = greatest(r.shared_up_to, excluded.shared_up_to)
+    RETURNING (SELECT shared FROM me) AS shared`,
+  // $1 sender, $2 recipient, $3 their conversation. The undelivered index holds only the
+  // recipient's backlog: a short scan.
+  receiptState: `
+    SELECT
+      (SELECT min(id) FROM messages WHERE recipient = $2 AND NOT acked AND sender = $1) AS oldest_unacked,
+      (SELECT coalesce(max(id), 0) FROM messages WHERE conversation = $3) AS newest,
+      (SELECT coalesce(max(shared_up_to), 0) FROM read_marks WHERE name = $2 AND conversation = $3) AS shared,
+      coalesce((SELECT read_receipts FROM users WHERE name = $1), false) AS sender_shares,
+      EXISTS (SELECT 1 FROM blocks WHERE blocker = $2 AND blocked = $1) AS blocked`,
+  readReceipts: 'SELECT read_receipts FROM users WHERE name = $1',
+  setReadReceipts: 'UPDATE users SET read_receipts = $2 WHERE name = $1',
 
   messageById: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id = $1`,
   // $1 id, $2 sender, $3 text, $4 at, $5 editable since. editedAt increases with every edit.

@@ -28,6 +28,8 @@ import type {
   NewBroadcast,
   NewDirectMessage,
   PresenceLog,
+  ReadMarkOutcome,
+  ReceiptState,
   Registration,
   Store,
 } from '../store.js';
@@ -186,6 +188,8 @@ function accountStore(s: Statements, io: Durable, tick: GroupCommit): AccountSto
         return tick.write(() => create(name, hash, createdAt)) ? 'created' : 'taken';
       }),
     setPasswordHash: (name, hash) => io.write(() => void s.setPasswordHash.run(hash, name)),
+    readReceipts: (name) => io.read(() => s.readReceipts.get(name) === 1),
+    setReadReceipts: (name, on) => io.write(() => void s.setReadReceipts.run(on ? 1 : 0, name)),
     // Usernames are ASCII below 0x7f, so prefix + DEL bounds every name with that prefix.
     search: (prefix, limit) => io.read(() => s.searchUsers.all(prefix, `${prefix}\x7f`, limit) as string[]),
   };
@@ -285,7 +289,9 @@ function messageStore(s: Statements, io: Durable): MessageStore {
       io.read(() => rows(s.undeliveredAfter, recipient, afterId, limit)),
     countUndelivered: (recipient) => io.read(() => s.countUndelivered.get(recipient) as number),
     acknowledge: (recipient, ids) =>
-      io.write(() => void (ids.length > 0 && s.acknowledge.run(recipient, JSON.stringify(ids)))),
+      io.write(() =>
+        ids.length === 0 ? [] : [...new Set(s.acknowledge.all(recipient, JSON.stringify(ids)) as string[])],
+      ),
     historyPage: (a, b, before, limit) => io.read(() => rows(s.historyPage, pairKey(a, b), before, limit)),
     conversations: (me) =>
       io.read(() =>
@@ -297,7 +303,8 @@ function messageStore(s: Statements, io: Durable): MessageStore {
           }),
         ),
       ),
-    markRead: (name, peer, upTo) => io.write(() => void s.markRead.run(name, peer, upTo)),
+    markRead: (name, peer, upTo) => io.write(() => markRead(s, name, peer, upTo)),
+    receiptState: (sender, recipient) => io.read(() => receiptState(s, sender, recipient)),
     messageById: (id) => io.read(() => byId(id)),
     changeDirect: (request) => io.write(() => change(request)),
     changesAfter: (recipient, afterId, limit) =>
@@ -310,6 +317,25 @@ function messageStore(s: Statements, io: Durable): MessageStore {
       io.write(() => {
         for (const { id, revision } of changes) s.acknowledgeChange.run({ id, revision, recipient });
       }),
+  };
+}
+
+function markRead(s: Statements, name: string, peer: string, upTo: number): ReadMarkOutcome {
+  const newest = s.newestInPair.get(pairKey(name, peer)) as number | null;
+  if (newest === null || upTo > newest) return 'unknown_message';
+  const shared = s.readReceipts.get(name) === 1;
+  s.markRead.run({ name, peer, upTo, shared: shared ? 1 : 0 });
+  return shared ? 'shared' : 'private';
+}
+
+function receiptState(s: Statements, sender: string, recipient: string): ReceiptState {
+  const oldestUnacked = s.oldestUnackedFrom.get(recipient, sender) as number | null;
+  const newest = (s.newestInPair.get(pairKey(sender, recipient)) as number | null) ?? 0;
+  return {
+    deliveredUpTo: oldestUnacked === null ? newest : oldestUnacked - 1,
+    sharedReadUpTo: (s.sharedReadMark.get(recipient, sender) as number | undefined) ?? 0,
+    senderSharesReads: s.readReceipts.get(sender) === 1,
+    recipientBlocksSender: s.isBlocked.get(recipient, sender) !== undefined,
   };
 }
 

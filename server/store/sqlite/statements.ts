@@ -45,6 +45,11 @@ type StatementName =
   | 'messageByClientId'
   | 'unreadFrom'
   | 'markRead'
+  | 'newestInPair'
+  | 'oldestUnackedFrom'
+  | 'sharedReadMark'
+  | 'readReceipts'
+  | 'setReadReceipts'
   | 'editMessage'
   | 'deleteMessage'
   | 'changesAfter'
@@ -117,7 +122,9 @@ export function prepareStatements(db: Database.Database): Statements {
     countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0', true),
     acknowledge: p(
       `UPDATE messages SET acked = 1
-       WHERE recipient = ? AND acked = 0 AND id IN (SELECT value FROM json_each(?))`,
+       WHERE recipient = ? AND acked = 0 AND id IN (SELECT value FROM json_each(?))
+       RETURNING sender`,
+      true,
     ),
     historyPage: p(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.pair = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
@@ -135,10 +142,22 @@ export function prepareStatements(db: Database.Database): Statements {
       `SELECT count(*) FROM messages WHERE pair = @pair AND sender = @peer
          AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @me AND peer = @peer), 0)`,
     ).pluck(),
+    // The shared mark moves only while the reader's read receipts are on.
     markRead: p(
-      `INSERT INTO read_marks (name, peer, up_to) VALUES (?, ?, ?)
-       ON CONFLICT (name, peer) DO UPDATE SET up_to = max(up_to, excluded.up_to)`,
+      `INSERT INTO read_marks (name, peer, up_to, shared_up_to)
+       VALUES (@name, @peer, @upTo, CASE WHEN @shared THEN @upTo ELSE 0 END)
+       ON CONFLICT (name, peer) DO UPDATE SET up_to = max(up_to, excluded.up_to),
+         shared_up_to = max(shared_up_to, excluded.shared_up_to)`,
     ),
+    newestInPair: p('SELECT max(id) FROM messages WHERE pair = ?', true),
+    // The undelivered index holds only the recipient's backlog: a short scan.
+    oldestUnackedFrom: p(
+      'SELECT min(id) FROM messages WHERE recipient = ? AND acked = 0 AND sender = ?',
+      true,
+    ),
+    sharedReadMark: p('SELECT shared_up_to FROM read_marks WHERE name = ? AND peer = ?', true),
+    readReceipts: p('SELECT read_receipts FROM users WHERE name = ?', true),
+    setReadReceipts: p('UPDATE users SET read_receipts = ? WHERE name = ?'),
     editMessage: p(
       `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1
        WHERE id = @id AND sender = @sender AND deleted = 0 AND sent_at >= @editableSince

@@ -229,6 +229,8 @@ export class MessengerCore implements MessengerApi {
     broadcasts: (query) => this.request('broadcasts', query),
     conversations: async () => (await this.request('conversations', {})).conversations,
     markRead: async (peer, upTo) => (await this.request('markread', { peer, upTo }), {}),
+    getSettings: () => this.request('settings', {}),
+    setReadReceipts: (on) => this.request('settings', { readReceipts: on }),
     searchUsers: async (prefix) =>
       (await this.request('users', { prefix, limit: USER_SEARCH_MAX_RESULTS })).users,
     startPrivate: (user) => this.startPrivate(user),
@@ -418,6 +420,11 @@ export class MessengerCore implements MessengerApi {
           sentAt: event.sentAt,
         });
         break;
+      case 'receipt': {
+        const { type: _type, ...marks } = event;
+        this.events.emit({ kind: 'receipt', ...marks });
+        break;
+      }
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;

@@ -11,6 +11,7 @@ import { useChatStore } from './stores/chat';
 import { useConversationsStore } from './stores/conversations';
 import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
+import { useReceiptsStore } from './stores/receipts';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
 import { useTypingStore } from './stores/typing';
@@ -23,6 +24,7 @@ export function resetUserStores(): void {
   usePeopleStore().reset();
   useBlockedStore().reset();
   usePrivateStore().reset();
+  useReceiptsStore().reset();
   useTypingStore().reset();
 }
 
@@ -35,6 +37,7 @@ export async function loadAfterLogin(): Promise<void> {
     people.refreshOnline(),
     people.refreshRecent(),
     useBlockedStore().load(),
+    useReceiptsStore().loadSettings(),
   ]);
 }
 
@@ -106,6 +109,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'queued_failed':
         useChatStore().settleQueued(e);
+        return;
+      case 'receipt':
+        useReceiptsStore().apply(e.peer, e);
         return;
       case 'broadcast': {
         const incoming = e.from !== session.username;

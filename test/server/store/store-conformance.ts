@@ -327,6 +327,65 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('receipts', () => {
+      const state = (sender: string, recipient: string) => store.messages.receiptState(sender, recipient);
+
+      it('acknowledge returns the senders of what it newly delivered', async () => {
+        await users('leia', 'luke', 'han');
+        const a = await stored('luke', 'leia', 'a');
+        const b = await stored('han', 'leia', 'b');
+        const c = await stored('luke', 'leia', 'c');
+        expect((await store.messages.acknowledge('leia', [a.id, b.id, c.id])).sort()).toEqual([
+          'han',
+          'luke',
+        ]);
+        expect(await store.messages.acknowledge('leia', [a.id])).toEqual([]); // delivered already
+        expect(await store.messages.acknowledge('leia', [])).toEqual([]);
+      });
+
+      it('delivered stops below the oldest message of the conversation not acknowledged', async () => {
+        await users('leia', 'luke', 'han');
+        expect(await state('luke', 'leia')).toMatchObject({ deliveredUpTo: 0, sharedReadUpTo: 0 });
+        const a = await stored('luke', 'leia', 'a');
+        const b = await stored('luke', 'leia', 'b');
+        const other = await stored('han', 'leia', 'other sender');
+        await store.messages.acknowledge('leia', [b.id, other.id]);
+        expect((await state('luke', 'leia')).deliveredUpTo).toBe(a.id - 1);
+        await store.messages.acknowledge('leia', [a.id]);
+        expect((await state('luke', 'leia')).deliveredUpTo).toBeGreaterThanOrEqual(b.id);
+        const reply = await stored('leia', 'luke', 'reply'); // the other direction counts for luke's view only
+        expect((await state('luke', 'leia')).deliveredUpTo).toBeGreaterThanOrEqual(b.id);
+        expect((await state('leia', 'luke')).deliveredUpTo).toBe(reply.id - 1);
+      });
+
+      it('markRead refuses a mark past the conversation and shares it only while receipts are on', async () => {
+        await users('leia', 'luke', 'han');
+        expect(await store.messages.markRead('leia', 'luke', 1)).toBe('unknown_message');
+        const a = await stored('luke', 'leia', 'a');
+        await stored('han', 'leia', 'newer, in another conversation');
+        expect(await store.messages.markRead('leia', 'luke', a.id + 1)).toBe('unknown_message');
+        expect((await store.messages.conversations('leia')).find((c) => c.peer === 'luke')?.unread).toBe(1);
+        expect(await store.accounts.readReceipts('leia')).toBe(true);
+        expect(await store.messages.markRead('leia', 'luke', a.id)).toBe('shared');
+        expect((await state('luke', 'leia')).sharedReadUpTo).toBe(a.id);
+
+        await store.accounts.setReadReceipts('leia', false);
+        expect(await store.accounts.readReceipts('leia')).toBe(false);
+        const b = await stored('luke', 'leia', 'b');
+        expect(await store.messages.markRead('leia', 'luke', b.id)).toBe('private');
+        expect((await store.messages.conversations('leia')).find((c) => c.peer === 'luke')?.unread).toBe(0);
+        expect(await state('luke', 'leia')).toEqual({
+          deliveredUpTo: 0,
+          sharedReadUpTo: a.id,
+          senderSharesReads: true,
+          recipientBlocksSender: false,
+        });
+        await store.blocks.add('leia', 'luke');
+        expect((await state('luke', 'leia')).recipientBlocksSender).toBe(true);
+        expect(await store.accounts.readReceipts('nobody')).toBe(false);
+      });
+    });
+
     describe('edits, deletes and replies', () => {
       const edit = (id: number, sender: string, text: string, at = 2000, editableSince = 0) =>
         store.messages.changeDirect({ id, sender, text, at, editableSince });

@@ -94,7 +94,7 @@ describe('ChatView', () => {
     await settle();
     const rows = wrapper.findAll('.message-row');
     expect(rows.map((r) => r.find('.text').text())).toEqual(['stored', 'refused']);
-    expect(rows[0]?.find('.status').exists()).toBe(false);
+    expect(rows[0]?.find('.status').text()).toBe('· Sent'); // stored: no longer sending
     expect(rows[1]?.classes()).toContain('failed');
     expect(rows[1]?.text()).toContain('Not delivered: bob has blocked you.');
     unbind();
@@ -119,7 +119,7 @@ describe('ChatView', () => {
     await settle();
     const rows = wrapper.findAll('.message-row');
     expect(rows.map((r) => r.find('.text').text())).toEqual(['under load']);
-    expect(rows[0]?.find('.status').exists()).toBe(false);
+    expect(rows[0]?.find('.status').text()).toBe('· Sent');
     unbind();
     wrapper.unmount();
   });

@@ -70,6 +70,8 @@ export class FakeMessenger implements MessengerApi {
     let broadcastId = 0;
     this.on('broadcast', () => ok({ delivered: 0, blockedBy: 0, sentAt: Date.now(), id: ++broadcastId }));
     this.on('markRead', () => ok({}));
+    this.on('getSettings', () => ok({ readReceipts: true }));
+    this.on('setReadReceipts', (on) => ok({ readReceipts: on }));
     this.on('searchUsers', () => ok([]));
     this.on('openPrivateWindow', () => ok({}));
     this.on('privateTranscript', (peer) => ok({ peer, open: false, messages: [] }));

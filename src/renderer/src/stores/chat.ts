@@ -3,11 +3,12 @@ import { shallowReactive } from 'vue';
 import type { ApiResult, AppEvent } from '../../../shared/api';
 import { REPLY_EXCERPT_MAX, excerpt } from '../../../shared/limits';
 import { newerMessage, wasChanged } from '../../../shared/message-state';
-import type { BroadcastMessage, DirectMessage, ReplyQuote } from '../../../shared/protocol';
+import type { BroadcastMessage, DirectMessage, ReceiptMarks, ReplyQuote } from '../../../shared/protocol';
 import { call } from '../api';
 import { EVERYONE } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
 import { useConversationsStore } from './conversations';
+import { useReceiptsStore } from './receipts';
 import { useSessionStore } from './session';
 
 export { EVERYONE };
@@ -75,7 +76,7 @@ export function broadcastAsMessage(b: BroadcastMessage): DirectMessage {
   return { id: b.id, from: b.from, to: EVERYONE, text: b.text, sentAt: b.sentAt };
 }
 
-interface Page {
+interface Page extends ReceiptMarks {
   messages: DirectMessage[];
   hasMore: boolean;
 }
@@ -272,6 +273,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     const cur = thread(peer);
+    if (peer !== EVERYONE) useReceiptsStore().apply(peer, r.value);
     update(peer, {
       items: mergeMessages(cur.items, r.value.messages, me()),
       hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,

@@ -4,6 +4,7 @@ import type { ConversationSummary, DirectMessage, UserEntry } from '../../../sha
 import { call } from '../api';
 import { describeProblem } from '../errors';
 import { EVERYONE } from '../constants';
+import { useReceiptsStore } from './receipts';
 import { useSessionStore } from './session';
 
 export const APP_TITLE = 'Messenger';
@@ -109,6 +110,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     countedUnread.set(s.peer, newer);
     const last = cur?.last?.id !== undefined && cur.last.id > s.last.id ? cur.last : { ...s.last };
     entries.value[s.peer] = { key: s.peer, last, unread: s.unread + newer.length };
+    useReceiptsStore().apply(s.peer, s);
     if (isActiveAndFocused(s.peer)) markActiveRead();
   }
 
@@ -170,8 +172,10 @@ export const useConversationsStore = defineStore('conversations', () => {
     e.unread = 0;
     countedUnread.delete(key);
     // Also with nothing counted: a chat first seen through its history may have unread messages
-    // on the server (markRead skips marks it has already sent).
-    if (key !== EVERYONE && e.last?.id !== undefined) void markRead(key, e.last.id);
+    // on the server (markRead skips marks it has already sent). Only while the window is in front:
+    // the mark is the peer's read receipt, and an open chat behind other windows was not read (the
+    // window's focus event marks it then).
+    if (key !== EVERYONE && e.last?.id !== undefined && windowHasFocus()) void markRead(key, e.last.id);
   }
 
   function select(key: string): void {
