@@ -5,6 +5,7 @@
  * order, and writes the replies. A session's problems never reach another session: every failure
  * becomes an error frame, or closes this one socket.
  */
+import { BoundedIdSet } from '../src/shared/bounded-id-set.js';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
 import type {
   DirectMessage,
@@ -40,6 +41,12 @@ const BACKLOG_BATCH = 500;
  * oldest are forgotten, and stay undelivered until a later login delivers them again.
  */
 const MAX_UNACKED_TRACKED = 100_000;
+/**
+ * Acknowledged ids remembered per connection. A store read that began before an ack committed (the
+ * backlog stream after a bus resync, a sender's retry) may push a message again just after its
+ * ack was confirmed: those pushes are of recent ids, and are dropped.
+ */
+const MAX_ACKED_REMEMBERED = 1024;
 /** Live messages held back while the backlog streams, at most this many (the rest wait for a login). */
 const MAX_HELD_LIVE = 10_000;
 /**
@@ -134,6 +141,8 @@ export class Session implements OnlineUser, Connection {
   private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
   private unacked: number[] = [];
+  /** Made at the first ack (an idle connection never needs it); see MAX_ACKED_REMEMBERED. */
+  private acked: BoundedIdSet | undefined;
   /**
    * While the offline backlog streams (or is about to: after the directory claim, or while the bus
    * may be dropping frames, see holdLive): the id it has read up to, and the live messages held
@@ -257,13 +266,13 @@ export class Session implements OnlineUser, Connection {
   }
 
   /**
-   * True for a message written to this connection and not acknowledged yet: a live frame the backlog
-   * streamed already (with several nodes the bus may bring it after the stream read it), or a second
-   * push after a sender's retry. Ids above the last one written are new: the common case costs one
-   * comparison.
+   * True for a message written to this connection already, not acknowledged yet or acknowledged
+   * recently: a live frame the backlog streamed already (with several nodes the bus may bring it
+   * after the stream read it), or a second push after a sender's retry or a resync. Ids above the
+   * last one written are new: the common case costs one comparison.
    */
   private alreadyWritten(id: number): boolean {
-    return id <= this.lastMessageId && this.unacked.includes(id);
+    return id <= this.lastMessageId && (this.unacked.includes(id) || this.acked?.has(id) === true);
   }
 
   private trackUnacked(id: number): void {
@@ -280,7 +289,11 @@ export class Session implements OnlineUser, Connection {
 
   takeDelivered(upTo: number): number[] {
     const taken = this.unacked.filter((id) => id <= upTo);
-    if (taken.length > 0) this.unacked = this.unacked.filter((id) => id > upTo);
+    if (taken.length > 0) {
+      this.unacked = this.unacked.filter((id) => id > upTo);
+      this.acked ??= new BoundedIdSet(MAX_ACKED_REMEMBERED);
+      for (const id of taken) this.acked.add(id);
+    }
     return taken;
   }
 

@@ -24,7 +24,7 @@ import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
 import { busyRetryDelay, DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
-import { BoundedIdSet } from './bounded-id-set.js';
+import { BoundedIdSet } from '../../shared/bounded-id-set.js';
 import { Listeners } from './emitter.js';
 import { IdleWatch } from './idle-watch.js';
 import { CoreError, toApiError } from './errors.js';
