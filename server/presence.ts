@@ -108,7 +108,9 @@ export class Presence {
     this.local.delete(user.username);
     this.watchers.delete(user);
     const done = this.recordOffline(user.username, announce, now).finally(() => {
-      this.blocks.unload(user.username);
+      // A new session of the same user may have logged in (and loaded the list) while this
+      // logout was being recorded; its list must stay, or its announcements would skip its blocks.
+      if (!this.local.has(user.username)) this.blocks.unload(user.username);
       this.releasing.delete(done);
     });
     this.releasing.add(done);
