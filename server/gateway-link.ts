@@ -62,6 +62,19 @@ class Link {
     this.outgoing.push(command);
   }
 
+  /**
+   * Queues a write. A fan-out writes one Buffer to many connections in a row: those writes join
+   * into one command, so the bytes cross the channel once per gateway, not once per connection.
+   * Only adjacent writes join, which keeps every connection's commands in order.
+   */
+  write(id: number, data: Uint8Array): void {
+    const last = this.outgoing.at(-1);
+    if (last?.t === 'fanout' && last.data === data) last.ids.push(id);
+    else if (last?.t === 'write' && last.data === data) {
+      this.outgoing[this.outgoing.length - 1] = { t: 'fanout', ids: [last.id, id], data };
+    } else this.send({ t: 'write', id, data });
+  }
+
   private readonly flush = (): void => {
     const batch = this.outgoing;
     this.outgoing = [];
@@ -130,7 +143,7 @@ export class GatewaySocket extends EventEmitter {
 
   write(data: Uint8Array): boolean {
     if (!this.writable) return false;
-    this.link.send({ t: 'write', id: this.id, data });
+    this.link.write(this.id, data);
     this.inTransit += data.byteLength;
     if (this.writableLength > HIGH_WATER) this.writableNeedDrain = true;
     return !this.writableNeedDrain;

@@ -25,6 +25,8 @@ export type GatewayEvent =
 /** Core → gateway. */
 export type CoreCommand =
   | { t: 'write'; id: number; data: Uint8Array }
+  /** The same bytes for several connections (a presence event, a broadcast): copied once. */
+  | { t: 'fanout'; ids: number[]; data: Uint8Array }
   | { t: 'end'; id: number; data?: string }
   | { t: 'destroy'; id: number }
   | { t: 'pause'; id: number }

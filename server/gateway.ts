@@ -67,15 +67,26 @@ function accept(socket: Socket): void {
   });
 }
 
+function write(id: number, socket: Socket, data: Uint8Array): void {
+  socket.write(data);
+  noteTaken(id, data.byteLength);
+  if (socket.writableLength > maxOutputBytes) socket.destroy();
+  else if (socket.writableLength > 0) watchProgress(id);
+}
+
 function apply(command: CoreCommand): void {
+  if (command.t === 'fanout') {
+    for (const id of command.ids) {
+      const socket = sockets.get(id);
+      if (socket) write(id, socket, command.data);
+    }
+    return;
+  }
   const socket = sockets.get(command.id);
   if (!socket) return;
   switch (command.t) {
     case 'write':
-      socket.write(command.data);
-      noteTaken(command.id, command.data.byteLength);
-      if (socket.writableLength > maxOutputBytes) socket.destroy();
-      else if (socket.writableLength > 0) watchProgress(command.id);
+      write(command.id, socket, command.data);
       break;
     case 'end':
       if (command.data === undefined) socket.end();

@@ -211,10 +211,11 @@ export class Messages {
   /** A broadcast from the bus: this node's users get it, except its sender and its excluded. */
   deliverBroadcast(event: BroadcastEvent): void {
     const excluded = event.excluded.length === 0 ? undefined : new Set(event.excluded);
+    const line = Buffer.from(event.line);
     for (const user of this.presence.localUsers()) {
       const name = user.username;
       if (name === event.from || excluded?.has(name) || this.blocks.cachedHas(name, event.from)) continue;
-      user.sendEncoded(event.line);
+      user.sendEncoded(line);
     }
   }
 

@@ -34,8 +34,9 @@ export class PacedWriter {
     return this.handed - this.socket.writableLength;
   }
 
-  write(data: string): void {
-    const bytes = Buffer.from(data);
+  /** A Buffer is kept as is, not copied: a fan-out hands every recipient the same one. */
+  write(data: string | Buffer): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     this.waiting.push(bytes);
     this.waitingBytes += bytes.length;
     this.feed();

@@ -22,7 +22,7 @@ export interface OnlineUser {
   readonly watchesPresence: boolean;
   send(frame: ServerFrame): void;
   /** Sends a frame already encoded with encodeFrame (fan-out encodes once for every recipient). */
-  sendEncoded(line: string): void;
+  sendEncoded(line: Buffer): void;
   /** Ends the connection without telling anyone (its node lost the user to another one). */
   evict(): void;
   /** Frames may be lost on the bus until the next catchUp: holds live direct messages back. */
@@ -92,7 +92,7 @@ export class Presence {
   /** A presence event from the bus: this node's watchers hear it. */
   deliverEvent(event: PresenceEvent): void {
     const { user, online, at } = event;
-    const line = encodeFrame({ type: 'presence', user, online, at } satisfies ServerFrame);
+    const line = Buffer.from(encodeFrame({ type: 'presence', user, online, at } satisfies ServerFrame));
     const blocked = event.blocked.length === 0 ? undefined : new Set(event.blocked);
     for (const other of this.watchers) {
       if (other.username !== user && !blocked?.has(other.username)) other.sendEncoded(line);

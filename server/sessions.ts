@@ -155,7 +155,7 @@ export class Session implements OnlineUser, Connection {
    * Between the directory claim and the login reply: the frames that arrive for the new user wait
    * here, so the reply comes first (direct messages wait for the backlog instead).
    */
-  private beforeLoginReply: string[] | undefined;
+  private beforeLoginReply: (string | Buffer)[] | undefined;
   /** Work to do once the reply to the current request has been queued (logout, close). */
   private afterReplyTasks: (() => void)[] = [];
   p2pPort: number | undefined;
@@ -205,12 +205,20 @@ export class Session implements OnlineUser, Connection {
     if (this.state === 'closed') return;
     if (frame.type === 'message' && !this.mayDeliverNow(frame.message)) return;
     if (frame.type === 'message_update' && !this.mayDeliverChangeNow(frame)) return;
-    this.sendEncoded(encodeFrame(frame));
+    this.writeOrHold(encodeFrame(frame));
   }
 
-  /** An already encoded frame (fan-out: presence, broadcast); never a direct message. */
-  sendEncoded(line: string): void {
+  /**
+   * An already encoded frame (fan-out: presence, broadcast); never a direct message. The fan-out
+   * passes every recipient the same Buffer, so that writes to one gateway travel as one command.
+   */
+  sendEncoded(line: Buffer): void {
     if (this.state === 'closed') return;
+    this.writeOrHold(line);
+  }
+
+  /** Frames pushed before the login reply is written wait for it (writeReply sends them after). */
+  private writeOrHold(line: string | Buffer): void {
     if (this.beforeLoginReply) {
       if (this.beforeLoginReply.length < MAX_HELD_LIVE) this.beforeLoginReply.push(line);
       return;
@@ -297,7 +305,7 @@ export class Session implements OnlineUser, Connection {
     return taken;
   }
 
-  private write(data: string): void {
+  private write(data: string | Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     this.writer.write(data);
     this.checkOutput();
