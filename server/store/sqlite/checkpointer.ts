@@ -102,13 +102,26 @@ parentPort.once('message', () => {
 /** How long stop() waits for the worker to close its connection (a checkpoint may be running). */
 const STOP_TIMEOUT_MS = 5000;
 
+export interface CheckpointerOptions {
+  /** How long the WAL must be idle before it is truncated; default IDLE_TRUNCATE_MS. */
+  idleTruncateMs?: number;
+  /** WAL size past which the writer is asked to restart it; default WAL_RESTART_BYTES. */
+  restartBytes?: number;
+  /** Time between two checkpoints; default CHECKPOINT_INTERVAL_MS (tests lengthen it). */
+  intervalMs?: number;
+}
+
 export function startCheckpointer(
   databasePath: string,
   onError: (message: string) => void,
   pageSize: number,
-  idleTruncateMs = IDLE_TRUNCATE_MS,
-  restartBytes = WAL_RESTART_BYTES,
+  options: CheckpointerOptions = {},
 ): Checkpointer {
+  const {
+    idleTruncateMs = IDLE_TRUNCATE_MS,
+    restartBytes = WAL_RESTART_BYTES,
+    intervalMs = CHECKPOINT_INTERVAL_MS,
+  } = options;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const closed = new Int32Array(new SharedArrayBuffer(4));
   /** [frames in the WAL, frames copied], as of this thread's last checkpoint. */
@@ -119,7 +132,7 @@ export function startCheckpointer(
     workerData: {
       driver,
       path: databasePath,
-      intervalMs: CHECKPOINT_INTERVAL_MS,
+      intervalMs,
       idleTruncateMs,
       progress,
       closed,

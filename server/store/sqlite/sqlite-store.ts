@@ -49,6 +49,8 @@ export interface SqliteStoreOptions {
   walIdleTruncateMs?: number;
   /** WAL size past which the checkpointer makes the writer restart it (./checkpointer.ts). */
   walRestartBytes?: number;
+  /** Time between two background checkpoints (./checkpointer.ts); tests lengthen it. */
+  checkpointIntervalMs?: number;
 }
 
 /** Opens (creating and migrating as needed) the database at `path`, or ':memory:'. */
@@ -76,8 +78,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     path,
     onWarning,
     db.pragma('page_size', { simple: true }) as number,
-    options.walIdleTruncateMs,
-    options.walRestartBytes,
+    {
+      idleTruncateMs: options.walIdleTruncateMs,
+      restartBytes: options.walRestartBytes,
+      intervalMs: options.checkpointIntervalMs,
+    },
   );
   return new SqliteStore(path, db, statements, walSync(path), checkpointer);
 }
