@@ -9,7 +9,12 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
-import { dropChangesAndReplies, dropGroups, dropLookAlikeKeys, dropReceipts } from '../../../helpers/old-schema.js';
+import {
+  dropChangesAndReplies,
+  dropGroups,
+  dropLookAlikeKeys,
+  dropReceipts,
+} from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 
