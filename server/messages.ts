@@ -247,12 +247,14 @@ export class Messages {
         return;
       }
     }
+    // One Buffer for every recipient, as for a broadcast (a gateway then gets one command).
+    const line = Buffer.from(event.line);
     for (const name of to) {
       const user = this.presence.localUser(name);
       if (user === undefined) continue;
       if (event.skipBlocked && this.blocks.cachedHas(name, event.from) !== false) continue;
-      if (frame) user.sendTracked(frame, event.line);
-      else user.sendEncoded(event.line);
+      if (frame) user.sendTracked(frame, line);
+      else user.sendEncoded(line);
     }
   }
 

@@ -5,18 +5,8 @@
  * change, and a member removed is never sent a message stored after the removal.
  */
 import type { DirectMessage, GroupInfo } from '../../../src/shared/protocol.js';
-import {
-  groupInfo,
-  groupKey,
-  planAdd,
-  planCreate,
-  planRemove,
-  planRename,
-  planSetAdmin,
-  successorAdmin,
-  type GroupState,
-  type Refused,
-} from '../group-rules.js';
+import * as rules from '../group-rules.js';
+import type { GroupState, Refused } from '../group-rules.js';
 import type { GroupConversationRow, GroupStore, NewGroupMessage } from '../store.js';
 import type { Connection, TransactionQuery } from './connection.js';
 import { MESSAGES, MESSAGE_COLUMNS } from './statements.js';
@@ -54,12 +44,12 @@ async function addMembers(query: TransactionQuery, id: number, names: readonly s
 }
 
 async function drop(query: TransactionQuery, group: GroupState, name: string) {
-  const successor = successorAdmin(group, name);
+  const successor = rules.successorAdmin(group, name);
   await query('DELETE FROM group_members WHERE group_id = $1 AND member = $2', [group.id, name]);
   await query(
     `DELETE FROM group_deliveries WHERE recipient = $1
        AND message_id IN (SELECT id FROM messages WHERE conversation = $2)`,
-    [name, groupKey(group.id)],
+    [name, rules.groupKey(group.id)],
   );
   if (successor !== undefined)
     await query('UPDATE group_members SET admin = true WHERE group_id = $1 AND member = $2', [
@@ -81,7 +71,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
       const refusal = decide(group);
       if (refusal || !group) return refusal ?? { refused: 'unknown_group' };
       await apply(query, group);
-      return groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
+      return rules.groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
     });
   const messages = async (query: TransactionQuery, sql: string, values: unknown[]) =>
     (await query<never>(sql, values)).map(toMessage);
@@ -126,7 +116,15 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
       const [row] = await query<{ id: number }>(
         `INSERT INTO messages (conversation, sender, recipient, group_id, text, sent_at, client_id, reply_to, acked)
          VALUES ($1, $2, '', $3, $4, $5, $6, $7, true) RETURNING id`,
-        [groupKey(group), from, group, Buffer.from(text, 'utf8'), sentAt, clientId ?? null, replyTo ?? null],
+        [
+          rules.groupKey(group),
+          from,
+          group,
+          Buffer.from(text, 'utf8'),
+          sentAt,
+          clientId ?? null,
+          replyTo ?? null,
+        ],
       );
       const id = row?.id as number;
       await query(
@@ -145,8 +143,8 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
     id: number,
     reader: string,
   ): Promise<GroupConversationRow> => {
-    const key = groupKey(id);
-    const group = groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
+    const key = rules.groupKey(id);
+    const group = rules.groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
     const notBlocked = 'NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = $2 AND blocked = m.sender)';
     const [last] = await messages(
       query,
@@ -171,7 +169,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
           'SELECT count(*)::integer AS count FROM groups WHERE creator = $1',
           [creator],
         );
-        const others = planCreate(creator, members, counted?.count ?? 0, limits);
+        const others = rules.planCreate(creator, members, counted?.count ?? 0, limits);
         if ('refused' in others) return others;
         const [row] = await query<{ id: number }>(
           'INSERT INTO groups (name, creator, created_at) VALUES ($1, $2, $3) RETURNING id',
@@ -180,19 +178,19 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
         const id = row?.id as number;
         await addMembers(query, id, [creator], true);
         await addMembers(query, id, others, false);
-        return groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
+        return rules.groupInfo((await readGroup(query, id, 'SHARE')) as GroupState);
       }),
     get: (id, member) =>
       tx(async (query) => {
         const group = await readGroup(query, id, 'SHARE');
-        return isMember(group, member) && group ? groupInfo(group) : undefined;
+        return isMember(group, member) && group ? rules.groupInfo(group) : undefined;
       }),
     add: (id, by, users, limits) => {
       let added: string[] = [];
       return change(
         id,
         (group) => {
-          const plan = planAdd(group, by, users, limits);
+          const plan = rules.planAdd(group, by, users, limits);
           if ('refused' in plan) return plan;
           added = plan;
           return undefined;
@@ -203,7 +201,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
     remove: (id, by, user) =>
       change(
         id,
-        (group) => planRemove(group, by, user),
+        (group) => rules.planRemove(group, by, user),
         (query, group) => drop(query, group, user),
       ),
     leave: (id, user) =>
@@ -215,13 +213,13 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
     rename: (id, by, name) =>
       change(
         id,
-        (group) => planRename(group, by),
+        (group) => rules.planRename(group, by),
         async (query) => void (await query('UPDATE groups SET name = $1 WHERE id = $2', [name, id])),
       ),
     setAdmin: (id, by, user, admin) =>
       change(
         id,
-        (group) => planSetAdmin(group, by, user, admin),
+        (group) => rules.planSetAdmin(group, by, user, admin),
         async (query) =>
           void (await query('UPDATE group_members SET admin = $3 WHERE group_id = $1 AND member = $2', [
             id,
@@ -237,7 +235,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
           `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.conversation = $1 AND m.id < $3
              AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = $2 AND blocked = m.sender)
            ORDER BY m.id DESC LIMIT $4`,
-          [groupKey(group), reader, before, limit],
+          [rules.groupKey(group), reader, before, limit],
         ),
       ),
     conversations: (name) =>
@@ -252,7 +250,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
       }),
     markRead: (name, group, upTo) =>
       tx(async (query) => {
-        const key = groupKey(group);
+        const key = rules.groupKey(group);
         const rows = await query(
           `INSERT INTO read_marks AS r (name, conversation, up_to, shared_up_to)
            SELECT $1, $2, $3, 0 WHERE (SELECT max(id) FROM messages WHERE conversation = $2) >= $3
