@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { AppEvent } from '../../../shared/api';
+import type { ApiResult, AppEvent } from '../../../shared/api';
 import type {
   ConversationSummary,
   DirectMessage,
@@ -137,6 +137,33 @@ export const useConversationsStore = defineStore('conversations', () => {
     delete groups.value[key];
     delete entries.value[key];
     if (active.value === key) active.value = null;
+  }
+
+  /**
+   * A group change by this user: null when the server made it (its group event updates the list),
+   * else why not, as the app words it after `what` ("Could not add bob. …").
+   */
+  async function changeGroup(what: string, done: Promise<ApiResult<unknown>>): Promise<string | null> {
+    const r = await done;
+    return r.ok ? null : `Could not ${what}. ${describeProblem(r.error)}`;
+  }
+
+  const addToGroup = (id: number, name: string) => changeGroup(`add ${name}`, call('addToGroup', id, [name]));
+  const removeFromGroup = (id: number, name: string) =>
+    changeGroup(`remove ${name}`, call('removeFromGroup', id, name));
+  const renameGroup = (id: number, name: string) =>
+    changeGroup('rename the group', call('renameGroup', id, name));
+  const leaveGroup = (id: number) => changeGroup('leave the group', call('leaveGroup', id));
+
+  /** Creates a group and opens it; the error, if any, as the app words it. */
+  async function createGroup(name: string, members: string[]): Promise<string | null> {
+    const r = await call('createGroup', name, members);
+    if (!r.ok) return `Could not create the group. ${describeProblem(r.error)}`;
+    const { group } = r.value;
+    groups.value[groupKey(group.id)] = group;
+    entry(groupKey(group.id));
+    select(groupKey(group.id));
+    return null;
   }
 
   /** What the list and the chat header call a conversation. */
@@ -279,6 +306,11 @@ export const useConversationsStore = defineStore('conversations', () => {
     loadError,
     load,
     applyGroupEvent,
+    createGroup,
+    addToGroup,
+    removeFromGroup,
+    renameGroup,
+    leaveGroup,
     displayName,
     noteMessage,
     noteChange,
