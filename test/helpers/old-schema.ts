@@ -24,3 +24,11 @@ export function dropChangesAndReplies(db: Database.Database): void {
     ALTER TABLE messages DROP COLUMN seen_revision;
     ALTER TABLE messages DROP COLUMN reply_to;`);
 }
+
+/** Undoes schema version 8: groups, their members and deliveries, and messages' group column. */
+export function dropGroups(db: Database.Database): void {
+  db.exec(`DROP TABLE group_deliveries;
+    DROP TABLE group_members;
+    DROP TABLE groups;
+    ALTER TABLE messages DROP COLUMN group_id;`);
+}

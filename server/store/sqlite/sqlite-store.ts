@@ -20,6 +20,7 @@ import type {
   BlockStore,
   BroadcastStore,
   ConversationRow,
+  GroupStore,
   DirectChange,
   LockState,
   LockoutPolicy,
@@ -38,6 +39,7 @@ import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commi
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
+import { groupStore } from './sqlite-groups.js';
 import { pairRow, prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   readonly messages: MessageStore;
   readonly broadcasts: BroadcastStore;
   readonly presence: PresenceLog;
+  readonly groups: GroupStore;
   private readonly tick: GroupCommit;
   private closed = false;
 
@@ -137,6 +140,7 @@ export class SqliteStore implements Store {
     this.messages = messageStore(s, io);
     this.broadcasts = broadcastStore(s, io);
     this.presence = presenceLog(s, io);
+    this.groups = groupStore(s, io);
   }
 
   /**
@@ -291,12 +295,20 @@ function messageStore(s: Statements, io: Durable): MessageStore {
   return {
     insertDirect: (message) => io.write(() => insert(message)),
     undeliveredAfter: (recipient, afterId, limit) =>
-      io.read(() => rows(s.undeliveredAfter, recipient, afterId, limit)),
-    countUndelivered: (recipient) => io.read(() => s.countUndelivered.get(recipient) as number),
-    acknowledge: (recipient, ids) =>
-      io.write(() =>
-        ids.length === 0 ? [] : [...new Set(s.acknowledge.all(recipient, JSON.stringify(ids)) as string[])],
+      io.read(() => rows(s.undeliveredAfter, { recipient, afterId, limit })),
+    countUndelivered: (recipient) =>
+      io.read(
+        () =>
+          (s.countUndelivered.get(recipient) as number) + (s.countUndeliveredGroup.get(recipient) as number),
       ),
+    acknowledge: (recipient, ids) =>
+      io.write(() => {
+        if (ids.length === 0) return [];
+        const list = JSON.stringify(ids);
+        // Group messages have no receipts (yet): only direct senders are told.
+        s.acknowledgeGroup.run(recipient, list);
+        return [...new Set(s.acknowledge.all(recipient, list) as string[])];
+      }),
     historyPage: (a, b, before, limit) => io.read(() => rows(s.historyPage, pairKey(a, b), before, limit)),
     conversations: (me) =>
       io.read(() =>
@@ -314,13 +326,16 @@ function messageStore(s: Statements, io: Durable): MessageStore {
     changeDirect: (request) => io.write(() => change(request)),
     changesAfter: (recipient, afterId, limit) =>
       io.read(() =>
-        (s.changesAfter.all(recipient, afterId, limit) as (StoredMessageRow & { revision: number })[]).map(
-          (row) => ({ message: toDirectMessage(row), revision: row.revision }),
-        ),
+        (
+          s.changesAfter.all({ recipient, afterId, limit }) as (StoredMessageRow & { revision: number })[]
+        ).map((row) => ({ message: toDirectMessage(row), revision: row.revision })),
       ),
     acknowledgeChanges: (recipient, changes) =>
       io.write(() => {
-        for (const { id, revision } of changes) s.acknowledgeChange.run({ id, revision, recipient });
+        for (const { id, revision } of changes) {
+          s.acknowledgeChange.run({ id, revision, recipient });
+          s.acknowledgeGroupChange.run({ id, revision, recipient });
+        }
       }),
   };
 }

@@ -9,7 +9,12 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
-import { dropChangesAndReplies, dropLookAlikeKeys, dropReceipts } from '../../../helpers/old-schema.js';
+import {
+  dropChangesAndReplies,
+  dropGroups,
+  dropLookAlikeKeys,
+  dropReceipts,
+} from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 
@@ -118,6 +123,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
@@ -162,6 +168,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
