@@ -12,6 +12,7 @@ import {
   markread,
   message,
   remove,
+  search,
   settings,
   typing,
 } from './message-handlers.js';
@@ -44,6 +45,7 @@ export const handlers: Handlers = {
   history,
   conversations,
   markread,
+  search,
   settings,
   whoelse,
   whoelsesince,

@@ -32,3 +32,12 @@ export function dropGroups(db: Database.Database): void {
     DROP TABLE groups;
     ALTER TABLE messages DROP COLUMN group_id;`);
 }
+
+/** Undoes schema version 9: message search (the FTS5 index, its source view and triggers). */
+export function dropMessageSearch(db: Database.Database): void {
+  db.exec(`DROP TRIGGER message_search_insert;
+    DROP TRIGGER message_search_change;
+    DROP TRIGGER message_search_remove;
+    DROP TABLE message_search;
+    DROP VIEW message_search_source;`);
+}

@@ -13,6 +13,7 @@ import {
   dropChangesAndReplies,
   dropGroups,
   dropLookAlikeKeys,
+  dropMessageSearch,
   dropReceipts,
 } from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
@@ -123,6 +124,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
@@ -168,6 +170,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
