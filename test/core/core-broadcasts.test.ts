@@ -1,23 +1,13 @@
 /** The core hands the kept broadcasts to the app, with the ids its live broadcast events carry. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { disposeCores, loggedIn } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { loggedIn, useServerPerTest } from './support.js';
 
-let server: TestServer;
-
-beforeEach(async () => {
-  server = await startTestServer();
-});
-
-afterEach(async () => {
-  await disposeCores();
-  await server.close();
-});
+const fixture = useServerPerTest();
 
 describe('core: broadcasts kept', () => {
   it('lists the broadcasts sent and received, under the ids they arrived with, after a new login', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const sent = await hans.core.call('broadcast', 'hi, everyone');
     const live = await yoda.log.waitFor('broadcast');
     expect(sent).toMatchObject({ ok: true, value: { id: live.id } });

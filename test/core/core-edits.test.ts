@@ -1,18 +1,8 @@
 /** The client core's edits, deletes and replies against the real server (in-process, port 0). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { disposeCores, loggedIn } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { loggedIn, useServerPerTest } from './support.js';
 
-let server: TestServer;
-
-beforeEach(async () => {
-  server = await startTestServer();
-});
-
-afterEach(async () => {
-  await disposeCores();
-  await server.close();
-});
+const fixture = useServerPerTest();
 
 async function sendTo(
   core: Awaited<ReturnType<typeof loggedIn>>['core'],
@@ -30,8 +20,8 @@ async function sendTo(
 
 describe('core: edit and delete', () => {
   it('edits and deletes for both sides: the peer’s core announces message_updated', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const first = await sendTo(yoda.core, 'hans', 'helo');
     const second = await sendTo(yoda.core, 'hans', 'oops');
     await hans.log.waitFor('message', (e) => e.message.id === second.id);
@@ -53,21 +43,21 @@ describe('core: edit and delete', () => {
   });
 
   it('acknowledges changes: a change seen once is not announced again at the next login', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const message = await sendTo(yoda.core, 'hans', 'v1');
     await hans.log.waitFor('message');
     await hans.core.call('logout');
 
     await yoda.core.call('editMessage', message.id, 'v2 while away');
-    const back = await loggedIn(server.port, 'hans', 'falcon');
+    const back = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const update = await back.log.waitFor('message_updated');
     expect(update.message).toMatchObject({ id: message.id, text: 'v2 while away' });
     // The core acknowledges what it announced (batched on the next tick), then logs out.
     await new Promise((resolve) => setTimeout(resolve, 50));
     await back.core.call('logout');
 
-    const again = await loggedIn(server.port, 'hans', 'falcon');
+    const again = await loggedIn(fixture.server.port, 'hans', 'falcon');
     await again.core.call('conversations');
     expect(again.log.of('message_updated')).toEqual([]);
   });
@@ -75,8 +65,8 @@ describe('core: edit and delete', () => {
 
 describe('core: replies', () => {
   it('sends a reply that quotes the original to the peer', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const question = await sendTo(yoda.core, 'hans', 'ready?');
     const answer = await sendTo(hans.core, 'yoda', 'yes', question.id);
     expect(answer.replyTo).toEqual({ id: question.id, from: 'yoda', text: 'ready?' });

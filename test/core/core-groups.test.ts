@@ -1,23 +1,13 @@
 /** The client core's groups against the real server (in-process, port 0). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { disposeCores, loggedIn } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { loggedIn, useServerPerTest } from './support.js';
 
-let server: TestServer;
-
-beforeEach(async () => {
-  server = await startTestServer();
-});
-
-afterEach(async () => {
-  await disposeCores();
-  await server.close();
-});
+const fixture = useServerPerTest();
 
 describe('core: groups', () => {
   it('creates a group, sends to it, and announces members’ messages, changes and typing', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const created = await yoda.core.call('createGroup', 'Rebels', ['hans']);
     if (!created.ok) throw new Error(JSON.stringify(created));
     const { group } = created.value;
@@ -46,8 +36,8 @@ describe('core: groups', () => {
   });
 
   it('reports the server’s refusals with their codes', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const created = await yoda.core.call('createGroup', 'Rebels', ['hans']);
     if (!created.ok) throw new Error(JSON.stringify(created));
     const id = created.value.group.id;

@@ -1,26 +1,16 @@
 /** "Retry now": the app gets its session back at once instead of after the backoff delay. */
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Relay } from '../helpers/relay.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { disposeCores, loggedIn, until } from './support.js';
+import { loggedIn, until, useServerPerTest } from './support.js';
 
-let server: TestServer;
-
-beforeEach(async () => {
-  server = await startTestServer();
-});
-
-afterEach(async () => {
-  await disposeCores();
-  await server.close();
-});
+const fixture = useServerPerTest();
 
 /** Long enough that only "Retry now" can explain a reconnect within the test. */
 const SLOW_RECONNECT = { initialDelayMs: 60_000, maxDelayMs: 60_000 };
 
 describe('core: reconnect now', () => {
   it('reconnects at once when asked, instead of waiting for the next attempt', async () => {
-    const relay = new Relay(server.port);
+    const relay = new Relay(fixture.server.port);
     const port = await relay.start();
     onTestFinished(() => relay.close());
     const { core } = await loggedIn(port, 'yoda', 'wise', { reconnect: SLOW_RECONNECT });
@@ -33,7 +23,7 @@ describe('core: reconnect now', () => {
   });
 
   it('does nothing while connected, and needs a login', async () => {
-    const { core } = await loggedIn(server.port, 'yoda', 'wise');
+    const { core } = await loggedIn(fixture.server.port, 'yoda', 'wise');
     expect(await core.call('reconnectNow')).toEqual({ ok: true, value: {} });
     expect(core.getState().connection).toBe('connected');
     await core.call('logout');

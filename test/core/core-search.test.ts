@@ -1,23 +1,13 @@
 /** The client core's message search against the real server (in-process, port 0). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { disposeCores, loggedIn } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { loggedIn, useServerPerTest } from './support.js';
 
-let server: TestServer;
-
-beforeEach(async () => {
-  server = await startTestServer();
-});
-
-afterEach(async () => {
-  await disposeCores();
-  await server.close();
-});
+const fixture = useServerPerTest();
 
 describe('core: searchMessages', () => {
   it('returns the server’s matches, newest first, with snippet marks, a page at a time', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
-    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
     const ids = [];
     for (const text of ['hyperdrive broken', 'still no hyperdrive', 'hyperdrive fixed']) {
       const sent = await yoda.core.call('sendMessage', 'hans', text);
@@ -39,7 +29,7 @@ describe('core: searchMessages', () => {
   });
 
   it('refuses a query without words before it reaches the server, and passes on the server’s errors', async () => {
-    const yoda = await loggedIn(server.port, 'yoda', 'wise');
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
     const empty = await yoda.core.call('searchMessages', { query: '""', limit: 5 });
     expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
     const unknown = await yoda.core.call('searchMessages', { query: 'hi', peer: 'nobody', limit: 5 });

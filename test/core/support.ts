@@ -1,7 +1,9 @@
 /** Helpers for core tests: cores that clean up after themselves, event logs with waits. */
+import { afterEach, beforeEach } from 'vitest';
 import { MessengerCore, type MessengerCoreOptions } from '../../src/main/core/index.js';
 import type { AppEvent } from '../../src/shared/api.js';
 import { MAX_FRAME_BYTES } from '../../src/shared/limits.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** A frame as a scripted fake server records it. */
 export interface Received {
@@ -107,4 +109,26 @@ export async function until(condition: () => boolean, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * For core test files: a real server (in-process, port 0) started before each test; after it, the
+ * cores the test made are disposed, then the server closes. Read `server` inside a test.
+ */
+export function useServerPerTest(): { readonly server: TestServer } {
+  let current: TestServer | undefined;
+  beforeEach(async () => {
+    current = await startTestServer();
+  });
+  afterEach(async () => {
+    await disposeCores();
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get server(): TestServer {
+      if (current === undefined) throw new Error('no server: read it inside a test');
+      return current;
+    },
+  };
 }
