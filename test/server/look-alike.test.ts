@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/accounts.js';
 import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
 import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
-import { dropChangesAndReplies, dropLookAlikeKeys, dropReceipts } from '../helpers/old-schema.js';
+import { dropChangesAndReplies, dropLookAlikeKeys, dropReactions, dropReceipts } from '../helpers/old-schema.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
 import { TEST_KDF_COST, startTestServer } from '../helpers/server.js';
@@ -111,6 +111,7 @@ describe('look-alike accounts made before the check', () => {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
+    dropReactions(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);

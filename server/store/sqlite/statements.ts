@@ -4,7 +4,9 @@ import type Database from 'better-sqlite3';
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.text, m.sent_at AS sentAt,
   m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
-  r.deleted AS replyDeleted`;
+  r.deleted AS replyDeleted, m.revision,
+  (SELECT group_concat(x.emoji || char(9) || x.name, char(10) ORDER BY x.at, x.name)
+     FROM reactions x WHERE x.message_id = m.id) AS reactions`;
 const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
@@ -53,7 +55,12 @@ type StatementName =
   | 'editMessage'
   | 'deleteMessage'
   | 'changesAfter'
-  | 'acknowledgeChange';
+  | 'acknowledgeChange'
+  | 'reactionTarget'
+  | 'addReaction'
+  | 'removeReaction'
+  | 'clearReactions'
+  | 'bumpForReactor';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -179,23 +186,45 @@ export function prepareStatements(db: Database.Database): Statements {
     readReceipts: p('SELECT read_receipts FROM users WHERE name = ?', true),
     setReadReceipts: p('UPDATE users SET read_receipts = ? WHERE name = ?'),
     editMessage: p(
-      `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1
+      `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1,
+         sender_seen_revision = revision + 1
        WHERE id = @id AND sender = @sender AND deleted = 0 AND sent_at >= @editableSince
        RETURNING revision`,
     ).pluck(),
     deleteMessage: p(
-      `UPDATE messages SET text = '', deleted = 1, revision = revision + 1
+      `UPDATE messages SET text = '', deleted = 1, revision = revision + 1, sender_seen_revision = revision + 1
        WHERE id = @id AND sender = @sender AND deleted = 0
        RETURNING revision`,
     ).pluck(),
+    // Two partial-index scans, one per side of the conversation (a user never messages itself).
     changesAfter: p(
-      `SELECT ${MESSAGE_COLUMNS}, m.revision FROM ${MESSAGES}
-       WHERE m.recipient = ? AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > ?
-       ORDER BY m.id LIMIT ?`,
+      `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.recipient = @user AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > @afterId
+         ORDER BY m.id LIMIT @limit)
+       UNION ALL
+       SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.sender = @user AND m.revision > m.sender_seen_revision AND m.id > @afterId
+         ORDER BY m.id LIMIT @limit)
+       ORDER BY id LIMIT @limit`,
     ),
     acknowledgeChange: p(
-      `UPDATE messages SET seen_revision = max(seen_revision, @revision)
-       WHERE id = @id AND recipient = @recipient`,
+      `UPDATE messages
+       SET seen_revision = CASE WHEN recipient = @user THEN max(seen_revision, @revision) ELSE seen_revision END,
+         sender_seen_revision = CASE WHEN sender = @user THEN max(sender_seen_revision, @revision)
+           ELSE sender_seen_revision END
+       WHERE id = @id AND (recipient = @user OR sender = @user)`,
     ),
+    reactionTarget: p('SELECT sender, recipient, deleted, revision FROM messages WHERE id = ?'),
+    addReaction: p('INSERT OR IGNORE INTO reactions (message_id, emoji, name, at) VALUES (?, ?, ?, ?)'),
+    removeReaction: p('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND name = ?'),
+    clearReactions: p('DELETE FROM reactions WHERE message_id = ?'),
+    // The reactor has the new state from its reply: only the other side has it pending.
+    bumpForReactor: p(
+      `UPDATE messages SET revision = revision + 1,
+         seen_revision = CASE WHEN recipient = @user THEN revision + 1 ELSE seen_revision END,
+         sender_seen_revision = CASE WHEN sender = @user THEN revision + 1 ELSE sender_seen_revision END
+       WHERE id = @id
+       RETURNING revision`,
+    ).pluck(),
   };
 }

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
-import { dropChangesAndReplies, dropLookAlikeKeys, dropReceipts } from '../../../helpers/old-schema.js';
+import { dropChangesAndReplies, dropLookAlikeKeys, dropReactions, dropReceipts } from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 
@@ -118,6 +118,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropReactions(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
@@ -162,6 +163,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropReactions(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
