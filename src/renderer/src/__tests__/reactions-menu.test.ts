@@ -38,6 +38,15 @@ function focusedName(): string | null {
   return el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? null;
 }
 
+/** A reaction chip by its accessible name (its hidden text), and what it shows. */
+function chip(wrapper: VueWrapper, name: string) {
+  const found = wrapper.findAll('.reaction-chip').find((c) => c.find('.visually-hidden').text() === name);
+  if (!found) throw new Error(`no chip named ${name}`);
+  return found;
+}
+
+const face = (c: ReturnType<typeof chip>) => c.find('.chip-face').text();
+
 function menuItems(wrapper: VueWrapper): string[] {
   return wrapper.findAll('.menu-item').map((item) => item.attributes('aria-label') ?? item.text());
 }
@@ -76,11 +85,11 @@ describe('ChatView: reaction chips', () => {
     );
     const wrapper = await openChat([theirs]);
 
-    const thumbs = button(wrapper, 'Reacted with thumbs up: bob, me');
-    expect(thumbs.text()).toBe('👍 2');
+    const thumbs = chip(wrapper, 'Reacted with thumbs up: bob, me');
+    expect(face(thumbs)).toBe('👍 2');
     expect(thumbs.attributes('aria-pressed')).toBe('true');
-    const laughing = button(wrapper, 'Reacted with laughing: bob');
-    expect(laughing.text()).toBe('😂 1');
+    const laughing = chip(wrapper, 'Reacted with laughing: bob');
+    expect(face(laughing)).toBe('😂 1');
     expect(laughing.attributes('aria-pressed')).toBe('false');
 
     await thumbs.trigger('click');
@@ -97,7 +106,7 @@ describe('ChatView: reaction chips', () => {
       message: { ...theirs, reactions: [{ emoji: '❤️', users: ['bob'] }], revision: 9 },
     });
     await settle();
-    expect(wrapper.findAll('.reaction-chip').map((chip) => chip.text())).toEqual(['❤️ 1']);
+    expect(wrapper.findAll('.chip-face').map((c) => c.text())).toEqual(['❤️ 1']);
     wrapper.unmount();
     unbind();
   });
@@ -167,7 +176,7 @@ describe('ChatView: the message menu from the keyboard and the context menu', ()
     await wrapper.findAll('.menu-item').at(1)?.trigger('click'); // heart
     await settle();
     expect(fake.callsOf('react')).toEqual([[mine.id, '❤️', true]]);
-    expect(button(wrapper, 'Reacted with heart: me').text()).toBe('❤️ 1');
+    expect(face(chip(wrapper, 'Reacted with heart: me'))).toBe('❤️ 1');
     expect(wrapper.find('[role="menu"]').exists()).toBe(false);
     wrapper.unmount();
   });
