@@ -35,6 +35,12 @@ async function allowClipboard(page: Page): Promise<void> {
     .catch(() => undefined);
 }
 
+/** The clipboard's text, read in the page (the e2e code is typed without the DOM library). */
+function readClipboard(page: Page): Promise<string> {
+  type WithClipboard = { navigator: { clipboard: { readText(): Promise<string> } } };
+  return page.evaluate(() => (globalThis as unknown as WithClipboard).navigator.clipboard.readText());
+}
+
 test('bob sees alice’s reaction live, after being offline and after a restart; Copy copies the text', async ({
   server,
   launchApp,
@@ -98,7 +104,7 @@ test('bob sees alice’s reaction live, after being offline and after a restart;
   await allowClipboard(alice);
   await row(aliceLog, 'lunch at noon?').locator('.bubble').click({ button: 'right' });
   await alice.getByRole('menuitem', { name: 'Copy' }).click();
-  await expect.poll(() => alice.evaluate(() => navigator.clipboard.readText())).toBe('lunch at noon?');
+  await expect.poll(() => readClipboard(alice)).toBe('lunch at noon?');
 });
 
 test('the message menu works from the keyboard alone', async ({ server, launchApp }) => {

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/accounts.js';
 import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
 import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
-import { dropChangesAndReplies, dropLookAlikeKeys, dropReactions, dropReceipts } from '../helpers/old-schema.js';
+import {
+  dropChangesAndReplies,
+  dropLookAlikeKeys,
+  dropReactions,
+  dropReceipts,
+} from '../helpers/old-schema.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
 import { TEST_KDF_COST, startTestServer } from '../helpers/server.js';

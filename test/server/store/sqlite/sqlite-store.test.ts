@@ -9,7 +9,12 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
-import { dropChangesAndReplies, dropLookAlikeKeys, dropReactions, dropReceipts } from '../../../helpers/old-schema.js';
+import {
+  dropChangesAndReplies,
+  dropLookAlikeKeys,
+  dropReactions,
+  dropReceipts,
+} from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 
@@ -181,6 +186,34 @@ describe('the SQLite store', () => {
       expect(await migrated.broadcasts.page('bob', Number.MAX_SAFE_INTEGER, 10)).toEqual([
         { id: 1, from: 'ann', text: 'first kept', sentAt: 2 },
       ]);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('migrates a version 7 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
+    const path = join(dir, 'v7.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob']);
+    const sent = await send(store, 'ann', 'bob', 'helo', 1);
+    if (!('message' in sent)) throw new Error('refused');
+    const { id } = sent.message;
+    await store.close();
+    const db = new Database(path);
+    dropReactions(db);
+    // An edit made by a version 7 server: the revision moved, the sender's had no column yet.
+    db.prepare("UPDATE messages SET text = 'hello', edited_at = 2, revision = 1 WHERE id = ?").run(id);
+    db.pragma('user_version = 7');
+    db.close();
+    const migrated = openSqliteStore(path);
+    try {
+      expect(await migrated.messages.changesAfter('ann', 0, 10)).toEqual([]);
+      await migrated.messages.react({ id, user: 'bob', emoji: '👍', add: true, at: 3 });
+      const [change] = await migrated.messages.changesAfter('ann', 0, 10);
+      expect(change).toMatchObject({
+        revision: 2,
+        message: { reactions: [{ emoji: '👍', users: ['bob'] }] },
+      });
     } finally {
       await migrated.close();
     }
