@@ -152,7 +152,7 @@ describe('the PostgreSQL store', () => {
         url,
         'SELECT version FROM schema_version ORDER BY version',
       );
-      expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       await (stores[3] as Store).accounts.create('leia', 'h', 1);
       expect(await (stores[0] as Store).accounts.exists('leia')).toBe(true);
     });
@@ -162,7 +162,7 @@ describe('the PostgreSQL store', () => {
     const url = await server.freshDatabase();
     await withStores(async (open) => void (await open(url)));
     await query(url, 'INSERT INTO schema_version (version) VALUES (99)');
-    await expect(openPostgresStore(url)).rejects.toThrow(/schema version 99 is newer than this server \(3\)/);
+    await expect(openPostgresStore(url)).rejects.toThrow(/schema version 99 is newer than this server \(4\)/);
   });
 
   it('a node opening the store leaves the users online on other nodes online', async () => {
