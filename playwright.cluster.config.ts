@@ -9,7 +9,8 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
  * `npm run test:e2e:cluster`: the main flows again with the apps spread over two nodes: presence,
  * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
  * chat (smoke), typing indicators (typing), a restart of every node, edits, deletes and replies
- * seen from the other node, delivered/read receipts across nodes, and reactions.
+ * seen from the other node, delivered/read receipts across nodes, a group of three (groups), and
+ * reactions.
  * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
@@ -22,6 +23,7 @@ export default defineConfig({
     'edit-delete-reply.spec.ts',
     'typing.spec.ts',
     'receipts.spec.ts',
+    'groups.spec.ts',
     'reactions.spec.ts',
   ],
   outputDir: 'test-results/cluster',

@@ -26,13 +26,23 @@ import {
   type DirectResult,
   type Sizes,
 } from './scenarios.js';
+import { groupFanout, type GroupFanoutResult } from './group-fanout.js';
 import { modes } from './modes.js';
 import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
 import { buildTable, formatTable } from './table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SCENARIOS = ['dm', 'broadcast', 'density', 'backlog', 'login', 'renderer', 'modes'] as const;
+export const SCENARIOS = [
+  'dm',
+  'broadcast',
+  'density',
+  'backlog',
+  'login',
+  'renderer',
+  'modes',
+  'group',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** ngircd: the non-durable C peer; ejabberd-*: the durable peer on SQLite and on Mnesia (dm only). */
 export const PEERS = ['ngircd', 'ejabberd-sqlite', 'ejabberd-mnesia'] as const;
@@ -59,6 +69,8 @@ export interface BenchResults {
   renderer?: Awaited<ReturnType<typeof renderer>>;
   /** One node on SQLite, one on PostgreSQL, two on PostgreSQL + Redis, and the relay floor (bench/modes.ts). */
   modes?: Awaited<ReturnType<typeof modes>>;
+  /** A message to a 100-member group: until the last member has it (bench/group-fanout.ts). */
+  group?: GroupFanoutResult;
   profile?: ReturnType<typeof summarizeProfile>;
   errors: Record<string, string>;
   table?: ReturnType<typeof buildTable>;
@@ -217,6 +229,11 @@ export async function runBench(options: {
       case 'modes':
         await attempt('modes', async () => {
           results.modes = await modes(sizes);
+        });
+        break;
+      case 'group':
+        await attempt('group', async () => {
+          results.group = await groupFanout(100, options.quick ? 20 : 200);
         });
         break;
     }

@@ -208,6 +208,13 @@ export function buildTable(r: BenchResults): Row[] {
     });
   }
   if (r.modes) rows.push(...modeRows(r.modes));
+  if (r.group) {
+    rows.push({
+      scenario: `7 group of ${r.group.members}`,
+      metric: `one message → last member has it, p50 / p99 ms (${r.group.repeats} messages)`,
+      ours: `${r.group.p50} / ${r.group.p99}`,
+    });
+  }
   if (r.renderer) {
     for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
       const row: Row = { scenario: '6 renderer', metric, ours: value as number };

@@ -25,6 +25,7 @@ import { ConnectionCaps, type SessionLimits } from './limits.js';
 import { Lockout } from './lockout.js';
 import { LoginThrottle } from './login-throttle.js';
 import { Messages } from './messages.js';
+import { Groups } from './groups.js';
 import { Presence } from './presence.js';
 import { Receipts } from './receipts.js';
 import { normaliseAddress } from './p2p.js';
@@ -93,6 +94,7 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
   const receipts = new Receipts(store.messages, bus, (message) => logger.warn(message), {
     push: options.receipts ?? true,
   });
+  const groups = new Groups(store, accounts, bus, blocks);
   return {
     store,
     bus,
@@ -112,8 +114,10 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
       presence,
       blocks,
       receipts,
+      groups,
       options.editWindowSeconds ?? DEFAULT_LIMITS.editWindowSeconds,
     ),
+    groups,
     receipts,
     writes: new WriteAdmission(
       options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
 import type { Bus } from './bus/bus.js';
+import type { Groups } from './groups.js';
 import type { KdfGate } from './kdf-gate.js';
 import type { SessionLimits } from './limits.js';
 import type { Lockout } from './lockout.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly blocks: Blocks;
   readonly presence: Presence;
   readonly messages: Messages;
+  /** Group membership, messages, history and typing (server/groups.ts). */
+  readonly groups: Groups;
   /** Delivered and read marks, coalesced and pushed to senders (server/receipts.ts). */
   readonly receipts: Receipts;
   /** Messages and broadcasts pass it: past its bound they wait, and past the wait they are refused busy. */

@@ -17,6 +17,7 @@ import { BusUnavailableError, type BroadcastEvent, type Bus } from './bus/bus.js
 import { RequestError } from './errors.js';
 import type { Presence } from './presence.js';
 import type { Blocks } from './blocks.js';
+import type { Groups } from './groups.js';
 import type { Receipts } from './receipts.js';
 import type {
   BroadcastStore,
@@ -75,6 +76,7 @@ export class Messages {
     private readonly presence: Presence,
     private readonly blocks: Blocks,
     private readonly receipts: Receipts,
+    private readonly groups: Groups,
     /** How long after sending a message may be edited (`--edit-window`); deletes have no limit. */
     readonly editWindowSeconds: number,
   ) {}
@@ -110,8 +112,11 @@ export class Messages {
         : new RequestError('blocked_by_recipient', `${to} has blocked you`);
     }
     const { message } = stored;
-    if (stored.duplicate) return { message, online: await this.redeliverRetried(message) };
-    return { message, online: await this.deliverLive(message) };
+    // A clientId the sender used for a group message: answered with it, not delivered here again.
+    if (message.to === undefined) return { message, online: false };
+    const direct = { ...message, to: message.to };
+    if (stored.duplicate) return { message, online: await this.redeliverRetried(direct) };
+    return { message, online: await this.deliverLive(direct) };
   }
 
   /** A reply must answer a message of its own conversation; any other id is unknown_message. */
@@ -140,15 +145,21 @@ export class Messages {
    * keeps the change pending until the recipient acknowledges its revision.
    */
   private async change(change: DirectChange): Promise<{ message: DirectMessage }> {
+    // A group message: members only, and only its sender (the store checks the sender of a direct one).
+    const current = await this.store.messages.messageById(change.id);
+    if (current?.group !== undefined)
+      await this.groups.requireChangeable(change.sender, { ...current, group: current.group });
     const changed = await this.store.messages.changeDirect(change);
     if ('refused' in changed) throw refusedChange(changed.refused, change.id, this.editWindowSeconds);
-    await this.pushChange(changed);
+    if (changed.message.group === undefined) await this.pushChange(changed);
+    else await this.groups.pushChange(changed.message, changed.revision);
     return { message: changed.message };
   }
 
   /**
    * Adds or removes the user's reaction. A change is pushed to the other side of the conversation
    * like an edit (and kept pending for it until acknowledged); one that changes nothing is not.
+   * Group messages take no reactions yet: the store refuses them as unknown_message.
    */
   async react(change: ReactionChange): Promise<RequestResult<'react'>> {
     const reacted = await this.store.messages.react(change);
@@ -161,6 +172,7 @@ export class Messages {
 
   /** To the side that did not make the change: the recipient of an edit or delete. */
   private async pushChange({ message, revision }: DirectChangeEvent, to = message.to): Promise<void> {
+    if (to === undefined) return;
     try {
       await this.bus.deliver(to, { type: 'message_update', message, revision });
     } catch (error) {
@@ -188,7 +200,7 @@ export class Messages {
    * stored it died before publishing). A recipient that has it unacknowledged on its connection
    * drops the second push (Session.alreadyWritten).
    */
-  private async redeliverRetried(message: DirectMessage): Promise<boolean> {
+  private async redeliverRetried(message: DirectMessage & { to: string }): Promise<boolean> {
     const [pending] = await this.store.messages.undeliveredAfter(message.to, message.id - 1, 1);
     if (pending?.id === message.id) return this.deliverLive(message);
     return (await this.presence.lookup(message.to)) !== undefined;
@@ -199,7 +211,7 @@ export class Messages {
    * stored and undelivered: the sender's reply is still a success, and the recipient gets it when
    * the bus is back (BusListener.resync) or at its next login.
    */
-  private async deliverLive(message: DirectMessage): Promise<boolean> {
+  private async deliverLive(message: DirectMessage & { to: string }): Promise<boolean> {
     try {
       return await this.bus.deliver(message.to, { type: 'message', message, offline: false });
     } catch (error) {
@@ -237,12 +249,40 @@ export class Messages {
 
   /** A broadcast from the bus: this node's users get it, except its sender and its excluded. */
   deliverBroadcast(event: BroadcastEvent): void {
+    if (event.to !== undefined) {
+      this.deliverToListed(event, event.to);
+      return;
+    }
     const excluded = event.excluded.length === 0 ? undefined : new Set(event.excluded);
     const line = Buffer.from(event.line);
     for (const user of this.presence.localUsers()) {
       const name = user.username;
       if (name === event.from || excluded?.has(name) || this.blocks.cachedHas(name, event.from)) continue;
       user.sendEncoded(line);
+    }
+  }
+
+  /**
+   * A group's frame: only the users listed, one lookup each. A message or a change (tracked) is
+   * parsed once per node, so each session can track its id; every one writes the same line.
+   */
+  private deliverToListed(event: BroadcastEvent, to: readonly string[]): void {
+    let frame: ServerFrame | undefined;
+    if (event.tracked) {
+      try {
+        frame = JSON.parse(event.line) as ServerFrame;
+      } catch {
+        return;
+      }
+    }
+    // One Buffer for every recipient, as for a broadcast (a gateway then gets one command).
+    const line = Buffer.from(event.line);
+    for (const name of to) {
+      const user = this.presence.localUser(name);
+      if (user === undefined) continue;
+      if (event.skipBlocked && this.blocks.cachedHas(name, event.from) !== false) continue;
+      if (frame) user.sendTracked(frame, line);
+      else user.sendEncoded(line);
     }
   }
 
@@ -287,11 +327,12 @@ export class Messages {
     return { messages: page.slice(0, limit).reverse(), hasMore: page.length > limit, ...marks };
   }
 
-  /** Each conversation with the receipt marks of my messages in it. */
+  /** Each conversation with the receipt marks of my messages in it, and my groups. */
   async conversations(me: string): Promise<RequestResult<'conversations'>> {
     const rows = await this.store.messages.conversations(me);
     const marks = await Promise.all(rows.map((row) => this.receipts.marks(me, row.peer)));
-    return { conversations: rows.map((row, index) => ({ ...row, ...marks[index] })) };
+    const groups = await this.groups.conversations(me);
+    return { conversations: rows.map((row, index) => ({ ...row, ...marks[index] })), groups };
   }
 
   /** Refuses a mark past the conversation's newest message: the user cannot have read it. */

@@ -23,6 +23,8 @@ export interface OnlineUser {
   send(frame: ServerFrame): void;
   /** Sends a frame already encoded with encodeFrame (fan-out encodes once for every recipient). */
   sendEncoded(line: Buffer): void;
+  /** A message or a message change, already encoded as `line`: tracked for acknowledgement like send(). */
+  sendTracked(frame: ServerFrame, line: Buffer): void;
   /** Ends the connection without telling anyone (its node lost the user to another one). */
   evict(): void;
   /** Frames may be lost on the bus until the next catchUp: holds live direct messages back. */

@@ -204,10 +204,15 @@ export class Session implements OnlineUser, Connection {
   }
 
   send(frame: ServerFrame): void {
+    this.sendTracked(frame, undefined);
+  }
+
+  /** As send(), with the frame encoded already (a group's fan-out encodes it once). */
+  sendTracked(frame: ServerFrame, line: Buffer | undefined): void {
     if (this.state === 'closed') return;
     if (frame.type === 'message' && !this.mayDeliverNow(frame.message)) return;
     if (frame.type === 'message_update' && !this.mayDeliverChangeNow(frame)) return;
-    this.writeOrHold(encodeFrame(frame));
+    this.writeOrHold(line ?? encodeFrame(frame));
   }
 
   /**

@@ -253,7 +253,7 @@ function checkPage(
   ledger: SoakLedger,
   me: string,
   peer: string,
-  messages: { id: number; from: string; to: string }[],
+  messages: { id: number; from: string; to?: string | undefined }[],
   before: number | undefined,
 ): void {
   let last = 0;

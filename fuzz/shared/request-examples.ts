@@ -18,6 +18,7 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
     { to: 'bob', text: 'hello 😀' },
     { to: 'bob', text: 'again', clientId: 'abcdEFGH_-12' },
     { to: 'bob', text: 'yes', replyTo: 7 },
+    { group: 1, text: 'to the group', replyTo: 7 },
   ],
   edit: [{ messageId: 7, text: 'fixed' }],
   delete: [{ messageId: 7 }],
@@ -38,16 +39,27 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   history: [
     { peer: 'bob', limit: 100 },
     { peer: 'bob', limit: 1, before: 99 },
+    { group: 1, limit: 50 },
   ],
   conversations: [{}],
-  markread: [{ peer: 'bob', upTo: 7 }],
+  markread: [
+    { peer: 'bob', upTo: 7 },
+    { group: 1, upTo: 7 },
+  ],
   settings: [{}, { readReceipts: false }],
   users: [{ prefix: 'a', limit: 10 }],
   logout: [{}],
   typing: [
     { to: 'bob', typing: true },
     { to: 'bob', typing: false },
+    { group: 1, typing: true },
   ],
+  group_create: [{ name: 'Rebels', members: ['bob', 'carol'] }],
+  group_add: [{ group: 1, users: ['dave'] }],
+  group_remove: [{ group: 1, user: 'dave' }],
+  group_rename: [{ group: 1, name: 'Rebel Alliance' }],
+  group_admin: [{ group: 1, user: 'bob', admin: true }],
+  group_leave: [{ group: 1 }],
 };
 
 /** Every example as a request frame object, ids counting up from 1. */

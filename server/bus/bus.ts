@@ -56,6 +56,15 @@ export interface BroadcastEvent {
   readonly from: string;
   /** Users who had blocked the sender: they do not receive it. */
   readonly excluded: readonly string[];
+  /** Only these users receive it (a group's members); absent: every user. */
+  readonly to?: readonly string[];
+  /**
+   * The line is a message or a message change: each session tracks it for acknowledgement (and
+   * holds it back during its offline backlog), so the node parses it once.
+   */
+  readonly tracked?: boolean;
+  /** Receivers who have blocked `from` skip it (a broadcast always does). */
+  readonly skipBlocked?: boolean;
 }
 
 /** What a node does with the bus's events; every method is called on the node's event loop. */

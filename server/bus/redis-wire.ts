@@ -44,6 +44,9 @@ const broadcastEventSchema = z.object({
   line: z.string().max(MAX_FRAME_BYTES),
   from: usernameSchema,
   excluded: usernameListSchema,
+  to: usernameListSchema.optional(),
+  tracked: z.boolean().optional(),
+  skipBlocked: z.boolean().optional(),
 });
 
 /** On a node's own channel: a frame for one of its users. */

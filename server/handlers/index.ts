@@ -1,6 +1,7 @@
 /** Every request type's handler, with its rules (see ./connection.ts). */
 import { checkuser, hello, login, logout, register } from './account-handlers.js';
 import type { Handlers } from './connection.js';
+import { groupAdd, groupAdmin, groupCreate, groupLeave, groupRemove, groupRename } from './group-handlers.js';
 import {
   ack,
   broadcast,
@@ -55,4 +56,10 @@ export const handlers: Handlers = {
   users,
   activity,
   typing,
+  group_create: groupCreate,
+  group_add: groupAdd,
+  group_remove: groupRemove,
+  group_rename: groupRename,
+  group_admin: groupAdmin,
+  group_leave: groupLeave,
 };

@@ -7,8 +7,12 @@ import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
-export const message = loggedIn<'message'>((connection, { to, text, clientId, replyTo }, ctx) =>
-  ctx.writes.admit(() => ctx.messages.send(connection.user, to, text, clientId, replyTo)),
+export const message = loggedIn<'message'>((connection, { to, group, text, clientId, replyTo }, ctx) =>
+  ctx.writes.admit(() =>
+    group === undefined
+      ? ctx.messages.send(connection.user, to as string, text, clientId, replyTo)
+      : ctx.groups.send(connection.user, group, text, clientId, replyTo),
+  ),
 );
 
 export const edit = loggedIn<'edit'>((connection, { messageId, text }, ctx) =>
@@ -52,16 +56,19 @@ export const ack: Handler<'ack'> = {
   },
 };
 
-export const history = loggedIn<'history'>((connection, { peer, before, limit }, ctx) =>
-  ctx.messages.history(connection.user, peer, before, limit),
+export const history = loggedIn<'history'>((connection, { peer, group, before, limit }, ctx) =>
+  group === undefined
+    ? ctx.messages.history(connection.user, peer as string, before, limit)
+    : ctx.groups.history(connection.user, group, before, limit),
 );
 
 export const conversations = loggedIn<'conversations'>((connection, _request, ctx) =>
   ctx.messages.conversations(connection.user),
 );
 
-export const markread = loggedIn<'markread'>(async (connection, { peer, upTo }, ctx) => {
-  await ctx.messages.markRead(connection.user, peer, upTo);
+export const markread = loggedIn<'markread'>(async (connection, { peer, group, upTo }, ctx) => {
+  if (group === undefined) await ctx.messages.markRead(connection.user, peer as string, upTo);
+  else await ctx.groups.markRead(connection.user, group, upTo);
   return {};
 });
 
@@ -78,12 +85,13 @@ export const settings = loggedIn<'settings'>((connection, { readReceipts }, ctx)
 export const typing: Handler<'typing'> = {
   beforeLogin: false,
   countsAsActivity: false,
-  run: async (connection, { to, typing }, ctx) => {
+  run: async (connection, { to, group, typing }, ctx) => {
     const retryAfterMs = connection.takeTypingAllowance();
     if (retryAfterMs > 0) {
       throw new RequestError('rate_limited', 'too many typing notices; slow down', { retryAfterMs });
     }
-    await relayTyping(ctx, connection.user, to, typing);
+    if (group === undefined) await relayTyping(ctx, connection.user, to as string, typing);
+    else await ctx.groups.typing(connection.user, group, typing);
     return {};
   },
 };

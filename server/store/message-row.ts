@@ -12,6 +12,8 @@ export interface StoredMessageRow {
   id: number;
   from: string;
   to: string;
+  /** Set on a group message (whose `to` is empty). */
+  groupId: number | null;
   text: string;
   sentAt: number;
   editedAt: number | null;
@@ -40,13 +42,10 @@ function parseReactions(lines: string): Reaction[] {
 }
 
 export function toDirectMessage(row: StoredMessageRow): DirectMessage {
-  const message: DirectMessage = {
-    id: row.id,
-    from: row.from,
-    to: row.to,
-    text: row.text,
-    sentAt: row.sentAt,
-  };
+  const message: DirectMessage =
+    row.groupId === null
+      ? { id: row.id, from: row.from, to: row.to, text: row.text, sentAt: row.sentAt }
+      : { id: row.id, from: row.from, group: row.groupId, text: row.text, sentAt: row.sentAt };
   if (row.editedAt !== null) message.editedAt = row.editedAt;
   if (row.deleted) message.deleted = true;
   if (row.replyId !== null && row.replyFrom !== null) {
@@ -64,6 +63,7 @@ export function toDirectMessage(row: StoredMessageRow): DirectMessage {
  * conversation the user is not in is "unknown", like one that does not exist: nothing is revealed.
  */
 export function changeRefusal(message: DirectMessage | undefined, change: DirectChange): ChangeRefusal {
+  // A group message's members are checked by the caller (server/messages.ts) before the change.
   if (message === undefined || (message.from !== change.sender && message.to !== change.sender))
     return 'unknown_message';
   if (message.from !== change.sender) return 'not_yours';

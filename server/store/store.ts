@@ -18,7 +18,7 @@
  *   (Session.noteDelivered). Across recipients, ids may commit in any order, and acknowledgements
  *   never rely on order: they name the ids that were written to the connection.
  */
-import type { BroadcastMessage, DirectMessage } from '../../src/shared/protocol.js';
+import type { BroadcastMessage, DirectMessage, GroupInfo } from '../../src/shared/protocol.js';
 import type { ReactionEmoji } from '../../src/shared/reactions.js';
 
 /** The backing service (database server) cannot be reached right now; the request may be retried. */
@@ -204,15 +204,17 @@ export interface MessageStore {
    * Adds or removes a reaction, atomically with the checks of ReactionRefusal. A change bumps the
    * message's revision, which the reactor then has (it gets the message in its reply) and the
    * other side has pending; adding a reaction already there, or removing one that is not, changes
-   * nothing (`changed: false`, the revision as it was). A deleted message has no reactions.
+   * nothing (`changed: false`, the revision as it was). A deleted message has no reactions. Group
+   * messages take no reactions yet: they are refused as `unknown_message`.
    */
   react(
     change: ReactionChange,
   ): Promise<(DirectChangeEvent & { changed: boolean }) | { refused: ReactionRefusal }>;
   /**
    * Changes to messages `user` has and whose latest revision it has not acknowledged, with id >
-   * afterId, in id order, at most limit (redelivered at login): messages to it already acknowledged,
-   * and messages from it (its peer reacted).
+   * afterId, in id order, at most limit (redelivered at login): messages to it already acknowledged
+   * (direct, or group messages it has a delivery row for), and direct messages from it (its peer
+   * reacted).
    */
   changesAfter(user: string, afterId: number, limit: number): Promise<DirectChangeEvent[]>;
   /**
@@ -220,6 +222,86 @@ export interface MessageStore {
    * moves forward.
    */
   acknowledgeChanges(user: string, changes: readonly { id: number; revision: number }[]): Promise<void>;
+}
+
+/** A group message to store: the caller has checked `replyTo` belongs to the same group. */
+export interface NewGroupMessage {
+  from: string;
+  group: number;
+  text: string;
+  sentAt: number;
+  clientId?: string;
+  replyTo?: number;
+}
+
+/** A group with this user's view of it: its newest message it may see, and how many it has not read. */
+export interface GroupConversationRow {
+  group: GroupInfo;
+  last?: DirectMessage;
+  unread: number;
+}
+
+/** Why a group change was refused (docs/protocol.md, "Groups"). */
+export type GroupRefusal = 'unknown_group' | 'not_admin' | 'not_a_member' | 'group_full' | 'too_many_groups';
+
+/** The bounds a group change is checked against (src/shared/limits.ts). */
+export interface GroupLimits {
+  maxMembers: number;
+  maxCreated: number;
+}
+
+/**
+ * Groups and their messages. A group message is one stored row (its conversation is the group's),
+ * with a delivery row per member who was sent it: those are acknowledged, redelivered at login and
+ * kept pending for changes like direct messages (MessageStore's undeliveredAfter, acknowledge,
+ * changesAfter and acknowledgeChanges cover both). Members who blocked the sender get no delivery
+ * row, and history leaves out the senders the reader blocks. Every membership check is atomic with
+ * the change it guards. A user who is not a member finds a group exactly as one that does not exist.
+ */
+export interface GroupStore {
+  create(
+    group: { name: string; creator: string; members: readonly string[]; at: number },
+    limits: GroupLimits,
+  ): Promise<GroupInfo | { refused: GroupRefusal }>;
+  /** The group, when `member` is one of its members. */
+  get(id: number, member: string): Promise<GroupInfo | undefined>;
+  /** An admin adds users (those already members are left as they are). */
+  add(
+    id: number,
+    by: string,
+    users: readonly string[],
+    limits: GroupLimits,
+  ): Promise<GroupInfo | { refused: GroupRefusal }>;
+  /** An admin removes a member other than the creator; the member's pending deliveries go. */
+  remove(id: number, by: string, user: string): Promise<GroupInfo | { refused: GroupRefusal }>;
+  /** A member leaves; when no admin is left, the longest-standing member becomes one. */
+  leave(id: number, user: string): Promise<GroupInfo | { refused: GroupRefusal }>;
+  rename(id: number, by: string, name: string): Promise<GroupInfo | { refused: GroupRefusal }>;
+  /** The creator names an admin or takes it back. */
+  setAdmin(
+    id: number,
+    by: string,
+    user: string,
+    admin: boolean,
+  ): Promise<GroupInfo | { refused: GroupRefusal }>;
+  /**
+   * Stores a message to the group and a delivery row for every other member who has not blocked
+   * the sender (`recipients`), unless the sender is not a member. A retry with a used clientId
+   * stores nothing and returns the first message with `duplicate: true`.
+   */
+  insertMessage(
+    message: NewGroupMessage,
+  ): Promise<
+    { message: DirectMessage; recipients: string[]; duplicate: boolean } | { refused: 'unknown_group' }
+  >;
+  /** A page of the group's messages with id < before, newest first, without those from senders `reader` blocks. */
+  historyPage(group: number, reader: string, before: number, limit: number): Promise<DirectMessage[]>;
+  /** Every group of the user with its last message and unread count, most recently active first. */
+  conversations(name: string): Promise<GroupConversationRow[]>;
+  /** Moves the member's read mark forward; false when upTo is past the group's newest message. */
+  markRead(name: string, group: number, upTo: number): Promise<boolean>;
+  /** Members who have a delivery row for this message (they are sent its changes). */
+  recipientsOf(messageId: number): Promise<string[]>;
 }
 
 export interface NewBroadcast {
@@ -262,6 +344,7 @@ export interface Store {
   readonly messages: MessageStore;
   readonly broadcasts: BroadcastStore;
   readonly presence: PresenceLog;
+  readonly groups: GroupStore;
   /** Where the data lives, for the log and the listening line (a path or a URL without password). */
   readonly location: string;
   /** Finishes pending writes and closes; safe to call twice. */

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import {
+  groupIdSchema,
+  groupNameSchema,
   messageIdSchema,
   passwordSchema,
   reactionEmojiSchema,
@@ -13,11 +15,19 @@ import {
   type ConversationSummary,
   type DirectMessage,
   type ErrorCode,
+  type GroupInfo,
+  type GroupSummary,
+  type ServerEvent,
   type ReceiptMarks,
   type RequestResult,
   type UserEntry,
 } from './protocol.js';
-import { HISTORY_PAGE_MAX, USERNAME_MAX_LENGTH, WHOELSESINCE_MAX_SECONDS } from './limits.js';
+import {
+  GROUP_MEMBERS_MAX,
+  HISTORY_PAGE_MAX,
+  USERNAME_MAX_LENGTH,
+  WHOELSESINCE_MAX_SECONDS,
+} from './limits.js';
 import { EXTERNAL_URL_MAX_LENGTH, isExternalLink } from './links.js';
 
 export const serverAddressSchema = z.object({
@@ -57,6 +67,32 @@ export const apiCalls = {
   logout: z.tuple([]),
   /** The optional third argument is the id of the message this one answers (a reply). */
   sendMessage: z.tuple([usernameSchema, textSchema, messageIdSchema.optional()]),
+  /** Creates a group named so with these other members; this user is its admin. */
+  createGroup: z.tuple([groupNameSchema, z.array(usernameSchema).min(1).max(GROUP_MEMBERS_MAX)]),
+  /** An admin adds users to the group. */
+  addToGroup: z.tuple([groupIdSchema, z.array(usernameSchema).min(1).max(GROUP_MEMBERS_MAX)]),
+  /** An admin removes a member. */
+  removeFromGroup: z.tuple([groupIdSchema, usernameSchema]),
+  /** An admin renames the group. */
+  renameGroup: z.tuple([groupIdSchema, groupNameSchema]),
+  /** The creator makes a member an admin (`true`) or a member again. */
+  setGroupAdmin: z.tuple([groupIdSchema, usernameSchema, z.boolean()]),
+  leaveGroup: z.tuple([groupIdSchema]),
+  /** A message to a group; the optional third argument is the id of the message it answers. */
+  sendGroupMessage: z.tuple([groupIdSchema, textSchema, messageIdSchema.optional()]),
+  /** A page of a group's messages (without those of members you blocked). */
+  groupHistory: z.tuple([
+    z.object({
+      group: groupIdSchema,
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    }),
+  ]),
+  /** This user's groups, with their last message and unread count, the most recent first. */
+  groups: z.tuple([]),
+  markGroupRead: z.tuple([groupIdSchema, messageIdSchema]),
+  /** The user is typing in this group (`true`) or stopped; throttled by the core, never fails. */
+  groupTyping: z.tuple([groupIdSchema, z.boolean()]),
   /** Changes the text of a message this user sent (within the server's edit window). */
   editMessage: z.tuple([messageIdSchema, textSchema]),
   /** Deletes a message this user sent, for both sides. */
@@ -186,6 +222,17 @@ export interface ApiValues {
   login: { username: string };
   logout: Record<string, never>;
   sendMessage: SendResult;
+  createGroup: { group: GroupInfo };
+  addToGroup: { group: GroupInfo };
+  removeFromGroup: { group: GroupInfo };
+  renameGroup: { group: GroupInfo };
+  setGroupAdmin: { group: GroupInfo };
+  leaveGroup: Record<string, never>;
+  sendGroupMessage: { message: DirectMessage };
+  groupHistory: RequestResult<'history'>;
+  groups: GroupSummary[];
+  markGroupRead: Record<string, never>;
+  groupTyping: Record<string, never>;
   editMessage: { message: DirectMessage };
   deleteMessage: { message: DirectMessage };
   react: { message: DirectMessage };
@@ -249,6 +296,13 @@ export type AppEvent =
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */
   | { kind: 'typing'; peers: string[] }
+  /** Who is typing in each group now (group id → sorted names), after every change. */
+  | { kind: 'group_typing'; groups: Record<number, string[]> }
+  /**
+   * A group of yours changed (created, members added, removed or left, renamed, admins): `group` is
+   * it as it is now, absent when you are no longer a member.
+   */
+  | ({ kind: 'group' } & Omit<ServerEvent<'group'>, 'type'>)
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
   | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason }

@@ -102,3 +102,12 @@ export const REACTION_PER_SECOND = 2;
  * keeps a message with every emoji and the longest text inside one frame.
  */
 export const REACTION_USERS_MAX = 64;
+/**
+ * Group conversations (docs/protocol.md, "Groups"): at most GROUP_MEMBERS_MAX members, the creator
+ * included; a name of 1 to GROUP_NAME_MAX_LENGTH characters (code points, as `textLength` counts);
+ * each user may have created at most GROUPS_CREATED_MAX groups (those it left still count), so one
+ * account cannot fill the database with groups.
+ */
+export const GROUP_MEMBERS_MAX = 256;
+export const GROUP_NAME_MAX_LENGTH = 64;
+export const GROUPS_CREATED_MAX = 100;

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import {
+  GROUP_MEMBERS_MAX,
+  GROUP_NAME_MAX_LENGTH,
   HISTORY_PAGE_MAX,
   MAX_REQUEST_ID,
   PASSWORD_MAX_LENGTH,
@@ -81,11 +83,46 @@ export const reactionSchema = z.object({
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 
+/** Server-assigned group id: increasing in the order groups were created. */
+export const groupIdSchema = z.number().int().positive();
+
+const groupNameTooLong = `name must be at most ${GROUP_NAME_MAX_LENGTH} characters`;
+/** A group's name: 1 to GROUP_NAME_MAX_LENGTH characters, not blank, no control characters. */
+export const groupNameSchema = z
+  .string()
+  .max(GROUP_NAME_MAX_LENGTH * 2, groupNameTooLong)
+  .refine((name) => textLength(name) <= GROUP_NAME_MAX_LENGTH, groupNameTooLong)
+  .refine((name) => name.trim().length > 0, 'name must not be blank')
+  // eslint-disable-next-line no-control-regex
+  .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'name must not contain control characters');
+
+export const groupMemberSchema = z.object({ name: usernameSchema, admin: z.boolean() });
+export type GroupMember = z.infer<typeof groupMemberSchema>;
+
+/** A group as its members see it: members sorted by name; admins may change it, its creator always is one. */
+export const groupInfoSchema = z.object({
+  id: groupIdSchema,
+  name: groupNameSchema,
+  creator: usernameSchema,
+  members: z.array(groupMemberSchema).max(GROUP_MEMBERS_MAX),
+});
+export type GroupInfo = z.infer<typeof groupInfoSchema>;
+
+/** Users named in one request: at most a full group's worth, no repeats. */
+const userListSchema = z
+  .array(usernameSchema)
+  .min(1, 'name at least one user')
+  .max(GROUP_MEMBERS_MAX, `at most ${GROUP_MEMBERS_MAX} users`)
+  .refine((users) => new Set(users).size === users.length, 'users must not repeat');
+
 export const directMessageSchema = z
   .object({
     id: messageIdSchema,
     from: usernameSchema,
-    to: usernameSchema,
+    /** The recipient of a direct message; absent on a group message. */
+    to: usernameSchema.optional(),
+    /** The group of a group message; absent on a direct message. */
+    group: groupIdSchema.optional(),
     /** Empty exactly when the message was deleted (its text is erased from the server). */
     text: z.union([textSchema, z.literal('')]),
     sentAt: timestampSchema,
@@ -106,7 +143,12 @@ export const directMessageSchema = z
   .refine((message) => (message.text === '') === (message.deleted === true), {
     message: 'text must be empty exactly when the message is deleted',
     path: ['text'],
+  })
+  .refine((message) => (message.to === undefined) !== (message.group === undefined), {
+    message: 'a message has either a recipient (to) or a group',
+    path: ['to'],
   });
+/** A direct message (`to`) or a group message (`group`): the one message shape of the protocol. */
 export type DirectMessage = z.infer<typeof directMessageSchema>;
 
 /** A broadcast as stored: `id` increases in the order the server accepted broadcasts (its own sequence). */
@@ -139,6 +181,26 @@ export const conversationSummarySchema = z
   })
   .extend(receiptMarksSchema.shape);
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+/** A group in the conversation list: listed from its creation on, `last` once it has a message. */
+export const groupSummarySchema = z.object({
+  group: groupInfoSchema,
+  last: directMessageSchema.optional(),
+  /** Messages from other members newer than what this user marked read (blocked senders not counted). */
+  unread: z.number().int().nonnegative(),
+});
+export type GroupSummary = z.infer<typeof groupSummarySchema>;
+
+/** A request names a direct conversation (`to`/`peer`) or a group: exactly one of the two. */
+function oneConversation(key: 'to' | 'peer') {
+  return {
+    check: (params: Record<string, unknown>) =>
+      (params[key] === undefined) !== (params['group'] === undefined),
+    message: { message: `name either ${key} or group`, path: [key] },
+  };
+}
+const oneTo = oneConversation('to');
+const onePeer = oneConversation('peer');
 
 export const userEntrySchema = z.object({ name: usernameSchema, online: z.boolean() });
 export type UserEntry = z.infer<typeof userEntrySchema>;
@@ -200,17 +262,22 @@ export const requests = {
     result: z.object({ username: usernameSchema }),
   },
   message: {
-    params: z.object({
-      to: usernameSchema,
-      text: textSchema,
-      /**
-       * Idempotency key chosen by the sender: a retry with the same key returns the stored message
-       * instead of storing it twice, so a client can resend after losing the reply.
-       */
-      clientId: clientIdSchema.optional(),
-      /** The id of a message of this conversation that this one answers (quoted with it). */
-      replyTo: messageIdSchema.optional(),
-    }),
+    params: z
+      .object({
+        to: usernameSchema.optional(),
+        /** A group this user is a member of, instead of `to`. */
+        group: groupIdSchema.optional(),
+        text: textSchema,
+        /**
+         * Idempotency key chosen by the sender: a retry with the same key returns the stored message
+         * instead of storing it twice, so a client can resend after losing the reply.
+         */
+        clientId: clientIdSchema.optional(),
+        /** The id of a message of this conversation that this one answers (quoted with it). */
+        replyTo: messageIdSchema.optional(),
+      })
+      .refine(oneTo.check, oneTo.message),
+    /** `online`: the recipient (of a group: some other member) was online. */
     result: z.object({ message: directMessageSchema, online: z.boolean() }),
   },
   /** Changes the text of a direct message this user sent, within the server's edit window. */
@@ -281,12 +348,15 @@ export const requests = {
   /** Acknowledges every direct message to this user with id ≤ upTo; unacknowledged ones are redelivered at next login. */
   ack: { params: z.object({ upTo: messageIdSchema }), result: empty },
   history: {
-    params: z.object({
-      peer: usernameSchema,
-      /** Only messages with a smaller id; omit for the newest page. */
-      before: messageIdSchema.optional(),
-      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
-    }),
+    params: z
+      .object({
+        peer: usernameSchema.optional(),
+        group: groupIdSchema.optional(),
+        /** Only messages with a smaller id; omit for the newest page. */
+        before: messageIdSchema.optional(),
+        limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+      })
+      .refine(onePeer.check, onePeer.message),
     /** Oldest first; the receipt marks are the peer's on this user's messages. */
     result: z
       .object({ messages: z.array(directMessageSchema), hasMore: z.boolean() })
@@ -294,10 +364,46 @@ export const requests = {
   },
   conversations: {
     params: empty,
-    result: z.object({ conversations: z.array(conversationSummarySchema) }),
+    /** `groups`: the groups this user is a member of (absent from servers without groups). */
+    result: z.object({
+      conversations: z.array(conversationSummarySchema),
+      groups: z.array(groupSummarySchema).optional(),
+    }),
   },
   markread: {
-    params: z.object({ peer: usernameSchema, upTo: messageIdSchema }),
+    params: z
+      .object({ peer: usernameSchema.optional(), group: groupIdSchema.optional(), upTo: messageIdSchema })
+      .refine(onePeer.check, onePeer.message),
+    result: empty,
+  },
+  /** Creates a group with this user as its creator and first admin; `members` are the others. */
+  group_create: {
+    params: z.object({ name: groupNameSchema, members: userListSchema }),
+    result: z.object({ group: groupInfoSchema }),
+  },
+  /** An admin adds users to the group. */
+  group_add: {
+    params: z.object({ group: groupIdSchema, users: userListSchema }),
+    result: z.object({ group: groupInfoSchema }),
+  },
+  /** An admin removes a member (not the creator). */
+  group_remove: {
+    params: z.object({ group: groupIdSchema, user: usernameSchema }),
+    result: z.object({ group: groupInfoSchema }),
+  },
+  /** An admin renames the group. */
+  group_rename: {
+    params: z.object({ group: groupIdSchema, name: groupNameSchema }),
+    result: z.object({ group: groupInfoSchema }),
+  },
+  /** The creator makes a member an admin, or an admin a member again. */
+  group_admin: {
+    params: z.object({ group: groupIdSchema, user: usernameSchema, admin: z.boolean() }),
+    result: z.object({ group: groupInfoSchema }),
+  },
+  /** This user leaves the group. */
+  group_leave: {
+    params: z.object({ group: groupIdSchema }),
     result: empty,
   },
   /**
@@ -323,7 +429,12 @@ export const requests = {
    * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
    * A group chat will name its conversation in a field of its own instead of `to`.
    */
-  typing: { params: z.object({ to: usernameSchema, typing: z.boolean() }), result: empty },
+  typing: {
+    params: z
+      .object({ to: usernameSchema.optional(), group: groupIdSchema.optional(), typing: z.boolean() })
+      .refine(oneTo.check, oneTo.message),
+    result: empty,
+  },
 } as const;
 
 export type RequestType = keyof typeof requests;
@@ -384,6 +495,12 @@ export const errorCodes = [
   'not_yours', // only the sender may edit or delete a message
   'message_deleted', // the message was deleted: it cannot be edited, deleted or reacted to
   'edit_window_passed', // edits are allowed only within the server's edit window after sending
+  // groups
+  'unknown_group', // no such group, or this user is not a member (whether it exists is not told)
+  'not_admin', // only an admin may change the group (only its creator may name admins)
+  'not_a_member', // group_remove/group_admin: the user named is not a member
+  'group_full', // the group would have more than GROUP_MEMBERS_MAX members
+  'too_many_groups', // this user created GROUPS_CREATED_MAX groups already
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -462,10 +579,25 @@ export const serverEventSchemas = {
       from: usernameSchema,
       typing: z.boolean(),
       ttlMs: z.number().int().min(1).max(TYPING_TTL_MAX_MS),
+      /** Typing in this group (to its members), not to this user directly. */
+      group: groupIdSchema.optional(),
     })
-    // Strict: a later group typing event adds a field naming its conversation, and a client that
-    // does not know that field must drop the event, not show it in the direct chat with `from`.
+    // Strict: a group's notice carries `group`, and a client that predates groups must drop it,
+    // not show it in the direct chat with `from`; a later field must be dropped likewise.
     .strict(),
+  /**
+   * A group of this user changed: created with this user in it, members added, removed or left,
+   * renamed, admins named. `group` is the group as it is now; absent for a user who is no longer
+   * a member (removed, or left on another device). `users` are the members the change concerns.
+   */
+  group: z.object({
+    type: z.literal('group'),
+    id: groupIdSchema,
+    action: z.enum(['created', 'added', 'removed', 'left', 'renamed', 'admin']),
+    by: usernameSchema,
+    users: z.array(usernameSchema).max(GROUP_MEMBERS_MAX),
+    group: groupInfoSchema.optional(),
+  }),
   /** The server ended this session; the connection closes after this frame. */
   logged_out: z.object({ type: z.literal('logged_out'), reason: z.enum(['timeout', 'shutdown']) }),
 } as const;

@@ -9,7 +9,7 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
-/** Undoes schema version 8: reactions, and the sender's acknowledged revision. */
+/** Undoes schema version 9: reactions, and the sender's acknowledged revision. */
 export function dropReactions(db: Database.Database): void {
   db.exec(`DROP TABLE reactions;
     DROP INDEX messages_changed_for_sender;
@@ -30,4 +30,12 @@ export function dropChangesAndReplies(db: Database.Database): void {
     ALTER TABLE messages DROP COLUMN revision;
     ALTER TABLE messages DROP COLUMN seen_revision;
     ALTER TABLE messages DROP COLUMN reply_to;`);
+}
+
+/** Undoes schema version 8: groups, their members and deliveries, and messages' group column. */
+export function dropGroups(db: Database.Database): void {
+  db.exec(`DROP TABLE group_deliveries;
+    DROP TABLE group_members;
+    DROP TABLE groups;
+    ALTER TABLE messages DROP COLUMN group_id;`);
 }

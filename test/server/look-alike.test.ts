@@ -7,6 +7,7 @@ import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
 import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import {
   dropChangesAndReplies,
+  dropGroups,
   dropLookAlikeKeys,
   dropReactions,
   dropReceipts,
@@ -117,6 +118,7 @@ describe('look-alike accounts made before the check', () => {
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
     dropReactions(db);
+    dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);

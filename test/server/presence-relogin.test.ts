@@ -34,6 +34,7 @@ function onlineUser(username: string): OnlineUser {
     watchesPresence: true,
     send: (_frame: ServerFrame) => {},
     sendEncoded: () => {},
+    sendTracked: () => {},
     evict: () => {},
     holdLive: () => {},
     catchUp: () => {},

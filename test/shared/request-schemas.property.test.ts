@@ -7,6 +7,7 @@ import { REACTION_EMOJI } from '../../src/shared/reactions.js';
 
 const username = fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/);
 const text = fc.string({ minLength: 1, maxLength: 200 });
+const groupId = fc.integer({ min: 1, max: 2 ** 40 });
 
 /** One valid parameter object per request type, so every schema is exercised. */
 const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> } = {
@@ -48,6 +49,15 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   users: fc.record({ prefix: fc.string({ maxLength: 32 }), limit: fc.integer({ min: 1, max: 50 }) }),
   logout: fc.constant({}),
   typing: fc.record({ to: username, typing: fc.boolean() }),
+  group_create: fc.record({
+    name: fc.stringMatching(/^[A-Za-z0-9 ]{0,63}[A-Za-z]$/),
+    members: fc.uniqueArray(username, { minLength: 1, maxLength: 20 }),
+  }),
+  group_add: fc.record({ group: groupId, users: fc.uniqueArray(username, { minLength: 1, maxLength: 20 }) }),
+  group_remove: fc.record({ group: groupId, user: username }),
+  group_rename: fc.record({ group: groupId, name: fc.stringMatching(/^[a-z]{1,64}$/) }),
+  group_admin: fc.record({ group: groupId, user: username, admin: fc.boolean() }),
+  group_leave: fc.record({ group: groupId }),
 };
 
 const anyRequest = fc.oneof(

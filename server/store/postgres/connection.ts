@@ -26,6 +26,9 @@ export interface ParsedUrl {
   location: string;
 }
 
+/** One statement inside Connection.transaction; resolves its rows. */
+export type TransactionQuery = <Row>(text: string, values?: readonly unknown[]) => Promise<Row[]>;
+
 /** Reads a postgres:// (or postgresql://) URL; throws an Error naming what is wrong. */
 export function parseStoreUrl(url: string): ParsedUrl {
   let parsed: URL;
@@ -144,6 +147,37 @@ export class Connection {
       const result = await this.pool.query<Row & pg.QueryResultRow>({ name, text, values: [...values] });
       return result.rows;
     } catch (error) {
+      throw this.translate(error);
+    } finally {
+      this.running--;
+      if (this.running === 0) this.whenIdle?.();
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled
+   * back when it throws. For the few changes whose checks span several statements (groups).
+   */
+  async transaction<T>(work: (query: TransactionQuery) => Promise<T>): Promise<T> {
+    if (this.ended) throw new Error(`the store at ${this.location} is closed`);
+    this.running++;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      const connected = client;
+      await connected.query('BEGIN');
+      const query: TransactionQuery = async <Row>(text: string, values: readonly unknown[] = []) =>
+        (await connected.query<Row & pg.QueryResultRow>(text, [...values])).rows;
+      const result = await work(query);
+      await connected.query('COMMIT');
+      client.release();
+      client = undefined;
+      return result;
+    } catch (error) {
+      if (client) {
+        await client.query('ROLLBACK').catch(() => {});
+        client.release(isUnavailable(error) && error instanceof Error ? error : undefined);
+      }
       throw this.translate(error);
     } finally {
       this.running--;

@@ -32,6 +32,7 @@ import { Connection, createPool, parseStoreUrl, type PostgresStoreOptions } from
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage } from '../message-row.js';
+import { postgresGroupStore } from './postgres-groups.js';
 import { SQL, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
@@ -94,6 +95,7 @@ function postgresStore(connection: Connection): Store {
     messages: messageStore(run),
     broadcasts: broadcastStore(run),
     presence: presenceLog(run),
+    groups: postgresGroupStore(connection, directMessage as (row: never) => DirectMessage),
     location: connection.location,
     close: () => connection.end(),
   };
@@ -170,6 +172,8 @@ interface MessageRow {
   id: number;
   sender: string;
   recipient: string;
+  /** Absent from the conversation list's rows, which are never group messages. */
+  group_id?: number | null;
   text: Buffer;
   sent_at: number;
   edited_at: number | null;
@@ -190,6 +194,7 @@ const directMessage = (row: MessageRow): DirectMessage =>
     id: row.id,
     from: row.sender,
     to: row.recipient,
+    groupId: row.group_id ?? null,
     text: row.text.toString('utf8'),
     sentAt: row.sent_at,
     editedAt: row.edited_at,

@@ -8,9 +8,9 @@
 const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
     FROM reactions x WHERE x.message_id = m.id) AS reactions`;
 /** A message (m) with what its quote needs of the message it answers (r): see MessageRow. */
-const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.text, m.sent_at, m.edited_at, m.deleted,
+export const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.group_id, m.text, m.sent_at, m.edited_at, m.deleted,
   m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted, ${REACTION_COLUMNS}`;
-const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
+export const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 
 export const SQL = {
   userExists: 'SELECT 1 FROM users WHERE name = $1',
@@ -46,11 +46,20 @@ export const SQL = {
   removeBlock: 'DELETE FROM blocks WHERE blocker = $1 AND blocked = $2 RETURNING 1',
 
   insertDirect: 'SELECT * FROM insert_direct($1, $2, $3, $4, $5, $6, $7)',
-  undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
-    WHERE m.recipient = $1 AND NOT m.acked AND m.id > $2 ORDER BY m.id LIMIT $3`,
-  countUndelivered: 'SELECT count(*) AS count FROM messages WHERE recipient = $1 AND NOT acked',
+  // Direct and group messages to the recipient, each read from its own undelivered index.
+  undeliveredAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id IN (
+      (SELECT id FROM messages WHERE recipient = $1 AND NOT acked AND id > $2 ORDER BY id LIMIT $3)
+      UNION ALL
+      (SELECT message_id FROM group_deliveries WHERE recipient = $1 AND NOT acked AND message_id > $2
+        ORDER BY message_id LIMIT $3)
+    ) ORDER BY m.id LIMIT $3`,
+  countUndelivered: `SELECT (SELECT count(*) FROM messages WHERE recipient = $1 AND NOT acked)
+    + (SELECT count(*) FROM group_deliveries WHERE recipient = $1 AND NOT acked) AS count`,
+  // Group deliveries are marked too; only direct senders are returned (groups have no receipts yet).
   acknowledge: `
-    WITH done AS (
+    WITH group_done AS (
+      UPDATE group_deliveries SET acked = true WHERE recipient = $1 AND NOT acked AND message_id = ANY ($2::bigint[])
+    ), done AS (
       UPDATE messages SET acked = true WHERE recipient = $1 AND NOT acked AND id = ANY ($2::bigint[])
       RETURNING sender
     )
@@ -113,7 +122,8 @@ export const SQL = {
     )
     SELECT revision FROM deleted`,
   react: 'SELECT * FROM react($1, $2, $3, $4, $5)',
-  // Both sides of the user's conversations: messages to it it has, and messages from it.
+  // Both sides of the user's direct conversations (messages to it it has, and messages from it),
+  // and the group messages it was delivered.
   changesAfter: `
     (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
       WHERE m.recipient = $1 AND m.revision > m.seen_revision AND m.acked AND m.id > $2
@@ -122,14 +132,26 @@ export const SQL = {
     (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
       WHERE m.sender = $1 AND m.revision > m.sender_seen_revision AND m.id > $2
       ORDER BY m.id LIMIT $3)
+    UNION ALL
+    (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id
+        LEFT JOIN messages r ON r.id = m.reply_to
+      WHERE d.recipient = $1 AND d.acked AND m.revision > d.seen_revision AND d.message_id > $2
+      ORDER BY d.message_id LIMIT $3)
     ORDER BY id LIMIT $3`,
-  // $2 ids and $3 revisions, pairwise; each moves the side of the conversation $1 is on.
-  acknowledgeChanges: `UPDATE messages SET
-      seen_revision = CASE WHEN recipient = $1 THEN greatest(seen_revision, a.revision) ELSE seen_revision END,
-      sender_seen_revision = CASE WHEN sender = $1 THEN greatest(sender_seen_revision, a.revision)
-        ELSE sender_seen_revision END
+  // $2 ids and $3 revisions, pairwise; each moves the side of the conversation $1 is on, direct or
+  // (its delivery row) group.
+  acknowledgeChanges: `
+    WITH direct AS (
+      UPDATE messages SET
+        seen_revision = CASE WHEN recipient = $1 THEN greatest(seen_revision, a.revision) ELSE seen_revision END,
+        sender_seen_revision = CASE WHEN sender = $1 THEN greatest(sender_seen_revision, a.revision)
+          ELSE sender_seen_revision END
+      FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
+      WHERE messages.id = a.id AND (messages.recipient = $1 OR messages.sender = $1)
+    )
+    UPDATE group_deliveries SET seen_revision = greatest(seen_revision, a.revision)
     FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
-    WHERE messages.id = a.id AND (messages.recipient = $1 OR messages.sender = $1)`,
+    WHERE group_deliveries.message_id = a.id AND group_deliveries.recipient = $1`,
 
   insertBroadcast:
     'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES ($1, $2, $3, $4) RETURNING id',

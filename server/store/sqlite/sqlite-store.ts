@@ -20,6 +20,7 @@ import type {
   BlockStore,
   BroadcastStore,
   ConversationRow,
+  GroupStore,
   DirectChange,
   LockState,
   LockoutPolicy,
@@ -40,6 +41,7 @@ import { GroupCommit, noWalSync, walFileSync, type WalSync } from './group-commi
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
+import { groupStore } from './sqlite-groups.js';
 import { pairRow, prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -121,6 +123,7 @@ export class SqliteStore implements Store {
   readonly messages: MessageStore;
   readonly broadcasts: BroadcastStore;
   readonly presence: PresenceLog;
+  readonly groups: GroupStore;
   private readonly tick: GroupCommit;
   private closed = false;
 
@@ -139,6 +142,7 @@ export class SqliteStore implements Store {
     this.messages = messageStore(s, io);
     this.broadcasts = broadcastStore(s, io);
     this.presence = presenceLog(s, io);
+    this.groups = groupStore(s, io);
   }
 
   /**
@@ -306,12 +310,20 @@ function messageStore(s: Statements, io: Durable): MessageStore {
   return {
     insertDirect: (message) => io.write(() => insert(message)),
     undeliveredAfter: (recipient, afterId, limit) =>
-      io.read(() => rows(s.undeliveredAfter, recipient, afterId, limit)),
-    countUndelivered: (recipient) => io.read(() => s.countUndelivered.get(recipient) as number),
-    acknowledge: (recipient, ids) =>
-      io.write(() =>
-        ids.length === 0 ? [] : [...new Set(s.acknowledge.all(recipient, JSON.stringify(ids)) as string[])],
+      io.read(() => rows(s.undeliveredAfter, { recipient, afterId, limit })),
+    countUndelivered: (recipient) =>
+      io.read(
+        () =>
+          (s.countUndelivered.get(recipient) as number) + (s.countUndeliveredGroup.get(recipient) as number),
       ),
+    acknowledge: (recipient, ids) =>
+      io.write(() => {
+        if (ids.length === 0) return [];
+        const list = JSON.stringify(ids);
+        // Group messages have no receipts (yet): only direct senders are told.
+        s.acknowledgeGroup.run(recipient, list);
+        return [...new Set(s.acknowledge.all(recipient, list) as string[])];
+      }),
     historyPage: (a, b, before, limit) => io.read(() => rows(s.historyPage, pairKey(a, b), before, limit)),
     conversations: (me) =>
       io.read(() =>
@@ -337,7 +349,10 @@ function messageStore(s: Statements, io: Durable): MessageStore {
       ),
     acknowledgeChanges: (user, changes) =>
       io.write(() => {
-        for (const { id, revision } of changes) s.acknowledgeChange.run({ id, revision, user });
+        for (const { id, revision } of changes) {
+          s.acknowledgeChange.run({ id, revision, user });
+          s.acknowledgeGroupChange.run({ id, revision, user });
+        }
       }),
   };
 }
@@ -345,6 +360,7 @@ function messageStore(s: Statements, io: Durable): MessageStore {
 interface ReactionTarget {
   sender: string;
   recipient: string;
+  groupId: number | null;
   deleted: number;
   revision: number;
 }
@@ -354,7 +370,10 @@ function reactionRefusal(
   target: ReactionTarget | undefined,
   user: string,
 ): ReactionRefusal | undefined {
-  if (!target || (target.sender !== user && target.recipient !== user)) return 'unknown_message';
+  // Group messages take no reactions yet (docs/protocol.md, "Reactions").
+  if (!target || target.groupId !== null || (target.sender !== user && target.recipient !== user)) {
+    return 'unknown_message';
+  }
   if (target.deleted) return 'message_deleted';
   const peer = target.sender === user ? target.recipient : target.sender;
   return s.isBlocked.get(peer, user) === undefined ? undefined : 'blocked_by_recipient';

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
-export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.text, m.sent_at AS sentAt,
+export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId, m.text, m.sent_at AS sentAt,
   m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
   r.deleted AS replyDeleted, m.revision,
   (SELECT group_concat(x.emoji || char(9) || x.name, char(10) ORDER BY x.at, x.name)
@@ -60,7 +60,26 @@ type StatementName =
   | 'addReaction'
   | 'removeReaction'
   | 'clearReactions'
-  | 'bumpForReactor';
+  | 'bumpForReactor'
+  | 'acknowledgeGroup'
+  | 'acknowledgeGroupChange'
+  | 'countUndeliveredGroup'
+  | 'createdGroups'
+  | 'insertGroup'
+  | 'groupRow'
+  | 'groupMembers'
+  | 'addGroupMember'
+  | 'removeGroupMember'
+  | 'dropGroupDeliveries'
+  | 'setGroupAdmin'
+  | 'renameGroup'
+  | 'groupsOf'
+  | 'insertGroupMessage'
+  | 'insertGroupDelivery'
+  | 'groupHistoryPage'
+  | 'groupLast'
+  | 'groupUnread'
+  | 'recipientsOf';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -143,10 +162,18 @@ export function prepareStatements(db: Database.Database): Statements {
        RETURNING id`,
     ).pluck(),
     addPair: p('INSERT OR IGNORE INTO pairs (a, b) VALUES (?, ?)'),
+    // Direct and group messages to the recipient, each read from its own undelivered index.
     undeliveredAfter: p(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.recipient = ? AND m.acked = 0 AND m.id > ? ORDER BY m.id LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id IN (
+         SELECT id FROM (SELECT id FROM messages WHERE recipient = @recipient AND acked = 0 AND id > @afterId
+           ORDER BY id LIMIT @limit)
+         UNION ALL
+         SELECT message_id FROM (SELECT message_id FROM group_deliveries
+           WHERE recipient = @recipient AND acked = 0 AND message_id > @afterId ORDER BY message_id LIMIT @limit)
+       ) ORDER BY m.id LIMIT @limit`,
     ),
     countUndelivered: p('SELECT count(*) FROM messages WHERE recipient = ? AND acked = 0', true),
+    countUndeliveredGroup: p('SELECT count(*) FROM group_deliveries WHERE recipient = ? AND acked = 0', true),
     acknowledge: p(
       `UPDATE messages SET acked = 1
        WHERE recipient = ? AND acked = 0 AND id IN (SELECT value FROM json_each(?))
@@ -196,7 +223,8 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE id = @id AND sender = @sender AND deleted = 0
        RETURNING revision`,
     ).pluck(),
-    // Two partial-index scans, one per side of the conversation (a user never messages itself).
+    // Partial-index scans: each side of a direct conversation (a user never messages itself), and the
+    // user's group deliveries.
     changesAfter: p(
       `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
          WHERE m.recipient = @user AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > @afterId
@@ -205,6 +233,11 @@ export function prepareStatements(db: Database.Database): Statements {
        SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
          WHERE m.sender = @user AND m.revision > m.sender_seen_revision AND m.id > @afterId
          ORDER BY m.id LIMIT @limit)
+       UNION ALL
+       SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id
+           LEFT JOIN messages r ON r.id = m.reply_to
+         WHERE d.recipient = @user AND d.acked = 1 AND m.revision > d.seen_revision AND d.message_id > @afterId
+         ORDER BY d.message_id LIMIT @limit)
        ORDER BY id LIMIT @limit`,
     ),
     acknowledgeChange: p(
@@ -214,7 +247,9 @@ export function prepareStatements(db: Database.Database): Statements {
            ELSE sender_seen_revision END
        WHERE id = @id AND (recipient = @user OR sender = @user)`,
     ),
-    reactionTarget: p('SELECT sender, recipient, deleted, revision FROM messages WHERE id = ?'),
+    reactionTarget: p(
+      'SELECT sender, recipient, group_id AS groupId, deleted, revision FROM messages WHERE id = ?',
+    ),
     addReaction: p('INSERT OR IGNORE INTO reactions (message_id, emoji, name, at) VALUES (?, ?, ?, ?)'),
     removeReaction: p('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND name = ?'),
     clearReactions: p('DELETE FROM reactions WHERE message_id = ?'),
@@ -226,5 +261,54 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE id = @id
        RETURNING revision`,
     ).pluck(),
+    acknowledgeGroup: p(
+      `UPDATE group_deliveries SET acked = 1
+       WHERE recipient = ? AND acked = 0 AND message_id IN (SELECT value FROM json_each(?))`,
+    ),
+    acknowledgeGroupChange: p(
+      `UPDATE group_deliveries SET seen_revision = max(seen_revision, @revision)
+       WHERE message_id = @id AND recipient = @user`,
+    ),
+    createdGroups: p('SELECT count(*) FROM groups WHERE creator = ?', true),
+    insertGroup: p('INSERT INTO groups (name, creator, created_at) VALUES (?, ?, ?) RETURNING id', true),
+    groupRow: p('SELECT id, name, creator FROM groups WHERE id = ?'),
+    groupMembers: p('SELECT member AS name, admin FROM group_members WHERE group_id = ? ORDER BY joined'),
+    addGroupMember: p(
+      `INSERT INTO group_members (group_id, member, admin, joined)
+       VALUES (@group, @member, @admin, (SELECT coalesce(max(joined), 0) + 1 FROM group_members WHERE group_id = @group))`,
+    ),
+    removeGroupMember: p('DELETE FROM group_members WHERE group_id = ? AND member = ?'),
+    // A member who leaves is sent nothing more of the group: not its old messages, nor their changes.
+    dropGroupDeliveries: p(
+      `DELETE FROM group_deliveries WHERE recipient = @member
+         AND message_id IN (SELECT id FROM messages WHERE pair = @key)`,
+    ),
+    setGroupAdmin: p('UPDATE group_members SET admin = ? WHERE group_id = ? AND member = ?'),
+    renameGroup: p('UPDATE groups SET name = ? WHERE id = ?'),
+    groupsOf: p('SELECT group_id FROM group_members WHERE member = ?', true),
+    insertGroupMessage: p(
+      `INSERT INTO messages (sender, recipient, pair, group_id, text, sent_at, client_id, reply_to, acked)
+       VALUES (@from, '', @pair, @group, @text, @sentAt, @clientId, @replyTo, 1)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+    ).pluck(),
+    insertGroupDelivery: p('INSERT OR IGNORE INTO group_deliveries (recipient, message_id) VALUES (?, ?)'),
+    groupHistoryPage: p(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.pair = @key AND m.id < @before
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @reader AND blocked = m.sender)
+       ORDER BY m.id DESC LIMIT @limit`,
+    ),
+    groupLast: p(
+      `SELECT max(id) FROM messages m WHERE pair = @key
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @reader AND blocked = m.sender)`,
+      true,
+    ),
+    groupUnread: p(
+      `SELECT count(*) FROM messages m WHERE pair = @key AND sender <> @reader
+         AND id > coalesce((SELECT up_to FROM read_marks WHERE name = @reader AND peer = @key), 0)
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @reader AND blocked = m.sender)`,
+      true,
+    ),
+    recipientsOf: p('SELECT recipient FROM group_deliveries WHERE message_id = ?', true),
   };
 }

@@ -19,7 +19,13 @@ import {
 } from '../../shared/api.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
+import type {
+  DirectMessage,
+  RequestParams,
+  RequestResult,
+  RequestType,
+  ServerEvent,
+} from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -67,6 +73,16 @@ const FATAL_RELOGIN_CODES = new Set([
   'account_locked',
 ]);
 
+/** TypingPeers' "group\nname" keys as the names typing in each group. */
+function groupTypers(keys: string[]): Record<number, string[]> {
+  const groups: Record<number, string[]> = {};
+  for (const key of keys) {
+    const [group, name] = key.split('\n') as [string, string];
+    (groups[Number(group)] ??= []).push(name);
+  }
+  return groups;
+}
+
 type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M]> };
 
 /** A direct message on its way; `clientId` makes resending it after a lost reply safe. */
@@ -106,7 +122,16 @@ export class MessengerCore implements MessengerApi {
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
   private readonly acks = new AckBatcher((upTo) => this.sendAck(upTo));
   private readonly typingPeers = new TypingPeers((peers) => this.events.emit({ kind: 'typing', peers }));
-  private readonly typingNotices = new TypingNotices((to, typing) => this.request('typing', { to, typing }));
+  /** Typing in groups, keyed "group id\nname" (a name never holds a newline). */
+  private readonly groupTypers = new TypingPeers((keys) =>
+    this.events.emit({ kind: 'group_typing', groups: groupTypers(keys) }),
+  );
+  /** Keyed by peer name, or by "#" and the group id for a group (a name never holds a "#"). */
+  private readonly typingNotices = new TypingNotices((key, typing) =>
+    key.startsWith('#')
+      ? this.request('typing', { group: Number(key.slice(1)), typing })
+      : this.request('typing', { to: key, typing }),
+  );
   private readonly reconnectPolicy: ReconnectPolicy | false;
   private readonly queue: OutgoingMessage[] = [];
   private connection: ServerConnection | undefined;
@@ -202,6 +227,7 @@ export class MessengerCore implements MessengerApi {
     this.acks.cancel();
     // Their expiry timers must not outlive the core (a dispose while reconnecting skips endLogin).
     this.typingPeers.clear();
+    this.groupTypers.clear();
     this.connection?.close();
     this.connection = undefined;
     await this.p2p.stop();
@@ -217,6 +243,20 @@ export class MessengerCore implements MessengerApi {
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
     sendMessage: (to, text, replyTo) => this.sendMessage(to, text, replyTo),
+    createGroup: (name, members) => this.request('group_create', { name, members }),
+    addToGroup: (group, users) => this.request('group_add', { group, users }),
+    removeFromGroup: (group, user) => this.request('group_remove', { group, user }),
+    renameGroup: (group, name) => this.request('group_rename', { group, name }),
+    setGroupAdmin: (group, user, admin) => this.request('group_admin', { group, user, admin }),
+    leaveGroup: (group) => this.request('group_leave', { group }),
+    sendGroupMessage: (group, text, replyTo) => this.sendGroupMessage(group, text, replyTo),
+    groupHistory: (query) => this.request('history', query),
+    groups: async () => (await this.request('conversations', {})).groups ?? [],
+    markGroupRead: async (group, upTo) => (await this.request('markread', { group, upTo }), {}),
+    groupTyping: async (group, active) => {
+      if (this.loggedIn && this.connection?.isOpen) this.typingNotices.update(`#${group}`, active);
+      return {};
+    },
     editMessage: (messageId, text) => this.request('edit', { messageId, text }),
     deleteMessage: (messageId) => this.request('delete', { messageId }),
     react: (messageId, emoji, add) => this.request('react', { messageId, emoji, add }),
@@ -376,6 +416,7 @@ export class MessengerCore implements MessengerApi {
     this.acks.cancel();
     this.typingNotices.clear();
     this.typingPeers.clear();
+    this.groupTypers.clear();
     this.loggedIn = false;
     this.credentials = undefined;
     this.queue.length = 0;
@@ -430,8 +471,14 @@ export class MessengerCore implements MessengerApi {
         this.p2p.addOffer(event);
         break;
       case 'typing':
-        this.typingPeers.note(event.from, event.typing, event.ttlMs);
+        if (event.group === undefined) this.typingPeers.note(event.from, event.typing, event.ttlMs);
+        else this.groupTypers.note(`${event.group}\n${event.from}`, event.typing, event.ttlMs);
         break;
+      case 'group': {
+        const { type: _type, ...change } = event;
+        this.events.emit({ kind: 'group', ...change });
+        break;
+      }
       case 'logged_out':
         this.onServerLogout(event.reason);
         break;
@@ -444,7 +491,9 @@ export class MessengerCore implements MessengerApi {
     this.acks.add(event.message.id);
     if (this.seen.add(event.message.id)) {
       // A message ends its sender's typing (the sender sends no stop for it).
-      this.typingPeers.stop(event.message.from);
+      const { from, group } = event.message;
+      if (group === undefined) this.typingPeers.stop(from);
+      else this.groupTypers.stop(`${group}\n${from}`);
       this.events.emit({ kind: 'message', message: event.message, offline: event.offline });
     } else if (wasChanged(event.message)) {
       // Delivered again (never acknowledged) after it changed: the app has the older state.
@@ -473,6 +522,7 @@ export class MessengerCore implements MessengerApi {
     this.idle.stop();
     // Nobody's notices reach this user now, so nobody is shown typing; a new session starts afresh.
     this.typingPeers.clear();
+    this.groupTypers.clear();
     this.typingNotices.clear();
     if (this.disposed) return;
     if (!this.loggedIn) {
@@ -574,6 +624,28 @@ export class MessengerCore implements MessengerApi {
     } finally {
       this.sendingDirect = false;
       this.startFlush();
+    }
+  }
+
+  /**
+   * A group message is not queued while disconnected (unlike a direct message): it fails at once and
+   * the app says so. Its client id makes the one resend after `busy` safe.
+   */
+  private async sendGroupMessage(
+    group: number,
+    text: string,
+    replyTo?: number,
+  ): Promise<{ message: DirectMessage }> {
+    const clientId = randomBytes(16).toString('base64url');
+    this.typingNotices.messageSent(`#${group}`);
+    const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };
+    try {
+      return await this.request('message', params);
+    } catch (error) {
+      if (!isBusy(error) || !this.loggedIn) throw error;
+      // Busy stored nothing: the same frame once more after the server's retryAfterMs.
+      await this.waitOutBusy(error);
+      return this.request('message', params);
     }
   }
 

@@ -4,7 +4,14 @@
  * first"): it is never shown. Every text says what happened and what to do.
  */
 import type { ApiError, PrivateCloseReason } from '../../shared/api';
-import { PASSWORD_MAX_LENGTH, textLength, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../shared/limits';
+import {
+  GROUP_MEMBERS_MAX,
+  GROUPS_CREATED_MAX,
+  PASSWORD_MAX_LENGTH,
+  textLength,
+  USERNAME_MAX_LENGTH,
+  USERNAME_PATTERN,
+} from '../../shared/limits';
 import { formatDuration } from './format';
 
 export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} letters, digits, "_", "." or "-", without spaces.`;
@@ -42,6 +49,20 @@ export function describeProblem(error: ApiError): string {
       return 'The server is very busy right now. Try again in a moment.';
     case 'unsupported_version':
       return 'This server speaks a different protocol version. Update the app.';
+    case 'unknown_group':
+      return 'You are not a member of this group any more.';
+    case 'not_admin':
+      return 'Only an admin of the group can do that (only its creator names admins).';
+    case 'not_a_member':
+      return 'That person is not a member of the group.';
+    case 'group_full':
+      return `A group can have at most ${GROUP_MEMBERS_MAX} members.`;
+    case 'too_many_groups':
+      return `You have created the most groups one person can (${GROUPS_CREATED_MAX}).`;
+    case 'unknown_user':
+      return 'There is no account with that name. Check the spelling.';
+    case 'blocked_by_recipient':
+      return 'That person does not accept messages from you.';
     default:
       return 'Something went wrong. Try again; if it keeps happening, restart the app.';
   }

@@ -4,7 +4,7 @@
  */
 import type { AppEvent } from '../../shared/api';
 import { onEvent } from './api';
-import { EVERYONE } from './constants';
+import { EVERYONE, conversationKeyOf } from './constants';
 import { notifyIfUnfocused, requestNotificationPermission } from './notify';
 import { useBlockedStore } from './stores/blocked';
 import { useChatStore } from './stores/chat';
@@ -90,13 +90,22 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
       case 'typing':
         useTypingStore().apply(e.peers);
         return;
+      case 'group_typing':
+        useTypingStore().applyGroups(e.groups);
+        return;
+      case 'group':
+        useConversationsStore().applyGroupEvent(e);
+        return;
       case 'message': {
         const incoming = e.message.from !== session.username;
         useChatStore().receive(e.message);
-        useConversationsStore().noteMessage(e.message, incoming);
+        const conversations = useConversationsStore();
+        conversations.noteMessage(e.message, incoming);
         if (incoming) {
-          const peer = e.message.from;
-          notifyIfUnfocused(peer, e.message.text, () => openConversation(peer), peer);
+          const key = conversationKeyOf(e.message, session.username);
+          const title =
+            e.message.group === undefined ? key : `${e.message.from} in ${conversations.displayName(key)}`;
+          notifyIfUnfocused(title, e.message.text, () => openConversation(key), key);
         }
         return;
       }

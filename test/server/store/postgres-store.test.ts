@@ -152,7 +152,13 @@ describe('the PostgreSQL store', () => {
         url,
         'SELECT version FROM schema_version ORDER BY version',
       );
-      expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(versions).toEqual([
+        { version: 1 },
+        { version: 2 },
+        { version: 3 },
+        { version: 4 },
+        { version: 5 },
+      ]);
       await (stores[3] as Store).accounts.create('leia', 'h', 1);
       expect(await (stores[0] as Store).accounts.exists('leia')).toBe(true);
     });
@@ -162,7 +168,7 @@ describe('the PostgreSQL store', () => {
     const url = await server.freshDatabase();
     await withStores(async (open) => void (await open(url)));
     await query(url, 'INSERT INTO schema_version (version) VALUES (99)');
-    await expect(openPostgresStore(url)).rejects.toThrow(/schema version 99 is newer than this server \(4\)/);
+    await expect(openPostgresStore(url)).rejects.toThrow(/schema version 99 is newer than this server \(5\)/);
   });
 
   it('a node opening the store leaves the users online on other nodes online', async () => {

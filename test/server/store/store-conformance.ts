@@ -616,6 +616,137 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('groups', () => {
+      const LIMITS = { maxMembers: 4, maxCreated: 2 };
+      async function group(creator: string, members: string[]) {
+        const made = await store.groups.create({ name: 'Rebels', creator, members, at: 5 }, LIMITS);
+        if ('refused' in made) throw new Error(`refused: ${made.refused}`);
+        return made;
+      }
+      async function post(from: string, id: number, text: string) {
+        const result = await store.groups.insertMessage({ from, group: id, text, sentAt: 1000 });
+        if ('refused' in result) throw new Error(`refused: ${result.refused}`);
+        return result;
+      }
+
+      it('a group is visible to its members only; its creator is its first admin', async () => {
+        await users('leia', 'luke', 'han');
+        const g = await group('leia', ['luke', 'leia']);
+        expect(g.members).toEqual([
+          { name: 'leia', admin: true },
+          { name: 'luke', admin: false },
+        ]);
+        expect(await store.groups.get(g.id, 'luke')).toEqual(g);
+        expect(await store.groups.get(g.id, 'han')).toBeUndefined();
+        expect(await store.groups.add(g.id, 'luke', ['han'], LIMITS)).toEqual({ refused: 'not_admin' });
+        expect(await store.groups.add(g.id, 'han', ['han'], LIMITS)).toEqual({ refused: 'unknown_group' });
+        await group('leia', ['luke']);
+        expect(
+          await store.groups.create({ name: 'x', creator: 'leia', members: ['luke'], at: 5 }, LIMITS),
+        ).toEqual({
+          refused: 'too_many_groups',
+        });
+      });
+
+      it('concurrent adds never pass the member limit', async () => {
+        await users('leia', 'a', 'b', 'c', 'd', 'e');
+        const g = await group('leia', ['a']);
+        await Promise.all(['b', 'c', 'd', 'e'].map((name) => store.groups.add(g.id, 'leia', [name], LIMITS)));
+        expect((await store.groups.get(g.id, 'leia'))?.members).toHaveLength(LIMITS.maxMembers);
+      });
+
+      it('a message is one row, delivered to every other member who has not blocked the sender', async () => {
+        await users('leia', 'luke', 'han');
+        const g = await group('leia', ['luke', 'han']);
+        await store.blocks.add('han', 'luke');
+        const direct = await stored('leia', 'luke', 'direct');
+        const { message, recipients } = await post('luke', g.id, 'to the group');
+        expect(message).toEqual({
+          id: message.id,
+          from: 'luke',
+          group: g.id,
+          text: 'to the group',
+          sentAt: 1000,
+        });
+        expect(recipients).toEqual(['leia']);
+        expect(await store.messages.undeliveredAfter('leia', 0, 10)).toEqual([message]);
+        expect(await store.messages.undeliveredAfter('han', 0, 10)).toEqual([]);
+        expect(await store.messages.countUndelivered('leia')).toBe(1);
+        const mine = await post('leia', g.id, 'hello');
+        expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([direct, mine.message]);
+        expect(await store.messages.acknowledge('luke', [direct.id, mine.message.id])).toEqual(['leia']);
+        expect(await store.messages.countUndelivered('luke')).toBe(0);
+        expect(await store.groups.historyPage(g.id, 'han', NEVER, 10)).toEqual([mine.message]);
+        expect(await store.groups.historyPage(g.id, 'leia', NEVER, 10)).toEqual([mine.message, message]);
+        expect(
+          await store.groups.insertMessage({ from: 'nobody', group: g.id, text: 'x', sentAt: 1 }),
+        ).toEqual({
+          refused: 'unknown_group',
+        });
+        expect(await store.groups.historyPage(g.id, 'leia', NEVER, 10)).toHaveLength(2);
+      });
+
+      it('a removed member loses its pending deliveries; the last admin leaving hands the group on', async () => {
+        await users('leia', 'luke', 'han');
+        const g = await group('leia', ['luke', 'han']);
+        await post('leia', g.id, 'pending');
+        expect(await store.groups.remove(g.id, 'leia', 'luke')).toMatchObject({
+          members: [
+            { name: 'han', admin: false },
+            { name: 'leia', admin: true },
+          ],
+        });
+        expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([]);
+        expect(await store.groups.conversations('luke')).toEqual([]);
+        expect(await store.groups.leave(g.id, 'leia')).toMatchObject({
+          members: [{ name: 'han', admin: true }],
+        });
+        expect(await store.groups.leave(g.id, 'leia')).toEqual({ refused: 'unknown_group' });
+      });
+
+      it('a change of a group message stays pending for members who had it, until acknowledged', async () => {
+        await users('leia', 'luke');
+        const g = await group('leia', ['luke']);
+        const { message } = await post('leia', g.id, 'helo');
+        await store.messages.acknowledge('luke', [message.id]);
+        const changed = await store.messages.changeDirect({
+          id: message.id,
+          sender: 'leia',
+          at: 2000,
+          text: 'hello',
+          editableSince: 0,
+        });
+        expect(changed).toMatchObject({ revision: 1, message: { text: 'hello', group: g.id } });
+        expect(await store.groups.recipientsOf(message.id)).toEqual(['luke']);
+        const edited = { ...message, text: 'hello', editedAt: 2000, revision: 1 };
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([{ message: edited, revision: 1 }]);
+        // Its sender made the change: nothing pending for it.
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+        await store.messages.acknowledgeChanges('luke', [{ id: message.id, revision: 1 }]);
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+        expect(await store.groups.markRead('luke', g.id, message.id + 1)).toBe(false);
+        expect(await store.groups.markRead('luke', g.id, message.id)).toBe(true);
+        expect(await store.groups.conversations('luke')).toEqual([{ group: g, last: edited, unread: 0 }]);
+      });
+
+      it('a group message takes no reactions yet, from its sender or a member; nothing changes', async () => {
+        await users('leia', 'luke');
+        const g = await group('leia', ['luke']);
+        const { message } = await post('leia', g.id, 'hello');
+        await store.messages.acknowledge('luke', [message.id]);
+        for (const user of ['leia', 'luke']) {
+          expect(
+            await store.messages.react({ id: message.id, user, emoji: '👍', add: true, at: 2000 }),
+          ).toEqual({
+            refused: 'unknown_message',
+          });
+        }
+        expect(await store.messages.messageById(message.id)).toEqual(message);
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+      });
+    });
+
     describe('broadcasts and presence', () => {
       it('a broadcast reaches whoever was online when it was stored, except the excluded, and its sender', async () => {
         await users('leia', 'luke', 'han', 'yoda', 'lando');

@@ -62,6 +62,7 @@ export class FakeMessenger implements MessengerApi {
       return ok({});
     });
     this.on('conversations', () => ok([]));
+    this.on('groups', () => ok([]));
     this.on('whoElse', () => ok([]));
     this.on('whoElseSince', () => ok([]));
     this.on('listBlocked', () => ok([]));

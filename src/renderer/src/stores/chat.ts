@@ -12,7 +12,7 @@ import type {
 } from '../../../shared/protocol';
 import type { ReactionEmoji } from '../../../shared/reactions';
 import { call } from '../api';
-import { EVERYONE } from '../constants';
+import { EVERYONE, conversationKeyOf, groupIdOf, groupKey } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
 import { useConversationsStore } from './conversations';
 import { useReceiptsStore } from './receipts';
@@ -92,9 +92,11 @@ interface Page extends ReceiptMarks {
   hasMore: boolean;
 }
 
-/** A page of a direct conversation, or of the broadcasts kept for this user. */
+/** A page of a direct conversation, a group, or the broadcasts kept for this user. */
 async function requestPage(peer: string, before: number | undefined): Promise<ApiResult<Page>> {
   const query = before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE };
+  const group = groupIdOf(peer);
+  if (group !== undefined) return call('groupHistory', { group, ...query });
   if (peer !== EVERYONE) return call('history', { peer, ...query });
   const r = await call('broadcasts', query);
   return r.ok
@@ -107,7 +109,7 @@ function toItem(m: DirectMessage, me: string | null): ChatItem {
     key: `m${m.id}`,
     id: m.id,
     from: m.from,
-    to: m.to,
+    to: m.group === undefined ? (m.to ?? '') : groupKey(m.group),
     text: m.text,
     sentAt: m.sentAt,
     mine: m.from === me,
@@ -286,7 +288,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     const cur = thread(peer);
-    if (peer !== EVERYONE) useReceiptsStore().apply(peer, r.value);
+    if (peer !== EVERYONE && groupIdOf(peer) === undefined) useReceiptsStore().apply(peer, r.value);
     update(peer, {
       items: mergeMessages(cur.items, r.value.messages, me()),
       hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,
@@ -315,7 +317,7 @@ export const useChatStore = defineStore('chat', () => {
 
   function receive(message: DirectMessage): void {
     const self = me();
-    const peer = message.from === self ? message.to : message.from;
+    const peer = conversationKeyOf(message, self);
     const t = thread(peer);
     // A thread never opened is loaded from history when opened; keep what arrived so nothing is lost.
     update(peer, { items: mergeMessages(t.items, [message], self) });
@@ -324,7 +326,7 @@ export const useChatStore = defineStore('chat', () => {
   /** A message of this user's conversations changed (edited or deleted by its sender, reacted to). */
   function receiveChange(message: DirectMessage): void {
     const self = me();
-    const peer = message.from === self ? message.to : message.from;
+    const peer = conversationKeyOf(message, self);
     const t = threads.get(peer);
     if (t) update(peer, { items: applyChange(t.items, message, self) });
     useConversationsStore().noteChange(peer, message);
@@ -389,10 +391,7 @@ export const useChatStore = defineStore('chat', () => {
     const conversations = useConversationsStore();
     conversations.notePreview(peer, { from: self, text, sentAt: local.sentAt });
     const asked = generation;
-    // No trailing undefined: the bridges send arguments as JSON, where it would arrive as null.
-    const r = local.replyTo
-      ? await call('sendMessage', peer, text, local.replyTo.id)
-      : await call('sendMessage', peer, text);
+    const r = await sendCall(peer, text, local.replyTo?.id);
     if (asked !== generation) return r.ok;
     if (!r.ok) {
       updateItem(peer, local.key, {
@@ -419,9 +418,24 @@ export const useChatStore = defineStore('chat', () => {
     return true;
   }
 
+  /** Sends to a person or a group; a group message is never queued (its result is the stored one). */
+  async function sendCall(peer: string, text: string, replyTo: number | undefined) {
+    const group = groupIdOf(peer);
+    // No trailing undefined: the bridges send arguments as JSON, where it would arrive as null.
+    if (group === undefined)
+      return replyTo === undefined
+        ? call('sendMessage', peer, text)
+        : call('sendMessage', peer, text, replyTo);
+    const r =
+      replyTo === undefined
+        ? await call('sendGroupMessage', group, text)
+        : await call('sendGroupMessage', group, text, replyTo);
+    return r.ok ? { ok: true as const, value: { ...r.value, online: true, queued: false } } : r;
+  }
+
   /** A queued message was stored (its local row gives way to the stored one) or refused (it fails). */
   function settleQueued(outcome: QueuedOutcome): void {
-    const peer = outcome.kind === 'queued_sent' ? outcome.message.to : outcome.to;
+    const peer = outcome.kind === 'queued_sent' ? (outcome.message.to ?? '') : outcome.to;
     const local = thread(peer).items.find((i) => i.clientId === outcome.clientId);
     // receive() de-duplicates by id, so an early outcome settled again later adds nothing twice.
     if (outcome.kind === 'queued_sent') receive(outcome.message);

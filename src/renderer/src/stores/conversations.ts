@@ -1,9 +1,16 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { ConversationSummary, DirectMessage, UserEntry } from '../../../shared/protocol';
+import type { ApiResult, AppEvent } from '../../../shared/api';
+import type {
+  ConversationSummary,
+  DirectMessage,
+  GroupInfo,
+  GroupSummary,
+  UserEntry,
+} from '../../../shared/protocol';
 import { call } from '../api';
 import { describeProblem } from '../errors';
-import { EVERYONE } from '../constants';
+import { EVERYONE, EVERYONE_LABEL, conversationKeyOf, groupIdOf, groupKey } from '../constants';
 import { useReceiptsStore } from './receipts';
 import { useSessionStore } from './session';
 
@@ -26,7 +33,7 @@ function previewOf(message: DirectMessage): Preview {
 }
 
 export interface ConversationEntry {
-  /** The peer's username, or EVERYONE for broadcasts. */
+  /** The peer's username, EVERYONE for broadcasts, or a group's key ("#" and its id). */
   key: string;
   last: Preview | null;
   unread: number;
@@ -40,6 +47,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   const entries = ref<Record<string, ConversationEntry>>({});
   const everyone = ref<ConversationEntry>({ key: EVERYONE, last: null, unread: 0 });
   const active = ref<string | null>(null);
+  /** This user's groups as the server last described them, by conversation key. */
+  const groups = ref<Record<string, GroupInfo>>({});
   const searchResults = ref<UserEntry[]>([]);
   const searchError = ref<string | null>(null);
   const loadError = ref<string | null>(null);
@@ -90,7 +99,11 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   async function load(): Promise<void> {
     const asked = generation;
-    const [r, kept] = await Promise.all([call('conversations'), call('broadcasts', { limit: 1 })]);
+    const [r, kept, mine] = await Promise.all([
+      call('conversations'),
+      call('broadcasts', { limit: 1 }),
+      call('groups'),
+    ]);
     if (asked !== generation) return;
     // Everyone previews the newest broadcast kept for this user, from an earlier login too.
     const newestBroadcast = kept.ok ? kept.value.broadcasts.at(-1) : undefined;
@@ -101,6 +114,62 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
     loadError.value = null;
     for (const s of r.value) applySummary(s);
+    if (mine.ok) for (const g of mine.value) applyGroupSummary(g);
+  }
+
+  /** A group as the server summed it up: listed even before its first message. */
+  function applyGroupSummary(s: GroupSummary): void {
+    const key = groupKey(s.group.id);
+    groups.value[key] = s.group;
+    const cur = entries.value[key];
+    const last = s.last ? previewOf(s.last) : (cur?.last ?? null);
+    entries.value[key] = { key, last, unread: cur && cur.unread > s.unread ? cur.unread : s.unread };
+  }
+
+  /** A group changed: kept as it is now, or dropped when this user is no longer in it. */
+  function applyGroupEvent(e: Extract<AppEvent, { kind: 'group' }>): void {
+    const key = groupKey(e.id);
+    if (e.group) {
+      groups.value[key] = e.group;
+      entry(key);
+      return;
+    }
+    delete groups.value[key];
+    delete entries.value[key];
+    if (active.value === key) active.value = null;
+  }
+
+  /**
+   * A group change by this user: null when the server made it (its group event updates the list),
+   * else why not, as the app words it after `what` ("Could not add bob. …").
+   */
+  async function changeGroup(what: string, done: Promise<ApiResult<unknown>>): Promise<string | null> {
+    const r = await done;
+    return r.ok ? null : `Could not ${what}. ${describeProblem(r.error)}`;
+  }
+
+  const addToGroup = (id: number, name: string) => changeGroup(`add ${name}`, call('addToGroup', id, [name]));
+  const removeFromGroup = (id: number, name: string) =>
+    changeGroup(`remove ${name}`, call('removeFromGroup', id, name));
+  const renameGroup = (id: number, name: string) =>
+    changeGroup('rename the group', call('renameGroup', id, name));
+  const leaveGroup = (id: number) => changeGroup('leave the group', call('leaveGroup', id));
+
+  /** Creates a group and opens it; the error, if any, as the app words it. */
+  async function createGroup(name: string, members: string[]): Promise<string | null> {
+    const r = await call('createGroup', name, members);
+    if (!r.ok) return `Could not create the group. ${describeProblem(r.error)}`;
+    const { group } = r.value;
+    groups.value[groupKey(group.id)] = group;
+    entry(groupKey(group.id));
+    select(groupKey(group.id));
+    return null;
+  }
+
+  /** What the list and the chat header call a conversation. */
+  function displayName(key: string): string {
+    if (key === EVERYONE) return EVERYONE_LABEL;
+    return groups.value[key]?.name ?? key;
   }
 
   /** A conversation as the server summed it up, completed by live messages newer than it. */
@@ -121,12 +190,14 @@ export const useConversationsStore = defineStore('conversations', () => {
   async function markRead(peer: string, upTo: number): Promise<void> {
     if ((readUpTo.get(peer) ?? 0) >= upTo) return;
     readUpTo.set(peer, upTo);
-    await call('markRead', peer, upTo);
+    const group = groupIdOf(peer);
+    if (group === undefined) await call('markRead', peer, upTo);
+    else await call('markGroupRead', group, upTo);
   }
 
   /** A stored direct message, sent or received. */
   function noteMessage(message: DirectMessage, incoming: boolean): void {
-    const peer = incoming ? message.from : message.to;
+    const peer = conversationKeyOf(message, incoming ? null : message.from);
     const e = entry(peer);
     if (e.last?.id !== undefined && message.id <= e.last.id) return; // already counted
     e.last = previewOf(message);
@@ -213,6 +284,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     generation++;
     countedUnread.clear();
     entries.value = {};
+    groups.value = {};
     everyone.value = { key: EVERYONE, last: null, unread: 0 };
     active.value = null;
     searchResults.value = [];
@@ -224,6 +296,7 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   return {
     entries,
+    groups,
     everyone,
     active,
     list,
@@ -232,6 +305,13 @@ export const useConversationsStore = defineStore('conversations', () => {
     searchError,
     loadError,
     load,
+    applyGroupEvent,
+    createGroup,
+    addToGroup,
+    removeFromGroup,
+    renameGroup,
+    leaveGroup,
+    displayName,
     noteMessage,
     noteChange,
     noteHistory,

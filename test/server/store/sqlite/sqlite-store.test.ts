@@ -11,6 +11,7 @@ import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqli
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
 import {
   dropChangesAndReplies,
+  dropGroups,
   dropLookAlikeKeys,
   dropReactions,
   dropReceipts,
@@ -124,6 +125,7 @@ describe('the SQLite store', () => {
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
     dropReactions(db);
+    dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
@@ -169,6 +171,7 @@ describe('the SQLite store', () => {
     await store.close();
     const db = new Database(path);
     dropReactions(db);
+    dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
     dropLookAlikeKeys(db);
@@ -191,8 +194,8 @@ describe('the SQLite store', () => {
     }
   });
 
-  it('migrates a version 7 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
-    const path = join(dir, 'v7.db');
+  it('migrates a version 8 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
+    const path = join(dir, 'v8.db');
     const store = openSqliteStore(path);
     await withUsers(store, ['ann', 'bob']);
     const sent = await send(store, 'ann', 'bob', 'helo', 1);
@@ -201,9 +204,9 @@ describe('the SQLite store', () => {
     await store.close();
     const db = new Database(path);
     dropReactions(db);
-    // An edit made by a version 7 server: the revision moved, the sender's had no column yet.
+    // An edit made by a version 8 server: the revision moved, the sender's had no column yet.
     db.prepare("UPDATE messages SET text = 'hello', edited_at = 2, revision = 1 WHERE id = ?").run(id);
-    db.pragma('user_version = 7');
+    db.pragma('user_version = 8');
     db.close();
     const migrated = openSqliteStore(path);
     try {

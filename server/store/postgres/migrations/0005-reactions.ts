@@ -1,6 +1,6 @@
 /**
- * Schema version 4 of the PostgreSQL store: reactions, as version 8 of the SQLite store
- * (server/store/sqlite/migrations/0008-reactions.ts). react() makes a change atomically with its
+ * Schema version 5 of the PostgreSQL store: reactions, as version 9 of the SQLite store
+ * (server/store/sqlite/migrations/0009-reactions.ts). react() makes a change atomically with its
  * checks: it locks the message's row, so a concurrent delete, edit or reaction waits for it.
  */
 export const sql = `
@@ -15,7 +15,8 @@ ALTER TABLE messages ADD COLUMN sender_seen_revision integer NOT NULL DEFAULT 0;
 UPDATE messages SET sender_seen_revision = revision WHERE revision > 0;
 CREATE INDEX messages_changed_for_sender ON messages (sender, id) WHERE revision > sender_seen_revision;
 
--- outcome: unknown_message (no such message, or not p_user's conversation), message_deleted,
+-- outcome: unknown_message (no such message, a group message: those take no reactions yet, or not
+-- p_user's conversation), message_deleted,
 -- blocked_by_recipient (the other side blocked p_user), unchanged (already so) or changed; with
 -- the message's revision after it.
 CREATE FUNCTION react(p_id bigint, p_user text, p_emoji text, p_add boolean, p_at bigint)
@@ -27,8 +28,8 @@ DECLARE
   peer text;
   affected integer;
 BEGIN
-  SELECT m.sender, m.recipient, m.deleted, m.revision INTO target FROM messages m WHERE m.id = p_id FOR UPDATE;
-  IF NOT FOUND OR (target.sender <> p_user AND target.recipient <> p_user) THEN
+  SELECT m.sender, m.recipient, m.group_id, m.deleted, m.revision INTO target FROM messages m WHERE m.id = p_id FOR UPDATE;
+  IF NOT FOUND OR target.group_id IS NOT NULL OR (target.sender <> p_user AND target.recipient <> p_user) THEN
     RETURN QUERY SELECT 'unknown_message'::text, NULL::integer;
     RETURN;
   END IF;

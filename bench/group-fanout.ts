@@ -1,0 +1,90 @@
+/**
+ * A message to a 100-member group: the time from the sender's request until the last of the other
+ * 99 members has the message (read off their sockets, in this process), repeated, on a fresh
+ * SQLite server. One message at a time, so each repeat measures the fan-out alone: one stored row
+ * and 99 delivery rows, one bus publication, the same encoded line written to 99 sockets
+ * (server/groups.ts). Prints the median and p99 over the repeats.
+ *
+ *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200]
+ */
+import { parseArgs } from 'node:util';
+import { Client } from './lib/client.js';
+import { killAllChildren } from './lib/pool.js';
+import { PASSWORD, startOurServer, userNames } from './lib/servers.js';
+import { nowMicros, percentile, round, sleep } from './lib/stats.js';
+
+export interface GroupFanoutResult {
+  members: number;
+  repeats: number;
+  /** Milliseconds until the last member had it. */
+  p50: number;
+  p99: number;
+}
+
+export async function groupFanout(members: number, repeats: number): Promise<GroupFanoutResult> {
+  const names = userNames('g', members);
+  const server = await startOurServer({ users: names, kdfCost: 1024 });
+  /** Per text: how many members have it, and when the last one did. */
+  const arrivals = new Map<string, { count: number; lastMicros: number }>();
+  try {
+    const clients = await Promise.all(
+      names.map((name) =>
+        Client.open({
+          kind: 'ours',
+          host: server.host,
+          port: server.port,
+          name,
+          password: PASSWORD,
+          watchPresence: false,
+          hooks: {
+            onReceipt: (_client, receipt, atMicros) => {
+              const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
+              arrivals.set(receipt.text, {
+                count: seen.count + 1,
+                lastMicros: Math.max(seen.lastMicros, atMicros),
+              });
+            },
+          },
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    const sender = clients[0] as Client;
+    const created = await sender.request('group_create', { name: 'bench', members: names.slice(1) });
+    const group = (created['group'] as { id: number }).id;
+    const latencies: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const text = `r${i}`;
+      const started = nowMicros();
+      await sender.request('message', { group, text });
+      while ((arrivals.get(text)?.count ?? 0) < members - 1) await sleep(1);
+      latencies.push(((arrivals.get(text)?.lastMicros ?? started) - started) / 1000);
+    }
+    await Promise.all(clients.map((c) => c.close()));
+    latencies.sort((a, b) => a - b);
+    return { members, repeats, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { members: { type: 'string', default: '100' }, repeats: { type: 'string', default: '200' } },
+  });
+  const r = await groupFanout(Number(values.members), Number(values.repeats));
+  console.log('| members | repeats | last member has it, p50 ms | p99 ms |');
+  console.log('|---|---|---|---|');
+  console.log(`| ${r.members} | ${r.repeats} | ${r.p50} | ${r.p99} |`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,68 @@
+/** The client core's groups against the real server (in-process, port 0). */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { disposeCores, loggedIn } from './support.js';
+
+let server: TestServer;
+
+beforeEach(async () => {
+  server = await startTestServer();
+});
+
+afterEach(async () => {
+  await disposeCores();
+  await server.close();
+});
+
+describe('core: groups', () => {
+  it('creates a group, sends to it, and announces members’ messages, changes and typing', async () => {
+    const yoda = await loggedIn(server.port, 'yoda', 'wise');
+    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const created = await yoda.core.call('createGroup', 'Rebels', ['hans']);
+    if (!created.ok) throw new Error(JSON.stringify(created));
+    const { group } = created.value;
+    const told = await hans.log.waitFor('group');
+    expect(told).toMatchObject({ kind: 'group', id: group.id, action: 'created', by: 'yoda', group });
+
+    await hans.core.call('groupTyping', group.id, true);
+    const typing = await yoda.log.waitFor('group_typing', (e) => (e.groups[group.id] ?? []).length > 0);
+    expect(typing.groups).toEqual({ [group.id]: ['hans'] });
+    // Group typing is not shown as typing in the direct chat with hans.
+    expect(yoda.log.of('typing').flatMap((e) => e.peers)).toEqual([]);
+
+    const sent = await hans.core.call('sendGroupMessage', group.id, 'hello, group');
+    if (!sent.ok) throw new Error(JSON.stringify(sent));
+    const got = await yoda.log.waitFor('message', (e) => e.message.id === sent.value.message.id);
+    expect(got.message).toMatchObject({ from: 'hans', group: group.id, text: 'hello, group' });
+    // The message ends hans's typing in the group.
+    await yoda.log.waitFor('group_typing', (e) => e.groups[group.id] === undefined);
+
+    const page = await yoda.core.call('groupHistory', { group: group.id, limit: 10 });
+    expect(page).toMatchObject({ ok: true, value: { messages: [sent.value.message], hasMore: false } });
+    const groups = await yoda.core.call('groups');
+    expect(groups).toMatchObject({ ok: true, value: [{ group, last: sent.value.message, unread: 1 }] });
+    await yoda.core.call('markGroupRead', group.id, sent.value.message.id);
+    expect(await yoda.core.call('groups')).toMatchObject({ ok: true, value: [{ unread: 0 }] });
+  });
+
+  it('reports the server’s refusals with their codes', async () => {
+    const yoda = await loggedIn(server.port, 'yoda', 'wise');
+    const hans = await loggedIn(server.port, 'hans', 'falcon');
+    const created = await yoda.core.call('createGroup', 'Rebels', ['hans']);
+    if (!created.ok) throw new Error(JSON.stringify(created));
+    const id = created.value.group.id;
+    expect(await hans.core.call('renameGroup', id, 'Mine')).toMatchObject({
+      ok: false,
+      error: { code: 'not_admin' },
+    });
+    expect(await hans.core.call('leaveGroup', id)).toEqual({ ok: true, value: {} });
+    expect(await hans.core.call('sendGroupMessage', id, 'hi')).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_group' },
+    });
+    expect(await yoda.core.call('createGroup', '   ', ['hans'])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_argument' },
+    });
+  });
+});
