@@ -29,6 +29,8 @@ const SIZES: Sizes = {
   setupKdfCost: 2,
   modesRepeats: 2,
   modesRate: 200,
+  searchMessages: 3000,
+  searchers: 5,
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
@@ -161,6 +163,34 @@ describe('bench smoke', () => {
         expect(m.serviceCpuMicrosPerMessage > 0).toBe(usesServices);
       }
       expect(results.table?.filter((row) => row.scenario.startsWith('7 modes'))).toHaveLength(12);
+    },
+  );
+
+  it(
+    'seeds SQLite and PostgreSQL alike and times every search query on both',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runBench({
+        quick: true,
+        scenarios: ['search'],
+        sizes: SIZES,
+        peer: false,
+        profile: false,
+        resultsDir: dir,
+        command: 'bench.smoke.test.ts',
+      });
+      expect(results.errors).toEqual({});
+      const backends = results.search?.backends ?? [];
+      expect(backends.map((b) => b.backend)).toEqual(['sqlite', 'postgres']);
+      for (const b of backends) {
+        expect(Object.keys(b.queries)).toEqual(['common word', 'rare word', 'two words', 'prefix']);
+        for (const q of Object.values(b.queries)) expect(q.latency.count).toBe(SIZES.searchers);
+      }
+      // The same rows on both stores: the same number of matches for every query.
+      const counts = backends.map((b) => Object.values(b.queries).map((q) => q.meanResults));
+      expect(counts[0]).toEqual(counts[1]);
+      expect(counts[0]?.[0]).toBeGreaterThan(0);
+      expect(results.table?.filter((row) => row.scenario.startsWith('8 search'))).toHaveLength(18);
     },
   );
 });

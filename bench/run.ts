@@ -28,6 +28,7 @@ import {
 } from './scenarios.js';
 import { groupFanout, type GroupFanoutResult } from './group-fanout.js';
 import { modes } from './modes.js';
+import { searchBench } from './search.js';
 import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
 import { buildTable, formatTable } from './table.js';
@@ -42,6 +43,7 @@ export const SCENARIOS = [
   'renderer',
   'modes',
   'group',
+  'search',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** ngircd: the non-durable C peer; ejabberd-*: the durable peer on SQLite and on Mnesia (dm only). */
@@ -71,6 +73,8 @@ export interface BenchResults {
   modes?: Awaited<ReturnType<typeof modes>>;
   /** A message to a 100-member group: until the last member has it (bench/group-fanout.ts). */
   group?: GroupFanoutResult;
+  /** Message search over a seeded store, SQLite and PostgreSQL (bench/search.ts). */
+  search?: Awaited<ReturnType<typeof searchBench>>;
   profile?: ReturnType<typeof summarizeProfile>;
   errors: Record<string, string>;
   table?: ReturnType<typeof buildTable>;
@@ -97,6 +101,8 @@ const FULL: Sizes = {
   modesRepeats: 3,
   // Below half of what the slowest mode (two nodes on PostgreSQL + Redis) takes on two cores.
   modesRate: 200,
+  searchMessages: 1_000_000,
+  searchers: 200,
 };
 
 const QUICK: Sizes = {
@@ -117,6 +123,8 @@ const QUICK: Sizes = {
   setupKdfCost: 2,
   modesRepeats: 2,
   modesRate: 200,
+  searchMessages: 20_000,
+  searchers: 20,
 };
 
 function ints(text: string): number[] {
@@ -236,6 +244,11 @@ export async function runBench(options: {
           results.group = await groupFanout(100, options.quick ? 20 : 200);
         });
         break;
+      case 'search':
+        await attempt('search', async () => {
+          results.search = await searchBench(sizes);
+        });
+        break;
     }
   }
   results.meta.finished = new Date().toISOString();
@@ -316,6 +329,7 @@ async function main(): Promise<void> {
     .option('--receivers <list>', 'broadcast receiver counts, comma-separated', ints)
     .option('--density <n>', 'connection-density target', (v) => Number.parseInt(v, 10))
     .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
+    .option('--search-messages <n>', 'messages seeded for the search scenario', (v) => Number.parseInt(v, 10))
     .option('--modes-rate <n>', 'fixed rate of the modes scenario, msg/s', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
     .option('--no-peer', 'skip every peer (ngircd, ejabberd)')
@@ -338,6 +352,7 @@ async function main(): Promise<void> {
     backlog?: number;
     workers?: number;
     modesRate?: number;
+    searchMessages?: number;
     peer: boolean;
     peers?: string;
     profile: boolean;
@@ -355,6 +370,7 @@ async function main(): Promise<void> {
     backlog: o.backlog ?? base.backlog,
     workers: o.workers ?? base.workers,
     modesRate: o.modesRate ?? base.modesRate,
+    searchMessages: o.searchMessages ?? base.searchMessages,
   };
   const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));

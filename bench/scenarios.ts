@@ -51,6 +51,9 @@ export interface Sizes {
   modesRepeats: number;
   /** ...and the moderate fixed rate, msg/s, at which latency and CPU per message are measured. */
   modesRate: number;
+  /** Scenario 8 (bench/search.ts): messages in the searched store, and searches per query. */
+  searchMessages: number;
+  searchers: number;
 }
 
 export function progress(message: string): void {

@@ -1,6 +1,7 @@
 /** The results table: one row per figure, with the ngircd figure and the ratio beside it where there is one. */
 import type { BenchResults } from './run.js';
 import type { ModeResult } from './modes.js';
+import type { SearchResult } from './search.js';
 import type { OverloadResult } from './overload.js';
 import type { DirectResult } from './scenarios.js';
 
@@ -215,6 +216,7 @@ export function buildTable(r: BenchResults): Row[] {
       ours: `${r.group.p50} / ${r.group.p99}`,
     });
   }
+  if (r.search) rows.push(...searchRows(r.search));
   if (r.renderer) {
     for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
       const row: Row = { scenario: '6 renderer', metric, ours: value as number };
@@ -243,6 +245,28 @@ function versusFloor(value: number, floor: number | undefined, isFloor: boolean,
 }
 
 /** Scenario 7: per mode, throughput, latency at the fixed rate and CPU per message, each against the floor. */
+function searchRows(result: SearchResult): Row[] {
+  return result.backends.flatMap((b) => {
+    const scenario = `8 search: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}`;
+    const seeded: Row = {
+      scenario,
+      metric: `${b.messages.toLocaleString('en')} messages seeded in bulk transactions, seconds`,
+      ours: b.seedSeconds,
+    };
+    return [
+      seeded,
+      ...Object.entries(b.queries).flatMap(([name, q]): Row[] => [
+        {
+          scenario,
+          metric: `${name} p50 ms (${q.latency.count} searches, ${q.meanResults} results each)`,
+          ours: q.latency.p50,
+        },
+        { scenario, metric: `${name} p99 ms`, ours: q.latency.p99 },
+      ]),
+    ];
+  });
+}
+
 function modeRows(results: ModeResult[]): Row[] {
   const floor = results.find((m) => m.mode === 'floor');
   const scenario = (m: ModeResult): string => `7 modes: ${MODE_LABELS[m.mode]}`;

@@ -1,7 +1,8 @@
 /**
  * axe-core over every screen, in the light and the dark theme (the app follows the system's
  * prefers-color-scheme, emulated here per window): login, a refused registration, the main window with
- * a conversation and the people panel, the Blocked users dialog, and a private chat window. Any
+ * a conversation and the people panel, search results with found messages, the Blocked users
+ * dialog, and a private chat window. Any
  * serious or critical violation fails the test (e2e/axe.ts). Also the Settings dialog, and a 400×700
  * window with the chat alone and the people panel as a drawer.
  */
@@ -40,6 +41,14 @@ async function checkMainWindow(alice: Page, bob: Page, theme: Theme): Promise<vo
   await expect(messages(alice, 'bob').getByText('Hello Alice, from Bob')).toBeVisible();
   await expect(alice.getByRole('list', { name: 'Online now' }).getByText('bob')).toBeVisible();
   await expectNoSeriousViolations(alice, `main window with a conversation and the people panel (${theme})`);
+}
+
+async function checkSearchResults(page: Page, theme: Theme): Promise<void> {
+  const searchBox = page.getByRole('searchbox', { name: 'Search users and messages' });
+  await searchBox.fill('hello');
+  await expect(page.getByRole('list', { name: 'Messages found' }).locator('mark')).toHaveText('Hello');
+  await expectNoSeriousViolations(page, `user and message search results (${theme})`);
+  await searchBox.press('Escape');
 }
 
 async function checkBlockedDialog(page: Page, theme: Theme): Promise<void> {
@@ -122,13 +131,14 @@ for (const theme of ['light', 'dark'] as const) {
     server: TestServer;
     launchApp: (name: string) => Promise<Page>;
   }) => {
-    test.setTimeout(150_000); // eleven axe runs and two app instances
+    test.setTimeout(170_000); // twelve axe runs and two app instances
     const alice = await launchThemed(launchApp, 'alice', theme);
     await checkLoginScreens(alice, theme);
     await login(alice, server, 'alice');
     const bob = await launchThemed(launchApp, 'bob', theme);
     await login(bob, server, 'bob');
     await checkMainWindow(alice, bob, theme);
+    await checkSearchResults(alice, theme);
     await checkBlockedDialog(alice, theme);
     await checkSettingsDialog(alice, theme);
     await checkPrivateWindow(alice, theme);

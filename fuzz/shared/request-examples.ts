@@ -48,6 +48,10 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   ],
   settings: [{}, { readReceipts: false }],
   users: [{ prefix: 'a', limit: 10 }],
+  search: [
+    { query: 'hello', limit: 20 },
+    { query: 'meet* tomorrow', peer: 'bob', before: 10, limit: 50 },
+  ],
   logout: [{}],
   typing: [
     { to: 'bob', typing: true },

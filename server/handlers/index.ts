@@ -13,6 +13,7 @@ import {
   message,
   react,
   remove,
+  search,
   settings,
   typing,
 } from './message-handlers.js';
@@ -46,6 +47,7 @@ export const handlers: Handlers = {
   history,
   conversations,
   markread,
+  search,
   settings,
   whoelse,
   whoelsesince,

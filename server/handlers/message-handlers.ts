@@ -3,6 +3,7 @@
  * settings and typing notices.
  */
 import { RequestError } from '../errors.js';
+import { searchMessages } from '../search.js';
 import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
@@ -60,6 +61,10 @@ export const history = loggedIn<'history'>((connection, { peer, group, before, l
   group === undefined
     ? ctx.messages.history(connection.user, peer as string, before, limit)
     : ctx.groups.history(connection.user, group, before, limit),
+);
+
+export const search = loggedIn<'search'>((connection, request, ctx) =>
+  searchMessages(ctx, connection.user, request),
 );
 
 export const conversations = loggedIn<'conversations'>((connection, _request, ctx) =>

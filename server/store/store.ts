@@ -18,8 +18,9 @@
  *   (Session.noteDelivered). Across recipients, ids may commit in any order, and acknowledgements
  *   never rely on order: they name the ids that were written to the connection.
  */
-import type { BroadcastMessage, DirectMessage, GroupInfo } from '../../src/shared/protocol.js';
+import type { BroadcastMessage, DirectMessage, GroupInfo, SearchHit } from '../../src/shared/protocol.js';
 import type { ReactionEmoji } from '../../src/shared/reactions.js';
+import type { SearchTerm } from '../../src/shared/search-query.js';
 
 /** The backing service (database server) cannot be reached right now; the request may be retried. */
 export class StoreUnavailableError extends Error {
@@ -164,6 +165,21 @@ export type ReadMarkOutcome = 'unknown_message' | 'private' | 'shared';
 /** Why a direct message was not stored. */
 export type DirectRefusal = 'unknown_user' | 'blocked_by_recipient';
 
+/**
+ * A full-text search of the messages `user` may search (each adapter states that rule in one
+ * place: the direct messages the user sent or received, not deleted, and none of a conversation
+ * with someone the user has blocked). Every term must match.
+ */
+export interface MessageSearch {
+  user: string;
+  terms: readonly SearchTerm[];
+  /** Only the conversation with this user. */
+  peer?: string;
+  /** Only messages with a smaller id. */
+  before: number;
+  limit: number;
+}
+
 export interface MessageStore {
   /**
    * Stores a direct message unless the recipient does not exist or has blocked the sender (checked
@@ -222,6 +238,11 @@ export interface MessageStore {
    * moves forward.
    */
   acknowledgeChanges(user: string, changes: readonly { id: number; revision: number }[]): Promise<void>;
+  /**
+   * The newest matches first, at most limit, each with a snippet of its current text whose matched
+   * words are marked (a query the engine cannot read never throws: its words are quoted).
+   */
+  search(query: MessageSearch): Promise<SearchHit[]>;
 }
 
 /** A group message to store: the caller has checked `replyTo` belongs to the same group. */

@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'startprivate'; user: string }
   | { kind: 'private'; to: string; text: string }
   | { kind: 'stopprivate'; user: string }
+  | { kind: 'search'; query: string }
   | { kind: 'logout' }
   | { kind: 'empty' }
   | { kind: 'invalid' };
@@ -71,6 +72,8 @@ export function parseCommand(raw: string): Command {
     case 'unblock':
     case 'unlock':
       return withUser('unblock', rest);
+    case 'search':
+      return rest.trim() === '' ? INVALID : { kind: 'search', query: rest.trim() };
     case 'logout':
       return rest.trim() === '' ? { kind: 'logout' } : INVALID;
     default:

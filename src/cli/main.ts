@@ -39,6 +39,12 @@ export function parseArgs(argv: string[]): ClientArgs {
     .option('--port <port>', 'server port', parsePort)
     .option('--tls', 'connect over TLS, trusting the system root CAs')
     .option('--tls-ca <file>', 'connect over TLS, trusting this CA certificate (PEM)')
+    .addHelpText(
+      'after',
+      '\nCommands once logged in: message USER TEXT, broadcast TEXT, whoelse, whoelsesince SECONDS,\n' +
+        'block USER, unblock USER, startprivate USER, private USER TEXT, stopprivate USER,\n' +
+        'search WORDS (your messages holding every word; WORD* for a prefix), logout',
+    )
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });

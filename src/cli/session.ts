@@ -4,6 +4,7 @@ import { TEXT_MAX_LENGTH, textLength } from '../shared/limits.js';
 import type { MessengerCore } from '../main/core/index.js';
 import { parseCommand, type Command } from './commands.js';
 import type { Output } from './output.js';
+import { searchMessages } from './search.js';
 import { commandErrorText, texts, type CommandKind } from './texts.js';
 
 export interface SessionContext {
@@ -102,6 +103,9 @@ export async function runLine(ctx: SessionContext, line: string): Promise<boolea
       return false;
     case 'stopprivate':
       await stopPrivate(ctx, command.user);
+      return false;
+    case 'search':
+      await searchMessages(ctx, command.query);
       return false;
     case 'logout':
       await ctx.core.call('logout');

@@ -56,6 +56,9 @@ export const texts = {
   serverShutdown: 'Error. The server shut down',
   cannotConnect: (address: string) => `Error. Cannot connect to the server at ${address}`,
   unexpected: (error: ApiError) => `Error. ${error.message}`,
+  searchNoMatch: 'No messages match',
+  searchRefused: (problem: string) => `Error. ${problem.charAt(0).toUpperCase()}${problem.slice(1)}`,
+  searchMore: (shown: number) => `Only the newest ${shown} matches are shown: add words to narrow the search`,
 } as const;
 
 export type CommandKind =

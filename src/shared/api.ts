@@ -10,6 +10,7 @@ import {
   messageIdSchema,
   passwordSchema,
   reactionEmojiSchema,
+  requests,
   textSchema,
   usernameSchema,
   type ConversationSummary,
@@ -126,6 +127,8 @@ export const apiCalls = {
   /** "Send read receipts": off, others are not told when you read, and you see no one's reads. */
   setReadReceipts: z.tuple([z.boolean()]),
   searchUsers: z.tuple([z.string().max(USERNAME_MAX_LENGTH)]),
+  /** Full-text search of your direct messages (all conversations, or the one with `peer`), newest first. */
+  searchMessages: z.tuple([requests.search.params]),
   startPrivate: z.tuple([usernameSchema]),
   sendPrivate: z.tuple([usernameSchema, textSchema]),
   stopPrivate: z.tuple([usernameSchema]),
@@ -250,6 +253,7 @@ export interface ApiValues {
   getSettings: RequestResult<'settings'>;
   setReadReceipts: RequestResult<'settings'>;
   searchUsers: UserEntry[];
+  searchMessages: RequestResult<'search'>;
   startPrivate: { peer: string };
   sendPrivate: { peer: string; sentAt: number };
   stopPrivate: Record<string, never>;

@@ -111,3 +111,13 @@ export const REACTION_USERS_MAX = 64;
 export const GROUP_MEMBERS_MAX = 256;
 export const GROUP_NAME_MAX_LENGTH = 64;
 export const GROUPS_CREATED_MAX = 100;
+
+/**
+ * Message search (`search` request): the query's length in characters, how many words it may hold
+ * (each word costs the engine one index lookup) and the page size.
+ */
+export const SEARCH_QUERY_MAX_LENGTH = 200;
+export const SEARCH_MAX_TERMS = 8;
+export const SEARCH_PAGE_MAX = 50;
+/** A result's snippet: at most this many words of the message around the match (the engine cuts it). */
+export const SEARCH_SNIPPET_WORDS = 16;

@@ -14,6 +14,8 @@ import {
   PASSWORD_MAX_LENGTH,
   REACTION_USERS_MAX,
   REPLY_EXCERPT_MAX,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX_LENGTH,
   TEXT_MAX_LENGTH,
   textLength,
   TYPING_TTL_MAX_MS,
@@ -23,6 +25,7 @@ import {
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
 import { REACTION_EMOJI } from './reactions.js';
+import { searchQueryProblem } from './search-query.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field schemas shared by requests, replies and the app API.
@@ -201,6 +204,32 @@ function oneConversation(key: 'to' | 'peer') {
 }
 const oneTo = oneConversation('to');
 const onePeer = oneConversation('peer');
+/**
+ * A message search query (see search-query.ts): 1 to SEARCH_QUERY_MAX_LENGTH characters holding 1 to
+ * SEARCH_MAX_TERMS words. Checked in UTF-16 units first, so a huge string is refused before it is read.
+ */
+export const searchQuerySchema = z
+  .string()
+  .min(1, 'query must not be empty')
+  .max(SEARCH_QUERY_MAX_LENGTH, `query must be at most ${SEARCH_QUERY_MAX_LENGTH} characters`)
+  .superRefine((query, context) => {
+    const problem = searchQueryProblem(query);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
+
+/** One message that matched a search, in the conversation with `peer`. */
+export const searchHitSchema = z.object({
+  /** The message's id: open the chat with `peer` and find it there (history pages before id + 1). */
+  id: messageIdSchema,
+  peer: usernameSchema,
+  from: usernameSchema,
+  sentAt: timestampSchema,
+  /** A stretch of the message's text around the match (the whole text when short), plain text. */
+  snippet: z.string().max(TEXT_MAX_LENGTH * 2),
+  /** The matched words in `snippet`: [start, end) in UTF-16 code units, in order, not overlapping. */
+  marks: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).max(TEXT_MAX_LENGTH),
+});
+export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const userEntrySchema = z.object({ name: usernameSchema, online: z.boolean() });
 export type UserEntry = z.infer<typeof userEntrySchema>;
@@ -416,6 +445,20 @@ export const requests = {
       readReceipts: z.boolean().optional(),
     }),
     result: z.object({ readReceipts: z.boolean() }),
+  },
+  /**
+   * Full-text search of the direct messages this user sent or received (docs/protocol.md, "search"),
+   * newest first; `peer` limits it to one conversation.
+   */
+  search: {
+    params: z.object({
+      query: searchQuerySchema,
+      peer: usernameSchema.optional(),
+      /** Only messages with a smaller id: the last id of the previous page. Omit for the newest. */
+      before: messageIdSchema.optional(),
+      limit: z.number().int().min(1).max(SEARCH_PAGE_MAX),
+    }),
+    result: z.object({ results: z.array(searchHitSchema), hasMore: z.boolean() }),
   },
   users: {
     params: z.object({

@@ -9,7 +9,7 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
-/** Undoes schema version 9: reactions, and the sender's acknowledged revision. */
+/** Undoes schema version 10: reactions, and the sender's acknowledged revision. */
 export function dropReactions(db: Database.Database): void {
   db.exec(`DROP TABLE reactions;
     DROP INDEX messages_changed_for_sender;
@@ -38,4 +38,13 @@ export function dropGroups(db: Database.Database): void {
     DROP TABLE group_members;
     DROP TABLE groups;
     ALTER TABLE messages DROP COLUMN group_id;`);
+}
+
+/** Undoes schema version 9: message search (the FTS5 index, its source view and triggers). */
+export function dropMessageSearch(db: Database.Database): void {
+  db.exec(`DROP TRIGGER message_search_insert;
+    DROP TRIGGER message_search_change;
+    DROP TRIGGER message_search_remove;
+    DROP TABLE message_search;
+    DROP VIEW message_search_source;`);
 }

@@ -9,6 +9,7 @@ import {
   dropChangesAndReplies,
   dropGroups,
   dropLookAlikeKeys,
+  dropMessageSearch,
   dropReactions,
   dropReceipts,
 } from '../helpers/old-schema.js';
@@ -118,6 +119,7 @@ describe('look-alike accounts made before the check', () => {
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
     dropReactions(db);
+    dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);

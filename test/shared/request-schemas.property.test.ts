@@ -47,6 +47,15 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   markread: fc.record({ peer: username, upTo: fc.integer({ min: 1, max: 2 ** 40 }) }),
   settings: fc.record({ readReceipts: fc.boolean() }, { requiredKeys: [] }),
   users: fc.record({ prefix: fc.string({ maxLength: 32 }), limit: fc.integer({ min: 1, max: 50 }) }),
+  search: fc.record(
+    {
+      query: fc.stringMatching(/^[a-z]{1,20}( [a-z]{1,20}\*?){0,3}$/),
+      peer: username,
+      before: fc.integer({ min: 1, max: 2 ** 40 }),
+      limit: fc.integer({ min: 1, max: 50 }),
+    },
+    { requiredKeys: ['query', 'limit'] },
+  ),
   logout: fc.constant({}),
   typing: fc.record({ to: username, typing: fc.boolean() }),
   group_create: fc.record({

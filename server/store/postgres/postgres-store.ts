@@ -33,7 +33,8 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { postgresGroupStore } from './postgres-groups.js';
-import { SQL, type Statement } from './statements.js';
+import { searchHit, type SearchRow } from '../search-snippet.js';
+import { SQL, searchQueries, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
 
@@ -308,6 +309,12 @@ function messageStore(run: Run): MessageStore {
         message: directMessage(row),
         revision: row.revision,
       })),
+    search: async ({ user, terms, peer, before, limit }) => {
+      const [words, people] = searchQueries(terms, peer === undefined ? [user] : [user, peer]);
+      const conversation = peer === undefined ? null : pairKey(user, peer);
+      const rows = await run<SearchRow>('searchMessages', user, words, people, conversation, before, limit);
+      return rows.map((row) => searchHit(row, user));
+    },
     acknowledgeChanges: async (user, changes) => {
       if (changes.length === 0) return;
       await run(

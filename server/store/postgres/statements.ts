@@ -4,6 +4,9 @@
  * ./migrations/0001-initial.ts (insert_direct, register_user) or one statement with data-modifying
  * WITH clauses.
  */
+import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
+import type { SearchTerm } from '../../../src/shared/search-query.js';
+
 /** A message's revision and its reactions as "emoji TAB name" lines, in the order they were made. */
 const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
     FROM reactions x WHERE x.message_id = m.id) AS reactions`;
@@ -11,6 +14,27 @@ const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.
 export const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.group_id, m.text, m.sent_at, m.edited_at, m.deleted,
   m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted, ${REACTION_COLUMNS}`;
 export const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
+
+/**
+ * Which messages $1 may search, the one place this adapter says it: as in the SQLite adapter's
+ * SEARCHABLE_BY_ME, direct messages $1 sent or received, not deleted, none of a conversation with
+ * someone $1 has blocked. The '~name' lexemes (./migrations/0005-message-search.ts) narrow the
+ * index to $1's messages first; this condition is what decides.
+ */
+const SEARCHABLE_BY_ME = `m.group_id IS NULL AND (m.sender = $1 OR m.recipient = $1) AND NOT m.deleted
+  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker = $1 AND b.blocked IN (m.sender, m.recipient))`;
+/**
+ * The words as a to_tsquery() text (every word quoted, so nothing a person types is tsquery syntax)
+ * and the people as '~name' lexemes (see SEARCHABLE_BY_ME).
+ */
+export function searchQueries(terms: readonly SearchTerm[], people: readonly string[]): [string, string] {
+  const words = terms.map(({ word, prefix }) => `'${word.replace(/['\\]/gu, '\\$&')}'${prefix ? ':*' : ''}`);
+  // Usernames hold no quote or backslash (USERNAME_PATTERN): each is one quoted lexeme.
+  return [words.join(' & '), people.map((name) => `'~${name}'`).join(' & ')];
+}
+
+const HEADLINE_OPTIONS = `'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
+  ', MaxWords=${SEARCH_SNIPPET_WORDS}, MinWords=${Math.ceil(SEARCH_SNIPPET_WORDS / 2)}, ShortWord=0'`;
 
 export const SQL = {
   userExists: 'SELECT 1 FROM users WHERE name = $1',
@@ -152,6 +176,20 @@ export const SQL = {
     UPDATE group_deliveries SET seen_revision = greatest(seen_revision, a.revision)
     FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
     WHERE group_deliveries.message_id = a.id AND group_deliveries.recipient = $1`,
+
+  // $1 user, $2 the words (to_tsquery syntax, every word quoted), $3 the '~name' lexemes, $4 the
+  // conversation or null, $5 before, $6 limit. The newest matches first; only they get a headline.
+  searchMessages: `
+    SELECT h.id, h.sender AS "from", h.recipient AS "to", h.sent_at AS "sentAt",
+      ts_headline('simple', translate(message_search_decoded(h.text), chr(2) || chr(3), '  '),
+        to_tsquery('simple', $2), ${HEADLINE_OPTIONS}) AS marked
+    FROM (
+      SELECT m.id, m.sender, m.recipient, m.sent_at, m.text FROM messages m
+      WHERE message_search_vector(m.text, m.sender, m.recipient) @@ (to_tsquery('simple', $2) && $3::tsquery)
+        AND m.id < $5 AND ($4::text IS NULL OR m.conversation = $4) AND ${SEARCHABLE_BY_ME}
+      ORDER BY m.id DESC LIMIT $6
+    ) h
+    ORDER BY h.id DESC`,
 
   insertBroadcast:
     'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES ($1, $2, $3, $4) RETURNING id',

@@ -42,7 +42,8 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { groupStore } from './sqlite-groups.js';
-import { pairRow, prepareStatements, type Statements } from './statements.js';
+import { searchHit, type SearchRow } from '../search-snippet.js';
+import { pairRow, prepareStatements, searchMatch, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
@@ -354,6 +355,18 @@ function messageStore(s: Statements, io: Durable): MessageStore {
           s.acknowledgeGroupChange.run({ id, revision, user });
         }
       }),
+    search: ({ user, terms, peer, before, limit }) =>
+      io.read(() =>
+        (
+          s.searchMessages.all({
+            me: user,
+            match: searchMatch(terms, user, peer),
+            pair: peer === undefined ? null : pairKey(user, peer),
+            before,
+            limit,
+          }) as SearchRow[]
+        ).map((row) => searchHit(row, user)),
+      ),
   };
 }
 

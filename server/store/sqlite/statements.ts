@@ -1,5 +1,7 @@
 /** Every SQL statement the SQLite adapter runs after its migrations, prepared once. */
 import type Database from 'better-sqlite3';
+import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
+import type { SearchTerm } from '../../../src/shared/search-query.js';
 
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId, m.text, m.sent_at AS sentAt,
@@ -9,6 +11,29 @@ export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m
      FROM reactions x WHERE x.message_id = m.id) AS reactions`;
 const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
+
+/**
+ * Which messages @me may search, the one place this adapter says it: direct messages (group
+ * messages are not searched yet: a member's rule goes here) @me sent or received, not deleted,
+ * none of a conversation with someone @me has blocked (a block hides that person; a user who
+ * blocked @me is not told, so @me's own history with them stays searchable).
+ * searchMatch narrows the index to @me's messages first; this condition is what decides.
+ */
+const SEARCHABLE_BY_ME = `m.group_id IS NULL AND (m.sender = @me OR m.recipient = @me) AND m.deleted = 0
+  AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @me AND blocked IN (m.sender, m.recipient))`;
+
+/**
+ * The FTS5 query for terms among the messages of `me` (and `peer`): every word quoted, so nothing a
+ * person types is FTS syntax, and the people column holding both names (see
+ * ./migrations/0009-message-search.ts).
+ */
+export function searchMatch(terms: readonly SearchTerm[], me: string, peer?: string): string {
+  const words = terms.map(({ word, prefix }) => `"${word.replaceAll('"', '""')}"${prefix ? ' *' : ''}`);
+  const people = [me, ...(peer === undefined ? [] : [peer])].map((name) => `people : "${hexName(name)}"`);
+  return [`text : (${words.join(' ')})`, ...people].join(' AND ');
+}
+
+const hexName = (name: string) => Buffer.from(name, 'utf8').toString('hex');
 
 /** The pairs row of a conversation: [smaller name, larger name], the order pairKey uses. */
 export function pairRow(a: string, b: string): [string, string] {
@@ -79,7 +104,8 @@ type StatementName =
   | 'groupHistoryPage'
   | 'groupLast'
   | 'groupUnread'
-  | 'recipientsOf';
+  | 'recipientsOf'
+  | 'searchMessages';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -310,5 +336,14 @@ export function prepareStatements(db: Database.Database): Statements {
       true,
     ),
     recipientsOf: p('SELECT recipient FROM group_deliveries WHERE message_id = ?', true),
+    // Newest first straight from the index (FTS5 walks its rowids in descending order).
+    searchMessages: p(
+      `SELECT m.id, m.sender AS "from", m.recipient AS "to", m.sent_at AS sentAt,
+         snippet(message_search, 0, char(2), char(3), '…', ${SEARCH_SNIPPET_WORDS}) AS marked
+       FROM message_search JOIN messages m ON m.id = message_search.rowid
+       WHERE message_search MATCH @match AND message_search.rowid < @before
+         AND (@pair IS NULL OR m.pair = @pair) AND ${SEARCHABLE_BY_ME}
+       ORDER BY message_search.rowid DESC LIMIT @limit`,
+    ),
   };
 }

@@ -274,6 +274,7 @@ export class MessengerCore implements MessengerApi {
     setReadReceipts: (on) => this.request('settings', { readReceipts: on }),
     searchUsers: async (prefix) =>
       (await this.request('users', { prefix, limit: USER_SEARCH_MAX_RESULTS })).users,
+    searchMessages: (query) => this.request('search', query),
     startPrivate: (user) => this.startPrivate(user),
     sendPrivate: (peer, text) => this.sendPrivate(peer, text),
     stopPrivate: (peer) => this.stopPrivate(peer),

@@ -9,6 +9,7 @@ import { notifyIfUnfocused, requestNotificationPermission } from './notify';
 import { useBlockedStore } from './stores/blocked';
 import { useChatStore } from './stores/chat';
 import { useConversationsStore } from './stores/conversations';
+import { useMessageSearchStore } from './stores/message-search';
 import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
 import { useReceiptsStore } from './stores/receipts';
@@ -21,6 +22,7 @@ export type WindowKind = 'main' | 'private';
 export function resetUserStores(): void {
   useChatStore().reset();
   useConversationsStore().reset();
+  useMessageSearchStore().reset();
   usePeopleStore().reset();
   useBlockedStore().reset();
   usePrivateStore().reset();

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DirectMessage } from '../../../shared/protocol';
 import BlockedSettings from '../components/BlockedSettings.vue';
 import ChatView from '../components/ChatView.vue';
@@ -10,18 +10,12 @@ import ToastHost from '../components/ToastHost.vue';
 import { bindEvents } from '../events';
 import { usePeopleStore } from '../stores/people';
 import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';
-import { button, byLabel, fakeLayout, loggedInAsMe } from './helpers';
+import { button, byLabel, useLoggedInPage } from './helpers';
 
+const page = useLoggedInPage();
 let fake: FakeMessenger;
-let restoreLayout: () => void;
-
-beforeEach(async () => {
-  fake = await loggedInAsMe();
-  restoreLayout = fakeLayout();
-});
-afterEach(() => {
-  restoreLayout();
-  document.body.innerHTML = '';
+beforeEach(() => {
+  fake = page();
 });
 
 describe('ChatView', () => {

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { mount, type VueWrapper } from '@vue/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DirectMessage } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
 import ConversationList from '../components/ConversationList.vue';
@@ -9,18 +9,12 @@ import { applyChange, mergeMessages, useChatStore } from '../stores/chat';
 import { useConversationsStore } from '../stores/conversations';
 import { useSessionStore } from '../stores/session';
 import { dm, FakeMessenger, ok, settle } from './fake-messenger';
-import { button, byLabel, fakeLayout, loggedInAsMe } from './helpers';
+import { button, byLabel, useLoggedInPage } from './helpers';
 
+const page = useLoggedInPage();
 let fake: FakeMessenger;
-let restoreLayout: () => void;
-
-beforeEach(async () => {
-  fake = await loggedInAsMe();
-  restoreLayout = fakeLayout();
-});
-afterEach(() => {
-  restoreLayout();
-  document.body.innerHTML = '';
+beforeEach(() => {
+  fake = page();
 });
 
 const now = () => Date.now();

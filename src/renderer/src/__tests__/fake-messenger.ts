@@ -74,6 +74,7 @@ export class FakeMessenger implements MessengerApi {
     this.on('getSettings', () => ok({ readReceipts: true }));
     this.on('setReadReceipts', (on) => ok({ readReceipts: on }));
     this.on('searchUsers', () => ok([]));
+    this.on('searchMessages', () => ok({ results: [], hasMore: false }));
     this.on('openPrivateWindow', () => ok({}));
     this.on('privateTranscript', (peer) => ok({ peer, open: false, messages: [] }));
   }

@@ -1,5 +1,6 @@
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach } from 'vitest';
 import { useSessionStore } from '../stores/session';
 import { FakeMessenger, installFake } from './fake-messenger';
 
@@ -59,5 +60,26 @@ export function fakeLayout(): () => void {
   return () => {
     if (ch) Object.defineProperty(HTMLElement.prototype, 'clientHeight', ch);
     if (oh) Object.defineProperty(HTMLElement.prototype, 'offsetHeight', oh);
+  };
+}
+
+/**
+ * For each test of the file: a fake messenger logged in as `me` and a measurable layout, undone and
+ * the page emptied after it. Returns the current test's fake.
+ */
+export function useLoggedInPage(): () => FakeMessenger {
+  let fake: FakeMessenger | undefined;
+  let restoreLayout = () => {};
+  beforeEach(async () => {
+    fake = await loggedInAsMe();
+    restoreLayout = fakeLayout();
+  });
+  afterEach(() => {
+    restoreLayout();
+    document.body.innerHTML = '';
+  });
+  return () => {
+    if (!fake) throw new Error('no test is running');
+    return fake;
   };
 }

@@ -4,7 +4,7 @@
  * direction (right-to-left and left-to-right mixed), and where the unread divider goes.
  */
 import { mount } from '@vue/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { firstUnreadKey, withUnreadDivider, buildRows } from '../chat-rows';
 import ChatView from '../components/ChatView.vue';
 import ConversationList from '../components/ConversationList.vue';
@@ -15,23 +15,17 @@ import type { ChatItem } from '../stores/chat';
 import { useConversationsStore } from '../stores/conversations';
 import { useToastsStore } from '../stores/toasts';
 import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';
-import { button, byLabel, fakeLayout, loggedInAsMe } from './helpers';
+import { button, byLabel, useLoggedInPage } from './helpers';
 
 /** Hebrew first, then English: its base direction is right-to-left. */
 const MIXED = 'שלום world 123';
 /** A fixed moment: 30 November 2026, 15:03 local time. */
 const AT = new Date(2026, 10, 30, 15, 3).getTime();
 
+const page = useLoggedInPage();
 let fake: FakeMessenger;
-let restoreLayout: () => void;
-
-beforeEach(async () => {
-  fake = await loggedInAsMe();
-  restoreLayout = fakeLayout();
-});
-afterEach(() => {
-  restoreLayout();
-  document.body.innerHTML = '';
+beforeEach(() => {
+  fake = page();
 });
 
 describe('timestamps', () => {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import type { Store } from '../../../../server/store/store.js';
 import { makeTempDir } from '../../../helpers/server.js';
-import { describeStoreConformance } from '../store-conformance.js';
+import { describeSearchConformance } from '../search-conformance.js';
+import { describeStoreConformance, type StoreFixture } from '../store-conformance.js';
 
-describeStoreConformance('SQLite', () => {
+function openFixture(): Promise<StoreFixture> {
   const dir = makeTempDir('messenger-sqlite-conformance-');
   const path = join(dir, 'store.db');
   const stores: Store[] = [openSqliteStore(path)];
@@ -23,4 +24,7 @@ describeStoreConformance('SQLite', () => {
       rmSync(dir, { recursive: true, force: true });
     },
   });
-});
+}
+
+describeStoreConformance('SQLite', openFixture);
+describeSearchConformance('SQLite', openFixture);

@@ -13,6 +13,7 @@ import {
   dropChangesAndReplies,
   dropGroups,
   dropLookAlikeKeys,
+  dropMessageSearch,
   dropReactions,
   dropReceipts,
 } from '../../../helpers/old-schema.js';
@@ -125,6 +126,7 @@ describe('the SQLite store', () => {
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
     dropReactions(db);
+    dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
@@ -171,6 +173,7 @@ describe('the SQLite store', () => {
     await store.close();
     const db = new Database(path);
     dropReactions(db);
+    dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
     dropChangesAndReplies(db);
@@ -194,8 +197,8 @@ describe('the SQLite store', () => {
     }
   });
 
-  it('migrates a version 8 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
-    const path = join(dir, 'v8.db');
+  it('migrates a version 9 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
+    const path = join(dir, 'v9.db');
     const store = openSqliteStore(path);
     await withUsers(store, ['ann', 'bob']);
     const sent = await send(store, 'ann', 'bob', 'helo', 1);
@@ -204,9 +207,9 @@ describe('the SQLite store', () => {
     await store.close();
     const db = new Database(path);
     dropReactions(db);
-    // An edit made by a version 8 server: the revision moved, the sender's had no column yet.
+    // An edit made by a version 9 server: the revision moved, the sender's had no column yet.
     db.prepare("UPDATE messages SET text = 'hello', edited_at = 2, revision = 1 WHERE id = ?").run(id);
-    db.pragma('user_version = 8');
+    db.pragma('user_version = 9');
     db.close();
     const migrated = openSqliteStore(path);
     try {

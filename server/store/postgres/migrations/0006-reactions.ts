@@ -1,6 +1,6 @@
 /**
- * Schema version 5 of the PostgreSQL store: reactions, as version 9 of the SQLite store
- * (server/store/sqlite/migrations/0009-reactions.ts). react() makes a change atomically with its
+ * Schema version 6 of the PostgreSQL store: reactions, as version 10 of the SQLite store
+ * (server/store/sqlite/migrations/0010-reactions.ts). react() makes a change atomically with its
  * checks: it locks the message's row, so a concurrent delete, edit or reaction waits for it.
  */
 export const sql = `

@@ -1,5 +1,5 @@
 /**
- * Schema version 9.
+ * Schema version 10.
  * Reactions: one row per user, emoji and message (at most one of each emoji per user). A reaction
  * change bumps the message's `revision` like an edit, and either side of the conversation may make
  * one, so next to `seen_revision` (the recipient's) `sender_seen_revision` is the newest revision

@@ -1,0 +1,119 @@
+/**
+ * Searching the text of your direct messages (the `search` request, run by the server's store
+ * engine): the results of the current query a page at a time, whether a search is running, and
+ * the message a clicked result asked the chat to jump to.
+ */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { SEARCH_QUERY_MAX_LENGTH } from '../../../shared/limits';
+import type { SearchHit } from '../../../shared/protocol';
+import { searchQueryProblem } from '../../../shared/search-query';
+import { call } from '../api';
+import { describeProblem } from '../errors';
+
+/** Results per page: a screenful, and the "More results" button asks for the next. */
+export const MESSAGE_SEARCH_PAGE = 20;
+
+/** Whether the query can be searched as it is (it holds a word, and not too many). */
+export function searchableQuery(query: string): boolean {
+  const q = query.trim();
+  return q.length <= SEARCH_QUERY_MAX_LENGTH && searchQueryProblem(q) === undefined;
+}
+
+/**
+ * Results come as the person types: the word being typed matches the words it starts ("sta" finds
+ * "station") once it has three letters. A shorter prefix would make the engine merge the entries
+ * of a large share of every word it knows, for results nobody reads.
+ */
+export function lastWordAsPrefix(query: string): string {
+  return /[\p{L}\p{N}\p{M}]{3}$/u.test(query) ? `${query}*` : query;
+}
+
+export const useMessageSearchStore = defineStore('messageSearch', () => {
+  const query = ref('');
+  const results = ref<SearchHit[]>([]);
+  const hasMore = ref(false);
+  const searching = ref(false);
+  const error = ref<string | null>(null);
+  /** A result that was opened: its chat shows this message once it has loaded around it. */
+  const pendingJump = ref<{ peer: string; id: number } | null>(null);
+  /** Bumped by every new query and reset: a late answer to an older one is dropped. */
+  let generation = 0;
+
+  async function fetchPage(before?: number): Promise<void> {
+    const asked = ++generation;
+    searching.value = true;
+    const r = await call('searchMessages', {
+      query: lastWordAsPrefix(query.value),
+      limit: MESSAGE_SEARCH_PAGE,
+      ...(before === undefined ? {} : { before }),
+    });
+    if (asked !== generation) return;
+    searching.value = false;
+    if (!r.ok) {
+      error.value = `Message search failed. ${describeProblem(r.error)}`;
+      return;
+    }
+    error.value = null;
+    results.value = before === undefined ? r.value.results : [...results.value, ...r.value.results];
+    hasMore.value = r.value.hasMore;
+  }
+
+  /** Searches for `text` from the newest message; a query without words clears the results. */
+  async function run(text: string): Promise<void> {
+    const q = text.trim();
+    if (q === query.value && (searching.value || results.value.length > 0 || error.value !== null)) return;
+    clear();
+    if (!searchableQuery(q)) return;
+    query.value = q;
+    await fetchPage();
+  }
+
+  /** The next page of the current query. */
+  async function more(): Promise<void> {
+    const last = results.value.at(-1);
+    if (!hasMore.value || searching.value || last === undefined) return;
+    await fetchPage(last.id);
+  }
+
+  function openResult(hit: SearchHit): void {
+    pendingJump.value = { peer: hit.peer, id: hit.id };
+  }
+
+  /** The message to show in `peer`'s chat, once: undefined when none is waiting for it. */
+  function takeJump(peer: string): number | undefined {
+    const jump = pendingJump.value;
+    if (jump?.peer !== peer) return undefined;
+    pendingJump.value = null;
+    return jump.id;
+  }
+
+  function clear(): void {
+    generation++;
+    query.value = '';
+    results.value = [];
+    hasMore.value = false;
+    searching.value = false;
+    error.value = null;
+  }
+
+  function reset(): void {
+    clear();
+    pendingJump.value = null;
+  }
+
+  return {
+    query,
+    results,
+    hasMore,
+    searching,
+    error,
+    pendingJump,
+    run,
+    more,
+    openResult,
+    takeJump,
+    clear,
+    reset,
+  };
+});

@@ -1,0 +1,169 @@
+/**
+ * Message search (MessageStore.search, server/store/store.ts) on every adapter: each adapter's test
+ * file calls describeSearchConformance next to describeStoreConformance (./store-conformance.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SearchHit } from '../../../src/shared/protocol.js';
+import { searchTerms } from '../../../src/shared/search-query.js';
+import type { MessageSearch, Store } from '../../../server/store/store.js';
+import type { StoreFixture } from './store-conformance.js';
+
+const NEWEST = Number.MAX_SAFE_INTEGER;
+
+export function describeSearchConformance(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`Store conformance: message search, ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await open();
+      store = fixture.store;
+      await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => store.accounts.create(n, 'h', 1)));
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    async function send(from: string, to: string, text: string, sentAt = 1000): Promise<number> {
+      const result = await store.messages.insertDirect({ from, to, text, sentAt });
+      if (!('message' in result)) throw new Error(`refused: ${result.refused}`);
+      return result.message.id;
+    }
+    const search = (
+      user: string,
+      query: string,
+      more: Partial<Omit<MessageSearch, 'user' | 'terms'>> = {},
+    ): Promise<SearchHit[]> =>
+      store.messages.search({ user, terms: searchTerms(query), before: NEWEST, limit: 50, ...more });
+    const ids = (hits: readonly SearchHit[]) => hits.map((hit) => hit.id);
+    const marked = (hit: SearchHit | undefined) =>
+      (hit?.marks ?? []).map(([start, end]) => hit?.snippet.slice(start, end));
+
+    it('finds the messages holding every word, newest first, with who, when and a marked snippet', async () => {
+      const older = await send('alice', 'bob', 'The launch is on Friday at noon', 5);
+      await send('bob', 'alice', 'Lunch on Friday?', 6);
+      const newer = await send('bob', 'alice', 'Moved the launch: Friday evening', 7);
+      const hits = await search('alice', 'friday LAUNCH');
+      expect(ids(hits)).toEqual([newer, older]);
+      expect(hits[0]).toMatchObject({ id: newer, peer: 'bob', from: 'bob', sentAt: 7 });
+      expect(hits[1]).toMatchObject({ id: older, peer: 'bob', from: 'alice', sentAt: 5 });
+      expect(hits[1]?.snippet).toBe('The launch is on Friday at noon');
+      expect(marked(hits[1]).map((word) => word?.toLowerCase())).toEqual(['launch', 'friday']);
+    });
+
+    it('matches a prefix written with *, and a long message yields a shorter snippet around the match', async () => {
+      const filler = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+      const id = await send('alice', 'bob', `${filler} tomorrowland ${filler}`);
+      await send('alice', 'bob', 'tomorrow is fine');
+      expect(ids(await search('bob', 'tomorrowl*'))).toEqual([id]);
+      expect(await search('bob', 'tomorrowl')).toEqual([]);
+      const [hit] = await search('bob', 'tomorrowland');
+      expect(hit?.snippet.length).toBeLessThan(filler.length);
+      expect(marked(hit)).toEqual(['tomorrowland']);
+    });
+
+    it('pages with before and limit, and searches one conversation when given a peer', async () => {
+      const withBob = [];
+      const withCarol = [];
+      for (let i = 0; i < 5; i++) {
+        withBob.push(await send('alice', 'bob', `report ${i}`));
+        withCarol.push(await send('carol', 'alice', `report ${i}`));
+      }
+      const all = [...withBob, ...withCarol].sort((a, b) => b - a);
+      const first = await search('alice', 'report', { limit: 4 });
+      expect(ids(first)).toEqual(all.slice(0, 4));
+      const second = await search('alice', 'report', { limit: 4, before: first.at(-1)?.id as number });
+      expect(ids(second)).toEqual(all.slice(4, 8));
+      expect(ids(await search('alice', 'report', { peer: 'carol' }))).toEqual([...withCarol].reverse());
+      expect(ids(await search('alice', 'report', { peer: 'dave' }))).toEqual([]);
+    });
+
+    it('never finds the messages of conversations the user is not in', async () => {
+      await send('bob', 'carol', 'secret plan');
+      const own = await send('alice', 'bob', 'no plan here');
+      expect(ids(await search('alice', 'plan'))).toEqual([own]);
+      expect(await search('alice', 'secret')).toEqual([]);
+      expect(await search('dave', 'plan')).toEqual([]);
+      expect(await search('alice', 'plan', { peer: 'carol' })).toEqual([]);
+    });
+
+    it('hides the conversation with someone the user blocked, but not one with someone who blocked the user', async () => {
+      const fromBob = await send('bob', 'alice', 'pizza tonight');
+      const fromCarol = await send('carol', 'alice', 'pizza tomorrow');
+      await store.blocks.add('alice', 'bob');
+      await store.blocks.add('carol', 'alice');
+      expect(ids(await search('alice', 'pizza'))).toEqual([fromCarol]);
+      expect(ids(await search('bob', 'pizza'))).toEqual([fromBob]);
+      await store.blocks.remove('alice', 'bob');
+      expect(ids(await search('alice', 'pizza'))).toEqual([fromCarol, fromBob]);
+    });
+
+    it('finds an edited message by its new text only, and a deleted one never', async () => {
+      const edited = await send('alice', 'bob', 'meet at the station');
+      const deleted = await send('alice', 'bob', 'meet at the harbour');
+      await store.messages.changeDirect({
+        id: edited,
+        sender: 'alice',
+        at: 2000,
+        text: 'meet at the airport',
+        editableSince: 0,
+      });
+      await store.messages.changeDirect({ id: deleted, sender: 'alice', at: 2000, delete: true });
+      expect(await search('bob', 'station')).toEqual([]);
+      expect(await search('bob', 'harbour')).toEqual([]);
+      expect(ids(await search('bob', 'airport'))).toEqual([edited]);
+      expect(ids(await search('bob', 'meet'))).toEqual([edited]);
+    });
+
+    it('reads hostile queries as plain words, never as engine syntax', async () => {
+      const id = await send('alice', 'bob', 'say "NEAR" NOT - OR * AND: col:umn ^start \'quote\' \\ back');
+      const hostile = [
+        '"',
+        '"NEAR"',
+        'NEAR(say back)',
+        '-say',
+        'say*',
+        '* say',
+        'OR AND',
+        'col:umn',
+        '^start',
+        "'quote'",
+        'back\\',
+        'NOT say',
+        '((say',
+      ];
+      for (const query of hostile) {
+        const terms = searchTerms(query);
+        if (terms.length === 0) continue;
+        expect(ids(await search('bob', query)), query).toEqual([id]);
+      }
+      expect(await search('bob', 'say nothing')).toEqual([]);
+    });
+
+    it('a message cannot forge a mark with the marker characters', async () => {
+      await send('alice', 'bob', 'odd \u0002fake\u0003 marks around coffee');
+      const [hit] = await search('bob', 'coffee');
+      expect(marked(hit)).toEqual(['coffee']);
+      expect(hit?.snippet).not.toContain('\u0002');
+      expect(hit?.snippet).not.toContain('\u0003');
+    });
+
+    it('finds words of any script, case-insensitively, and words inside addresses', async () => {
+      const id = await send('alice', 'bob', 'Привет! see example.com or mail me@host.org');
+      expect(ids(await search('bob', 'Привет'))).toEqual([id]);
+      expect(ids(await search('bob', 'EXAMPLE'))).toEqual([id]);
+      expect(ids(await search('bob', 'host'))).toEqual([id]);
+    });
+
+    it('indexes a text holding U+0000 like any other', async () => {
+      const id = await send('alice', 'bob', 'before\u0000after the nul');
+      expect(ids(await search('bob', 'after'))).toEqual([id]);
+    });
+
+    it('keeps the index across a reopen', async () => {
+      const id = await send('alice', 'bob', 'persistent words');
+      store = await fixture.reopen();
+      expect(ids(await search('bob', 'persistent'))).toEqual([id]);
+    });
+  });
+}
