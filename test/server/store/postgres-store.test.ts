@@ -223,11 +223,21 @@ describe('the PostgreSQL store', () => {
   });
 
   describe('when the database goes away', () => {
+    // A cluster of its own: a fast shutdown checkpoints every file the other tests' databases
+    // touched, which on a busy machine took longer than the stop timeout (CI, 2026-12-01).
+    let cluster: TestPostgres;
+    beforeAll(async () => {
+      cluster = await startPostgres();
+    }, 60_000);
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+
     it.each(['fast', 'immediate'] as const)(
       'stopped (%s shutdown): calls reject with StoreUnavailableError at once, then work again without reopening, and nothing written is lost',
       async (mode) => {
         await withStores(async (open) => {
-          const store = await open(await server.freshDatabase(), { connectTimeoutMs: 2000 });
+          const store = await open(await cluster.freshDatabase(), { connectTimeoutMs: 2000 });
           await store.accounts.create('leia', 'h', 1);
           await store.accounts.create('luke', 'h', 1);
           const sent = await store.messages.insertDirect({
@@ -237,7 +247,7 @@ describe('the PostgreSQL store', () => {
             sentAt: 1,
           });
 
-          await server.halt(mode);
+          await cluster.halt(mode);
           try {
             const calls = [
               () => store.accounts.exists('leia'),
@@ -254,7 +264,7 @@ describe('the PostgreSQL store', () => {
             const write = await timed(store.blocks.add('leia', 'luke'));
             expect(write.error).toBeInstanceOf(StoreUnavailableError);
           } finally {
-            await server.resume();
+            await cluster.resume();
           }
 
           expect(await store.messages.undeliveredAfter('leia', 0, 10)).toEqual([
@@ -268,25 +278,25 @@ describe('the PostgreSQL store', () => {
     );
 
     it('a store cannot open while the database is down: StoreUnavailableError, not a hang', async () => {
-      const url = await server.freshDatabase();
-      await server.halt();
+      const url = await cluster.freshDatabase();
+      await cluster.halt();
       try {
         const { ms, error } = await timed(openPostgresStore(url, { connectTimeoutMs: 2000 }));
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect(ms).toBeLessThan(2500);
       } finally {
-        await server.resume();
+        await cluster.resume();
       }
     });
 
     it('a database that stops answering (frozen) times calls out as unavailable, and they work once it answers', async () => {
       await withStores(async (open) => {
-        const store = await open(await server.freshDatabase(), {
+        const store = await open(await cluster.freshDatabase(), {
           statementTimeoutMs: 1000,
           connectTimeoutMs: 1000,
         });
         await store.accounts.create('leia', 'h', 1);
-        server.freeze();
+        cluster.freeze();
         let outcomes: { ms: number; error: unknown }[];
         try {
           outcomes = await Promise.all([
@@ -294,7 +304,7 @@ describe('the PostgreSQL store', () => {
             timed(store.accounts.exists('leia')),
           ]);
         } finally {
-          server.thaw();
+          cluster.thaw();
         }
         for (const { ms, error } of outcomes) {
           expect(error).toBeInstanceOf(StoreUnavailableError);
