@@ -53,6 +53,24 @@ export class TokenBucket {
   }
 }
 
+/**
+ * One connection's allowance of one kind of request (typing notices, reactions): a burst, then a
+ * steady rate. A refused request takes a token too (TokenBucket's debt): a flood stays refused
+ * until it stops.
+ */
+export class Allowance {
+  private readonly bucket: TokenBucket;
+
+  constructor(perSecond: number, burst: number) {
+    this.bucket = new TokenBucket(perSecond, burst);
+  }
+
+  /** 0 when this request may go; otherwise how many milliseconds until one may. */
+  take(): number {
+    return this.bucket.take() === 'ok' ? 0 : this.bucket.retryAfterMs();
+  }
+}
+
 /** Counts open connections in total and per remote address; refuses those over a cap. */
 export class ConnectionCaps {
   private total = 0;

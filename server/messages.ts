@@ -25,6 +25,8 @@ import type {
   DirectChange,
   DirectChangeEvent,
   MessageStore,
+  ReactionChange,
+  ReactionRefusal,
 } from './store/store.js';
 
 export function requireOther(me: string, peer: string): void {
@@ -52,6 +54,17 @@ function refusedChange(refusal: ChangeRefusal, id: number, windowSeconds: number
         'edit_window_passed',
         `a message can be edited only within ${windowSeconds} seconds of sending it`,
       );
+  }
+}
+
+function refusedReaction(refusal: ReactionRefusal, id: number): RequestError {
+  switch (refusal) {
+    case 'unknown_message':
+      return unknownMessage(id);
+    case 'message_deleted':
+      return new RequestError('message_deleted', `message ${id} was deleted`);
+    case 'blocked_by_recipient':
+      return new RequestError('blocked_by_recipient', 'the other side of this conversation has blocked you');
   }
 }
 
@@ -143,10 +156,25 @@ export class Messages {
     return { message: changed.message };
   }
 
-  private async pushChange({ message, revision }: DirectChangeEvent): Promise<void> {
-    if (message.to === undefined) return;
+  /**
+   * Adds or removes the user's reaction. A change is pushed to the other side of the conversation
+   * like an edit (and kept pending for it until acknowledged); one that changes nothing is not.
+   * Group messages take no reactions yet: the store refuses them as unknown_message.
+   */
+  async react(change: ReactionChange): Promise<RequestResult<'react'>> {
+    const reacted = await this.store.messages.react(change);
+    if ('refused' in reacted) throw refusedReaction(reacted.refused, change.id);
+    const { message } = reacted;
+    if (reacted.changed)
+      await this.pushChange(reacted, message.from === change.user ? message.to : message.from);
+    return { message };
+  }
+
+  /** To the side that did not make the change: the recipient of an edit or delete. */
+  private async pushChange({ message, revision }: DirectChangeEvent, to = message.to): Promise<void> {
+    if (to === undefined) return;
     try {
-      await this.bus.deliver(message.to, { type: 'message_update', message, revision });
+      await this.bus.deliver(to, { type: 'message_update', message, revision });
     } catch (error) {
       if (!(error instanceof BusUnavailableError)) throw error;
     }

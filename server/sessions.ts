@@ -6,6 +6,7 @@
  * becomes an error frame, or closes this one socket.
  */
 import { BoundedIdSet } from '../src/shared/bounded-id-set.js';
+import { REACTION_BURST, REACTION_PER_SECOND } from '../src/shared/limits.js';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
 import type {
   DirectMessage,
@@ -19,7 +20,7 @@ import { BusUnavailableError } from './bus/bus.js';
 import type { ServerContext } from './context.js';
 import { RequestError } from './errors.js';
 import { handlers, type Connection } from './handlers/index.js';
-import { MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
+import { Allowance, MAX_FRAME_NESTING, TokenBucket, nestingExceeds } from './limits.js';
 import { normaliseAddress } from './p2p.js';
 import { PacedWriter } from './paced-writer.js';
 import type { OnlineUser } from './presence.js';
@@ -137,6 +138,7 @@ export class Session implements OnlineUser, Connection {
   private readonly bucket: TokenBucket | undefined;
   /** Made at the first typing notice: most connections (bots, the terminal client) never send one. */
   private typingAllowance: TypingAllowance | undefined;
+  private reactionAllowance: Allowance | undefined;
   /** The highest direct-message id written to this connection. */
   private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
@@ -298,6 +300,11 @@ export class Session implements OnlineUser, Connection {
   takeTypingAllowance(): number {
     this.typingAllowance ??= new TypingAllowance();
     return this.typingAllowance.take();
+  }
+
+  takeReactionAllowance(): number {
+    this.reactionAllowance ??= new Allowance(REACTION_PER_SECOND, REACTION_BURST);
+    return this.reactionAllowance.take();
   }
 
   takeDelivered(upTo: number): number[] {

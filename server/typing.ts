@@ -10,17 +10,13 @@ import type { ServerEvent } from '../src/shared/protocol.js';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
 import type { Bus } from './bus/bus.js';
-import { TokenBucket } from './limits.js';
+import { Allowance } from './limits.js';
 import { requireOther, unknownUser } from './messages.js';
 
 /** One connection's allowance of typing notices (TYPING_BURST, refilled at TYPING_PER_SECOND). */
-export class TypingAllowance {
-  private readonly bucket = new TokenBucket(TYPING_PER_SECOND, TYPING_BURST);
-
-  /** 0 when this notice may go; otherwise how many milliseconds until one may. */
-  take(): number {
-    // A refused notice takes a token too (TokenBucket's debt): a flood stays refused until it stops.
-    return this.bucket.take() === 'ok' ? 0 : this.bucket.retryAfterMs();
+export class TypingAllowance extends Allowance {
+  constructor() {
+    super(TYPING_PER_SECOND, TYPING_BURST);
   }
 }
 

@@ -22,6 +22,10 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   ],
   edit: [{ messageId: 7, text: 'fixed' }],
   delete: [{ messageId: 7 }],
+  react: [
+    { messageId: 7, emoji: '👍', add: true },
+    { messageId: 7, emoji: '❤️', add: false },
+  ],
   broadcast: [{ text: 'hi all' }],
   broadcasts: [{ limit: 50 }, { limit: 500, before: 1234 }],
   whoelse: [{}],

@@ -39,6 +39,8 @@ export interface Connection {
   startBacklog(): void;
   /** Takes one typing notice from this connection's allowance: 0, or the ms until one is allowed. */
   takeTypingAllowance(): number;
+  /** Takes one reaction change from this connection's allowance: 0, or the ms until one is allowed. */
+  takeReactionAllowance(): number;
   /** Takes the ids of the messages written to this connection with id ≤ upTo (for an ack). */
   takeDelivered(upTo: number): number[];
   /** Takes the message changes written to this connection for messages with id ≤ upTo (for an ack). */

@@ -24,6 +24,20 @@ export const remove = loggedIn<'delete'>((connection, { messageId }, ctx) =>
   ctx.writes.admit(() => ctx.messages.delete(connection.user, messageId)),
 );
 
+/**
+ * Every change, refused or not, takes from the connection's reaction allowance first (as typing
+ * does), so a flood of reactions is refused before it costs a store write.
+ */
+export const react = loggedIn<'react'>((connection, { messageId, emoji, add }, ctx) => {
+  const retryAfterMs = connection.takeReactionAllowance();
+  if (retryAfterMs > 0) {
+    throw new RequestError('rate_limited', 'too many reactions; slow down', { retryAfterMs });
+  }
+  return ctx.writes.admit(() =>
+    ctx.messages.react({ id: messageId, user: connection.user, emoji, add, at: Date.now() }),
+  );
+});
+
 export const broadcast = loggedIn<'broadcast'>((connection, { text }, ctx) =>
   ctx.writes.admit(() => ctx.messages.broadcast(connection.user, text)),
 );

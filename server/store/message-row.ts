@@ -3,7 +3,8 @@
  * wire's DirectMessage, and how they tell why a change was refused.
  */
 import { REPLY_EXCERPT_MAX, excerpt } from '../../src/shared/limits.js';
-import type { DirectMessage } from '../../src/shared/protocol.js';
+import type { DirectMessage, Reaction } from '../../src/shared/protocol.js';
+import { reactionOrder, type ReactionEmoji } from '../../src/shared/reactions.js';
 import type { ChangeRefusal, DirectChange } from './store.js';
 
 /** A message row as both adapters read it (texts already decoded). */
@@ -21,6 +22,23 @@ export interface StoredMessageRow {
   replyFrom: string | null;
   replyText: string | null;
   replyDeleted: boolean | number | null;
+  revision: number;
+  /** "emoji\tname" lines in the order the users reacted; null without reactions. */
+  reactions: string | null;
+}
+
+/** Both adapters list a message's reactions as "emoji TAB name" lines (names have no tab or newline). */
+function parseReactions(lines: string): Reaction[] {
+  const byEmoji = new Map<ReactionEmoji, string[]>();
+  for (const line of lines.split('\n')) {
+    const [emoji, name] = line.split('\t') as [ReactionEmoji, string];
+    const users = byEmoji.get(emoji);
+    if (users) users.push(name);
+    else byEmoji.set(emoji, [name]);
+  }
+  return [...byEmoji]
+    .sort(([a], [b]) => reactionOrder(a) - reactionOrder(b))
+    .map(([emoji, users]) => ({ emoji, users }));
 }
 
 export function toDirectMessage(row: StoredMessageRow): DirectMessage {
@@ -35,6 +53,8 @@ export function toDirectMessage(row: StoredMessageRow): DirectMessage {
       ? { id: row.replyId, from: row.replyFrom, text: '', deleted: true }
       : { id: row.replyId, from: row.replyFrom, text: excerpt(row.replyText ?? '', REPLY_EXCERPT_MAX) };
   }
+  if (row.reactions) message.reactions = parseReactions(row.reactions);
+  if (row.revision > 0) message.revision = row.revision;
   return message;
 }
 

@@ -19,6 +19,7 @@
  *   never rely on order: they name the ids that were written to the connection.
  */
 import type { BroadcastMessage, DirectMessage, GroupInfo, SearchHit } from '../../src/shared/protocol.js';
+import type { ReactionEmoji } from '../../src/shared/reactions.js';
 import type { SearchTerm } from '../../src/shared/search-query.js';
 
 /** The backing service (database server) cannot be reached right now; the request may be retried. */
@@ -118,6 +119,18 @@ export type DirectChange =
 /** Why a change was not made: no such message, another user's, deleted already, too old to edit. */
 export type ChangeRefusal = 'unknown_message' | 'not_yours' | 'message_deleted' | 'edit_window_passed';
 
+/** A user adds or removes its reaction on a message of one of its conversations, at `at`. */
+export interface ReactionChange {
+  id: number;
+  user: string;
+  emoji: ReactionEmoji;
+  add: boolean;
+  at: number;
+}
+
+/** Why a reaction was not changed: not the user's conversation, a deleted message, or the peer blocked the user. */
+export type ReactionRefusal = 'unknown_message' | 'message_deleted' | 'blocked_by_recipient';
+
 /**
  * A changed message as its recipient is sent it. `revision` counts the message's changes; the
  * recipient's acknowledgement of a revision (acknowledgeChanges) ends its redelivery.
@@ -204,12 +217,27 @@ export interface MessageStore {
    */
   changeDirect(change: DirectChange): Promise<DirectChangeEvent | { refused: ChangeRefusal }>;
   /**
-   * Changes to messages already acknowledged by `recipient` whose latest revision it has not
-   * acknowledged, with id > afterId, in id order, at most limit (redelivered at login).
+   * Adds or removes a reaction, atomically with the checks of ReactionRefusal. A change bumps the
+   * message's revision, which the reactor then has (it gets the message in its reply) and the
+   * other side has pending; adding a reaction already there, or removing one that is not, changes
+   * nothing (`changed: false`, the revision as it was). A deleted message has no reactions. Group
+   * messages take no reactions yet: they are refused as `unknown_message`.
    */
-  changesAfter(recipient: string, afterId: number, limit: number): Promise<DirectChangeEvent[]>;
-  /** The recipient has these revisions: each message's acknowledged revision only moves forward. */
-  acknowledgeChanges(recipient: string, changes: readonly { id: number; revision: number }[]): Promise<void>;
+  react(
+    change: ReactionChange,
+  ): Promise<(DirectChangeEvent & { changed: boolean }) | { refused: ReactionRefusal }>;
+  /**
+   * Changes to messages `user` has and whose latest revision it has not acknowledged, with id >
+   * afterId, in id order, at most limit (redelivered at login): messages to it already acknowledged
+   * (direct, or group messages it has a delivery row for), and direct messages from it (its peer
+   * reacted).
+   */
+  changesAfter(user: string, afterId: number, limit: number): Promise<DirectChangeEvent[]>;
+  /**
+   * `user` has these revisions of messages to or from it: each side's acknowledged revision only
+   * moves forward.
+   */
+  acknowledgeChanges(user: string, changes: readonly { id: number; revision: number }[]): Promise<void>;
   /**
    * The newest matches first, at most limit, each with a snippet of its current text whose matched
    * words are marked (a query the engine cannot read never throws: its words are quoted).

@@ -29,7 +29,11 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['notifications']);
+/**
+ * Notifications, and writing text to the clipboard (the message menu's Copy uses
+ * navigator.clipboard.writeText). Reading the clipboard stays refused.
+ */
+const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['notifications', 'clipboard-sanitized-write']);
 
 export function isAllowedPermission(permission: string): boolean {
   return ALLOWED_PERMISSIONS.has(permission);

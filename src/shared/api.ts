@@ -9,6 +9,7 @@ import {
   groupNameSchema,
   messageIdSchema,
   passwordSchema,
+  reactionEmojiSchema,
   requests,
   textSchema,
   usernameSchema,
@@ -97,6 +98,8 @@ export const apiCalls = {
   editMessage: z.tuple([messageIdSchema, textSchema]),
   /** Deletes a message this user sent, for both sides. */
   deleteMessage: z.tuple([messageIdSchema]),
+  /** Adds (`true`) or removes (`false`) this user's reaction on a message of one of its conversations. */
+  react: z.tuple([messageIdSchema, reactionEmojiSchema, z.boolean()]),
   broadcast: z.tuple([textSchema]),
   whoElse: z.tuple([]),
   whoElseSince: z.tuple([z.number().int().min(0).max(WHOELSESINCE_MAX_SECONDS)]),
@@ -235,6 +238,7 @@ export interface ApiValues {
   groupTyping: Record<string, never>;
   editMessage: { message: DirectMessage };
   deleteMessage: { message: DirectMessage };
+  react: { message: DirectMessage };
   broadcast: RequestResult<'broadcast'>;
   whoElse: string[];
   whoElseSince: string[];
@@ -279,7 +283,7 @@ export type AppEvent =
   | { kind: 'presence'; user: string; online: boolean; at: number }
   | { kind: 'message'; message: DirectMessage; offline: boolean }
   /**
-   * A message already announced changed (edited or deleted): `message` is its state now. Updates
+   * A message already announced changed (edited, deleted, reacted to): `message` is its state now. Updates
    * may arrive out of order; keep the newer state (see newerMessage in ./message-state.ts).
    */
   | { kind: 'message_updated'; message: DirectMessage }

@@ -91,6 +91,18 @@ export const TYPING_BURST = 5;
 export const TYPING_PER_SECOND = 1;
 
 /**
+ * Reaction changes (`react`) a connection may send: a burst of REACTION_BURST, refilled at
+ * REACTION_PER_SECOND; past it the server answers `rate_limited` with `retryAfterMs`. A person
+ * clicking reactions stays far below it.
+ */
+export const REACTION_BURST = 10;
+export const REACTION_PER_SECOND = 2;
+/**
+ * Users listed per emoji of one message on the wire. A direct message has at most two; the bound
+ * keeps a message with every emoji and the longest text inside one frame.
+ */
+export const REACTION_USERS_MAX = 64;
+/**
  * Group conversations (docs/protocol.md, "Groups"): at most GROUP_MEMBERS_MAX members, the creator
  * included; a name of 1 to GROUP_NAME_MAX_LENGTH characters (code points, as `textLength` counts);
  * each user may have created at most GROUPS_CREATED_MAX groups (those it left still count), so one

@@ -12,6 +12,7 @@ import {
   HISTORY_PAGE_MAX,
   MAX_REQUEST_ID,
   PASSWORD_MAX_LENGTH,
+  REACTION_USERS_MAX,
   REPLY_EXCERPT_MAX,
   SEARCH_PAGE_MAX,
   SEARCH_QUERY_MAX_LENGTH,
@@ -23,6 +24,7 @@ import {
   USER_SEARCH_MAX_RESULTS,
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
+import { REACTION_EMOJI } from './reactions.js';
 import { searchQueryProblem } from './search-query.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -74,6 +76,16 @@ export const replyQuoteSchema = z.object({
 });
 export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
 
+/** One of the fixed set of reactions (src/shared/reactions.ts). */
+export const reactionEmojiSchema = z.enum(REACTION_EMOJI);
+
+/** Who reacted to a message with one emoji, in the order they reacted. */
+export const reactionSchema = z.object({
+  emoji: reactionEmojiSchema,
+  users: z.array(usernameSchema).min(1).max(REACTION_USERS_MAX),
+});
+export type Reaction = z.infer<typeof reactionSchema>;
+
 /** Server-assigned group id: increasing in the order groups were created. */
 export const groupIdSchema = z.number().int().positive();
 
@@ -123,6 +135,13 @@ export const directMessageSchema = z
     deleted: z.literal(true).optional(),
     /** The message this one answers, as it is now. */
     replyTo: replyQuoteSchema.optional(),
+    /** Its reactions now, in the set's order; absent when it has none. */
+    reactions: z.array(reactionSchema).max(REACTION_EMOJI.length).optional(),
+    /**
+     * How many times it changed (edits, delete, reactions); absent while it never did. Of two states
+     * of one message the one with the higher revision is newer (src/shared/message-state.ts).
+     */
+    revision: z.number().int().positive().optional(),
   })
   .refine((message) => (message.text === '') === (message.deleted === true), {
     message: 'text must be empty exactly when the message is deleted',
@@ -299,6 +318,14 @@ export const requests = {
   /** Deletes a direct message this user sent, for both sides: its text is erased. */
   delete: {
     params: z.object({ messageId: messageIdSchema }),
+    result: z.object({ message: directMessageSchema }),
+  },
+  /**
+   * Adds (`add: true`) or removes this user's reaction `emoji` on a message of a conversation of
+   * theirs, whoever sent it. Adding one already there or removing one not there changes nothing.
+   */
+  react: {
+    params: z.object({ messageId: messageIdSchema, emoji: reactionEmojiSchema, add: z.boolean() }),
     result: z.object({ message: directMessageSchema }),
   },
   broadcast: {
@@ -509,7 +536,7 @@ export const errorCodes = [
   // edit, delete, reply and markread
   'unknown_message', // no such message in a conversation of this user (whether it exists is not told); markread: past the newest of that conversation
   'not_yours', // only the sender may edit or delete a message
-  'message_deleted', // the message was deleted: it cannot be edited or deleted again
+  'message_deleted', // the message was deleted: it cannot be edited, deleted or reacted to
   'edit_window_passed', // edits are allowed only within the server's edit window after sending
   // groups
   'unknown_group', // no such group, or this user is not a member (whether it exists is not told)
@@ -554,7 +581,7 @@ export const serverEventSchemas = {
   /** A direct message to this user. `offline` is true when it was stored while the user was away. */
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
   /**
-   * A direct message of this user's changed (edited or deleted): `message` is its state now.
+   * A direct message of this user's changed (edited, deleted, or its peer reacted): `message` is its state now.
    * `revision` increases with every change of one message. Acknowledged like a message (`ack`
    * with `upTo` ≥ its id); unacknowledged changes to messages already delivered come again at the
    * next login, after the offline messages.

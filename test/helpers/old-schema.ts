@@ -9,6 +9,13 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
+/** Undoes schema version 10: reactions, and the sender's acknowledged revision. */
+export function dropReactions(db: Database.Database): void {
+  db.exec(`DROP TABLE reactions;
+    DROP INDEX messages_changed_for_sender;
+    ALTER TABLE messages DROP COLUMN sender_seen_revision;`);
+}
+
 /** Undoes schema version 7: the read-receipts setting and the shared read marks. */
 export function dropReceipts(db: Database.Database): void {
   db.exec(`ALTER TABLE users DROP COLUMN read_receipts;

@@ -106,7 +106,7 @@ describe('deleting a direct message', () => {
     const { message } = await yoda.call('message', { to: 'hans', text: 'oops' });
 
     const { message: deleted } = await yoda.call('delete', { messageId: message.id });
-    expect(deleted).toEqual({ ...message, text: '', deleted: true });
+    expect(deleted).toEqual({ ...message, text: '', deleted: true, revision: 1 });
     const update = await hans.waitFor((e) => e.type === 'message_update');
     expect(update).toMatchObject({ message: deleted });
     expect(await historyWith(hans, 'yoda')).toEqual([deleted]);

@@ -1,7 +1,7 @@
 /**
  * Group conversations through the wire (docs/protocol.md, "Groups"): membership and who may change
  * it, messages live, offline and in history pages, blocks inside a group, edits, replies, typing,
- * and the limits. In the cluster config every server here is two nodes on PostgreSQL and Redis.
+ * no reactions yet, and the limits. In the cluster config every server here is two nodes on PostgreSQL and Redis.
  */
 import { describe, expect, it } from 'vitest';
 import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX, GROUP_NAME_MAX_LENGTH } from '../../src/shared/limits.js';
@@ -170,6 +170,18 @@ describe('group messages', () => {
     }
     const deleted = (await yoda.call('delete', { messageId: message.id })).message;
     expect(await history(luke, group.id)).toEqual([deleted]);
+  });
+
+  it('take no reactions yet: refused as unknown_message to sender and members, nothing changes', async () => {
+    const { yoda, hans, luke, group } = await rebels();
+    const { message } = await yoda.call('message', { group: group.id, text: 'react to me' });
+    await luke.waitFor((e) => e.type === 'message' && e.message.id === message.id);
+    for (const member of [yoda, hans]) {
+      const refused = await member.fail('react', { messageId: message.id, emoji: '👍', add: true });
+      expect(refused.code).toBe('unknown_message');
+    }
+    expect(await history(luke, group.id)).toEqual([message]);
+    expect(luke.eventsOf('message_update')).toEqual([]);
   });
 });
 

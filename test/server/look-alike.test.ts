@@ -10,6 +10,7 @@ import {
   dropGroups,
   dropLookAlikeKeys,
   dropMessageSearch,
+  dropReactions,
   dropReceipts,
 } from '../helpers/old-schema.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -117,6 +118,7 @@ describe('look-alike accounts made before the check', () => {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
+    dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);

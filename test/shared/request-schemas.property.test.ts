@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { requestTypes, requests, type RequestType } from '../../src/shared/protocol.js';
 import { parseRequestFrame, parseServerFrame, parsePeerFrame } from '../../src/shared/validate.js';
 import { TEXT_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../../src/shared/limits.js';
+import { REACTION_EMOJI } from '../../src/shared/reactions.js';
 
 const username = fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/);
 const text = fc.string({ minLength: 1, maxLength: 200 });
@@ -20,6 +21,11 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   ),
   edit: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }), text }),
   delete: fc.record({ messageId: fc.integer({ min: 1, max: 2 ** 40 }) }),
+  react: fc.record({
+    messageId: fc.integer({ min: 1, max: 2 ** 40 }),
+    emoji: fc.constantFrom(...REACTION_EMOJI),
+    add: fc.boolean(),
+  }),
   broadcast: fc.record({ text }),
   broadcasts: fc.record(
     { before: fc.integer({ min: 1, max: 2 ** 40 }), limit: fc.integer({ min: 1, max: 500 }) },

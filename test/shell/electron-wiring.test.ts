@@ -62,6 +62,7 @@ describe('Electron shell windows', () => {
     const check = electron.session.setPermissionCheckHandler.mock.calls[0]![0] as Listener;
     expect(check({}, 'notifications')).toBe(true);
     expect(check({}, 'clipboard-read')).toBe(false);
+    expect(check({}, 'clipboard-sanitized-write')).toBe(true);
   });
 
   it('denies window.open and navigation away from the app', async () => {

@@ -10,8 +10,9 @@ import { sql as v2 } from './migrations/0002-changes-and-replies.js';
 import { sql as v3 } from './migrations/0003-receipts.js';
 import { sql as v4 } from './migrations/0004-groups.js';
 import { sql as v5 } from './migrations/0005-message-search.js';
+import { sql as v6 } from './migrations/0006-reactions.js';
 
-const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -24,6 +24,7 @@ import type {
   LockoutStore,
   MessageStore,
   PresenceLog,
+  ReactionRefusal,
   Registration,
   Store,
 } from '../store.js';
@@ -182,6 +183,8 @@ interface MessageRow {
   reply_from: string | null;
   reply_text: Buffer | null;
   reply_deleted: boolean | null;
+  revision: number;
+  reactions: string | null;
 }
 
 /** Texts are stored as UTF-8 bytes (see ./migrations/0001-initial.ts). */
@@ -201,7 +204,11 @@ const directMessage = (row: MessageRow): DirectMessage =>
     replyFrom: row.reply_from,
     replyText: row.reply_text?.toString('utf8') ?? null,
     replyDeleted: row.reply_deleted,
+    revision: row.revision,
+    reactions: row.reactions,
   });
+
+type ReactionOutcome = ReactionRefusal | 'changed' | 'unchanged';
 
 type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Pick<
   MessageRow,
@@ -283,24 +290,36 @@ function messageStore(run: Run): MessageStore {
     },
     messageById: (id) => byId(id),
     changeDirect: change,
-    changesAfter: async (recipient, afterId, limit) =>
-      (await run<MessageRow & { revision: number }>('changesAfter', recipient, afterId, limit)).map(
-        (row) => ({
-          message: directMessage(row),
-          revision: row.revision,
-        }),
-      ),
+    react: async ({ id, user, emoji, add, at }) => {
+      const [row] = await run<{ outcome: ReactionOutcome; revision: number | null }>(
+        'react',
+        id,
+        user,
+        emoji,
+        add,
+        at,
+      );
+      if (row === undefined) throw new Error('react returned no row');
+      if (row.outcome !== 'changed' && row.outcome !== 'unchanged') return { refused: row.outcome };
+      const message = (await byId(id)) as DirectMessage;
+      return { message, revision: row.revision ?? 0, changed: row.outcome === 'changed' };
+    },
+    changesAfter: async (user, afterId, limit) =>
+      (await run<MessageRow>('changesAfter', user, afterId, limit)).map((row) => ({
+        message: directMessage(row),
+        revision: row.revision,
+      })),
     search: async ({ user, terms, peer, before, limit }) => {
       const [words, people] = searchQueries(terms, peer === undefined ? [user] : [user, peer]);
       const conversation = peer === undefined ? null : pairKey(user, peer);
       const rows = await run<SearchRow>('searchMessages', user, words, people, conversation, before, limit);
       return rows.map((row) => searchHit(row, user));
     },
-    acknowledgeChanges: async (recipient, changes) => {
+    acknowledgeChanges: async (user, changes) => {
       if (changes.length === 0) return;
       await run(
         'acknowledgeChanges',
-        recipient,
+        user,
         changes.map(({ id }) => id),
         changes.map(({ revision }) => revision),
       );

@@ -7,9 +7,12 @@
 import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
 
+/** A message's revision and its reactions as "emoji TAB name" lines, in the order they were made. */
+const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
+    FROM reactions x WHERE x.message_id = m.id) AS reactions`;
 /** A message (m) with what its quote needs of the message it answers (r): see MessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.group_id, m.text, m.sent_at, m.edited_at, m.deleted,
-  m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted`;
+  m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted, ${REACTION_COLUMNS}`;
 export const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 
 /**
@@ -91,7 +94,7 @@ export const SQL = {
   // of others it holds above $1's read mark.
   conversations: `
     SELECT m.id, m.sender, m.recipient, m.text, m.sent_at, m.edited_at, m.deleted, m.reply_to,
-      r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted,
+      r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted, ${REACTION_COLUMNS},
       (SELECT count(*) FROM messages u
         WHERE u.conversation = c.conversation AND u.sender <> $1
           AND u.id > coalesce((SELECT up_to FROM read_marks r WHERE r.name = $1 AND r.conversation = c.conversation), 0)
@@ -128,26 +131,47 @@ export const SQL = {
   messageById: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.id = $1`,
   // $1 id, $2 sender, $3 text, $4 at, $5 editable since. editedAt increases with every edit.
   editMessage: `UPDATE messages SET text = $3, edited_at = greatest($4::bigint, coalesce(edited_at, 0) + 1),
-      revision = revision + 1
+      revision = revision + 1, sender_seen_revision = revision + 1
     WHERE id = $1 AND sender = $2 AND NOT deleted AND sent_at >= $5
     RETURNING revision`,
-  deleteMessage: `UPDATE messages SET text = ''::bytea, deleted = true, revision = revision + 1
-    WHERE id = $1 AND sender = $2 AND NOT deleted
-    RETURNING revision`,
-  changesAfter: `SELECT * FROM (
-      SELECT ${MESSAGE_COLUMNS}, m.revision FROM ${MESSAGES}
+  // A deleted message keeps no reactions, as it keeps no text.
+  deleteMessage: `
+    WITH deleted AS (
+      UPDATE messages SET text = ''::bytea, deleted = true, revision = revision + 1,
+        sender_seen_revision = revision + 1
+      WHERE id = $1 AND sender = $2 AND NOT deleted
+      RETURNING id, revision
+    ), cleared AS (
+      DELETE FROM reactions WHERE message_id IN (SELECT id FROM deleted)
+    )
+    SELECT revision FROM deleted`,
+  react: 'SELECT * FROM react($1, $2, $3, $4, $5)',
+  // Both sides of the user's direct conversations (messages to it it has, and messages from it),
+  // and the group messages it was delivered.
+  changesAfter: `
+    (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
       WHERE m.recipient = $1 AND m.revision > m.seen_revision AND m.acked AND m.id > $2
-      UNION ALL
-      SELECT ${MESSAGE_COLUMNS}, m.revision FROM group_deliveries d JOIN messages m ON m.id = d.message_id
-           LEFT JOIN messages r ON r.id = m.reply_to
+      ORDER BY m.id LIMIT $3)
+    UNION ALL
+    (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+      WHERE m.sender = $1 AND m.revision > m.sender_seen_revision AND m.id > $2
+      ORDER BY m.id LIMIT $3)
+    UNION ALL
+    (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id
+        LEFT JOIN messages r ON r.id = m.reply_to
       WHERE d.recipient = $1 AND d.acked AND m.revision > d.seen_revision AND d.message_id > $2
-    ) c ORDER BY id LIMIT $3`,
-  // $2 ids and $3 revisions, pairwise; for direct and group messages.
+      ORDER BY d.message_id LIMIT $3)
+    ORDER BY id LIMIT $3`,
+  // $2 ids and $3 revisions, pairwise; each moves the side of the conversation $1 is on, direct or
+  // (its delivery row) group.
   acknowledgeChanges: `
     WITH direct AS (
-      UPDATE messages SET seen_revision = greatest(seen_revision, a.revision)
+      UPDATE messages SET
+        seen_revision = CASE WHEN recipient = $1 THEN greatest(seen_revision, a.revision) ELSE seen_revision END,
+        sender_seen_revision = CASE WHEN sender = $1 THEN greatest(sender_seen_revision, a.revision)
+          ELSE sender_seen_revision END
       FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
-      WHERE messages.id = a.id AND messages.recipient = $1
+      WHERE messages.id = a.id AND (messages.recipient = $1 OR messages.sender = $1)
     )
     UPDATE group_deliveries SET seen_revision = greatest(seen_revision, a.revision)
     FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)

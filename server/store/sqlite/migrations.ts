@@ -13,8 +13,9 @@ import { sql as v6 } from './migrations/0006-changes-and-replies.js';
 import { sql as v7 } from './migrations/0007-receipts.js';
 import { sql as v8 } from './migrations/0008-groups.js';
 import { sql as v9 } from './migrations/0009-message-search.js';
+import { sql as v10 } from './migrations/0010-reactions.js';
 
-const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -29,6 +29,8 @@ import type {
   NewBroadcast,
   NewDirectMessage,
   PresenceLog,
+  ReactionChange,
+  ReactionRefusal,
   ReadMarkOutcome,
   ReceiptState,
   Registration,
@@ -289,9 +291,22 @@ function messageStore(s: Statements, io: Durable): MessageStore {
             editableSince: change.editableSince,
           })
     ) as number | undefined;
+    // A deleted message keeps no reactions, as it keeps no text.
+    if (revision !== undefined && 'delete' in change) s.clearReactions.run(change.id);
     const message = byId(change.id);
     if (revision === undefined || message === undefined) return { refused: changeRefusal(message, change) };
     return { message, revision };
+  };
+  const react = ({ id, user, emoji, add, at }: ReactionChange) => {
+    const target = s.reactionTarget.get(id) as ReactionTarget | undefined;
+    const refused = reactionRefusal(s, target, user);
+    if (refused !== undefined) return { refused };
+    const changed =
+      (add ? s.addReaction.run(id, emoji, user, at) : s.removeReaction.run(id, emoji, user)).changes === 1;
+    const revision = changed
+      ? (s.bumpForReactor.get({ id, user }) as number)
+      : (target as ReactionTarget).revision;
+    return { message: byId(id) as DirectMessage, revision, changed };
   };
   return {
     insertDirect: (message) => io.write(() => insert(message)),
@@ -325,17 +340,19 @@ function messageStore(s: Statements, io: Durable): MessageStore {
     receiptState: (sender, recipient) => io.read(() => receiptState(s, sender, recipient)),
     messageById: (id) => io.read(() => byId(id)),
     changeDirect: (request) => io.write(() => change(request)),
-    changesAfter: (recipient, afterId, limit) =>
+    react: (request) => io.write(() => react(request)),
+    changesAfter: (user, afterId, limit) =>
       io.read(() =>
-        (
-          s.changesAfter.all({ recipient, afterId, limit }) as (StoredMessageRow & { revision: number })[]
-        ).map((row) => ({ message: toDirectMessage(row), revision: row.revision })),
+        (s.changesAfter.all({ user, afterId, limit }) as StoredMessageRow[]).map((row) => ({
+          message: toDirectMessage(row),
+          revision: row.revision,
+        })),
       ),
-    acknowledgeChanges: (recipient, changes) =>
+    acknowledgeChanges: (user, changes) =>
       io.write(() => {
         for (const { id, revision } of changes) {
-          s.acknowledgeChange.run({ id, revision, recipient });
-          s.acknowledgeGroupChange.run({ id, revision, recipient });
+          s.acknowledgeChange.run({ id, revision, user });
+          s.acknowledgeGroupChange.run({ id, revision, user });
         }
       }),
     search: ({ user, terms, peer, before, limit }) =>
@@ -351,6 +368,28 @@ function messageStore(s: Statements, io: Durable): MessageStore {
         ).map((row) => searchHit(row, user)),
       ),
   };
+}
+
+interface ReactionTarget {
+  sender: string;
+  recipient: string;
+  groupId: number | null;
+  deleted: number;
+  revision: number;
+}
+
+function reactionRefusal(
+  s: Statements,
+  target: ReactionTarget | undefined,
+  user: string,
+): ReactionRefusal | undefined {
+  // Group messages take no reactions yet (docs/protocol.md, "Reactions").
+  if (!target || target.groupId !== null || (target.sender !== user && target.recipient !== user)) {
+    return 'unknown_message';
+  }
+  if (target.deleted) return 'message_deleted';
+  const peer = target.sender === user ? target.recipient : target.sender;
+  return s.isBlocked.get(peer, user) === undefined ? undefined : 'blocked_by_recipient';
 }
 
 function markRead(s: Statements, name: string, peer: string, upTo: number): ReadMarkOutcome {

@@ -6,7 +6,9 @@ import type { SearchTerm } from '../../../src/shared/search-query.js';
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId, m.text, m.sent_at AS sentAt,
   m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
-  r.deleted AS replyDeleted`;
+  r.deleted AS replyDeleted, m.revision,
+  (SELECT group_concat(x.emoji || char(9) || x.name, char(10) ORDER BY x.at, x.name)
+     FROM reactions x WHERE x.message_id = m.id) AS reactions`;
 const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
@@ -79,6 +81,11 @@ type StatementName =
   | 'deleteMessage'
   | 'changesAfter'
   | 'acknowledgeChange'
+  | 'reactionTarget'
+  | 'addReaction'
+  | 'removeReaction'
+  | 'clearReactions'
+  | 'bumpForReactor'
   | 'acknowledgeGroup'
   | 'acknowledgeGroupChange'
   | 'countUndeliveredGroup'
@@ -232,36 +239,61 @@ export function prepareStatements(db: Database.Database): Statements {
     readReceipts: p('SELECT read_receipts FROM users WHERE name = ?', true),
     setReadReceipts: p('UPDATE users SET read_receipts = ? WHERE name = ?'),
     editMessage: p(
-      `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1
+      `UPDATE messages SET text = @text, edited_at = max(@at, coalesce(edited_at, 0) + 1), revision = revision + 1,
+         sender_seen_revision = revision + 1
        WHERE id = @id AND sender = @sender AND deleted = 0 AND sent_at >= @editableSince
        RETURNING revision`,
     ).pluck(),
     deleteMessage: p(
-      `UPDATE messages SET text = '', deleted = 1, revision = revision + 1
+      `UPDATE messages SET text = '', deleted = 1, revision = revision + 1, sender_seen_revision = revision + 1
        WHERE id = @id AND sender = @sender AND deleted = 0
        RETURNING revision`,
     ).pluck(),
+    // Partial-index scans: each side of a direct conversation (a user never messages itself), and the
+    // user's group deliveries.
     changesAfter: p(
-      `SELECT * FROM (
-         SELECT ${MESSAGE_COLUMNS}, m.revision FROM ${MESSAGES}
-         WHERE m.recipient = @recipient AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > @afterId
-         UNION ALL
-         SELECT ${MESSAGE_COLUMNS}, m.revision FROM group_deliveries d JOIN messages m ON m.id = d.message_id
+      `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.recipient = @user AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > @afterId
+         ORDER BY m.id LIMIT @limit)
+       UNION ALL
+       SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.sender = @user AND m.revision > m.sender_seen_revision AND m.id > @afterId
+         ORDER BY m.id LIMIT @limit)
+       UNION ALL
+       SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id
            LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE d.recipient = @recipient AND d.acked = 1 AND m.revision > d.seen_revision AND d.message_id > @afterId
-       ) ORDER BY id LIMIT @limit`,
+         WHERE d.recipient = @user AND d.acked = 1 AND m.revision > d.seen_revision AND d.message_id > @afterId
+         ORDER BY d.message_id LIMIT @limit)
+       ORDER BY id LIMIT @limit`,
     ),
     acknowledgeChange: p(
-      `UPDATE messages SET seen_revision = max(seen_revision, @revision)
-       WHERE id = @id AND recipient = @recipient`,
+      `UPDATE messages
+       SET seen_revision = CASE WHEN recipient = @user THEN max(seen_revision, @revision) ELSE seen_revision END,
+         sender_seen_revision = CASE WHEN sender = @user THEN max(sender_seen_revision, @revision)
+           ELSE sender_seen_revision END
+       WHERE id = @id AND (recipient = @user OR sender = @user)`,
     ),
+    reactionTarget: p(
+      'SELECT sender, recipient, group_id AS groupId, deleted, revision FROM messages WHERE id = ?',
+    ),
+    addReaction: p('INSERT OR IGNORE INTO reactions (message_id, emoji, name, at) VALUES (?, ?, ?, ?)'),
+    removeReaction: p('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND name = ?'),
+    clearReactions: p('DELETE FROM reactions WHERE message_id = ?'),
+    // The reactor has the new state from its reply: only the other side has it pending.
+    bumpForReactor: p(
+      `UPDATE messages SET revision = revision + 1,
+         seen_revision = CASE WHEN recipient = @user THEN revision + 1 ELSE seen_revision END,
+         sender_seen_revision = CASE WHEN sender = @user THEN revision + 1 ELSE sender_seen_revision END
+       WHERE id = @id
+       RETURNING revision`,
+    ).pluck(),
     acknowledgeGroup: p(
       `UPDATE group_deliveries SET acked = 1
        WHERE recipient = ? AND acked = 0 AND message_id IN (SELECT value FROM json_each(?))`,
     ),
     acknowledgeGroupChange: p(
       `UPDATE group_deliveries SET seen_revision = max(seen_revision, @revision)
-       WHERE message_id = @id AND recipient = @recipient`,
+       WHERE message_id = @id AND recipient = @user`,
     ),
     createdGroups: p('SELECT count(*) FROM groups WHERE creator = ?', true),
     insertGroup: p('INSERT INTO groups (name, creator, created_at) VALUES (?, ?, ?) RETURNING id', true),

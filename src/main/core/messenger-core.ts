@@ -259,6 +259,7 @@ export class MessengerCore implements MessengerApi {
     },
     editMessage: (messageId, text) => this.request('edit', { messageId, text }),
     deleteMessage: (messageId) => this.request('delete', { messageId }),
+    react: (messageId, emoji, add) => this.request('react', { messageId, emoji, add }),
     broadcast: (text) => this.broadcast(text),
     whoElse: async () => (await this.request('whoelse', {})).users,
     whoElseSince: async (seconds) => (await this.request('whoelsesince', { seconds })).users,

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPLY_EXCERPT_MAX, TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
 import type { DirectMessage } from '../../../src/shared/protocol.js';
+import type { ReactionEmoji } from '../../../src/shared/reactions.js';
 import type { Store } from '../../../server/store/store.js';
 
 export interface StoreFixture {
@@ -396,11 +397,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await users('leia', 'luke');
         const m = await stored('leia', 'luke', 'helo');
         const first = await edit(m.id, 'leia', 'hello', 2000);
-        expect(first).toEqual({ message: { ...m, text: 'hello', editedAt: 2000 }, revision: 1 });
+        expect(first).toEqual({ message: { ...m, text: 'hello', editedAt: 2000, revision: 1 }, revision: 1 });
         // Two edits in one millisecond still order: editedAt moves past the previous one.
         const second = await edit(m.id, 'leia', 'hello!', 2000);
-        expect(second).toEqual({ message: { ...m, text: 'hello!', editedAt: 2001 }, revision: 2 });
-        const now = { ...m, text: 'hello!', editedAt: 2001 };
+        expect(second).toEqual({
+          message: { ...m, text: 'hello!', editedAt: 2001, revision: 2 },
+          revision: 2,
+        });
+        const now = { ...m, text: 'hello!', editedAt: 2001, revision: 2 };
         expect(await store.messages.messageById(m.id)).toEqual(now);
         expect(await store.messages.historyPage('luke', 'leia', NEVER, 10)).toEqual([now]);
         expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([now]);
@@ -426,7 +430,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await users('leia', 'luke');
         const m = await stored('leia', 'luke', 'secret words');
         await edit(m.id, 'leia', 'secret words, edited');
-        const deleted = { ...m, text: '', editedAt: 2000, deleted: true };
+        const deleted = { ...m, text: '', editedAt: 2000, deleted: true, revision: 2 };
         expect(await remove(m.id, 'leia')).toEqual({ message: deleted, revision: 2 });
         store = await fixture.reopen();
         expect(await store.messages.historyPage('leia', 'luke', NEVER, 10)).toEqual([deleted]);
@@ -500,6 +504,115 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           deleted: true,
         });
         expect((await store.messages.conversations('leia'))[0]?.last.replyTo?.deleted).toBe(true);
+      });
+    });
+
+    describe('reactions', () => {
+      const react = (id: number, user: string, emoji: ReactionEmoji, add = true, at = 5000) =>
+        store.messages.react({ id, user, emoji, add, at });
+
+      it('either side reacts; each emoji lists its users in the order they reacted, in the set order', async () => {
+        await users('leia', 'luke');
+        const m = await stored('leia', 'luke', 'hello');
+        expect(await react(m.id, 'luke', '😂', true, 5000)).toMatchObject({ revision: 1, changed: true });
+        await react(m.id, 'leia', '👍', true, 5001);
+        const both = await react(m.id, 'luke', '👍', true, 5002);
+        const reactions = [
+          { emoji: '👍', users: ['leia', 'luke'] },
+          { emoji: '😂', users: ['luke'] },
+        ];
+        expect(both).toEqual({ message: { ...m, reactions, revision: 3 }, revision: 3, changed: true });
+        store = await fixture.reopen();
+        expect((await store.messages.historyPage('leia', 'luke', NEVER, 10))[0]?.reactions).toEqual(
+          reactions,
+        );
+        expect((await store.messages.undeliveredAfter('luke', 0, 10))[0]?.reactions).toEqual(reactions);
+        expect((await store.messages.conversations('luke'))[0]?.last.reactions).toEqual(reactions);
+      });
+
+      it('adding one already there or removing one not there changes nothing; removing the last drops the list', async () => {
+        await users('leia', 'luke');
+        const m = await stored('leia', 'luke', 'hello');
+        await react(m.id, 'luke', '❤️');
+        expect(await react(m.id, 'luke', '❤️')).toMatchObject({ revision: 1, changed: false });
+        expect(await react(m.id, 'leia', '❤️', false)).toMatchObject({ revision: 1, changed: false });
+        const removed = await react(m.id, 'luke', '❤️', false);
+        expect(removed).toEqual({ message: { ...m, revision: 2 }, revision: 2, changed: true });
+      });
+
+      it('refuses a stranger, an unknown id, a deleted message and a user the other side blocked; changes nothing', async () => {
+        await users('leia', 'luke', 'han');
+        const m = await stored('leia', 'luke', 'hello');
+        await react(m.id, 'luke', '🙏');
+        expect(await react(m.id, 'han', '👍')).toEqual({ refused: 'unknown_message' });
+        expect(await react(m.id + 100, 'leia', '👍')).toEqual({ refused: 'unknown_message' });
+        await store.blocks.add('leia', 'luke');
+        expect(await react(m.id, 'luke', '👍')).toEqual({ refused: 'blocked_by_recipient' });
+        expect(await react(m.id, 'leia', '👍')).toMatchObject({ changed: true }); // the blocker may
+        await store.blocks.remove('leia', 'luke');
+        const before = await store.messages.messageById(m.id);
+        expect(before?.reactions).toHaveLength(2);
+        // A delete erases the reactions with the text; then none can be made.
+        await store.messages.changeDirect({ id: m.id, sender: 'leia', at: 6000, delete: true });
+        expect((await store.messages.messageById(m.id))?.reactions).toBeUndefined();
+        expect(await react(m.id, 'luke', '👍')).toEqual({ refused: 'message_deleted' });
+      });
+
+      it('a reaction is pending for the other side only, whichever side made it, until it acknowledges the revision', async () => {
+        await users('leia', 'luke');
+        const m = await stored('leia', 'luke', 'hello');
+        await store.messages.acknowledge('luke', [m.id]);
+        await react(m.id, 'luke', '👍');
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+        const forSender = await store.messages.changesAfter('leia', 0, 10);
+        expect(forSender.map((c) => [c.message.id, c.revision, c.message.reactions])).toEqual([
+          [m.id, 1, [{ emoji: '👍', users: ['luke'] }]],
+        ]);
+        await store.messages.acknowledgeChanges('leia', [{ id: m.id, revision: 1 }]);
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+
+        await react(m.id, 'leia', '😮');
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+        expect((await store.messages.changesAfter('luke', 0, 10)).map((c) => c.revision)).toEqual([2]);
+        // The sender's own edit is not pending for the sender.
+        await store.messages.changeDirect({
+          id: m.id,
+          sender: 'leia',
+          text: 'hello!',
+          at: 7000,
+          editableSince: 0,
+        });
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+        expect((await store.messages.changesAfter('luke', 0, 10)).map((c) => c.revision)).toEqual([3]);
+      });
+
+      it('changesAfter pages both sides of the conversations in id order', async () => {
+        await users('leia', 'luke', 'han');
+        const mine = await stored('leia', 'luke', 'from leia');
+        const theirs = await stored('han', 'leia', 'to leia');
+        const later = await stored('leia', 'han', 'from leia again');
+        await store.messages.acknowledge('leia', [theirs.id]);
+        await react(later.id, 'han', '👍');
+        await store.messages.changeDirect({
+          id: theirs.id,
+          sender: 'han',
+          text: 'to leia!',
+          at: 7000,
+          editableSince: 0,
+        });
+        await react(mine.id, 'luke', '👍');
+        expect(ids((await store.messages.changesAfter('leia', 0, 10)).map((c) => c.message))).toEqual([
+          mine.id,
+          theirs.id,
+          later.id,
+        ]);
+        expect(ids((await store.messages.changesAfter('leia', 0, 2)).map((c) => c.message))).toEqual([
+          mine.id,
+          theirs.id,
+        ]);
+        expect(ids((await store.messages.changesAfter('leia', theirs.id, 2)).map((c) => c.message))).toEqual([
+          later.id,
+        ]);
       });
     });
 
@@ -605,16 +718,32 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         });
         expect(changed).toMatchObject({ revision: 1, message: { text: 'hello', group: g.id } });
         expect(await store.groups.recipientsOf(message.id)).toEqual(['luke']);
-        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([
-          { message: { ...message, text: 'hello', editedAt: 2000 }, revision: 1 },
-        ]);
+        const edited = { ...message, text: 'hello', editedAt: 2000, revision: 1 };
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([{ message: edited, revision: 1 }]);
+        // Its sender made the change: nothing pending for it.
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
         await store.messages.acknowledgeChanges('luke', [{ id: message.id, revision: 1 }]);
         expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
         expect(await store.groups.markRead('luke', g.id, message.id + 1)).toBe(false);
         expect(await store.groups.markRead('luke', g.id, message.id)).toBe(true);
-        expect(await store.groups.conversations('luke')).toEqual([
-          { group: g, last: { ...message, text: 'hello', editedAt: 2000 }, unread: 0 },
-        ]);
+        expect(await store.groups.conversations('luke')).toEqual([{ group: g, last: edited, unread: 0 }]);
+      });
+
+      it('a group message takes no reactions yet, from its sender or a member; nothing changes', async () => {
+        await users('leia', 'luke');
+        const g = await group('leia', ['luke']);
+        const { message } = await post('leia', g.id, 'hello');
+        await store.messages.acknowledge('luke', [message.id]);
+        for (const user of ['leia', 'luke']) {
+          expect(
+            await store.messages.react({ id: message.id, user, emoji: '👍', add: true, at: 2000 }),
+          ).toEqual({
+            refused: 'unknown_message',
+          });
+        }
+        expect(await store.messages.messageById(message.id)).toEqual(message);
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
       });
     });
 

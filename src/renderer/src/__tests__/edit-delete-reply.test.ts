@@ -136,11 +136,16 @@ describe('ChatView: the message actions', () => {
     const wrapper = await openChat([old, theirs]);
     await button(wrapper, 'Actions for the message from bob').trigger('click');
     await settle();
-    expect(wrapper.findAll('[role="menuitem"]').map((b) => b.text())).toEqual(['Reply']);
+    expect(wrapper.findAll('[role="menuitem"]').map((b) => b.text())).toEqual(['Reply', 'React', 'Copy']);
     await button(wrapper, 'Actions for the message from bob').trigger('click'); // closes it
     await button(wrapper, 'Actions for your message').trigger('click');
     await settle();
-    expect(wrapper.findAll('[role="menuitem"]').map((b) => b.text())).toEqual(['Reply', 'Delete']);
+    expect(wrapper.findAll('[role="menuitem"]').map((b) => b.text())).toEqual([
+      'Reply',
+      'React',
+      'Copy',
+      'Delete',
+    ]);
     wrapper.unmount();
   });
 

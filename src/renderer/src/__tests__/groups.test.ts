@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 /**
  * Groups in the app: a group is listed beside direct chats by its name, its chat header lists the
- * members (with admin controls for admins only), group messages show their sender's name, a
- * message goes to the group, and a member removed loses the group from the list.
+ * members (with admin controls for admins only), group messages show their sender's name (and
+ * offer no React yet), a message goes to the group, and a member removed loses the group from the list.
  */
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
@@ -82,6 +82,16 @@ describe('groups in the app', () => {
     await chat.get('form.composer, form').trigger('submit');
     await settle();
     expect(fake.callsOf('sendGroupMessage')).toEqual([[7, 'hi, rebels']]);
+    chat.unmount();
+  });
+
+  it("a group message's menu offers no React: the server takes no reactions on group messages yet", async () => {
+    const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
+    await settle();
+    await chat.get('.message-row').trigger('contextmenu');
+    await settle();
+    const items = chat.findAll('.menu-item').map((item) => item.text());
+    expect(items).toEqual(['Reply', 'Copy']);
     chat.unmount();
   });
 

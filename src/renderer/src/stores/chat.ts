@@ -3,7 +3,14 @@ import { shallowReactive } from 'vue';
 import type { ApiResult, AppEvent } from '../../../shared/api';
 import { REPLY_EXCERPT_MAX, excerpt } from '../../../shared/limits';
 import { newerMessage, wasChanged } from '../../../shared/message-state';
-import type { BroadcastMessage, DirectMessage, ReceiptMarks, ReplyQuote } from '../../../shared/protocol';
+import type {
+  BroadcastMessage,
+  DirectMessage,
+  Reaction,
+  ReceiptMarks,
+  ReplyQuote,
+} from '../../../shared/protocol';
+import type { ReactionEmoji } from '../../../shared/reactions';
 import { call } from '../api';
 import { EVERYONE, conversationKeyOf, groupIdOf, groupKey } from '../constants';
 import { describeProblem, describeSendError } from '../errors';
@@ -44,6 +51,10 @@ export interface ChatItem {
   deleted?: true;
   /** The message it answers, as a quote. */
   replyTo?: ReplyQuote;
+  /** Who reacted with what, in the set's order. */
+  reactions?: Reaction[];
+  /** How many times it changed (orders its states, see newerMessage). */
+  revision?: number;
 }
 
 /** What became of a message the core had queued while disconnected. */
@@ -107,6 +118,8 @@ function toItem(m: DirectMessage, me: string | null): ChatItem {
   if (m.editedAt !== undefined) item.editedAt = m.editedAt;
   if (m.deleted) item.deleted = true;
   if (m.replyTo) item.replyTo = m.replyTo;
+  if (m.reactions) item.reactions = m.reactions;
+  if (m.revision !== undefined) item.revision = m.revision;
   return item;
 }
 
@@ -126,8 +139,8 @@ export function quoteOf(message: { id?: number; from: string; text: string; dele
 
 /** A stored item as the message it shows (for ordering its states, see newerMessage). */
 function asMessage(item: ChatItem): DirectMessage {
-  const { id = 0, from, to, text, sentAt, editedAt, deleted, replyTo } = item;
-  return { id, from, to, text, sentAt, editedAt, deleted, replyTo };
+  const { id = 0, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision } = item;
+  return { id, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision };
 }
 
 /** The index of the item with this id in `sorted` (items with ids, ascending), or -1. */
@@ -310,7 +323,7 @@ export const useChatStore = defineStore('chat', () => {
     update(peer, { items: mergeMessages(t.items, [message], self) });
   }
 
-  /** A message of this user's conversations changed (edited or deleted, by its sender). */
+  /** A message of this user's conversations changed (edited or deleted by its sender, reacted to). */
   function receiveChange(message: DirectMessage): void {
     const self = me();
     const peer = conversationKeyOf(message, self);
@@ -331,6 +344,14 @@ export const useChatStore = defineStore('chat', () => {
   async function remove(peer: string, id: number): Promise<string | null> {
     const r = await call('deleteMessage', id);
     if (!r.ok) return `Could not delete the message. ${describeProblem(r.error)}`;
+    receiveChange(r.value.message);
+    return null;
+  }
+
+  /** Adds or takes back this user's reaction on a message; the error, if any. */
+  async function react(id: number, emoji: ReactionEmoji, add: boolean): Promise<string | null> {
+    const r = await call('react', id, emoji, add);
+    if (!r.ok) return `Could not change the reaction. ${describeProblem(r.error)}`;
     receiveChange(r.value.message);
     return null;
   }
@@ -494,6 +515,7 @@ export const useChatStore = defineStore('chat', () => {
     receiveChange,
     edit,
     remove,
+    react,
     loadUntil,
     send,
     sendBroadcast,

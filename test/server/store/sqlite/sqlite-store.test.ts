@@ -14,6 +14,7 @@ import {
   dropGroups,
   dropLookAlikeKeys,
   dropMessageSearch,
+  dropReactions,
   dropReceipts,
 } from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
@@ -124,6 +125,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
@@ -170,6 +172,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);
     dropReceipts(db);
@@ -189,6 +192,34 @@ describe('the SQLite store', () => {
       expect(await migrated.broadcasts.page('bob', Number.MAX_SAFE_INTEGER, 10)).toEqual([
         { id: 1, from: 'ann', text: 'first kept', sentAt: 2 },
       ]);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('migrates a version 9 database: a sender has its own edits, so none is pending for it; reactions work', async () => {
+    const path = join(dir, 'v9.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob']);
+    const sent = await send(store, 'ann', 'bob', 'helo', 1);
+    if (!('message' in sent)) throw new Error('refused');
+    const { id } = sent.message;
+    await store.close();
+    const db = new Database(path);
+    dropReactions(db);
+    // An edit made by a version 9 server: the revision moved, the sender's had no column yet.
+    db.prepare("UPDATE messages SET text = 'hello', edited_at = 2, revision = 1 WHERE id = ?").run(id);
+    db.pragma('user_version = 9');
+    db.close();
+    const migrated = openSqliteStore(path);
+    try {
+      expect(await migrated.messages.changesAfter('ann', 0, 10)).toEqual([]);
+      await migrated.messages.react({ id, user: 'bob', emoji: '👍', add: true, at: 3 });
+      const [change] = await migrated.messages.changesAfter('ann', 0, 10);
+      expect(change).toMatchObject({
+        revision: 2,
+        message: { reactions: [{ emoji: '👍', users: ['bob'] }] },
+      });
     } finally {
       await migrated.close();
     }
