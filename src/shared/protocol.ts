@@ -79,10 +79,18 @@ export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
 /** One of the fixed set of reactions (src/shared/reactions.ts). */
 export const reactionEmojiSchema = z.enum(REACTION_EMOJI);
 
-/** Who reacted to a message with one emoji, in the order they reacted. */
+/**
+ * Who reacted to a message with one emoji, in the order they reacted: the first REACTION_USERS_MAX
+ * of them, and `count` (how many in all) when there are more (a large group).
+ */
 export const reactionSchema = z.object({
   emoji: reactionEmojiSchema,
   users: z.array(usernameSchema).min(1).max(REACTION_USERS_MAX),
+  count: z
+    .number()
+    .int()
+    .min(REACTION_USERS_MAX + 1)
+    .optional(),
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 

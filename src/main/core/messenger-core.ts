@@ -14,18 +14,13 @@ import {
   type ConnectionState,
   type LogoutReason,
   type MessengerApi,
+  type MessageTarget,
   type SendResult,
   type ServerAddress,
 } from '../../shared/api.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type {
-  DirectMessage,
-  RequestParams,
-  RequestResult,
-  RequestType,
-  ServerEvent,
-} from '../../shared/protocol.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -85,14 +80,16 @@ function groupTypers(keys: string[]): Record<number, string[]> {
 
 type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M]> };
 
-/** A direct message on its way; `clientId` makes resending it after a lost reply safe. */
-interface OutgoingMessage {
-  to: string;
+/**
+ * A direct or group message on its way (`to` or `group`); `clientId` makes resending it after a
+ * lost reply safe.
+ */
+type OutgoingMessage = MessageTarget & {
   text: string;
   clientId: string;
   /** The message this one answers. */
   replyTo?: number;
-}
+};
 
 /** Failures after which the server may or may not have stored the message: resend it later. */
 function isRetryable(error: unknown): boolean {
@@ -242,14 +239,14 @@ export class MessengerCore implements MessengerApi {
     register: (username, password) => this.register(username, password),
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
-    sendMessage: (to, text, replyTo) => this.sendMessage(to, text, replyTo),
+    sendMessage: (to, text, replyTo) => this.sendMessage({ to }, text, replyTo),
     createGroup: (name, members) => this.request('group_create', { name, members }),
     addToGroup: (group, users) => this.request('group_add', { group, users }),
     removeFromGroup: (group, user) => this.request('group_remove', { group, user }),
     renameGroup: (group, name) => this.request('group_rename', { group, name }),
     setGroupAdmin: (group, user, admin) => this.request('group_admin', { group, user, admin }),
     leaveGroup: (group) => this.request('group_leave', { group }),
-    sendGroupMessage: (group, text, replyTo) => this.sendGroupMessage(group, text, replyTo),
+    sendGroupMessage: (group, text, replyTo) => this.sendMessage({ group }, text, replyTo),
     groupHistory: (query) => this.request('history', query),
     groups: async () => (await this.request('conversations', {})).groups ?? [],
     markGroupRead: async (group, upTo) => (await this.request('markread', { group, upTo }), {}),
@@ -601,15 +598,19 @@ export class MessengerCore implements MessengerApi {
     return this.requireConnection().request(type, params);
   }
 
-  private async sendMessage(to: string, text: string, replyTo?: number): Promise<SendResult> {
+  /**
+   * Direct and group messages take the same path: sent at once while connected and nothing waits
+   * before them, otherwise queued (the outbox) and sent in order on reconnect, once each (clientId).
+   */
+  private async sendMessage(target: MessageTarget, text: string, replyTo?: number): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
     const outgoing: OutgoingMessage = {
-      to,
+      ...target,
       text,
       clientId: randomBytes(16).toString('base64url'),
       ...(replyTo === undefined ? {} : { replyTo }),
     };
-    this.typingNotices.messageSent(to);
+    this.typingNotices.messageSent('to' in target ? target.to : `#${target.group}`);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
       return this.enqueue(outgoing, 'last');
     }
@@ -625,28 +626,6 @@ export class MessengerCore implements MessengerApi {
     } finally {
       this.sendingDirect = false;
       this.startFlush();
-    }
-  }
-
-  /**
-   * A group message is not queued while disconnected (unlike a direct message): it fails at once and
-   * the app says so. Its client id makes the one resend after `busy` safe.
-   */
-  private async sendGroupMessage(
-    group: number,
-    text: string,
-    replyTo?: number,
-  ): Promise<{ message: DirectMessage }> {
-    const clientId = randomBytes(16).toString('base64url');
-    this.typingNotices.messageSent(`#${group}`);
-    const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };
-    try {
-      return await this.request('message', params);
-    } catch (error) {
-      if (!isBusy(error) || !this.loggedIn) throw error;
-      // Busy stored nothing: the same frame once more after the server's retryAfterMs.
-      await this.waitOutBusy(error);
-      return this.request('message', params);
     }
   }
 
