@@ -589,7 +589,8 @@ export const serverEventSchemas = {
   /** A direct message to this user. `offline` is true when it was stored while the user was away. */
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
   /**
-   * A direct message of this user's changed (edited, deleted, or its peer reacted): `message` is its state now.
+   * A message of this user's changed (edited, deleted, or its peer or a group member reacted):
+   * `message` is its state now.
    * `revision` increases with every change of one message. Acknowledged like a message (`ack`
    * with `upTo` ≥ its id); unacknowledged changes to messages already delivered come again at the
    * next login, after the offline messages.
