@@ -10,7 +10,8 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
  * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
  * chat (smoke), typing indicators (typing), a restart of every node, edits, deletes and replies
  * seen from the other node, delivered/read receipts across nodes, a group of three (groups), and
- * message search (the searcher on one node, the sender on the other), and reactions.
+ * message search (the searcher on one node, the sender on the other), and reactions, on direct
+ * and group messages.
  * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
@@ -26,6 +27,7 @@ export default defineConfig({
     'groups.spec.ts',
     'search.spec.ts',
     'reactions.spec.ts',
+    'group-reactions.spec.ts',
   ],
   outputDir: 'test-results/cluster',
 });

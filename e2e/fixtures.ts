@@ -16,7 +16,7 @@
  *
  * Test bodies use only the Page API, so the same tests run in both shells.
  */
-import { test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { test as base, expect, type ElectronApplication, type Locator, type Page } from '@playwright/test';
 import { _electron } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -319,4 +319,21 @@ export function toasts(page: Page) {
 /** The newest toast saying exactly `text` (an earlier one may still be showing). */
 export function toast(page: Page, text: string) {
   return toasts(page).getByText(text, { exact: true }).last();
+}
+
+/** "New group" in the people panel: a name and the members ticked. */
+export async function createGroup(page: Page, name: string, members: string[]): Promise<void> {
+  await page.getByRole('button', { name: 'New group' }).click();
+  const form = page.getByRole('form', { name: 'New group' });
+  await form.getByRole('textbox', { name: 'Group name' }).fill(name);
+  for (const member of members) await form.getByRole('checkbox', { name: member, exact: true }).check();
+  await form.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+}
+
+/** Right-clicks a message and chooses an emoji from the menu's React submenu. */
+export async function reactFromContextMenu(page: Page, messageRow: Locator, name: string): Promise<void> {
+  await messageRow.locator('.bubble').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'React' }).click();
+  await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
 }

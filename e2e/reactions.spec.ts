@@ -12,19 +12,13 @@ import {
   login,
   messages,
   openConversation,
+  reactFromContextMenu,
   send,
   test,
 } from './fixtures.js';
 
 function row(log: Locator, text: string): Locator {
   return log.locator('.message-row').filter({ hasText: text });
-}
-
-/** Right-clicks a message and chooses an emoji from the menu's React submenu. */
-async function reactFromContextMenu(page: Page, messageRow: Locator, name: string): Promise<void> {
-  await messageRow.locator('.bubble').click({ button: 'right' });
-  await page.getByRole('menuitem', { name: 'React' }).click();
-  await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
 }
 
 /** The browser shell's page may use the clipboard once granted (Electron's renderer always may). */
