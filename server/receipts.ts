@@ -37,7 +37,7 @@ export function visibleMarks(state: ReceiptState): ReceiptMarks {
 /**
  * The members' receipts on a sender's messages in a group, as the sender may see them: none from a
  * member who blocks it (as for a direct peer), reads only while the sender's read receipts are on,
- * a read mark never above the delivered one.
+ * a read mark never above the delivered one, no mark below the member's run.
  */
 export function visibleGroupMarks(states: GroupReceiptStates): GroupReceiptMember[] {
   const members: GroupReceiptMember[] = [];
@@ -49,7 +49,11 @@ export function visibleGroupMarks(states: GroupReceiptStates): GroupReceiptMembe
       senderSharesReads: states.senderSharesReads,
       recipientBlocksSender: false,
     });
-    members.push({ name: state.member, since: state.since, ...marks });
+    // A mark below the member's run says nothing about the messages it was sent: left out.
+    const member: GroupReceiptMember = { name: state.member, since: state.since };
+    if ((marks.deliveredUpTo ?? 0) >= state.since) member.deliveredUpTo = marks.deliveredUpTo;
+    if ((marks.readUpTo ?? 0) >= state.since) member.readUpTo = marks.readUpTo;
+    members.push(member);
   }
   return members;
 }
