@@ -468,6 +468,9 @@ export class MessengerCore implements MessengerApi {
         this.events.emit({ kind: 'receipt', ...marks });
         break;
       }
+      case 'group_receipt':
+        this.events.emit({ kind: 'group_receipt', group: event.group, members: event.members });
+        break;
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
@@ -636,7 +639,7 @@ export class MessengerCore implements MessengerApi {
     group: number,
     text: string,
     replyTo?: number,
-  ): Promise<{ message: DirectMessage }> {
+  ): Promise<ApiValues['sendGroupMessage']> {
     const clientId = randomBytes(16).toString('base64url');
     this.typingNotices.messageSent(`#${group}`);
     const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };
