@@ -50,7 +50,11 @@ describe('core: groups', () => {
     const delivered = await yoda.log.waitFor('group_receipt', (e) =>
       e.members.some((m) => m.deliveredUpTo === id),
     );
-    expect(delivered).toEqual({ kind: 'group_receipt', group, members: [{ name: 'hans', since: id, deliveredUpTo: id }] });
+    expect(delivered).toEqual({
+      kind: 'group_receipt',
+      group,
+      members: [{ name: 'hans', since: id, deliveredUpTo: id }],
+    });
     await hans.core.call('markGroupRead', group, id);
     await yoda.log.waitFor('group_receipt', (e) => e.members.some((m) => m.readUpTo === id));
     const marks = [{ name: 'hans', since: id, deliveredUpTo: id, readUpTo: id }];

@@ -53,7 +53,11 @@ describe('group receipts', () => {
     await received(hans, 2);
     await hans.call('ack', { upTo: b });
     const delivered = await waitReceipt(yoda, (r) => memberOf(r, 'hans')?.deliveredUpTo === b);
-    expect(delivered).toEqual({ type: 'group_receipt', group, members: [{ name: 'hans', since: a, deliveredUpTo: b }] });
+    expect(delivered).toEqual({
+      type: 'group_receipt',
+      group,
+      members: [{ name: 'hans', since: a, deliveredUpTo: b }],
+    });
     await hans.call('markread', { group, upTo: a });
     const read = await waitReceipt(yoda, (r) => memberOf(r, 'hans')?.readUpTo === a);
     expect(read.members).toEqual([{ name: 'hans', since: a, deliveredUpTo: b, readUpTo: a }]);
@@ -74,11 +78,12 @@ describe('group receipts', () => {
     for (let i = 0; i < 40; i++) ids.push((await post(yoda, group, `m${i}`)).message.id);
     const last = ids.at(-1) as number;
     await Promise.all([received(hans, 40), received(luke, 40)]);
-    await Promise.all([...ids.map((upTo) => hans.call('ack', { upTo })), ...ids.map((upTo) => luke.call('ack', { upTo }))]);
+    await Promise.all([
+      ...ids.map((upTo) => hans.call('ack', { upTo })),
+      ...ids.map((upTo) => luke.call('ack', { upTo })),
+    ]);
     await waitReceipt(yoda, (r) => memberOf(r, 'hans')?.deliveredUpTo === last);
-    await yoda.waitFor(() =>
-      frames(yoda).some((r) => memberOf(r, 'luke')?.deliveredUpTo === last),
-    );
+    await yoda.waitFor(() => frames(yoda).some((r) => memberOf(r, 'luke')?.deliveredUpTo === last));
     expect(frames(yoda).length).toBeLessThanOrEqual(8);
   });
 
@@ -132,7 +137,11 @@ describe('group receipts', () => {
     await luke.call('ack', { upTo: a });
     await luke.call('markread', { group, upTo: a });
     await waitReceipt(yoda, (r) => memberOf(r, 'luke')?.readUpTo === a);
-    expect(frames(yoda).flatMap((r) => r.members).filter((m) => m.name === 'hans' && m.readUpTo)).toEqual([]);
+    expect(
+      frames(yoda)
+        .flatMap((r) => r.members)
+        .filter((m) => m.name === 'hans' && m.readUpTo),
+    ).toEqual([]);
     await yoda.call('settings', { readReceipts: false });
     expect((await yoda.call('history', { group, limit: 10 })).receipts).toEqual([
       { name: 'hans', since: a, deliveredUpTo: a },
@@ -162,6 +171,10 @@ describe('group read marks: bad input', () => {
       { name: 'hans', since: a, deliveredUpTo: a },
       { name: 'luke', since: a },
     ]);
-    expect(frames(yoda).flatMap((r) => r.members).some((m) => m.readUpTo !== undefined)).toBe(false);
+    expect(
+      frames(yoda)
+        .flatMap((r) => r.members)
+        .some((m) => m.readUpTo !== undefined),
+    ).toBe(false);
   });
 });

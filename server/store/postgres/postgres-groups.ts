@@ -78,11 +78,10 @@ async function updateReceiptRuns(
     [group, sender, id, [...recipients]],
   );
   if (notSent.length > 0)
-    await query('DELETE FROM group_receipts WHERE group_id = $1 AND sender = $2 AND member = ANY ($3::text[])', [
-      group,
-      sender,
-      [...notSent],
-    ]);
+    await query(
+      'DELETE FROM group_receipts WHERE group_id = $1 AND sender = $2 AND member = ANY ($3::text[])',
+      [group, sender, [...notSent]],
+    );
 }
 
 interface ReceiptRow {
@@ -105,7 +104,9 @@ const RECEIPTS = `
   FROM group_receipts g WHERE g.group_id = $1 AND g.sender = $2 ORDER BY g.member`;
 
 async function receipts(query: TransactionQuery, sender: string, group: number): Promise<GroupReceiptStates> {
-  const [me] = await query<{ read_receipts: boolean }>('SELECT read_receipts FROM users WHERE name = $1', [sender]);
+  const [me] = await query<{ read_receipts: boolean }>('SELECT read_receipts FROM users WHERE name = $1', [
+    sender,
+  ]);
   const rows = await query<ReceiptRow>(RECEIPTS, [group, sender, rules.groupKey(group)]);
   return {
     senderSharesReads: me?.read_receipts === true,

@@ -236,7 +236,10 @@ describe('the SQLite store', () => {
     const path = join(dir, 'v10.db');
     const store = openSqliteStore(path);
     await withUsers(store, ['ann', 'bob', 'cy']);
-    const made = await store.groups.create({ name: 'g', creator: 'ann', members: ['bob', 'cy'], at: 1 }, LIMITS);
+    const made = await store.groups.create(
+      { name: 'g', creator: 'ann', members: ['bob', 'cy'], at: 1 },
+      LIMITS,
+    );
     if ('refused' in made) throw new Error('refused');
     const posted = [];
     for (const text of ['one', 'two']) {
