@@ -19,13 +19,7 @@ import {
 } from '../../shared/api.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type {
-  DirectMessage,
-  RequestParams,
-  RequestResult,
-  RequestType,
-  ServerEvent,
-} from '../../shared/protocol.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
