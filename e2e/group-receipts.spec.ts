@@ -5,17 +5,16 @@
  * opens the group; after a server restart and a reopened app the states are still right.
  */
 import type { Page } from '@playwright/test';
-import { conversationEntry, expect, launchLoggedIn, login, messages, send, test } from './fixtures.js';
-
-/** "New group" in the people panel: a name and the members ticked. */
-async function createGroup(page: Page, name: string, members: string[]): Promise<void> {
-  await page.getByRole('button', { name: 'New group' }).click();
-  const form = page.getByRole('form', { name: 'New group' });
-  await form.getByRole('textbox', { name: 'Group name' }).fill(name);
-  for (const member of members) await form.getByRole('checkbox', { name: member, exact: true }).check();
-  await form.getByRole('button', { name: 'Create group' }).click();
-  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
-}
+import {
+  conversationEntry,
+  createGroup,
+  expect,
+  launchLoggedIn,
+  login,
+  messages,
+  send,
+  test,
+} from './fixtures.js';
 
 /** The status shown after the time of my message `text` in the group. */
 function statusOf(page: Page, text: string) {

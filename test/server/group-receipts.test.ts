@@ -7,15 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src/shared/protocol.js';
-import { RawClient } from '../helpers/raw-client.js';
+import type { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
-import { DEFAULT_USERS, startTestServer } from '../helpers/server.js';
+import { groupClients } from '../helpers/group-clients.js';
 
 const fixture = useServerFixture({ checkFrames: true });
-const USERS: Record<string, string> = { ...DEFAULT_USERS, leia: 'princess' };
-
-const login = async (name: string) =>
-  fixture.track(await RawClient.login(fixture.server.port, name, USERS[name] ?? ''));
+const { login, rebels: made } = groupClients(fixture);
 
 type GroupReceipt = ServerEvent<'group_receipt'>;
 const frames = (client: RawClient) => client.eventsOf('group_receipt');
@@ -25,12 +22,8 @@ const memberOf = (receipt: GroupReceipt, name: string) => receipt.members.find((
 
 /** yoda's group with hans and luke, all three online. */
 async function rebels() {
-  fixture.server = await startTestServer({ users: USERS });
-  const yoda = await login('yoda');
-  const hans = await login('hans');
-  const luke = await login('luke');
-  const { group } = await yoda.call('group_create', { name: 'Rebels', members: ['hans', 'luke'] });
-  return { yoda, hans, luke, group: group.id };
+  const { group, ...clients } = await made();
+  return { ...clients, group: group.id };
 }
 
 async function post(client: RawClient, group: number, text: string) {
