@@ -12,6 +12,11 @@
  * reveals that the blocker was online); the read mark only while the sender's read receipts are
  * on. The recipient's side of the setting is in the mark itself: it moves only while the
  * recipient's are on (so reads shared before they turned it off stay shown).
+ *
+ * Groups alike, per member (docs/protocol.md, "Group receipts"): an ack or a markread notes the
+ * sender's group with the members whose marks moved; each interval the sender's state in the group
+ * is read once (GroupStore.receipts: a few index probes per member) and one `group_receipt` frame
+ * lists those members. So a group gets at most one frame per sender per interval.
  */
 import { MAX_PENDING_RECEIPTS, RECEIPT_INTERVAL_MS } from '../src/shared/limits.js';
 import type { GroupReceiptMember, ReceiptMarks, ServerFrame } from '../src/shared/protocol.js';
