@@ -89,6 +89,11 @@ describe('group receipts in the app', () => {
         names: '(Delivered to alice. Not yet delivered to bob, carol)',
       },
     ]);
+    // Keyboard users reach the names too: the status is focusable (it shows them while focused).
+    expect(chat.findAll('.message-row .status').map((status) => status.attributes('tabindex'))).toEqual([
+      '0',
+      '0',
+    ]);
     chat.unmount();
   });
 
