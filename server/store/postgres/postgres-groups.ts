@@ -51,7 +51,11 @@ async function drop(query: TransactionQuery, group: GroupState, name: string) {
        AND message_id IN (SELECT id FROM messages WHERE conversation = $2)`,
     [name, rules.groupKey(group.id)],
   );
-  await query('DELETE FROM group_receipts WHERE group_id = $1 AND member = $2', [group.id, name]);
+  // Its runs as a member and as a sender: a former member is told nothing more of the group.
+  await query('DELETE FROM group_receipts WHERE group_id = $1 AND (member = $2 OR sender = $2)', [
+    group.id,
+    name,
+  ]);
   if (successor !== undefined)
     await query('UPDATE group_members SET admin = true WHERE group_id = $1 AND member = $2', [
       group.id,

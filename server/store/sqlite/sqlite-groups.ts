@@ -65,7 +65,7 @@ export function groupStore(s: Statements, io: DurableIo): GroupStore {
     const successor = successorAdmin(group, name);
     s.removeGroupMember.run(group.id, name);
     s.dropGroupDeliveries.run({ member: name, key: groupKey(group.id) });
-    s.dropReceiptRuns.run(group.id, name);
+    s.dropReceiptRuns.run({ group: group.id, name });
     if (successor !== undefined) s.setGroupAdmin.run(1, group.id, successor);
   };
   const after = (id: number) => groupInfo(state(id) as GroupState);

@@ -310,7 +310,11 @@ export function prepareStatements(db: Database.Database): Statements {
        ON CONFLICT (group_id, sender, member) DO UPDATE SET newest = max(newest, excluded.newest)`,
     ),
     endReceiptRun: p('DELETE FROM group_receipts WHERE group_id = ? AND sender = ? AND member = ?'),
-    dropReceiptRuns: p('DELETE FROM group_receipts WHERE group_id = ? AND member = ?'),
+    // A member who leaves: its runs as a member go with its deliveries, and as a sender too (a
+    // former member is told nothing more of the group).
+    dropReceiptRuns: p(
+      'DELETE FROM group_receipts WHERE group_id = @group AND (member = @name OR sender = @name)',
+    ),
     // A message of the group the reader is shown (history leaves out the senders it blocks).
     groupReadable: p(
       `SELECT 1 FROM messages m WHERE m.id = @upTo AND m.pair = @key

@@ -767,9 +767,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const e = (await post('leia', g.id, 'e')).message;
         expect((await receipts()).find((m) => m.member === 'luke')).toMatchObject({ since: e.id });
         expect(d.id).toBeLessThan(e.id);
-        // Leaving drops the run with the deliveries; a member's mark at a message it was never shown is refused.
+        // Leaving drops the run with the deliveries, and a sender's own runs; a member's mark at a
+        // message it was never shown is refused.
         await store.groups.leave(g.id, 'rey');
         expect((await receipts()).map((m) => m.member)).toEqual(['han', 'luke']);
+        await post('luke', g.id, 'from luke');
+        expect((await store.groups.receipts('luke', g.id)).members).toHaveLength(2);
+        await store.groups.leave(g.id, 'luke');
+        expect((await store.groups.receipts('luke', g.id)).members).toEqual([]);
         expect(await store.groups.markRead('han', g.id, 999_999)).toBe('unknown_message');
         const other = await stored('leia', 'han', 'direct');
         expect(await store.groups.markRead('han', g.id, other.id)).toBe('unknown_message');
