@@ -19,8 +19,9 @@ type Socket = Pick<
 /**
  * Writers that wrote during this turn of the event loop, their sockets corked until it ends: a
  * connection that gets several frames in one turn (the presence of a burst of logins, a broadcast
- * and a message) sends them in one system call, not one each. Uncorked in one process.nextTick,
- * which runs after the promise continuations of the turn, so everything they write joins in.
+ * and a message) sends them in one system call, not one each. Uncorked in one process.nextTick:
+ * it runs when the code that wrote returns, and a write from a promise continuation (where a
+ * group commit's replies and deliveries are made) waits for every continuation queued with it.
  */
 const corkedThisTurn: PacedWriter[] = [];
 
