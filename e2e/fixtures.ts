@@ -337,3 +337,19 @@ export async function reactFromContextMenu(page: Page, messageRow: Locator, name
   await page.getByRole('menuitem', { name: 'React' }).click();
   await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
 }
+
+/** The row of the message saying `text` in a message log. */
+export function messageRow(log: Locator, text: string): Locator {
+  return log.locator('.message-row').filter({ hasText: text });
+}
+
+/** alice, bob and carol logged in, each seeing the other two online; alice creates "Rebels" with both. */
+export async function groupOfThree(
+  launchApp: (name: string) => Promise<Page>,
+  server: TestServer,
+): Promise<[Page, Page, Page]> {
+  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
+  await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
+  await createGroup(alice, 'Rebels', ['bob', 'carol']);
+  return [alice, bob, carol];
+}

@@ -4,39 +4,34 @@
  * next login, and what all see after a server restart; a group message typed while an app is
  * disconnected shows Queued and reaches the others once when it is back.
  */
-import type { Locator } from '@playwright/test';
 import { Relay } from '../test/helpers/relay.js';
 import {
   conversationEntry,
   createGroup,
   expect,
+  groupOfThree,
   launchLoggedIn,
   login,
+  messageRow,
   messages,
   reactFromContextMenu,
   send,
   test,
 } from './fixtures.js';
 
-function row(log: Locator, text: string): Locator {
-  return log.locator('.message-row').filter({ hasText: text });
-}
-
 test('a reaction on a group message: seen live by the other two, at login by one who was closed, after a restart', async ({
   server,
   launchApp,
   closeApp,
 }) => {
-  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
-  await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
-  await createGroup(alice, 'Rebels', ['bob', 'carol']);
+  const [alice, bob, carol] = await groupOfThree(launchApp, server);
   await send(alice, 'Attack at dawn');
   for (const member of [bob, carol]) await conversationEntry(member, 'Rebels').click();
   const logs = () => [messages(alice, 'Rebels'), messages(bob, 'Rebels'), messages(carol, 'Rebels')];
-  await expect(row(messages(carol, 'Rebels'), 'Attack at dawn')).toBeVisible();
+  await expect(messageRow(messages(carol, 'Rebels'), 'Attack at dawn')).toBeVisible();
 
   // Live: bob reacts from the context menu; alice and carol see "👍 1" named with bob.
-  await reactFromContextMenu(bob, row(messages(bob, 'Rebels'), 'Attack at dawn'), 'thumbs up');
+  await reactFromContextMenu(bob, messageRow(messages(bob, 'Rebels'), 'Attack at dawn'), 'thumbs up');
   for (const log of logs()) {
     const chip = log.getByRole('button', { name: 'Reacted with thumbs up: bob' });
     await expect(chip.locator('.chip-face')).toHaveText('👍 1');
@@ -49,7 +44,7 @@ test('a reaction on a group message: seen live by the other two, at login by one
   await closeApp(carol);
   const aliceLog = messages(alice, 'Rebels');
   await aliceLog.getByRole('button', { name: 'Reacted with thumbs up: bob' }).click();
-  await reactFromContextMenu(alice, row(aliceLog, 'Attack at dawn'), 'heart');
+  await reactFromContextMenu(alice, messageRow(aliceLog, 'Attack at dawn'), 'heart');
   const expected = ['👍 2', '❤️ 1'];
   await expect(aliceLog.locator('.chip-face')).toHaveText(expected);
   await expect(messages(bob, 'Rebels').locator('.chip-face')).toHaveText(expected);
@@ -67,7 +62,7 @@ test('a reaction on a group message: seen live by the other two, at login by one
       timeout: 8_000,
     });
   }
-  await reactFromContextMenu(carolAgain, row(carolLog, 'Attack at dawn'), 'laughing');
+  await reactFromContextMenu(carolAgain, messageRow(carolLog, 'Attack at dawn'), 'laughing');
   const after = ['👍 2', '❤️ 1', '😂 1'];
   await expect(aliceLog.locator('.chip-face')).toHaveText(after);
   await expect(messages(bob, 'Rebels').locator('.chip-face')).toHaveText(after);

@@ -81,6 +81,9 @@ export interface ClientSocket {
   setNoDelay(noDelay?: boolean): unknown;
   /** Bytes, not strings: writableLength then counts bytes (a string counts UTF-16 units). */
   write(data: Uint8Array): boolean;
+  /** Holds writes until uncork, which sends them together (net.Socket's cork). */
+  cork(): void;
+  uncork(): void;
   end(): unknown;
   end(data: string): unknown;
   destroy(): unknown;

@@ -17,6 +17,7 @@ import {
   type DirectMessage,
   type ErrorCode,
   type GroupInfo,
+  type GroupReceiptMember,
   type GroupSummary,
   type ServerEvent,
   type ReceiptMarks,
@@ -217,6 +218,8 @@ export interface SendResult {
    * `queued_failed`) carries once the server has answered for it.
    */
   clientId?: string;
+  /** For a group message: the members it was sent to, its "of N" (docs/protocol.md, "Group receipts"). */
+  recipients?: string[];
 }
 
 export interface ApiValues {
@@ -291,7 +294,7 @@ export type AppEvent =
    */
   | { kind: 'message_updated'; message: DirectMessage }
   /** A message from the offline queue was stored (it is not announced as a `message` event too). */
-  | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
+  | { kind: 'queued_sent'; clientId: string; message: DirectMessage; recipients?: string[] }
   /**
    * The server refused a message from the offline queue (for example, the recipient blocked you, or
    * you are no longer a member of the group).
@@ -302,6 +305,8 @@ export type AppEvent =
    * there (watermarks only grow; an absent one did not change).
    */
   | ({ kind: 'receipt'; peer: string } & ReceiptMarks)
+  /** These members' receipts on your messages in `group` moved: each entry replaces that member's. */
+  | { kind: 'group_receipt'; group: number; members: GroupReceiptMember[] }
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */

@@ -6,12 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawClient } from '../helpers/raw-client.js';
+import { groupClients } from '../helpers/group-clients.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
-import { startTestServer } from '../helpers/server.js';
-import { USERS, groupClients } from './group-support.js';
 
 const fixture = useServerFixture({ checkFrames: true });
-const { login, logout, history } = groupClients(fixture);
+const { login, logout, history, rebels } = groupClients(fixture);
 
 /** A request answered after the login's pending changes: none may come after it. */
 async function noUpdates(client: RawClient): Promise<void> {
@@ -21,11 +20,7 @@ async function noUpdates(client: RawClient): Promise<void> {
 
 /** yoda creates "Rebels" with hans and luke, and sends it a message both acknowledged. */
 async function rebelsWithMessage() {
-  fixture.server = await startTestServer({ users: USERS });
-  const yoda = await login('yoda');
-  const hans = await login('hans');
-  const luke = await login('luke');
-  const { group } = await yoda.call('group_create', { name: 'Rebels', members: ['hans', 'luke'] });
+  const { yoda, hans, luke, group } = await rebels();
   const { message } = await yoda.call('message', { group: group.id, text: 'we attack at dawn' });
   for (const member of [hans, luke]) {
     await member.waitFor((e) => e.type === 'message' && e.message.id === message.id);

@@ -10,22 +10,13 @@ import type { DirectMessage, GroupInfo } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
 import { startTestServer } from '../helpers/server.js';
-import { USERS, groupClients } from './group-support.js';
+import { GROUP_USERS, groupClients } from '../helpers/group-clients.js';
 
 const fixture = useServerFixture({ checkFrames: true });
-const { login, logout, history } = groupClients(fixture);
+const USERS = GROUP_USERS;
+const { login, logout, history, rebels } = groupClients(fixture);
 
 const memberNames = (group: GroupInfo) => group.members.map((m) => m.name);
-
-/** yoda creates "Rebels" with hans and luke; all three online. */
-async function rebels() {
-  fixture.server = await startTestServer({ users: USERS });
-  const yoda = await login('yoda');
-  const hans = await login('hans');
-  const luke = await login('luke');
-  const { group } = await yoda.call('group_create', { name: 'Rebels', members: ['hans', 'luke'] });
-  return { yoda, hans, luke, group };
-}
 
 describe('creating a group', () => {
   it('makes the creator its admin and tells every member, with the group as it is', async () => {

@@ -465,6 +465,9 @@ export class MessengerCore implements MessengerApi {
         this.events.emit({ kind: 'receipt', ...marks });
         break;
       }
+      case 'group_receipt':
+        this.events.emit({ kind: 'group_receipt', group: event.group, members: event.members });
+        break;
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
@@ -616,8 +619,8 @@ export class MessengerCore implements MessengerApi {
     }
     this.sendingDirect = true;
     try {
-      const result = await this.connection.request('message', outgoing);
-      return { message: result.message, online: result.online, queued: false };
+      const { message, online, recipients } = await this.connection.request('message', outgoing);
+      return { message, online, queued: false, ...(recipients ? { recipients } : {}) };
     } catch (error) {
       // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
       if (!isRetryable(error) && !isBusy(error)) throw error;
@@ -660,7 +663,13 @@ export class MessengerCore implements MessengerApi {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
         const next = this.queue[0] as OutgoingMessage;
         const outcome = await this.connection.request('message', next).then(
-          (result) => ({ kind: 'queued_sent', clientId: next.clientId, message: result.message }) as const,
+          ({ message, recipients }) =>
+            ({
+              kind: 'queued_sent',
+              clientId: next.clientId,
+              message,
+              ...(recipients ? { recipients } : {}),
+            }) as const,
           (error: unknown) => {
             if (isBusy(error)) return error;
             return isRetryable(error)

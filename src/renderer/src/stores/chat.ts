@@ -6,6 +6,7 @@ import { newerMessage, wasChanged } from '../../../shared/message-state';
 import type {
   BroadcastMessage,
   DirectMessage,
+  GroupReceiptMember,
   Reaction,
   ReceiptMarks,
   ReplyQuote,
@@ -90,6 +91,7 @@ export function broadcastAsMessage(b: BroadcastMessage): DirectMessage {
 interface Page extends ReceiptMarks {
   messages: DirectMessage[];
   hasMore: boolean;
+  receipts?: GroupReceiptMember[];
 }
 
 /** A page of a direct conversation, a group, or the broadcasts kept for this user. */
@@ -102,6 +104,14 @@ async function requestPage(peer: string, before: number | undefined): Promise<Ap
   return r.ok
     ? { ok: true, value: { messages: r.value.broadcasts.map(broadcastAsMessage), hasMore: r.value.hasMore } }
     : r;
+}
+
+/** A page's receipts: a peer's two marks, or a group's members' (the whole list). */
+function applyPageReceipts(peer: string, page: Page): void {
+  if (peer === EVERYONE) return;
+  const group = groupIdOf(peer);
+  if (group === undefined) useReceiptsStore().apply(peer, page);
+  else useReceiptsStore().setGroup(group, page.receipts);
 }
 
 function toItem(m: DirectMessage, me: string | null): ChatItem {
@@ -288,7 +298,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     const cur = thread(peer);
-    if (peer !== EVERYONE && groupIdOf(peer) === undefined) useReceiptsStore().apply(peer, r.value);
+    applyPageReceipts(peer, r.value);
     update(peer, {
       items: mergeMessages(cur.items, r.value.messages, me()),
       hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,
@@ -406,6 +416,7 @@ export const useChatStore = defineStore('chat', () => {
     if (stored) {
       updateItem(peer, local.key, null);
       receive(stored);
+      noteGroupSent(stored, r.value.recipients);
       conversations.noteMessage(stored, false);
     } else if (clientId !== undefined) {
       updateItem(peer, local.key, { status: 'queued', clientId });
@@ -431,6 +442,11 @@ export const useChatStore = defineStore('chat', () => {
       : call('sendGroupMessage', group, text, replyTo);
   }
 
+  /** A group message of mine was stored: the members it was sent to are its receipts' "of N". */
+  function noteGroupSent(message: DirectMessage, recipients: string[] | undefined): void {
+    if (message.group !== undefined) useReceiptsStore().noteGroupSend(message.group, message.id, recipients);
+  }
+
   /** A queued message was stored (its local row gives way to the stored one) or refused (it fails). */
   function settleQueued(outcome: QueuedOutcome): void {
     const peer =
@@ -441,7 +457,10 @@ export const useChatStore = defineStore('chat', () => {
           : groupKey(outcome.group);
     const local = thread(peer).items.find((i) => i.clientId === outcome.clientId);
     // receive() de-duplicates by id, so an early outcome settled again later adds nothing twice.
-    if (outcome.kind === 'queued_sent') receive(outcome.message);
+    if (outcome.kind === 'queued_sent') {
+      receive(outcome.message);
+      noteGroupSent(outcome.message, outcome.recipients);
+    }
     if (!local) {
       earlyOutcomes.set(outcome.clientId, outcome);
       return;

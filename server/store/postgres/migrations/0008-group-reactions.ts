@@ -1,5 +1,5 @@
 /**
- * Schema version 7 of the PostgreSQL store: reactions on group messages (the SQLite store needs no
+ * Schema version 8 of the PostgreSQL store: reactions on group messages (the SQLite store needs no
  * new schema for them: its checks run in server/store/sqlite/sqlite-store.ts). react() is replaced:
  * a group message takes reactions from its group's current members, except on messages from a
  * member the reactor blocked (those it cannot see, so they are unknown to it); there is no
