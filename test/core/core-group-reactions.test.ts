@@ -67,6 +67,8 @@ describe('core: group messages while disconnected', () => {
     await until(() => yoda.core.getState().queued === 0);
     const sent = yoda.log.of('queued_sent');
     expect(sent[0]?.clientId).toBe(first.ok ? first.value.clientId : undefined);
+    // A group message keeps the members it was sent to (its receipts' "of N"); a direct one has none.
+    expect(sent.map((e) => e.recipients)).toEqual([['hans', 'luke'], undefined, ['hans', 'luke']]);
     expect(sent.map((e) => [e.message.group, e.message.text])).toEqual([
       [id, 'queued 1'],
       [undefined, 'queued 2'],
