@@ -7,11 +7,9 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreLike } from '../main/dispatch.js';
-import { SECRET_PARAM } from '../shared/bridge-wire.js';
+import { FILES_PATH, SECRET_PARAM } from '../shared/bridge-wire.js';
 import { transferIdSchema } from '../shared/files.js';
 import { sameSecret } from './bridge-socket.js';
-
-export const FILES_PATH = '/files/';
 
 /** `filename*` per RFC 6266/5987, with a plain ASCII fallback. */
 function contentDisposition(name: string): string {

@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { ServerAddress } from '../shared/api.js';
 import type { CoreLike } from '../main/dispatch.js';
 import { createCore } from '../main/create-core.js';
-import { LAUNCH_PARAM, SESSION_PATH } from '../shared/bridge-wire.js';
+import { FILES_PATH, LAUNCH_PARAM, SESSION_PATH } from '../shared/bridge-wire.js';
 import { BridgeSockets } from './bridge-socket.js';
 import { CHROMIUM_LAUNCH_TTL_MS, LaunchTokens } from './launch-tokens.js';
-import { createFileDownloadHandler, FILES_PATH } from './file-download.js';
+import { createFileDownloadHandler } from './file-download.js';
 import { createSessionHandler } from './session-endpoint.js';
 import { createStaticHandler, securityHeaders } from './static-files.js';
 
