@@ -219,7 +219,9 @@ describe('core: private-chat files', () => {
   it('more bytes than announced are refused to the app and fail the transfer on both sides', async () => {
     const { yoda, hans } = await privatePair();
     const id = await start(yoda.core, Buffer.alloc(10));
-    expect(await yoda.core.call('sendFileChunk', id, Buffer.alloc(11).toString('base64'))).toMatchObject({
+    await yoda.core.call('sendFileChunk', id, Buffer.alloc(5).toString('base64'));
+    await until(() => filesUnder(hans.dataDir).length === 1);
+    expect(await yoda.core.call('sendFileChunk', id, Buffer.alloc(6).toString('base64'))).toMatchObject({
       ok: false,
       error: { code: 'invalid_argument' },
     });
