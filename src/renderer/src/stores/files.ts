@@ -5,7 +5,8 @@
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { FileTransfer } from '../../../shared/files';
+import type { ApiError } from '../../../shared/api';
+import { fileMimeSchema, type FileTransfer } from '../../../shared/files';
 import { FILE_API_CHUNK_BYTES } from '../../../shared/limits';
 import { call } from '../api';
 import { checkFileToSend, describeFileError } from '../errors';
@@ -44,7 +45,9 @@ export const useFilesStore = defineStore('files', () => {
     errors.value[peer] = checkFileToSend(file.name, file.size);
     if (errors.value[peer]) return false;
     const thumbnail = await makeThumbnail(file);
-    const offer = { name: file.name, size: file.size, mime: file.type, ...(thumbnail ? { thumbnail } : {}) };
+    // The type is informative only: one the API would refuse (parameters, odd text) is left out.
+    const mime = fileMimeSchema.safeParse(file.type).success ? file.type : '';
+    const offer = { name: file.name, size: file.size, mime, ...(thumbnail ? { thumbnail } : {}) };
     const started = await call('sendFile', peer, offer);
     if (!started.ok) {
       errors.value[peer] = describeFileError(started.error, file.name, peer);
@@ -67,15 +70,16 @@ export const useFilesStore = defineStore('files', () => {
     return ended.ok || failSending(transfer, ended.error);
   }
 
-  function failSending(
-    transfer: FileTransfer,
-    error: Parameters<typeof describeFileError>[0] | undefined,
-  ): false {
-    // A transfer that ended meanwhile already says why (its event); a file we could not read cancels it.
-    if (!error) void cancel(transfer.id);
-    else if (error.code !== 'transfer_ended')
-      errors.value[transfer.peer] = describeFileError(error, transfer.name, transfer.peer);
-    if (!error) errors.value[transfer.peer] = `${transfer.name} could not be read from your disk.`;
+  /** `error` undefined: the file could not be read here, so the transfer is cancelled. */
+  function failSending(transfer: FileTransfer, error: ApiError | undefined): false {
+    const { peer, name } = transfer;
+    if (!error) {
+      void cancel(transfer.id);
+      errors.value[peer] = `${name} could not be read from your disk.`;
+    } else if (error.code !== 'transfer_ended') {
+      // A transfer that ended meanwhile (cancelled, failed) already says why in its row.
+      errors.value[peer] = describeFileError(error, name, peer);
+    }
     return false;
   }
 
