@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { Relay } from '../test/helpers/relay.js';
+import { expectNoSeriousViolations } from './axe.js';
 import { expect, launchLoggedIn, personAction, test, waitForPrivateWindow } from './fixtures.js';
 
 /** A real PNG drawn by the browser (a gradient), so the receiver's thumbnail is a real decode. */
@@ -56,7 +57,7 @@ test('private files: an image with its thumbnail and a 20 MB file with progress,
     const preview = bobPrivate.getByRole('img', { name: 'Preview of sunset.png' });
     await expect(preview).toBeVisible();
     expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-    await expect(bobPrivate.getByRole('button', { name: 'Save sunset.png as…' })).toBeVisible();
+    await expect(bobPrivate.getByRole('button', { name: 'Save as… sunset.png' })).toBeVisible();
 
     const big = randomBytes(20 * 1024 * 1024);
     const startedAt = Date.now();
@@ -65,11 +66,12 @@ test('private files: an image with its thumbnail and a 20 MB file with progress,
     const receiving = bobPrivate.getByRole('progressbar', { name: 'Receiving big.bin' });
     await expect(sending).toBeVisible();
     await expect(receiving).toBeVisible();
+    await expectNoSeriousViolations(bobPrivate, 'private window with files arriving');
     await expect
       .poll(async () => Number(await receiving.getAttribute('aria-valuenow').catch(() => '100')))
       .toBeGreaterThan(0);
 
-    const save = bobPrivate.getByRole('button', { name: 'Save big.bin as…' });
+    const save = bobPrivate.getByRole('button', { name: 'Save as… big.bin' });
     await expect(save).toBeVisible({ timeout: 60_000 });
     await expect(alicePrivate.getByText('Sent to bob')).toHaveCount(2);
     console.log(

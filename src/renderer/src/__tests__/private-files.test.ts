@@ -109,6 +109,20 @@ describe('sending a file in a private chat', () => {
     expect(fake.callsOf('sendFile')).toMatchObject([['bob', { name: 'clip.png', size: 2 }]]);
     wrapper.unmount();
   });
+  it('files dropped on the window are sent, one after the other', async () => {
+    const wrapper = await openWindow();
+    const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent;
+    const dropped = [new File(['a'], 'one.txt'), new File(['bb'], 'two.txt')];
+    Object.defineProperty(drop, 'dataTransfer', { value: { types: ['Files'], files: dropped } });
+    wrapper.find('main').element.dispatchEvent(drop);
+    await settle(20);
+    expect(drop.defaultPrevented).toBe(true);
+    expect(fake.callsOf('sendFile').map(([, offer]) => (offer as { name: string }).name)).toEqual([
+      'one.txt',
+      'two.txt',
+    ]);
+    wrapper.unmount();
+  });
 });
 
 describe('file rows', () => {
@@ -132,7 +146,7 @@ describe('file rows', () => {
     fake.emit({ kind: 'file', transfer: incoming({ bytesDone: 200_000, state: 'done' }) });
     await settle();
     expect(wrapper.find('[role="progressbar"]').exists()).toBe(false);
-    await button(wrapper, 'Save cat.png as…').trigger('click');
+    await button(wrapper, 'Save as… cat.png').trigger('click');
     expect(fake.callsOf('saveFile')).toEqual([[ID]]);
     wrapper.unmount();
   });
