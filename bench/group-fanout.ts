@@ -8,7 +8,7 @@
  *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200]
  */
 import { parseArgs } from 'node:util';
-import { Client } from './lib/client.js';
+import { openLoggedIn, type Client } from './lib/client.js';
 import { killAllChildren } from './lib/pool.js';
 import { PASSWORD, startOurServer, userNames } from './lib/servers.js';
 import { nowMicros, percentile, round, sleep } from './lib/stats.js';
@@ -27,28 +27,15 @@ export async function groupFanout(members: number, repeats: number): Promise<Gro
   /** Per text: how many members have it, and when the last one did. */
   const arrivals = new Map<string, { count: number; lastMicros: number }>();
   try {
-    const clients = await Promise.all(
-      names.map((name) =>
-        Client.open({
-          kind: 'ours',
-          host: server.host,
-          port: server.port,
-          name,
-          password: PASSWORD,
-          watchPresence: false,
-          hooks: {
-            onReceipt: (_client, receipt, atMicros) => {
-              const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
-              arrivals.set(receipt.text, {
-                count: seen.count + 1,
-                lastMicros: Math.max(seen.lastMicros, atMicros),
-              });
-            },
-          },
-          timeoutMs: 30_000,
-        }),
-      ),
-    );
+    const clients = await openLoggedIn(server, names, PASSWORD, {
+      onReceipt: (_client, receipt, atMicros) => {
+        const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
+        arrivals.set(receipt.text, {
+          count: seen.count + 1,
+          lastMicros: Math.max(seen.lastMicros, atMicros),
+        });
+      },
+    });
     const sender = clients[0] as Client;
     const created = await sender.request('group_create', { name: 'bench', members: names.slice(1) });
     const group = (created['group'] as { id: number }).id;

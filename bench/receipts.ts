@@ -9,7 +9,7 @@
  *   node --import tsx bench/receipts.ts [--rate 10000] [--pairs 50] [--seconds 10] [--runs 2]
  */
 import { parseArgs } from 'node:util';
-import { Client, type LoadClient } from './lib/client.js';
+import { openLoggedIn, type Client, type LoadClient } from './lib/client.js';
 import { killAllChildren } from './lib/pool.js';
 import { cpuMillis, PASSWORD, startOurServer, userNames, type Running } from './lib/servers.js';
 import { sleep } from './lib/stats.js';
@@ -25,31 +25,18 @@ interface RunResult {
   cpuMsPerSecond: number;
 }
 
-async function openClients(
+function openClients(
   server: Running,
   names: string[],
   onMessage: (client: LoadClient) => void,
   onReceiptFrame: () => void = () => undefined,
-) {
-  return Promise.all(
-    names.map((name) =>
-      Client.open({
-        kind: 'ours',
-        host: server.host,
-        port: server.port,
-        name,
-        password: PASSWORD,
-        watchPresence: false,
-        hooks: {
-          onReceipt: (client) => onMessage(client),
-          onOtherEvent: (type) => {
-            if (type === 'receipt') onReceiptFrame();
-          },
-        },
-        timeoutMs: 30_000,
-      }),
-    ),
-  );
+): Promise<Client[]> {
+  return openLoggedIn(server, names, PASSWORD, {
+    onReceipt: (client) => onMessage(client),
+    onOtherEvent: (type) => {
+      if (type === 'receipt') onReceiptFrame();
+    },
+  });
 }
 
 async function run(mode: 'on' | 'off', rate: number, pairs: number, seconds: number): Promise<RunResult> {
