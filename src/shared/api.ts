@@ -17,6 +17,7 @@ import {
   type DirectMessage,
   type ErrorCode,
   type GroupInfo,
+  type GroupReceiptMember,
   type GroupSummary,
   type ServerEvent,
   type ReceiptMarks,
@@ -254,7 +255,8 @@ export interface ApiValues {
   renameGroup: { group: GroupInfo };
   setGroupAdmin: { group: GroupInfo };
   leaveGroup: Record<string, never>;
-  sendGroupMessage: { message: DirectMessage };
+  /** `recipients`: the members it was sent to, its "of N" (docs/protocol.md, "Group receipts"). */
+  sendGroupMessage: { message: DirectMessage; recipients?: string[] };
   groupHistory: RequestResult<'history'>;
   groups: GroupSummary[];
   markGroupRead: Record<string, never>;
@@ -325,6 +327,8 @@ export type AppEvent =
    * there (watermarks only grow; an absent one did not change).
    */
   | ({ kind: 'receipt'; peer: string } & ReceiptMarks)
+  /** These members' receipts on your messages in `group` moved: each entry replaces that member's. */
+  | { kind: 'group_receipt'; group: number; members: GroupReceiptMember[] }
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */

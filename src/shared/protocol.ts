@@ -186,12 +186,31 @@ export const conversationSummarySchema = z
   .extend(receiptMarksSchema.shape);
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
+/**
+ * One member's receipts on this user's messages in a group (docs/protocol.md, "Group receipts"):
+ * every message of this user's with an id from `since` on was sent to `name`; of those, the ones
+ * up to `deliveredUpTo` reached its app and the ones up to `readUpTo` were read there. Absent marks:
+ * nothing known yet, or withheld (this user's read receipts are off).
+ */
+export const groupReceiptMemberSchema = z.object({
+  name: usernameSchema,
+  since: messageIdSchema,
+  deliveredUpTo: messageIdSchema.optional(),
+  readUpTo: messageIdSchema.optional(),
+});
+export type GroupReceiptMember = z.infer<typeof groupReceiptMemberSchema>;
+
+/** The members' receipts on this user's messages in a group: at most one entry per member. */
+export const groupReceiptsSchema = z.array(groupReceiptMemberSchema).max(GROUP_MEMBERS_MAX);
+
 /** A group in the conversation list: listed from its creation on, `last` once it has a message. */
 export const groupSummarySchema = z.object({
   group: groupInfoSchema,
   last: directMessageSchema.optional(),
   /** Messages from other members newer than what this user marked read (blocked senders not counted). */
   unread: z.number().int().nonnegative(),
+  /** The members' receipts on this user's messages in the group; absent before it sent any. */
+  receipts: groupReceiptsSchema.optional(),
 });
 export type GroupSummary = z.infer<typeof groupSummarySchema>;
 
@@ -307,8 +326,15 @@ export const requests = {
         replyTo: messageIdSchema.optional(),
       })
       .refine(oneTo.check, oneTo.message),
-    /** `online`: the recipient (of a group: some other member) was online. */
-    result: z.object({ message: directMessageSchema, online: z.boolean() }),
+    /**
+     * `online`: the recipient (of a group: some other member) was online. `recipients`: for a group
+     * message, the members it was sent to (those who blocked the sender are not).
+     */
+    result: z.object({
+      message: directMessageSchema,
+      online: z.boolean(),
+      recipients: z.array(usernameSchema).max(GROUP_MEMBERS_MAX).optional(),
+    }),
   },
   /** Changes the text of a direct message this user sent, within the server's edit window. */
   edit: {
@@ -387,9 +413,16 @@ export const requests = {
         limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
       })
       .refine(onePeer.check, onePeer.message),
-    /** Oldest first; the receipt marks are the peer's on this user's messages. */
+    /**
+     * Oldest first; the receipt marks are the peer's on this user's messages; of a group, the
+     * members' receipts on them (`receipts`, absent before this user sent any).
+     */
     result: z
-      .object({ messages: z.array(directMessageSchema), hasMore: z.boolean() })
+      .object({
+        messages: z.array(directMessageSchema),
+        hasMore: z.boolean(),
+        receipts: groupReceiptsSchema.optional(),
+      })
       .extend(receiptMarksSchema.shape),
   },
   conversations: {
@@ -605,6 +638,16 @@ export const serverEventSchemas = {
    * conversation per RECEIPT_INTERVAL_MS). Watermarks only grow; a missing one did not change.
    */
   receipt: z.object({ type: z.literal('receipt'), peer: usernameSchema }).extend(receiptMarksSchema.shape),
+  /**
+   * The receipts of some members on this user's messages in `group` moved: each entry replaces that
+   * member's (coalesced: at most one frame per group per RECEIPT_INTERVAL_MS, listing only the
+   * members whose marks changed).
+   */
+  group_receipt: z.object({
+    type: z.literal('group_receipt'),
+    group: groupIdSchema,
+    members: groupReceiptsSchema,
+  }),
   /** Someone asked to open a private chat with this user: accept one connection presenting `credential`. */
   p2p_offer: z.object({
     type: z.literal('p2p_offer'),

@@ -9,6 +9,11 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
+/** Undoes schema version 11: the runs of group receipts. */
+export function dropGroupReceipts(db: Database.Database): void {
+  db.exec('DROP TABLE group_receipts;');
+}
+
 /** Undoes schema version 10: reactions, and the sender's acknowledged revision. */
 export function dropReactions(db: Database.Database): void {
   db.exec(`DROP TABLE reactions;

@@ -19,13 +19,7 @@ import {
 } from '../../shared/api.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type {
-  DirectMessage,
-  RequestParams,
-  RequestResult,
-  RequestType,
-  ServerEvent,
-} from '../../shared/protocol.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -498,6 +492,9 @@ export class MessengerCore implements MessengerApi {
         this.events.emit({ kind: 'receipt', ...marks });
         break;
       }
+      case 'group_receipt':
+        this.events.emit({ kind: 'group_receipt', group: event.group, members: event.members });
+        break;
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
@@ -666,7 +663,7 @@ export class MessengerCore implements MessengerApi {
     group: number,
     text: string,
     replyTo?: number,
-  ): Promise<{ message: DirectMessage }> {
+  ): Promise<ApiValues['sendGroupMessage']> {
     const clientId = randomBytes(16).toString('base64url');
     this.typingNotices.messageSent(`#${group}`);
     const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };

@@ -105,6 +105,7 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'group':
         useConversationsStore().applyGroupEvent(e);
+        if (e.action === 'removed' || e.action === 'left') useReceiptsStore().dropGroupMembers(e.id, e.users);
         return;
       case 'message': {
         const incoming = e.message.from !== session.username;
@@ -131,6 +132,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'receipt':
         useReceiptsStore().apply(e.peer, e);
+        return;
+      case 'group_receipt':
+        useReceiptsStore().applyGroup(e.group, e.members);
         return;
       case 'broadcast': {
         const incoming = e.from !== session.username;
