@@ -93,6 +93,7 @@ export interface ClientSocket {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 /**
@@ -508,8 +509,15 @@ export class Session implements OnlineUser, Connection {
         setImmediate(resolve);
         return;
       }
-      this.socket.once('drain', resolve);
-      this.socket.once('close', resolve);
+      // Whichever comes first removes the other: a backlog streamed through many drains would
+      // otherwise leave a 'close' listener behind for each.
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
     });
   }
 

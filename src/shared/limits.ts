@@ -122,3 +122,23 @@ export const SEARCH_MAX_TERMS = 8;
 export const SEARCH_PAGE_MAX = 50;
 /** A result's snippet: at most this many words of the message around the match (the engine cuts it). */
 export const SEARCH_SNIPPET_WORDS = 16;
+
+/**
+ * Files (private chats now, server files later): at most FILE_MAX_BYTES each (25 MiB); names of 1
+ * to FILE_NAME_MAX_LENGTH characters without path separators or control characters. The renderer
+ * hands a file to the core in pieces of at most FILE_API_CHUNK_BYTES (base64 on the API), one call
+ * at a time; at most FILE_TRANSFERS_MAX transfers run at once in each direction.
+ */
+export const FILE_MAX_BYTES = 25 * 1024 * 1024;
+export const FILE_NAME_MAX_LENGTH = 255;
+export const FILE_API_CHUNK_BYTES = 48 * 1024;
+export const FILE_TRANSFERS_MAX = 4;
+/** A MIME type as the sender says it (informative only: the receiver never runs or renders files by it). */
+export const FILE_MIME_MAX_LENGTH = 127;
+/** An image's inline thumbnail, made by the sending app: a small JPEG or WebP of at most this many bytes. */
+export const FILE_THUMBNAIL_MAX_BYTES = 24 * 1024;
+/**
+ * File bytes per sealed peer frame: its base64 ciphertext stays well inside MAX_FRAME_BYTES
+ * (32 KiB become about 43.7 KB of base64).
+ */
+export const P2P_FILE_CHUNK_BYTES = 32 * 1024;

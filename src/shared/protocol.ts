@@ -24,6 +24,7 @@ import {
   USER_SEARCH_MAX_RESULTS,
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
+import { fileFailReasonSchema, fileOfferSchema, sha256HexSchema, transferIdSchema } from './files.js';
 import { REACTION_EMOJI } from './reactions.js';
 import { searchQueryProblem } from './search-query.js';
 
@@ -728,8 +729,33 @@ export const peerFrameSchemas = {
     ciphertext: z.string().max(TEXT_MAX_LENGTH * 8),
     tag: z.string().max(64),
   }),
+  /**
+   * A sealed file message (same channel and nonce counter as private_sealed, its own AAD). The
+   * plaintext is one kind byte, then: 1 = a PeerFileControl as UTF-8 JSON; 2 = a chunk: the
+   * 22-character transfer id in ASCII, then at most P2P_FILE_CHUNK_BYTES of the file.
+   */
+  file_sealed: z.object({
+    type: z.literal('file_sealed'),
+    nonce: z.string().max(64),
+    ciphertext: z.string().max(56 * 1024),
+    tag: z.string().max(64),
+  }),
   stop: z.object({ type: z.literal('stop') }),
 } as const;
+
+/**
+ * The control messages inside file_sealed: the sender offers a file (then sends its chunks in
+ * order), ends it with the SHA-256 of what it sent, the receiver confirms with `received` after
+ * checking size and hash; either side may cancel (`reason` set: it failed, absent: a person cancelled).
+ */
+export const peerFileControlSchema = z.discriminatedUnion('t', [
+  fileOfferSchema.extend({ t: z.literal('offer'), id: transferIdSchema }),
+  z.object({ t: z.literal('end'), id: transferIdSchema, sha256: sha256HexSchema }),
+  z.object({ t: z.literal('received'), id: transferIdSchema }),
+  z.object({ t: z.literal('cancel'), id: transferIdSchema, reason: fileFailReasonSchema.optional() }),
+]);
+export type PeerFileControl = z.infer<typeof peerFileControlSchema>;
+
 export const peerFrameSchema = z.discriminatedUnion('type', Object.values(peerFrameSchemas) as never);
 export type PeerFrame = {
   [K in keyof typeof peerFrameSchemas]: z.infer<(typeof peerFrameSchemas)[K]>;

@@ -12,6 +12,7 @@ import { useConversationsStore } from './stores/conversations';
 import { useMessageSearchStore } from './stores/message-search';
 import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
+import { useFilesStore } from './stores/files';
 import { useReceiptsStore } from './stores/receipts';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
@@ -64,6 +65,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         session.handleLoggedOut(e.reason);
         if (kind === 'main') resetUserStores();
         else privates.handleSignedOut();
+        // Received files are gone with the login (the core removes them): nothing left to save.
+        useFilesStore().reset();
         return;
       case 'idle_warning':
         session.setIdleWarning(e.logoutAt);
@@ -82,6 +85,11 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'private_closed':
         privates.handleClosed(e.peer, e.reason);
+        return;
+      case 'file':
+        // A file arriving opens its chat's window, like a private message does.
+        if (useFilesStore().apply(e.transfer) && kind === 'main' && e.transfer.direction === 'receive')
+          void privates.openWindow(e.transfer.peer);
         return;
     }
     if (kind !== 'main') return;
