@@ -121,3 +121,31 @@ export const SEARCH_MAX_TERMS = 8;
 export const SEARCH_PAGE_MAX = 50;
 /** A result's snippet: at most this many words of the message around the match (the engine cuts it). */
 export const SEARCH_SNIPPET_WORDS = 16;
+
+/**
+ * Files and images (docs/protocol.md, "Files"). A file is at most FILE_MAX_BYTES unless the server
+ * sets `--max-file-bytes` (hello's `limits.maxFileBytes` says which). It travels in chunks of at most
+ * FILE_CHUNK_MAX_BYTES, base64 in one frame each: 45 KiB is 61,440 base64 characters, which leaves
+ * room for the rest of the frame under MAX_FRAME_BYTES.
+ */
+export const FILE_MAX_BYTES = 25 * 1024 * 1024;
+export const FILE_CHUNK_MAX_BYTES = 45 * 1024;
+/**
+ * The flow-control window: a client keeps at most this many chunk requests (upload or download)
+ * unanswered on one connection. The server handles one request of a connection at a time and
+ * stops reading the socket meanwhile, so a larger window only fills kernel buffers.
+ */
+export const FILE_WINDOW_CHUNKS = 8;
+/** Chunk requests a connection may send per second (a burst of as many): about 45 MiB/s each way. */
+export const FILE_CHUNKS_PER_SECOND = 1000;
+/** Unfinished uploads one user may have at once (on every device together). */
+export const UPLOADS_IN_PROGRESS_MAX = 4;
+/**
+ * An upload not finished this long after it started is removed with its partial data, and a
+ * finished one can be attached to messages until then (the server's `--upload-expiry`): 24 hours.
+ */
+export const UPLOAD_EXPIRY_SECONDS = 24 * 60 * 60;
+/** A file's name: 1 to 255 characters (code points), no path separator, control character or "..". */
+export const FILE_NAME_MAX_LENGTH = 255;
+/** A MIME type as the sender gives it ("image/png"): type/subtype, at most this long. */
+export const MIME_MAX_LENGTH = 127;

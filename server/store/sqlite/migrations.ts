@@ -14,8 +14,9 @@ import { sql as v7 } from './migrations/0007-receipts.js';
 import { sql as v8 } from './migrations/0008-groups.js';
 import { sql as v9 } from './migrations/0009-message-search.js';
 import { sql as v10 } from './migrations/0010-reactions.js';
+import { sql as v11 } from './migrations/0011-files.js';
 
-const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -17,6 +17,7 @@ import {
 } from '../group-rules.js';
 import { toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import type { GroupConversationRow, GroupStore, NewGroupMessage } from '../store.js';
+import type { MessageFileWriter } from './sqlite-files.js';
 import type { Statements } from './statements.js';
 
 /** What the adapter's Durable gives: statements run now, results resolve once durable. */
@@ -25,7 +26,7 @@ export interface DurableIo {
   read<T>(fn: () => T): Promise<T>;
 }
 
-export function groupStore(s: Statements, io: DurableIo): GroupStore {
+export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileWriter): GroupStore {
   const state = (id: number): GroupState | undefined => {
     const row = s.groupRow.get(id) as { id: number; name: string; creator: string } | undefined;
     if (!row) return undefined;
@@ -55,7 +56,7 @@ export function groupStore(s: Statements, io: DurableIo): GroupStore {
     const row = s.messageById.get(id) as StoredMessageRow | undefined;
     return row && toDirectMessage(row);
   };
-  const insertMessage = ({ from, group, text, sentAt, clientId, replyTo }: NewGroupMessage) => {
+  const insertMessage = ({ from, group, text, sentAt, clientId, replyTo, file }: NewGroupMessage) => {
     const current = state(group);
     if (!isMember(current, from) || !current) return { refused: 'unknown_group' } as const;
     const row = {
@@ -77,8 +78,11 @@ export function groupStore(s: Statements, io: DurableIo): GroupStore {
       .map((m) => m.name)
       .filter((name) => name !== from && s.isBlocked.get(name, from) === undefined);
     for (const name of recipients) s.insertGroupDelivery.run(name, id);
+    if (file) storeFile(id, file);
     const message: DirectMessage =
-      replyTo === undefined ? { id, from, group, text, sentAt } : (byId(id) as DirectMessage);
+      replyTo === undefined
+        ? { id, from, group, text, sentAt, ...(file ? { file } : {}) }
+        : (byId(id) as DirectMessage);
     return { message, recipients, duplicate: false };
   };
   const conversation = (id: number, reader: string): GroupConversationRow => {
