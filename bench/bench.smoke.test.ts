@@ -193,4 +193,26 @@ describe('bench smoke', () => {
       expect(results.table?.filter((row) => row.scenario.startsWith('8 search'))).toHaveLength(18);
     },
   );
+  it(
+    'moves a file up and down through the server, against the plain socket floor, and samples memory',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runBench({
+        quick: true,
+        scenarios: ['files'],
+        sizes: SIZES,
+        peer: false,
+        profile: false,
+        resultsDir: dir,
+        command: 'bench.smoke.test.ts',
+      });
+      expect(results.errors).toEqual({});
+      const files = results.files;
+      expect(files?.uploadMiBps).toBeGreaterThan(0);
+      expect(files?.downloadMiBps).toBeGreaterThan(0);
+      expect(files?.floorMiBps).toBeGreaterThan(0);
+      expect(files?.rssPeakMiB).toBeGreaterThanOrEqual(files?.rssBeforeMiB ?? Infinity);
+      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(4);
+    },
+  );
 });
