@@ -72,7 +72,11 @@ async function upload(client: Client, file: SyntheticFile): Promise<string> {
   });
   const id = started['upload'] as string;
   await windowed(file.size, (offset, length) =>
-    client.request('upload_chunk', { upload: id, offset, data: file.range(offset, length).toString('base64') }),
+    client.request('upload_chunk', {
+      upload: id,
+      offset,
+      data: file.range(offset, length).toString('base64'),
+    }),
   );
   return id;
 }
@@ -148,15 +152,26 @@ async function parallelUploads(server: Running, names: string[], size: number) {
   clearInterval(sampler);
   peak = Math.max(peak, rssBytes(server.pid));
   await Promise.all(clients.map((c) => c.close()));
-  return { rssBeforeMiB: round(before / MiB), rssPeakMiB: round(peak / MiB), parallelSeconds: round(seconds) };
+  return {
+    rssBeforeMiB: round(before / MiB),
+    rssPeakMiB: round(peak / MiB),
+    parallelSeconds: round(seconds),
+  };
 }
 
 export async function filesBench(megabytes = 25, parallel = 10): Promise<FilesResult> {
   const size = megabytes * MiB;
   const names = userNames('f', parallel + 2);
-  const server = await startOurServer({ users: names, kdfCost: 1024, maxFileBytes: Math.max(size, FILE_MAX_BYTES) });
+  const server = await startOurServer({
+    users: names,
+    kdfCost: 1024,
+    maxFileBytes: Math.max(size, FILE_MAX_BYTES),
+  });
   try {
-    const [sender, recipient] = [await open(server, names[0] as string), await open(server, names[1] as string)];
+    const [sender, recipient] = [
+      await open(server, names[0] as string),
+      await open(server, names[1] as string),
+    ];
     const file = new SyntheticFile(size);
     const floorMiBps = await loopbackFloor(file);
     const t0 = performance.now();

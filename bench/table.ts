@@ -274,8 +274,16 @@ function filesRows(f: FilesResult): Row[] {
   const scenario = `9 files of ${Math.round(f.bytes / 1024 / 1024)} MiB`;
   return [
     { scenario, metric: 'plain net socket copy (the floor), MiB/s', ours: f.floorMiBps },
-    { scenario, metric: 'upload, MiB/s (share of the floor)', ours: `${f.uploadMiBps} (${share(f.uploadMiBps, f.floorMiBps)})` },
-    { scenario, metric: 'download, MiB/s (share of the floor)', ours: `${f.downloadMiBps} (${share(f.downloadMiBps, f.floorMiBps)})` },
+    {
+      scenario,
+      metric: 'upload, MiB/s (share of the floor)',
+      ours: `${f.uploadMiBps} (${share(f.uploadMiBps, f.floorMiBps)})`,
+    },
+    {
+      scenario,
+      metric: 'download, MiB/s (share of the floor)',
+      ours: `${f.downloadMiBps} (${share(f.downloadMiBps, f.floorMiBps)})`,
+    },
     {
       scenario,
       metric: `server RSS before → peak during ${f.parallel} parallel uploads, MiB (${f.parallelSeconds} s)`,

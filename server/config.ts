@@ -6,11 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import {
-  DEFAULT_EDIT_WINDOW_SECONDS,
-  FILE_MAX_BYTES,
-  UPLOAD_EXPIRY_SECONDS,
-} from '../src/shared/limits.js';
+import { DEFAULT_EDIT_WINDOW_SECONDS, FILE_MAX_BYTES, UPLOAD_EXPIRY_SECONDS } from '../src/shared/limits.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 /** scrypt N used for new password hashes. Lower it only for benchmarks and tests. */

@@ -86,7 +86,10 @@ export class Files {
       throw new RequestError('wrong_offset', `upload ${upload} is at byte ${current}, not ${offset}`);
     }
     if (bytes.length === 0 || current + bytes.length > row.size) {
-      throw new RequestError('invalid_request', `data: the file has ${row.size} bytes; this goes past its end`);
+      throw new RequestError(
+        'invalid_request',
+        `data: the file has ${row.size} bytes; this goes past its end`,
+      );
     }
     await this.guardSpace(row, () => this.blobs.appendPart(upload, offset, bytes));
     const received = current + bytes.length;
@@ -97,7 +100,8 @@ export class Files {
   /** The upload, unless it is not `owner`'s or past its expiry (the janitor may not have run yet). */
   private async liveUpload(id: string, owner: string, now: number): Promise<UploadRow> {
     const row = await this.store.files.upload(id, owner);
-    if (row === undefined || row.started + this.limits.uploadExpirySeconds * 1000 <= now) throw unknownUpload();
+    if (row === undefined || row.started + this.limits.uploadExpirySeconds * 1000 <= now)
+      throw unknownUpload();
     return row;
   }
 

@@ -90,7 +90,9 @@ export const reactionSchema = z.object({
 export type Reaction = z.infer<typeof reactionSchema>;
 
 /** A SHA-256 digest as 64 lowercase hex digits: a file's content address. */
-export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 as 64 lowercase hex digits');
+export const sha256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 as 64 lowercase hex digits');
 /** A file's size in bytes (the server's own maximum is checked by the server: file_too_large). */
 export const fileSizeSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /**
@@ -102,7 +104,10 @@ export const fileNameSchema = z.string().max(FILE_NAME_MAX_LENGTH * 2, 'name is 
 export const mimeSchema = z
   .string()
   .max(MIME_MAX_LENGTH)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/, 'expected a MIME type like image/png');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/,
+    'expected a MIME type like image/png',
+  );
 /** A server-assigned upload id: 22 characters of base64url (random, 128 bits). */
 export const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected a 22-character upload id');
 /** A chunk of a file: base64 of 1 to FILE_CHUNK_MAX_BYTES bytes. */

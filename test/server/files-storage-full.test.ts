@@ -30,7 +30,8 @@ function mountTinyDisk(): string | undefined {
 
 beforeAll(() => {
   mounted = mountTinyDisk();
-  if (mounted === undefined) console.warn('cannot mount a tmpfs here (not root?): storage_full is not tested');
+  if (mounted === undefined)
+    console.warn('cannot mount a tmpfs here (not root?): storage_full is not tested');
 });
 
 afterAll(() => {
@@ -44,7 +45,12 @@ describe('a full disk', () => {
     const yoda = fixture.track(await RawClient.login(fixture.server.port, 'yoda', 'wise'));
     const big = testBytes(2 * TMPFS_BYTES, 21);
     const chunks = Math.ceil(big.length / FILE_CHUNK_MAX_BYTES);
-    const { upload } = await yoda.call('upload_start', { name: 'big.bin', size: big.length, sha256: sha256(big), mime: 'application/octet-stream' });
+    const { upload } = await yoda.call('upload_start', {
+      name: 'big.bin',
+      size: big.length,
+      sha256: sha256(big),
+      mime: 'application/octet-stream',
+    });
     let refused: string | undefined;
     for (let i = 0; i < chunks && refused === undefined; i++) {
       const offset = i * FILE_CHUNK_MAX_BYTES;

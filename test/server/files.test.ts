@@ -197,20 +197,45 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
   it('refuses a file over the size limit', async () => {
     await start({ maxFileBytes: 1000 });
     const yoda = await yodaLogin();
-    const error = await yoda.fail('upload_start', { name: 'a.bin', size: 1001, sha256: 'a'.repeat(64), mime: 'application/octet-stream' });
+    const error = await yoda.fail('upload_start', {
+      name: 'a.bin',
+      size: 1001,
+      sha256: 'a'.repeat(64),
+      mime: 'application/octet-stream',
+    });
     expect(error.code).toBe('file_too_large');
-    expect((await yoda.call('upload_start', { name: 'a.bin', size: 1000, sha256: 'a'.repeat(64), mime: 'application/octet-stream' })).offset).toBe(0);
+    expect(
+      (
+        await yoda.call('upload_start', {
+          name: 'a.bin',
+          size: 1000,
+          sha256: 'a'.repeat(64),
+          mime: 'application/octet-stream',
+        })
+      ).offset,
+    ).toBe(0);
   });
 
-  it.each(['../etc/passwd', 'a/b.png', 'a\\b.png', 'bell\u0007.png', 'new\nline.png', '..', '', 'x'.repeat(256)])(
-    'refuses the file name %j',
-    async (name) => {
-      await start();
-      const yoda = await yodaLogin();
-      const error = await yoda.fail('upload_start', { name, size: 10, sha256: 'b'.repeat(64), mime: 'image/png' });
-      expect(error.code).toBe(name.length > 255 * 2 ? 'invalid_request' : 'invalid_file_name');
-    },
-  );
+  it.each([
+    '../etc/passwd',
+    'a/b.png',
+    'a\\b.png',
+    'bell\u0007.png',
+    'new\nline.png',
+    '..',
+    '',
+    'x'.repeat(256),
+  ])('refuses the file name %j', async (name) => {
+    await start();
+    const yoda = await yodaLogin();
+    const error = await yoda.fail('upload_start', {
+      name,
+      size: 10,
+      sha256: 'b'.repeat(64),
+      mime: 'image/png',
+    });
+    expect(error.code).toBe(name.length > 255 * 2 ? 'invalid_request' : 'invalid_file_name');
+  });
 
   it("refuses a chunk for an unknown upload, someone else's, or at the wrong offset", async () => {
     await start();
@@ -218,7 +243,11 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     const hans = await hansLogin();
     const bytes = testBytes(2 * FILE_CHUNK_MAX_BYTES, 10);
     const { upload } = await uploadFile(yoda, bytes, { stopAt: FILE_CHUNK_MAX_BYTES });
-    const chunk = (offset: number) => ({ upload, offset, data: bytes.subarray(offset, offset + 100).toString('base64') });
+    const chunk = (offset: number) => ({
+      upload,
+      offset,
+      data: bytes.subarray(offset, offset + 100).toString('base64'),
+    });
     expect((await hans.fail('upload_chunk', chunk(FILE_CHUNK_MAX_BYTES))).code).toBe('unknown_upload');
     const unknown = { ...chunk(0), upload: 'A'.repeat(22) };
     expect((await yoda.fail('upload_chunk', unknown)).code).toBe('unknown_upload');
@@ -226,16 +255,31 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     expect((await hans.fail('message', { to: 'yoda', file: upload })).code).toBe('unknown_upload');
     expect((await yoda.fail('message', { to: 'hans', file: upload })).code).toBe('unknown_upload');
     // Nothing of hans's attempt reached the part: yoda goes on where it was.
-    expect((await yoda.call('upload_chunk', chunk(FILE_CHUNK_MAX_BYTES))).received).toBe(FILE_CHUNK_MAX_BYTES + 100);
+    expect((await yoda.call('upload_chunk', chunk(FILE_CHUNK_MAX_BYTES))).received).toBe(
+      FILE_CHUNK_MAX_BYTES + 100,
+    );
   });
 
   it('discards an upload whose bytes do not match their hash', async () => {
     await start();
     const yoda = await yodaLogin();
     const bytes = testBytes(60_000, 11);
-    const { upload } = await yoda.call('upload_start', { name: 'a.png', size: bytes.length, sha256: sha256(testBytes(60_000, 12)), mime: 'image/png' });
-    await yoda.call('upload_chunk', { upload, offset: 0, data: bytes.subarray(0, FILE_CHUNK_MAX_BYTES).toString('base64') });
-    const last = { upload, offset: FILE_CHUNK_MAX_BYTES, data: bytes.subarray(FILE_CHUNK_MAX_BYTES).toString('base64') };
+    const { upload } = await yoda.call('upload_start', {
+      name: 'a.png',
+      size: bytes.length,
+      sha256: sha256(testBytes(60_000, 12)),
+      mime: 'image/png',
+    });
+    await yoda.call('upload_chunk', {
+      upload,
+      offset: 0,
+      data: bytes.subarray(0, FILE_CHUNK_MAX_BYTES).toString('base64'),
+    });
+    const last = {
+      upload,
+      offset: FILE_CHUNK_MAX_BYTES,
+      data: bytes.subarray(FILE_CHUNK_MAX_BYTES).toString('base64'),
+    };
     expect((await yoda.fail('upload_chunk', last)).code).toBe('hash_mismatch');
     expect(filesIn('parts')).toEqual([]);
     expect(filesIn('blobs')).toEqual([]);
@@ -246,7 +290,12 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     await start();
     const yoda = await yodaLogin();
     const start_ = (seed: number) =>
-      yoda.request('upload_start', { name: 'a.png', size: 10, sha256: sha256(testBytes(10, seed)), mime: 'image/png' });
+      yoda.request('upload_start', {
+        name: 'a.png',
+        size: 10,
+        sha256: sha256(testBytes(10, seed)),
+        mime: 'image/png',
+      });
     for (let seed = 0; seed < UPLOADS_IN_PROGRESS_MAX; seed++) expect((await start_(seed)).ok).toBe(true);
     const refused = await start_(99);
     expect(refused.ok ? undefined : refused.error.code).toBe('too_many_uploads');
@@ -260,7 +309,11 @@ describe('bad input gets a clear error and leaves nothing behind', () => {
     const { upload } = await uploadFile(yoda, bytes, { stopAt: FILE_CHUNK_MAX_BYTES });
     expect(filesIn('parts')).toEqual([upload]);
     await until(() => filesIn('parts').length === 0, 5000);
-    const next = { upload, offset: FILE_CHUNK_MAX_BYTES, data: bytes.subarray(FILE_CHUNK_MAX_BYTES, 2 * FILE_CHUNK_MAX_BYTES).toString('base64') };
+    const next = {
+      upload,
+      offset: FILE_CHUNK_MAX_BYTES,
+      data: bytes.subarray(FILE_CHUNK_MAX_BYTES, 2 * FILE_CHUNK_MAX_BYTES).toString('base64'),
+    };
     expect((await yoda.fail('upload_chunk', next)).code).toBe('unknown_upload');
   });
 });

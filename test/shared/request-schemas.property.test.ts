@@ -76,7 +76,9 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   upload_chunk: fc.record({
     upload: fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
     offset: fc.integer({ min: 0, max: 2 ** 40 }),
-    data: fc.uint8Array({ minLength: 1, maxLength: 1024 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+    data: fc
+      .uint8Array({ minLength: 1, maxLength: 1024 })
+      .map((bytes) => Buffer.from(bytes).toString('base64')),
   }),
   download_chunk: fc.record({
     messageId: fc.integer({ min: 1, max: 2 ** 40 }),

@@ -19,13 +19,10 @@ function toUpload(row: StoredUpload): UploadRow {
 }
 
 export function storeMessageFile(query: TransactionQuery, id: number, file: FileInfo): Promise<unknown> {
-  return query('INSERT INTO message_files (message_id, name, size, sha256, mime) VALUES ($1, $2, $3, $4, $5)', [
-    id,
-    file.name,
-    file.size,
-    file.sha256,
-    file.mime,
-  ]);
+  return query(
+    'INSERT INTO message_files (message_id, name, size, sha256, mime) VALUES ($1, $2, $3, $4, $5)',
+    [id, file.name, file.size, file.sha256, file.mime],
+  );
 }
 
 async function startUpload(query: TransactionQuery, upload: UploadRow, maxInProgress: number) {
@@ -41,10 +38,15 @@ async function startUpload(query: TransactionQuery, upload: UploadRow, maxInProg
     [upload.owner],
   );
   if ((count?.count ?? 0) >= maxInProgress) return { refused: 'too_many_uploads' } as const;
-  await query(
-    `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
-    [upload.id, upload.owner, upload.name, upload.size, upload.sha256, upload.mime, upload.started],
-  );
+  await query(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`, [
+    upload.id,
+    upload.owner,
+    upload.name,
+    upload.size,
+    upload.sha256,
+    upload.mime,
+    upload.started,
+  ]);
   return { upload, resumed: false };
 }
 

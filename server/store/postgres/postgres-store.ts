@@ -220,7 +220,11 @@ type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Pick<
 >;
 
 /** insert_direct and the message's file in one transaction: a message is never stored without it. */
-async function insertWithFile(connection: Connection, values: unknown[], file: FileInfo): Promise<InsertRow[]> {
+async function insertWithFile(
+  connection: Connection,
+  values: unknown[],
+  file: FileInfo,
+): Promise<InsertRow[]> {
   return connection.transaction(async (query) => {
     const rows = await query<InsertRow>(SQL.insertDirect, values);
     if (rows[0]?.outcome === 'stored') await storeMessageFile(query, rows[0].id, file);
@@ -261,7 +265,14 @@ function messageStore(run: Run, connection: Connection): MessageStore {
       const duplicate = row.outcome === 'duplicate';
       if (duplicate || replyTo !== undefined)
         return { message: (await byId(row.id)) as DirectMessage, duplicate };
-      const message: DirectMessage = { id: row.id, from, to, text, sentAt: row.sent_at, ...(file ? { file } : {}) };
+      const message: DirectMessage = {
+        id: row.id,
+        from,
+        to,
+        text,
+        sentAt: row.sent_at,
+        ...(file ? { file } : {}),
+      };
       return { message, duplicate };
     },
     undeliveredAfter: (recipient, afterId, limit) => messages('undeliveredAfter', recipient, afterId, limit),
