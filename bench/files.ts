@@ -15,9 +15,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { FILE_CHUNK_MAX_BYTES, FILE_MAX_BYTES, FILE_WINDOW_CHUNKS } from '../src/shared/limits.js';
-import { Client } from './lib/client.js';
-import { killAllChildren } from './lib/pool.js';
-import { PASSWORD, rssBytes, startOurServer, userNames, type Running } from './lib/servers.js';
+import type { Client } from './lib/client.js';
+import { runScript } from './lib/pool.js';
+import { openQuietClient, rssBytes, startOurServer, userNames, type Running } from './lib/servers.js';
 import { round, sleep } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
@@ -126,17 +126,7 @@ async function loopbackFloor(file: SyntheticFile): Promise<number> {
   return file.size / MiB / seconds;
 }
 
-const open = (server: Running, name: string) =>
-  Client.open({
-    kind: 'ours',
-    host: server.host,
-    port: server.port,
-    name,
-    password: PASSWORD,
-    watchPresence: false,
-    hooks: { onReceipt: () => {} },
-    timeoutMs: 30_000,
-  });
+const open = (server: Running, name: string) => openQuietClient(server, name);
 
 /** Ten (or `parallel`) users upload a file each at once; the server's RSS is sampled meanwhile. */
 async function parallelUploads(server: Running, names: string[], size: number) {
@@ -203,13 +193,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(r, null, 2));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      killAllChildren();
-      process.exit(1);
-    },
-  );
-}
+runScript(import.meta.url, main);

@@ -8,9 +8,9 @@
  *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200]
  */
 import { parseArgs } from 'node:util';
-import { Client } from './lib/client.js';
-import { killAllChildren } from './lib/pool.js';
-import { PASSWORD, startOurServer, userNames } from './lib/servers.js';
+import type { Client } from './lib/client.js';
+import { runScript } from './lib/pool.js';
+import { openQuietClient, startOurServer, userNames } from './lib/servers.js';
 import { nowMicros, percentile, round, sleep } from './lib/stats.js';
 
 export interface GroupFanoutResult {
@@ -29,23 +29,14 @@ export async function groupFanout(members: number, repeats: number): Promise<Gro
   try {
     const clients = await Promise.all(
       names.map((name) =>
-        Client.open({
-          kind: 'ours',
-          host: server.host,
-          port: server.port,
-          name,
-          password: PASSWORD,
-          watchPresence: false,
-          hooks: {
-            onReceipt: (_client, receipt, atMicros) => {
-              const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
-              arrivals.set(receipt.text, {
-                count: seen.count + 1,
-                lastMicros: Math.max(seen.lastMicros, atMicros),
-              });
-            },
+        openQuietClient(server, name, {
+          onReceipt: (_client, receipt, atMicros) => {
+            const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
+            arrivals.set(receipt.text, {
+              count: seen.count + 1,
+              lastMicros: Math.max(seen.lastMicros, atMicros),
+            });
           },
-          timeoutMs: 30_000,
         }),
       ),
     );
@@ -78,13 +69,4 @@ async function main(): Promise<void> {
   console.log(`| ${r.members} | ${r.repeats} | ${r.p50} | ${r.p99} |`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      killAllChildren();
-      process.exit(1);
-    },
-  );
-}
+runScript(import.meta.url, main);

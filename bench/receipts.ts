@@ -9,9 +9,9 @@
  *   node --import tsx bench/receipts.ts [--rate 10000] [--pairs 50] [--seconds 10] [--runs 2]
  */
 import { parseArgs } from 'node:util';
-import { Client, type LoadClient } from './lib/client.js';
-import { killAllChildren } from './lib/pool.js';
-import { cpuMillis, PASSWORD, startOurServer, userNames, type Running } from './lib/servers.js';
+import type { Client, LoadClient } from './lib/client.js';
+import { runScript } from './lib/pool.js';
+import { cpuMillis, openQuietClient, startOurServer, userNames, type Running } from './lib/servers.js';
 import { sleep } from './lib/stats.js';
 
 const TICK_MS = 10;
@@ -33,20 +33,11 @@ async function openClients(
 ) {
   return Promise.all(
     names.map((name) =>
-      Client.open({
-        kind: 'ours',
-        host: server.host,
-        port: server.port,
-        name,
-        password: PASSWORD,
-        watchPresence: false,
-        hooks: {
-          onReceipt: (client) => onMessage(client),
-          onOtherEvent: (type) => {
-            if (type === 'receipt') onReceiptFrame();
-          },
+      openQuietClient(server, name, {
+        onReceipt: (client) => onMessage(client),
+        onOtherEvent: (type) => {
+          if (type === 'receipt') onReceiptFrame();
         },
-        timeoutMs: 30_000,
       }),
     ),
   );
@@ -143,11 +134,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runScript(import.meta.url, main);

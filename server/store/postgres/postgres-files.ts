@@ -5,18 +5,8 @@
  */
 import type { FileInfo } from '../../../src/shared/protocol.js';
 import type { FileMetaStore, UploadRow } from '../store.js';
+import { toUpload, UPLOAD_COLUMNS, type StoredUpload } from '../upload-row.js';
 import type { Connection, TransactionQuery } from './connection.js';
-
-interface StoredUpload extends Omit<UploadRow, 'finished'> {
-  finished: number | null;
-}
-
-const UPLOAD_COLUMNS = 'id, owner, name, size, sha256, mime, started, finished';
-
-function toUpload(row: StoredUpload): UploadRow {
-  const { finished, ...rest } = row;
-  return finished === null ? rest : { ...rest, finished };
-}
 
 export function storeMessageFile(query: TransactionQuery, id: number, file: FileInfo): Promise<unknown> {
   return query(

@@ -6,18 +6,8 @@
 import type Database from 'better-sqlite3';
 import type { FileInfo } from '../../../src/shared/protocol.js';
 import type { FileMetaStore, UploadRow } from '../store.js';
+import { toUpload, UPLOAD_COLUMNS, type StoredUpload } from '../upload-row.js';
 import type { DurableIo } from './sqlite-groups.js';
-
-interface StoredUpload extends Omit<UploadRow, 'finished'> {
-  finished: number | null;
-}
-
-const UPLOAD_COLUMNS = 'id, owner, name, size, sha256, mime, started, finished';
-
-function toUpload(row: StoredUpload): UploadRow {
-  const { finished, ...rest } = row;
-  return finished === null ? rest : { ...rest, finished };
-}
 
 function prepare(db: Database.Database) {
   return {
