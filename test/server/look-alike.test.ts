@@ -10,6 +10,7 @@ import {
   dropGroups,
   dropLookAlikeKeys,
   dropMessageSearch,
+  dropFiles,
   dropReactions,
   dropReceipts,
 } from '../helpers/old-schema.js';
@@ -118,6 +119,7 @@ describe('look-alike accounts made before the check', () => {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
+    dropFiles(db);
     dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);

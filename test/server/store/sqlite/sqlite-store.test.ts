@@ -14,6 +14,7 @@ import {
   dropGroups,
   dropLookAlikeKeys,
   dropMessageSearch,
+  dropFiles,
   dropReactions,
   dropReceipts,
 } from '../../../helpers/old-schema.js';
@@ -125,6 +126,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropFiles(db);
     dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);
@@ -172,6 +174,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropFiles(db);
     dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);
@@ -206,6 +209,7 @@ describe('the SQLite store', () => {
     const { id } = sent.message;
     await store.close();
     const db = new Database(path);
+    dropFiles(db);
     dropReactions(db);
     // An edit made by a version 9 server: the revision moved, the sender's had no column yet.
     db.prepare("UPDATE messages SET text = 'hello', edited_at = 2, revision = 1 WHERE id = ?").run(id);
@@ -220,6 +224,35 @@ describe('the SQLite store', () => {
         revision: 2,
         message: { reactions: [{ emoji: '👍', users: ['bob'] }] },
       });
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('migrates a version 10 database: its messages stay as they were, files attach from then on', async () => {
+    const path = join(dir, 'v10.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob']);
+    const sent = await send(store, 'ann', 'bob', 'before files', 1);
+    if (!('message' in sent)) throw new Error('refused');
+    await store.close();
+    const db = new Database(path);
+    dropFiles(db);
+    db.pragma('user_version = 10');
+    db.close();
+    const migrated = openSqliteStore(path);
+    try {
+      expect(await migrated.messages.messageById(sent.message.id)).toEqual(sent.message);
+      const file = { name: 'a.png', size: 3, mime: 'image/png', sha256: 'c'.repeat(64) };
+      const withFile = await migrated.messages.insertDirect({
+        from: 'ann',
+        to: 'bob',
+        text: '',
+        sentAt: 2,
+        file,
+      });
+      expect('message' in withFile && withFile.message.file).toEqual(file);
+      expect(await migrated.files.blobInUse(file.sha256)).toBe(true);
     } finally {
       await migrated.close();
     }
