@@ -15,9 +15,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { FILE_CHUNK_MAX_BYTES, FILE_MAX_BYTES, FILE_WINDOW_CHUNKS } from '../src/shared/limits.js';
-import type { Client } from './lib/client.js';
+import { openLoggedIn, type Client } from './lib/client.js';
 import { runScript } from './lib/pool.js';
-import { openQuietClient, rssBytes, startOurServer, userNames, type Running } from './lib/servers.js';
+import { PASSWORD, rssBytes, startOurServer, userNames, type Running } from './lib/servers.js';
 import { round, sleep } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
@@ -126,11 +126,12 @@ async function loopbackFloor(file: SyntheticFile): Promise<number> {
   return file.size / MiB / seconds;
 }
 
-const open = (server: Running, name: string) => openQuietClient(server, name);
+const QUIET = { onReceipt: () => undefined };
+const openAll = (server: Running, names: readonly string[]) => openLoggedIn(server, names, PASSWORD, QUIET);
 
 /** Ten (or `parallel`) users upload a file each at once; the server's RSS is sampled meanwhile. */
 async function parallelUploads(server: Running, names: string[], size: number) {
-  const clients = await Promise.all(names.map((name) => open(server, name)));
+  const clients = await openAll(server, names);
   const files = names.map(() => new SyntheticFile(size));
   await sleep(500);
   const before = rssBytes(server.pid);
@@ -158,10 +159,7 @@ export async function filesBench(megabytes = 25, parallel = 10): Promise<FilesRe
     maxFileBytes: Math.max(size, FILE_MAX_BYTES),
   });
   try {
-    const [sender, recipient] = [
-      await open(server, names[0] as string),
-      await open(server, names[1] as string),
-    ];
+    const [sender, recipient] = (await openAll(server, names.slice(0, 2))) as [Client, Client];
     const file = new SyntheticFile(size);
     const floorMiBps = await loopbackFloor(file);
     const t0 = performance.now();

@@ -8,9 +8,9 @@
  *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200]
  */
 import { parseArgs } from 'node:util';
-import type { Client } from './lib/client.js';
+import { openLoggedIn, type Client } from './lib/client.js';
 import { runScript } from './lib/pool.js';
-import { openQuietClient, startOurServer, userNames } from './lib/servers.js';
+import { PASSWORD, startOurServer, userNames } from './lib/servers.js';
 import { nowMicros, percentile, round, sleep } from './lib/stats.js';
 
 export interface GroupFanoutResult {
@@ -27,19 +27,15 @@ export async function groupFanout(members: number, repeats: number): Promise<Gro
   /** Per text: how many members have it, and when the last one did. */
   const arrivals = new Map<string, { count: number; lastMicros: number }>();
   try {
-    const clients = await Promise.all(
-      names.map((name) =>
-        openQuietClient(server, name, {
-          onReceipt: (_client, receipt, atMicros) => {
-            const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
-            arrivals.set(receipt.text, {
-              count: seen.count + 1,
-              lastMicros: Math.max(seen.lastMicros, atMicros),
-            });
-          },
-        }),
-      ),
-    );
+    const clients = await openLoggedIn(server, names, PASSWORD, {
+      onReceipt: (_client, receipt, atMicros) => {
+        const seen = arrivals.get(receipt.text) ?? { count: 0, lastMicros: 0 };
+        arrivals.set(receipt.text, {
+          count: seen.count + 1,
+          lastMicros: Math.max(seen.lastMicros, atMicros),
+        });
+      },
+    });
     const sender = clients[0] as Client;
     const created = await sender.request('group_create', { name: 'bench', members: names.slice(1) });
     const group = (created['group'] as { id: number }).id;

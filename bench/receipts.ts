@@ -9,9 +9,9 @@
  *   node --import tsx bench/receipts.ts [--rate 10000] [--pairs 50] [--seconds 10] [--runs 2]
  */
 import { parseArgs } from 'node:util';
-import type { Client, LoadClient } from './lib/client.js';
+import { openLoggedIn, type Client, type LoadClient } from './lib/client.js';
 import { runScript } from './lib/pool.js';
-import { cpuMillis, openQuietClient, startOurServer, userNames, type Running } from './lib/servers.js';
+import { cpuMillis, PASSWORD, startOurServer, userNames, type Running } from './lib/servers.js';
 import { sleep } from './lib/stats.js';
 
 const TICK_MS = 10;
@@ -25,22 +25,18 @@ interface RunResult {
   cpuMsPerSecond: number;
 }
 
-async function openClients(
+function openClients(
   server: Running,
   names: string[],
   onMessage: (client: LoadClient) => void,
   onReceiptFrame: () => void = () => undefined,
-) {
-  return Promise.all(
-    names.map((name) =>
-      openQuietClient(server, name, {
-        onReceipt: (client) => onMessage(client),
-        onOtherEvent: (type) => {
-          if (type === 'receipt') onReceiptFrame();
-        },
-      }),
-    ),
-  );
+): Promise<Client[]> {
+  return openLoggedIn(server, names, PASSWORD, {
+    onReceipt: (client) => onMessage(client),
+    onOtherEvent: (type) => {
+      if (type === 'receipt') onReceiptFrame();
+    },
+  });
 }
 
 async function run(mode: 'on' | 'off', rate: number, pairs: number, seconds: number): Promise<RunResult> {

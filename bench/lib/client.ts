@@ -331,3 +331,29 @@ export class Client implements LoadClient {
     this.socket.write(`{"type":"ack","id":${this.nextId++},"upTo":${this.ackUpTo}}\n`);
   }
 }
+
+/**
+ * Logs each of `names` in to our server at once (no presence events), all with the same hooks:
+ * the clients of one-process scenarios (bench/group-fanout.ts, bench/receipts.ts).
+ */
+export function openLoggedIn(
+  server: { host: string; port: number },
+  names: readonly string[],
+  password: string,
+  hooks: ClientHooks,
+): Promise<Client[]> {
+  return Promise.all(
+    names.map((name) =>
+      Client.open({
+        kind: 'ours',
+        host: server.host,
+        port: server.port,
+        name,
+        password,
+        watchPresence: false,
+        hooks,
+        timeoutMs: 30_000,
+      }),
+    ),
+  );
+}

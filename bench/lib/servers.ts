@@ -16,7 +16,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, type ClientHooks } from './client.js';
 import { children, tempDirs } from './pool.js';
 import { sleep } from './stats.js';
 
@@ -31,27 +30,6 @@ export interface Running {
   child: ChildProcess;
   dir: string;
   stop(): Promise<void>;
-}
-
-/**
- * A client of ours logged in as `name` (the bench password), asking for no presence events: what
- * the scenarios that drive a few users of their own open.
- */
-export function openQuietClient(
-  server: Pick<Running, 'host' | 'port'>,
-  name: string,
-  hooks: ClientHooks = { onReceipt: () => undefined },
-): Promise<Client> {
-  return Client.open({
-    kind: 'ours',
-    host: server.host,
-    port: server.port,
-    name,
-    password: PASSWORD,
-    watchPresence: false,
-    hooks,
-    timeoutMs: 30_000,
-  });
 }
 
 export function userNames(prefix: string, count: number): string[] {
