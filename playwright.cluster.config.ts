@@ -9,7 +9,8 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
  * `npm run test:e2e:cluster`: the main flows again with the apps spread over two nodes: presence,
  * direct messages live and offline, broadcast with its notice (messaging), blocking, a private
  * chat (smoke), typing indicators (typing), a restart of every node, edits, deletes and replies
- * seen from the other node, delivered/read receipts across nodes, a group of three (groups), and
+ * seen from the other node, delivered/read receipts across nodes, a group of three (groups) and
+ * its receipts ("Read by 2 of 2", group-receipts), and
  * message search (the searcher on one node, the sender on the other), and reactions.
  * (people.spec.ts ages a login in the SQLite file.)
  */
@@ -24,6 +25,7 @@ export default defineConfig({
     'typing.spec.ts',
     'receipts.spec.ts',
     'groups.spec.ts',
+    'group-receipts.spec.ts',
     'search.spec.ts',
     'reactions.spec.ts',
   ],

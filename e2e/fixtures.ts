@@ -320,3 +320,13 @@ export function toasts(page: Page) {
 export function toast(page: Page, text: string) {
   return toasts(page).getByText(text, { exact: true }).last();
 }
+
+/** "New group" in the people panel: a name and the members ticked. */
+export async function createGroup(page: Page, name: string, members: string[]): Promise<void> {
+  await page.getByRole('button', { name: 'New group' }).click();
+  const form = page.getByRole('form', { name: 'New group' });
+  await form.getByRole('textbox', { name: 'Group name' }).fill(name);
+  for (const member of members) await form.getByRole('checkbox', { name: member, exact: true }).check();
+  await form.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+}

@@ -3,18 +3,16 @@
  * the people panel; messages reach both; carol, closed, gets them at her next login; after a server
  * restart the group and its messages are still there; a member removed gets no more.
  */
-import type { Page } from '@playwright/test';
-import { conversationEntry, expect, launchLoggedIn, login, messages, send, test } from './fixtures.js';
-
-/** "New group" in the people panel: a name and the members ticked. */
-async function createGroup(page: Page, name: string, members: string[]): Promise<void> {
-  await page.getByRole('button', { name: 'New group' }).click();
-  const form = page.getByRole('form', { name: 'New group' });
-  await form.getByRole('textbox', { name: 'Group name' }).fill(name);
-  for (const member of members) await form.getByRole('checkbox', { name: member, exact: true }).check();
-  await form.getByRole('button', { name: 'Create group' }).click();
-  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
-}
+import {
+  conversationEntry,
+  createGroup,
+  expect,
+  launchLoggedIn,
+  login,
+  messages,
+  send,
+  test,
+} from './fixtures.js';
 
 test('a group of three: live, offline, after a restart, and not to a removed member', async ({
   server,

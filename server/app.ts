@@ -129,10 +129,10 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
   const files = buildFiles(store, blocks, options, logger);
   const presence = new Presence(bus, store.presence, blocks);
   const accounts = new Accounts(store.accounts, options.kdfCost ?? DEFAULT_KDF_COST);
-  const receipts = new Receipts(store.messages, bus, (message) => logger.warn(message), {
+  const receipts = new Receipts(store.messages, store.groups, bus, (message) => logger.warn(message), {
     push: options.receipts ?? true,
   });
-  const groups = new Groups(store, accounts, bus, blocks);
+  const groups = new Groups(store, accounts, bus, blocks, receipts);
   return {
     store,
     bus,

@@ -149,6 +149,10 @@ export class GatewaySocket extends EventEmitter {
     return !this.writableNeedDrain;
   }
 
+  /** Nothing to do: every write of a turn already crosses to the gateway in one batch (Link). */
+  cork(): void {}
+  uncork(): void {}
+
   end(data?: string): this {
     if (!this.writable) return this;
     this.writable = false;

@@ -67,11 +67,32 @@ function accept(socket: Socket): void {
   });
 }
 
+/**
+ * Connections written during the batch being applied, their sockets corked: one that gets several
+ * frames in a batch (the presence of many logins, a backlog page) sends them in one system call
+ * when the batch ends, not one each.
+ */
+const corked = new Map<number, Socket>();
+
 function write(id: number, socket: Socket, data: Uint8Array): void {
+  if (!corked.has(id)) {
+    socket.cork();
+    corked.set(id, socket);
+  }
   socket.write(data);
   noteTaken(id, data.byteLength);
-  if (socket.writableLength > maxOutputBytes) socket.destroy();
-  else if (socket.writableLength > 0) watchProgress(id);
+  if (socket.writableLength > maxOutputBytes) {
+    corked.delete(id);
+    socket.destroy();
+  }
+}
+
+function uncorkAll(): void {
+  for (const [id, socket] of corked) {
+    socket.uncork();
+    if (socket.writableLength > 0) watchProgress(id);
+  }
+  corked.clear();
 }
 
 function apply(command: CoreCommand): void {
@@ -125,6 +146,7 @@ let tlsServer: TlsServer | undefined;
 process.on('message', (message: ToGateway, handle?: unknown) => {
   if (Array.isArray(message)) {
     for (const command of message) apply(command);
+    uncorkAll();
     return;
   }
   switch (message.t) {

@@ -19,6 +19,7 @@ import type {
 } from '../src/shared/protocol.js';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
+import type { Receipts } from './receipts.js';
 import { BusUnavailableError, type Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
 import { unknownUser } from './messages.js';
@@ -60,6 +61,7 @@ export class Groups {
     private readonly accounts: Accounts,
     private readonly bus: Bus,
     private readonly blocks: Blocks,
+    private readonly receipts: Receipts,
   ) {}
 
   /** Every user named must exist and must not have blocked the one adding them. */
@@ -182,7 +184,8 @@ export class Groups {
     if ('refused' in stored) throw unknownGroup(group);
     const { message, recipients } = stored;
     await this.fanOut({ type: 'message', message, offline: false }, from, recipients, true, true);
-    return { message, online: recipients.length > 0 };
+    // The recipients are the message's "of N" for its sender (docs/protocol.md, "Group receipts").
+    return { message, online: recipients.length > 0, recipients };
   }
 
   /** A reply must answer a message of the same group. */
@@ -212,17 +215,35 @@ export class Groups {
   async history(me: string, group: number, before: number | undefined, limit: number) {
     await this.requireMember(me, group);
     const page = await this.store.groups.historyPage(group, me, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-    return { messages: page.slice(0, limit).reverse(), hasMore: page.length > limit };
+    const receipts = await this.receipts.groupMarks(me, group);
+    return {
+      messages: page.slice(0, limit).reverse(),
+      hasMore: page.length > limit,
+      ...(receipts.length > 0 ? { receipts } : {}),
+    };
   }
 
+  /**
+   * Refuses a mark at a message the member was not shown (another conversation's, one from a
+   * sender it blocks, none): nothing changes. A shared mark is the senders' read receipt.
+   */
   async markRead(me: string, group: number, upTo: number): Promise<void> {
     await this.requireMember(me, group);
-    if (!(await this.store.groups.markRead(me, group, upTo)))
-      throw new RequestError('unknown_message', `no message ${upTo} in this group`);
+    const outcome = await this.store.groups.markRead(me, group, upTo);
+    if (outcome === 'unknown_message')
+      throw new RequestError('unknown_message', `no message ${upTo} of this group is yours to read`);
+    if (outcome.shared) this.receipts.groupRead(me, group, outcome.senders);
   }
 
-  conversations(me: string) {
-    return this.store.groups.conversations(me);
+  /** My groups, each with the members' receipts on my messages in it. */
+  async conversations(me: string) {
+    const rows = await this.store.groups.conversations(me);
+    return Promise.all(
+      rows.map(async (row) => {
+        const receipts = await this.receipts.groupMarks(me, row.group.id);
+        return receipts.length > 0 ? { ...row, receipts } : row;
+      }),
+    );
   }
 
   /**

@@ -313,7 +313,9 @@ export class Messages {
 
   /** Marks these messages, each written to the user's connection, as delivered; tells their senders. */
   async acknowledge(user: string, ids: readonly number[]): Promise<void> {
-    this.receipts.delivered(user, await this.store.messages.acknowledge(user, ids));
+    const acked = await this.store.messages.acknowledge(user, ids);
+    this.receipts.delivered(user, acked.senders);
+    this.receipts.groupDelivered(user, acked.groups);
   }
 
   async history(

@@ -11,7 +11,24 @@ import type { ClientSocket } from './sessions.js';
 /** Largest piece handed to the socket at once. */
 const PIECE_BYTES = 64 * 1024;
 
-type Socket = Pick<ClientSocket, 'writableLength' | 'writableNeedDrain' | 'write' | 'end'>;
+type Socket = Pick<
+  ClientSocket,
+  'writableLength' | 'writableNeedDrain' | 'write' | 'end' | 'cork' | 'uncork'
+>;
+
+/**
+ * Writers that wrote during this turn of the event loop, their sockets corked until it ends: a
+ * connection that gets several frames in one turn (the presence of a burst of logins, a broadcast
+ * and a message) sends them in one system call, not one each. Uncorked in one process.nextTick:
+ * it runs when the code that wrote returns, and a write from a promise continuation (where a
+ * group commit's replies and deliveries are made) waits for every continuation queued with it.
+ */
+const corkedThisTurn: PacedWriter[] = [];
+
+function uncorkTurn(): void {
+  for (const writer of corkedThisTurn) writer.uncork();
+  corkedThisTurn.length = 0;
+}
 
 export class PacedWriter {
   /** Output not yet handed to the socket, oldest first, from `head` on. */
@@ -21,6 +38,8 @@ export class PacedWriter {
   /** Every byte handed to the socket. */
   private handed = 0;
   private ending = false;
+  /** In corkedThisTurn, its socket corked. */
+  private corked = false;
 
   constructor(private readonly socket: Socket) {}
 
@@ -57,6 +76,7 @@ export class PacedWriter {
       else this.waiting[this.head] = next.subarray(PIECE_BYTES);
       this.waitingBytes -= piece.length;
       this.handed += piece.length;
+      if (!this.corked) this.corkForTurn();
       this.socket.write(piece);
     }
     if (this.head < this.waiting.length) return;
@@ -66,6 +86,19 @@ export class PacedWriter {
       this.ending = false;
       this.socket.end();
     }
+  }
+
+  private corkForTurn(): void {
+    if (corkedThisTurn.length === 0) process.nextTick(uncorkTurn);
+    corkedThisTurn.push(this);
+    this.corked = true;
+    this.socket.cork();
+  }
+
+  /** Sends what this turn wrote (uncorkTurn). */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   /** Forgets the output not yet handed to the socket (the connection is being dropped). */

@@ -12,11 +12,22 @@
  * reveals that the blocker was online); the read mark only while the sender's read receipts are
  * on. The recipient's side of the setting is in the mark itself: it moves only while the
  * recipient's are on (so reads shared before they turned it off stay shown).
+ *
+ * Groups alike, per member (docs/protocol.md, "Group receipts"): an ack or a markread notes the
+ * sender's group with the members whose marks moved; each interval the sender's state in the group
+ * is read once (GroupStore.receipts: a few index probes per member) and one `group_receipt` frame
+ * lists those members. So a group gets at most one frame per sender per interval.
  */
 import { MAX_PENDING_RECEIPTS, RECEIPT_INTERVAL_MS } from '../src/shared/limits.js';
-import type { ReceiptMarks, ServerFrame } from '../src/shared/protocol.js';
+import type { GroupReceiptMember, ReceiptMarks, ServerFrame } from '../src/shared/protocol.js';
 import { BusUnavailableError, type Bus } from './bus/bus.js';
-import { StoreUnavailableError, type MessageStore, type ReceiptState } from './store/store.js';
+import {
+  StoreUnavailableError,
+  type GroupReceiptStates,
+  type GroupStore,
+  type MessageStore,
+  type ReceiptState,
+} from './store/store.js';
 
 /** The marks of `state` that its sender may see. */
 export function visibleMarks(state: ReceiptState): ReceiptMarks {
@@ -28,11 +39,44 @@ export function visibleMarks(state: ReceiptState): ReceiptMarks {
   return marks;
 }
 
+/**
+ * The members' receipts on a sender's messages in a group, as the sender may see them: none from a
+ * member who blocks it (as for a direct peer), reads only while the sender's read receipts are on,
+ * a read mark never above the delivered one, no mark below the member's run.
+ */
+export function visibleGroupMarks(states: GroupReceiptStates): GroupReceiptMember[] {
+  const members: GroupReceiptMember[] = [];
+  for (const state of states.members) {
+    if (state.memberBlocksSender) continue;
+    const marks = visibleMarks({
+      deliveredUpTo: state.deliveredUpTo,
+      sharedReadUpTo: state.sharedReadUpTo,
+      senderSharesReads: states.senderSharesReads,
+      recipientBlocksSender: false,
+    });
+    // A mark below the member's run says nothing about the messages it was sent: left out.
+    const member: GroupReceiptMember = { name: state.member, since: state.since };
+    if ((marks.deliveredUpTo ?? 0) >= state.since) member.deliveredUpTo = marks.deliveredUpTo;
+    if ((marks.readUpTo ?? 0) >= state.since) member.readUpTo = marks.readUpTo;
+    members.push(member);
+  }
+  return members;
+}
+
+interface Moved {
+  delivered: boolean;
+  read: boolean;
+}
+
+/** A direct conversation changed (recipient), or a group's members (group, members changed). */
 interface Pending {
   sender: string;
   recipient: string;
   delivered: boolean;
   read: boolean;
+  group?: number;
+  /** Of a group: the members whose marks moved, and which (at most a group's members). */
+  members?: Map<string, Moved>;
 }
 
 export class Receipts {
@@ -47,6 +91,7 @@ export class Receipts {
   /** `push: false` (`--no-receipts`): no frames; history and conversations still carry the marks. */
   constructor(
     private readonly store: MessageStore,
+    private readonly groups: GroupStore,
     private readonly bus: Bus,
     private readonly warn: (message: string) => void,
     options: { push?: boolean; intervalMs?: number } = {},
@@ -63,6 +108,21 @@ export class Receipts {
   /** The reader's shared read mark for `sender` moved. */
   read(reader: string, sender: string): void {
     this.note(sender, reader, 'read');
+  }
+
+  /** Members of `group` acknowledged messages from these senders there. */
+  groupDelivered(member: string, groups: readonly { sender: string; group: number }[]): void {
+    for (const { sender, group } of groups) this.noteGroup(sender, group, member, 'delivered');
+  }
+
+  /** The member's shared read mark in `group` moved: the senders it was sent messages by are told. */
+  groupRead(member: string, group: number, senders: readonly string[]): void {
+    for (const sender of senders) if (sender !== member) this.noteGroup(sender, group, member, 'read');
+  }
+
+  /** The members' receipts on my messages in the group, as I may see them (history, conversations). */
+  async groupMarks(me: string, group: number): Promise<GroupReceiptMember[]> {
+    return visibleGroupMarks(await this.groups.receipts(me, group));
   }
 
   /** The state of my messages to peer, as I may see it (history, conversations). */
@@ -92,6 +152,21 @@ export class Receipts {
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 
+  private noteGroup(sender: string, group: number, member: string, what: keyof Moved): void {
+    if (!this.push) return;
+    const key = `${sender}\n#${group}`;
+    let entry = this.pending.get(key);
+    if (entry === undefined) {
+      if (this.pending.size >= MAX_PENDING_RECEIPTS) return;
+      entry = { sender, recipient: '', delivered: false, read: false, group, members: new Map() };
+      this.pending.set(key, entry);
+    }
+    const moved = entry.members?.get(member) ?? { delivered: false, read: false };
+    moved[what] = true;
+    entry.members?.set(member, moved);
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+
   private flush(): void {
     this.timer = undefined;
     const batch = [...this.pending.values()];
@@ -99,8 +174,25 @@ export class Receipts {
     this.flushing = Promise.all(batch.map((entry) => this.send(entry))).then(() => undefined);
   }
 
+  /**
+   * One frame for the group, with the members whose marks moved as the sender may see them: a read
+   * the sender may not see sends nothing, so not even the frame's timing tells it.
+   */
+  private async sendGroup(entry: Pending, group: number, changed: Map<string, Moved>): Promise<void> {
+    const members = (await this.groupMarks(entry.sender, group)).filter((m) => {
+      const moved = changed.get(m.name);
+      return moved !== undefined && (moved.delivered || (moved.read && m.readUpTo !== undefined));
+    });
+    if (members.length === 0) return;
+    await this.bus.deliver(entry.sender, { type: 'group_receipt', group, members });
+  }
+
   private async send(entry: Pending): Promise<void> {
     try {
+      if (entry.group !== undefined && entry.members !== undefined) {
+        await this.sendGroup(entry, entry.group, entry.members);
+        return;
+      }
       const marks = visibleMarks(await this.store.receiptState(entry.sender, entry.recipient));
       // Only what changed: a read mark moved while the sender may not see reads sends nothing, so
       // not even the timing of the frame tells it that the peer read.

@@ -84,6 +84,9 @@ export interface ClientSocket {
   setNoDelay(noDelay?: boolean): unknown;
   /** Bytes, not strings: writableLength then counts bytes (a string counts UTF-16 units). */
   write(data: Uint8Array): boolean;
+  /** Holds writes until uncork, which sends them together (net.Socket's cork). */
+  cork(): void;
+  uncork(): void;
   end(): unknown;
   end(data: string): unknown;
   destroy(): unknown;
@@ -93,6 +96,7 @@ export interface ClientSocket {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 /**
@@ -521,8 +525,15 @@ export class Session implements OnlineUser, Connection {
         setImmediate(resolve);
         return;
       }
-      this.socket.once('drain', resolve);
-      this.socket.once('close', resolve);
+      // Whichever comes first removes the other: a backlog streamed through many drains would
+      // otherwise leave a 'close' listener behind for each.
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
     });
   }
 

@@ -52,7 +52,7 @@ export class Files {
     now = Date.now(),
   ): Promise<RequestResult<'upload_start'>> {
     const problem = fileNameProblem(name);
-    if (problem !== undefined) throw new RequestError('invalid_file_name', problem);
+    if (problem !== null) throw new RequestError('invalid_file_name', problem);
     if (size > this.limits.maxFileBytes) {
       throw new RequestError('file_too_large', `a file may be at most ${this.limits.maxFileBytes} bytes`);
     }

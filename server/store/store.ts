@@ -165,6 +165,34 @@ export interface ReceiptState {
 }
 
 /**
+ * One member's view of `sender`'s messages in a group (server/receipts.ts decides what the sender
+ * may see of it). Every message of the sender's in the group with an id from `since` on was sent
+ * to the member: a message it was not sent (it had blocked the sender) starts the run again, and
+ * so does leaving the group (its deliveries go with it).
+ */
+export interface GroupReceiptState {
+  member: string;
+  since: number;
+  /** Of the sender's messages sent to the member, every one up to here is acknowledged (exact). */
+  deliveredUpTo: number;
+  /** The member's group read mark as it moved while the member's read receipts were on. */
+  sharedReadUpTo: number;
+  memberBlocksSender: boolean;
+}
+
+export interface GroupReceiptStates {
+  senderSharesReads: boolean;
+  /** Sorted by name: a member appears once the sender's first message was sent to it. */
+  members: GroupReceiptState[];
+}
+
+/** What an acknowledgement newly delivered: direct messages from `senders`, group messages from `groups`' senders. */
+export interface Acknowledged {
+  senders: string[];
+  groups: { sender: string; group: number }[];
+}
+
+/**
  * How a read mark was taken: refused (past the conversation's newest message, so nothing changed),
  * kept to the reader (read receipts off) or shared with the peer too.
  */
@@ -202,9 +230,10 @@ export interface MessageStore {
   countUndelivered(recipient: string): Promise<number>;
   /**
    * Marks exactly these messages to recipient as delivered (ids of other recipients are ignored);
-   * returns the distinct senders of those that were not delivered before.
+   * returns the distinct senders (of group messages: with their group) of those that were not
+   * delivered before.
    */
-  acknowledge(recipient: string, ids: readonly number[]): Promise<string[]>;
+  acknowledge(recipient: string, ids: readonly number[]): Promise<Acknowledged>;
   /** Messages between a and b with id < before, newest first, at most limit. */
   historyPage(a: string, b: string, before: number, limit: number): Promise<DirectMessage[]>;
   /** Every conversation of the user, the most recently active first. */
@@ -328,8 +357,19 @@ export interface GroupStore {
   historyPage(group: number, reader: string, before: number, limit: number): Promise<DirectMessage[]>;
   /** Every group of the user with its last message and unread count, most recently active first. */
   conversations(name: string): Promise<GroupConversationRow[]>;
-  /** Moves the member's read mark forward; false when upTo is past the group's newest message. */
-  markRead(name: string, group: number, upTo: number): Promise<boolean>;
+  /**
+   * Moves the member's read mark forward, unless upTo is not a message of the group the member may
+   * see (one from a sender it blocks, another conversation's, none). While the member's read
+   * receipts are on the shared mark moves too, and `senders` are those whose messages the member
+   * was sent (they have receipts from it).
+   */
+  markRead(
+    name: string,
+    group: number,
+    upTo: number,
+  ): Promise<'unknown_message' | { shared: boolean; senders: string[] }>;
+  /** Each member's view of sender's messages in the group (GroupReceiptState). */
+  receipts(sender: string, group: number): Promise<GroupReceiptStates>;
   /** Members who have a delivery row for this message (they are sent its changes). */
   recipientsOf(messageId: number): Promise<string[]>;
 }

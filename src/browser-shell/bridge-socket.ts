@@ -38,6 +38,8 @@ const PAGE_HANDLES_SHELL_METHODS: DispatchHooks = {
   focusWindow: () => undefined,
   openExternal: () => undefined,
   setCloseBehaviour: () => undefined,
+  // The page downloads the file from the shell's /files/ route itself (shell.ts).
+  saveFile: () => undefined,
 };
 
 /** Pages connected at once (main window, private-chat windows, reloads in flight). */
@@ -54,7 +56,8 @@ export interface BridgeSocketOptions {
   log?: (line: string) => void;
 }
 
-function sameSecret(given: string, expected: string): boolean {
+/** Compares a presented secret with the session's in constant time. */
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);

@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { ServerAddress } from '../shared/api.js';
 import type { CoreLike } from '../main/dispatch.js';
 import { createCore } from '../main/create-core.js';
-import { LAUNCH_PARAM, SESSION_PATH } from '../shared/bridge-wire.js';
+import { FILES_PATH, LAUNCH_PARAM, SESSION_PATH } from '../shared/bridge-wire.js';
 import { BridgeSockets } from './bridge-socket.js';
 import { CHROMIUM_LAUNCH_TTL_MS, LaunchTokens } from './launch-tokens.js';
+import { createFileDownloadHandler } from './file-download.js';
 import { createSessionHandler } from './session-endpoint.js';
 import { createStaticHandler, securityHeaders } from './static-files.js';
 
@@ -87,6 +88,12 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
     ...(options.log ? { log: options.log } : {}),
   });
 
+  const downloadFile = createFileDownloadHandler(
+    core,
+    () => sessionSecret,
+    () => securityHeaders(origin),
+  );
+
   const http: Server = createServer((request, response) => {
     const headers = securityHeaders(origin);
     if (!hosts.has(request.headers.host ?? '')) {
@@ -95,6 +102,7 @@ export async function startBrowserShell(options: BrowserShellOptions = {}): Prom
     }
     const pathname = (request.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
     if (pathname === SESSION_PATH) return openSession(request, response);
+    if (pathname.startsWith(FILES_PATH)) return downloadFile(request, response);
     serveStatic(request, response, pathname).catch(() => {
       if (!response.headersSent) response.writeHead(500, headers);
       response.end();

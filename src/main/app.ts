@@ -9,6 +9,7 @@ import type { CoreLike } from './dispatch.js';
 import { openExternalLink } from './external-links.js';
 import { registerIpc } from './ipc.js';
 import { parseShellOptions, type ShellOptions } from './options.js';
+import { saveReceivedFile } from './save-file.js';
 import { applySessionSecurity, electronCsp } from './security.js';
 import { createUnreadIndicator } from './unread-indicator.js';
 import { WindowManager, type RendererSource } from './windows.js';
@@ -100,6 +101,7 @@ export async function startElectronShell(deps: ElectronShellDeps): Promise<Elect
     setCloseBehaviour: (behaviour) => {
       closeBehaviour = behaviour;
     },
+    saveFile: (id, senderId) => void saveReceivedFile(core, id, senderId).catch(() => undefined),
   });
 
   windows.createMainWindow();

@@ -19,10 +19,13 @@ import {
 } from '../shared/api.js';
 import { describeIssues } from '../shared/validate.js';
 import { toApiError } from './core/errors.js';
+import type { ReceivedFile } from './core/private-files.js';
 
 /** What a shell needs from the client core: the renderer API plus a way to shut it down. */
 export interface CoreLike extends MessengerApi {
   dispose(): void | Promise<void>;
+  /** A received private file, complete and verified, for "Save as…" (the shell copies or serves it). */
+  receivedFile?(id: string): ReceivedFile | undefined;
 }
 
 /**
@@ -30,7 +33,8 @@ export interface CoreLike extends MessengerApi {
  * `openPrivateWindow(peer)` opens or focuses that private-chat window, `setUnreadCount(n)` updates
  * the badge or tray, `focusWindow()` brings the caller's window to the front, `openExternal(url)`
  * opens an http(s)/mailto link outside the app, `setCloseBehaviour(b)` decides whether closing the
- * main window quits or keeps the app running in the background.
+ * main window quits or keeps the app running in the background, `saveFile(id)` asks where to save a
+ * received file and copies it there.
  */
 export type DispatchHooks = { [M in ShellMethod]: (...args: ApiArgs<M>) => void };
 

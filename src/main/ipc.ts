@@ -24,6 +24,8 @@ export interface ShellActions {
   showUnread(count: number): void;
   openExternal(url: string): void;
   setCloseBehaviour(behaviour: CloseBehaviour): void;
+  /** "Save as…" for a received file, asked from the window with this webContents id. */
+  saveFile(transferId: string, senderId: number): void;
 }
 
 /** Only the top frame of one of the app's own windows, showing one of the app's own pages, may call. */
@@ -64,6 +66,7 @@ export function registerIpc(
         },
         openExternal: (url) => actions.openExternal(url),
         setCloseBehaviour: (behaviour) => actions.setCloseBehaviour(behaviour),
+        saveFile: (id) => actions.saveFile(id, event.sender.id),
       });
     },
   );

@@ -17,6 +17,7 @@ import {
   type DirectMessage,
   type ErrorCode,
   type GroupInfo,
+  type GroupReceiptMember,
   type GroupSummary,
   type ServerEvent,
   type ReceiptMarks,
@@ -30,6 +31,7 @@ import {
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
 import { EXTERNAL_URL_MAX_LENGTH, isExternalLink } from './links.js';
+import { fileApiChunkSchema, fileOfferSchema, transferIdSchema, type FileTransfer } from './files.js';
 
 export const serverAddressSchema = z.object({
   host: z.string().min(1).max(255),
@@ -132,6 +134,24 @@ export const apiCalls = {
   startPrivate: z.tuple([usernameSchema]),
   sendPrivate: z.tuple([usernameSchema, textSchema]),
   stopPrivate: z.tuple([usernameSchema]),
+  /**
+   * Sends a file in the private chat with this user: announces it (its thumbnail made by the app),
+   * then the app hands over its bytes with `sendFileChunk` (one call at a time, each awaited) and
+   * says `sendFileEnd`. The bytes go straight to the peer's app, end-to-end encrypted.
+   */
+  sendFile: z.tuple([usernameSchema, fileOfferSchema]),
+  /** The next piece of an outgoing file (base64, at most FILE_API_CHUNK_BYTES), in order. */
+  sendFileChunk: z.tuple([transferIdSchema, fileApiChunkSchema]),
+  sendFileEnd: z.tuple([transferIdSchema]),
+  /** Cancels a file on its way, in either direction; the peer is told and a partial file is removed. */
+  cancelFile: z.tuple([transferIdSchema]),
+  /** The files sent and received in the private chat with this user (in this run), for a window opened late. */
+  fileTransfers: z.tuple([usernameSchema]),
+  /**
+   * "Save as…" for a received file: the shell asks where (Electron: a save dialog; browser shell:
+   * the browser's download) and copies it there. The page never names a path.
+   */
+  saveFile: z.tuple([transferIdSchema]),
   /** The private chat with this user so far (kept in memory by the core, bounded), so a window opened late can show it. */
   privateTranscript: z.tuple([usernameSchema]),
   /**
@@ -163,6 +183,7 @@ export const shellMethods = [
   'focusWindow',
   'openExternal',
   'setCloseBehaviour',
+  'saveFile',
 ] as const satisfies readonly ApiMethod[];
 export type ShellMethod = (typeof shellMethods)[number];
 
@@ -192,7 +213,10 @@ export type ClientErrorCode =
   | 'not_logged_in'
   | 'private_not_enabled' // no private session with that user
   | 'peer_unreachable' // the peer's app could not be reached
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'too_many_transfers' // FILE_TRANSFERS_MAX files are already on their way
+  | 'unknown_transfer' // no such file transfer in this run
+  | 'transfer_ended'; // the transfer was cancelled, failed or is done
 
 export interface ApiError {
   code: ErrorCode | ClientErrorCode;
@@ -231,7 +255,8 @@ export interface ApiValues {
   renameGroup: { group: GroupInfo };
   setGroupAdmin: { group: GroupInfo };
   leaveGroup: Record<string, never>;
-  sendGroupMessage: { message: DirectMessage };
+  /** `recipients`: the members it was sent to, its "of N" (docs/protocol.md, "Group receipts"). */
+  sendGroupMessage: { message: DirectMessage; recipients?: string[] };
   groupHistory: RequestResult<'history'>;
   groups: GroupSummary[];
   markGroupRead: Record<string, never>;
@@ -258,6 +283,12 @@ export interface ApiValues {
   sendPrivate: { peer: string; sentAt: number };
   stopPrivate: Record<string, never>;
   privateTranscript: { peer: string; open: boolean; messages: PrivateMessage[] };
+  sendFile: { transfer: FileTransfer };
+  sendFileChunk: { bytesDone: number };
+  sendFileEnd: Record<string, never>;
+  cancelFile: Record<string, never>;
+  fileTransfers: FileTransfer[];
+  saveFile: Record<string, never>;
   reconnectNow: Record<string, never>;
   typing: Record<string, never>;
   openPrivateWindow: Record<string, never>;
@@ -296,6 +327,8 @@ export type AppEvent =
    * there (watermarks only grow; an absent one did not change).
    */
   | ({ kind: 'receipt'; peer: string } & ReceiptMarks)
+  /** These members' receipts on your messages in `group` moved: each entry replaces that member's. */
+  | { kind: 'group_receipt'; group: number; members: GroupReceiptMember[] }
   /** `id`: the stored broadcast's, as `broadcasts` lists it. */
   | { kind: 'broadcast'; id: number; from: string; text: string; sentAt: number }
   /** Who is typing to you now (sorted), after every change: a notice, its expiry, a message from them. */
@@ -310,6 +343,8 @@ export type AppEvent =
   | { kind: 'private_opened'; peer: string; initiatedByMe: boolean }
   | { kind: 'private_message'; peer: string; from: string; text: string; at: number }
   | { kind: 'private_closed'; peer: string; reason: PrivateCloseReason }
+  /** A file transfer started, moved on (at most every 100 ms) or ended: `transfer` is its state now. */
+  | { kind: 'file'; transfer: FileTransfer }
   /**
    * The server will log the user out for inactivity at `logoutAt` (ms since epoch) unless the user
    * does something first; `null` when that is no longer due (activity, logout).

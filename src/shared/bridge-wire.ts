@@ -17,6 +17,11 @@ export const SECRET_PARAM = 'secret';
  */
 export const LAUNCH_PARAM = 'launch';
 export const SESSION_PATH = '/session';
+/**
+ * "Save as…" in the browser shell: GET FILES_PATH + transfer id + `?secret=…` answers a received
+ * file as a download (src/browser-shell/file-download.ts).
+ */
+export const FILES_PATH = '/files/';
 /** Largest message either side accepts, in bytes. */
 export const BRIDGE_MAX_MESSAGE_BYTES = 128 * 1024;
 /** Calls one page may have waiting at once. */

@@ -123,12 +123,30 @@ export const SEARCH_PAGE_MAX = 50;
 export const SEARCH_SNIPPET_WORDS = 16;
 
 /**
- * Files and images (docs/protocol.md, "Files"). A file is at most FILE_MAX_BYTES unless the server
- * sets `--max-file-bytes` (hello's `limits.maxFileBytes` says which). It travels in chunks of at most
+ * Files (private chats now, server files later): at most FILE_MAX_BYTES each (25 MiB); names of 1
+ * to FILE_NAME_MAX_LENGTH characters without path separators or control characters. The renderer
+ * hands a file to the core in pieces of at most FILE_API_CHUNK_BYTES (base64 on the API), one call
+ * at a time; at most FILE_TRANSFERS_MAX transfers run at once in each direction.
+ */
+export const FILE_MAX_BYTES = 25 * 1024 * 1024;
+export const FILE_NAME_MAX_LENGTH = 255;
+export const FILE_API_CHUNK_BYTES = 48 * 1024;
+export const FILE_TRANSFERS_MAX = 4;
+/** A MIME type as the sender says it (informative only: the receiver never runs or renders files by it). */
+export const FILE_MIME_MAX_LENGTH = 127;
+/** An image's inline thumbnail, made by the sending app: a small JPEG or WebP of at most this many bytes. */
+export const FILE_THUMBNAIL_MAX_BYTES = 24 * 1024;
+/**
+ * File bytes per sealed peer frame: its base64 ciphertext stays well inside MAX_FRAME_BYTES
+ * (32 KiB become about 43.7 KB of base64).
+ */
+export const P2P_FILE_CHUNK_BYTES = 32 * 1024;
+/**
+ * Server files (docs/protocol.md, "Files"): the server's own maximum is `--max-file-bytes` (default
+ * FILE_MAX_BYTES; hello's `limits.maxFileBytes` says which). A file travels in chunks of at most
  * FILE_CHUNK_MAX_BYTES, base64 in one frame each: 45 KiB is 61,440 base64 characters, which leaves
  * room for the rest of the frame under MAX_FRAME_BYTES.
  */
-export const FILE_MAX_BYTES = 25 * 1024 * 1024;
 export const FILE_CHUNK_MAX_BYTES = 45 * 1024;
 /**
  * The flow-control window: a client keeps at most this many chunk requests (upload or download)
@@ -145,7 +163,3 @@ export const UPLOADS_IN_PROGRESS_MAX = 4;
  * finished one can be attached to messages until then (the server's `--upload-expiry`): 24 hours.
  */
 export const UPLOAD_EXPIRY_SECONDS = 24 * 60 * 60;
-/** A file's name: 1 to 255 characters (code points), no path separator, control character or "..". */
-export const FILE_NAME_MAX_LENGTH = 255;
-/** A MIME type as the sender gives it ("image/png"): type/subtype, at most this long. */
-export const MIME_MAX_LENGTH = 127;

@@ -10,7 +10,6 @@ import {
   FILE_CHUNK_MAX_BYTES,
   FILE_NAME_MAX_LENGTH,
   GROUP_MEMBERS_MAX,
-  MIME_MAX_LENGTH,
   GROUP_NAME_MAX_LENGTH,
   HISTORY_PAGE_MAX,
   MAX_REQUEST_ID,
@@ -27,6 +26,14 @@ import {
   USER_SEARCH_MAX_RESULTS,
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
+import {
+  base64Schema,
+  fileFailReasonSchema,
+  fileMimeSchema,
+  fileOfferSchema,
+  sha256HexSchema,
+  transferIdSchema,
+} from './files.js';
 import { REACTION_EMOJI } from './reactions.js';
 import { searchQueryProblem } from './search-query.js';
 
@@ -89,40 +96,24 @@ export const reactionSchema = z.object({
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 
-/** A SHA-256 digest as 64 lowercase hex digits: a file's content address. */
-export const sha256Schema = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 as 64 lowercase hex digits');
 /** A file's size in bytes (the server's own maximum is checked by the server: file_too_large). */
-export const fileSizeSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+export const uploadSizeSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /**
- * A file's name as the sender gives it. Only its length is a schema rule: the rest (no path
- * separators, control characters or "..", src/shared/files.ts) is refused as invalid_file_name.
+ * A file's name as the sender gives it. Only its length is a schema rule: the rest
+ * (fileNameProblem in ./files.ts) is refused as invalid_file_name, a code of its own.
  */
-export const fileNameSchema = z.string().max(FILE_NAME_MAX_LENGTH * 2, 'name is too long');
-/** "type/subtype" as in RFC 6838 (parameters not kept). */
-export const mimeSchema = z
-  .string()
-  .max(MIME_MAX_LENGTH)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/,
-    'expected a MIME type like image/png',
-  );
+export const uploadNameSchema = z.string().max(FILE_NAME_MAX_LENGTH * 2, 'name is too long');
 /** A server-assigned upload id: 22 characters of base64url (random, 128 bits). */
 export const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected a 22-character upload id');
 /** A chunk of a file: base64 of 1 to FILE_CHUNK_MAX_BYTES bytes. */
-export const chunkDataSchema = z
-  .string()
-  .min(4)
-  .max(Math.ceil(FILE_CHUNK_MAX_BYTES / 3) * 4, `a chunk is at most ${FILE_CHUNK_MAX_BYTES} bytes`)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+const chunkDataSchema = base64Schema(FILE_CHUNK_MAX_BYTES).min(4);
 
 /** The file a message carries: downloaded by the message's id (`download_chunk`), checked by its hash. */
 export const fileInfoSchema = z.object({
-  name: fileNameSchema,
-  size: fileSizeSchema,
-  mime: mimeSchema,
-  sha256: sha256Schema,
+  name: uploadNameSchema,
+  size: uploadSizeSchema,
+  mime: fileMimeSchema,
+  sha256: sha256HexSchema,
 });
 export type FileInfo = z.infer<typeof fileInfoSchema>;
 
@@ -235,12 +226,31 @@ export const conversationSummarySchema = z
   .extend(receiptMarksSchema.shape);
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
+/**
+ * One member's receipts on this user's messages in a group (docs/protocol.md, "Group receipts"):
+ * every message of this user's with an id from `since` on was sent to `name`; of those, the ones
+ * up to `deliveredUpTo` reached its app and the ones up to `readUpTo` were read there. Absent marks:
+ * nothing known yet, or withheld (this user's read receipts are off).
+ */
+export const groupReceiptMemberSchema = z.object({
+  name: usernameSchema,
+  since: messageIdSchema,
+  deliveredUpTo: messageIdSchema.optional(),
+  readUpTo: messageIdSchema.optional(),
+});
+export type GroupReceiptMember = z.infer<typeof groupReceiptMemberSchema>;
+
+/** The members' receipts on this user's messages in a group: at most one entry per member. */
+export const groupReceiptsSchema = z.array(groupReceiptMemberSchema).max(GROUP_MEMBERS_MAX);
+
 /** A group in the conversation list: listed from its creation on, `last` once it has a message. */
 export const groupSummarySchema = z.object({
   group: groupInfoSchema,
   last: directMessageSchema.optional(),
   /** Messages from other members newer than what this user marked read (blocked senders not counted). */
   unread: z.number().int().nonnegative(),
+  /** The members' receipts on this user's messages in the group; absent before it sent any. */
+  receipts: groupReceiptsSchema.optional(),
 });
 export type GroupSummary = z.infer<typeof groupSummarySchema>;
 
@@ -365,8 +375,15 @@ export const requests = {
         message: 'a message needs text, a file, or both',
         path: ['text'],
       }),
-    /** `online`: the recipient (of a group: some other member) was online. */
-    result: z.object({ message: directMessageSchema, online: z.boolean() }),
+    /**
+     * `online`: the recipient (of a group: some other member) was online. `recipients`: for a group
+     * message, the members it was sent to (those who blocked the sender are not).
+     */
+    result: z.object({
+      message: directMessageSchema,
+      online: z.boolean(),
+      recipients: z.array(usernameSchema).max(GROUP_MEMBERS_MAX).optional(),
+    }),
   },
   /** Changes the text of a direct message this user sent, within the server's edit window. */
   edit: {
@@ -445,9 +462,16 @@ export const requests = {
         limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
       })
       .refine(onePeer.check, onePeer.message),
-    /** Oldest first; the receipt marks are the peer's on this user's messages. */
+    /**
+     * Oldest first; the receipt marks are the peer's on this user's messages; of a group, the
+     * members' receipts on them (`receipts`, absent before this user sent any).
+     */
     result: z
-      .object({ messages: z.array(directMessageSchema), hasMore: z.boolean() })
+      .object({
+        messages: z.array(directMessageSchema),
+        hasMore: z.boolean(),
+        receipts: groupReceiptsSchema.optional(),
+      })
       .extend(receiptMarksSchema.shape),
   },
   conversations: {
@@ -532,7 +556,12 @@ export const requests = {
    * of the same content (same sha256 and size): `offset` is where to go on, 0 for a new one.
    */
   upload_start: {
-    params: z.object({ name: fileNameSchema, size: fileSizeSchema, sha256: sha256Schema, mime: mimeSchema }),
+    params: z.object({
+      name: uploadNameSchema,
+      size: uploadSizeSchema,
+      sha256: sha256HexSchema,
+      mime: fileMimeSchema,
+    }),
     result: z.object({ upload: uploadIdSchema, offset: z.number().int().nonnegative() }),
   },
   /**
@@ -558,7 +587,7 @@ export const requests = {
       offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
       length: z.number().int().min(1).max(FILE_CHUNK_MAX_BYTES),
     }),
-    result: z.object({ data: z.string().max(Math.ceil(FILE_CHUNK_MAX_BYTES / 3) * 4) }),
+    result: z.object({ data: base64Schema(FILE_CHUNK_MAX_BYTES) }),
   },
   /**
    * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
@@ -705,6 +734,16 @@ export const serverEventSchemas = {
    * conversation per RECEIPT_INTERVAL_MS). Watermarks only grow; a missing one did not change.
    */
   receipt: z.object({ type: z.literal('receipt'), peer: usernameSchema }).extend(receiptMarksSchema.shape),
+  /**
+   * The receipts of some members on this user's messages in `group` moved: each entry replaces that
+   * member's (coalesced: at most one frame per group per RECEIPT_INTERVAL_MS, listing only the
+   * members whose marks changed).
+   */
+  group_receipt: z.object({
+    type: z.literal('group_receipt'),
+    group: groupIdSchema,
+    members: groupReceiptsSchema,
+  }),
   /** Someone asked to open a private chat with this user: accept one connection presenting `credential`. */
   p2p_offer: z.object({
     type: z.literal('p2p_offer'),
@@ -777,8 +816,33 @@ export const peerFrameSchemas = {
     ciphertext: z.string().max(TEXT_MAX_LENGTH * 8),
     tag: z.string().max(64),
   }),
+  /**
+   * A sealed file message (same channel and nonce counter as private_sealed, its own AAD). The
+   * plaintext is one kind byte, then: 1 = a PeerFileControl as UTF-8 JSON; 2 = a chunk: the
+   * 22-character transfer id in ASCII, then at most P2P_FILE_CHUNK_BYTES of the file.
+   */
+  file_sealed: z.object({
+    type: z.literal('file_sealed'),
+    nonce: z.string().max(64),
+    ciphertext: z.string().max(56 * 1024),
+    tag: z.string().max(64),
+  }),
   stop: z.object({ type: z.literal('stop') }),
 } as const;
+
+/**
+ * The control messages inside file_sealed: the sender offers a file (then sends its chunks in
+ * order), ends it with the SHA-256 of what it sent, the receiver confirms with `received` after
+ * checking size and hash; either side may cancel (`reason` set: it failed, absent: a person cancelled).
+ */
+export const peerFileControlSchema = z.discriminatedUnion('t', [
+  fileOfferSchema.extend({ t: z.literal('offer'), id: transferIdSchema }),
+  z.object({ t: z.literal('end'), id: transferIdSchema, sha256: sha256HexSchema }),
+  z.object({ t: z.literal('received'), id: transferIdSchema }),
+  z.object({ t: z.literal('cancel'), id: transferIdSchema, reason: fileFailReasonSchema.optional() }),
+]);
+export type PeerFileControl = z.infer<typeof peerFileControlSchema>;
+
 export const peerFrameSchema = z.discriminatedUnion('type', Object.values(peerFrameSchemas) as never);
 export type PeerFrame = {
   [K in keyof typeof peerFrameSchemas]: z.infer<(typeof peerFrameSchemas)[K]>;

@@ -35,6 +35,36 @@ describe('core: groups', () => {
     expect(await yoda.core.call('groups')).toMatchObject({ ok: true, value: [{ unread: 0 }] });
   });
 
+  it('passes on the recipients of a message and the members’ group receipts on it', async () => {
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
+    const created = await yoda.core.call('createGroup', 'Rebels', ['hans']);
+    if (!created.ok) throw new Error(JSON.stringify(created));
+    const group = created.value.group.id;
+    const sent = await yoda.core.call('sendGroupMessage', group, 'read me');
+    if (!sent.ok) throw new Error(JSON.stringify(sent));
+    const { id } = sent.value.message;
+    expect(sent.value.recipients).toEqual(['hans']);
+    // hans's core acknowledges what it shows; its read mark is yoda's read receipt.
+    await hans.log.waitFor('message', (e) => e.message.id === id);
+    const delivered = await yoda.log.waitFor('group_receipt', (e) =>
+      e.members.some((m) => m.deliveredUpTo === id),
+    );
+    expect(delivered).toEqual({
+      kind: 'group_receipt',
+      group,
+      members: [{ name: 'hans', since: id, deliveredUpTo: id }],
+    });
+    await hans.core.call('markGroupRead', group, id);
+    await yoda.log.waitFor('group_receipt', (e) => e.members.some((m) => m.readUpTo === id));
+    const marks = [{ name: 'hans', since: id, deliveredUpTo: id, readUpTo: id }];
+    expect(await yoda.core.call('groupHistory', { group, limit: 10 })).toMatchObject({
+      ok: true,
+      value: { receipts: marks },
+    });
+    expect(await yoda.core.call('groups')).toMatchObject({ ok: true, value: [{ receipts: marks }] });
+  });
+
   it('reports the server’s refusals with their codes', async () => {
     const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
     const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');

@@ -8,14 +8,12 @@ import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX, GROUP_NAME_MAX_LENGTH } from '..
 import type { DirectMessage, GroupInfo } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
-import { DEFAULT_USERS, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+import { GROUP_USERS, groupClients } from '../helpers/group-clients.js';
 
 const fixture = useServerFixture({ checkFrames: true });
-const USERS: Record<string, string> = { ...DEFAULT_USERS, leia: 'princess' };
-
-async function login(name: string): Promise<RawClient> {
-  return fixture.track(await RawClient.login(fixture.server.port, name, USERS[name] ?? ''));
-}
+const USERS = GROUP_USERS;
+const { login, rebels } = groupClients(fixture);
 
 async function logout(client: RawClient): Promise<void> {
   await client.call('logout', {});
@@ -27,16 +25,6 @@ async function history(client: RawClient, group: number): Promise<DirectMessage[
 }
 
 const memberNames = (group: GroupInfo) => group.members.map((m) => m.name);
-
-/** yoda creates "Rebels" with hans and luke; all three online. */
-async function rebels() {
-  fixture.server = await startTestServer({ users: USERS });
-  const yoda = await login('yoda');
-  const hans = await login('hans');
-  const luke = await login('luke');
-  const { group } = await yoda.call('group_create', { name: 'Rebels', members: ['hans', 'luke'] });
-  return { yoda, hans, luke, group };
-}
 
 describe('creating a group', () => {
   it('makes the creator its admin and tells every member, with the group as it is', async () => {

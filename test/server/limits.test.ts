@@ -3,7 +3,7 @@
  * timeout before login, the slow-reader output cap, the streamed offline backlog, and the caps on
  * connections per address and in total. Each limit is set small here so the test is quick.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { PROTOCOL_VERSION, TEXT_MAX_LENGTH } from '../../src/shared/limits.js';
 import type { ServerEvent } from '../../src/shared/protocol.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -157,6 +157,10 @@ describe('bounded output per connection', () => {
     await Promise.all(
       Array.from({ length: count }, (_, i) => yoda.call('message', { to: 'hans', text: `${i} ${text}` })),
     );
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
     const hans = track(await RawClient.open(fixture.server.port));
     const slowReader = setInterval(() => hans.socket.pause(), 5);
     const resumer = setInterval(() => hans.socket.resume(), 7);
@@ -176,6 +180,8 @@ describe('bounded output per connection', () => {
     const order = hans.eventsOf('message').map((e) => Number(e.message.text.split(' ')[0]));
     expect(order).toEqual(Array.from({ length: count + live.length }, (_, i) => i));
     expect(hans.closed).toBe(false);
+    // Each wait for the socket to drain cleans up after itself (the server runs in this process).
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });
 

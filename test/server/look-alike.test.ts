@@ -7,10 +7,11 @@ import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
 import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import {
   dropChangesAndReplies,
+  dropFiles,
+  dropGroupReceipts,
   dropGroups,
   dropLookAlikeKeys,
   dropMessageSearch,
-  dropFiles,
   dropReactions,
   dropReceipts,
 } from '../helpers/old-schema.js';
@@ -120,6 +121,7 @@ describe('look-alike accounts made before the check', () => {
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
     dropFiles(db);
+    dropGroupReceipts(db);
     dropReactions(db);
     dropMessageSearch(db);
     dropGroups(db);

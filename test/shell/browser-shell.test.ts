@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../server/app.js';
 import type { ApiResult, AppEvent } from '../../src/shared/api.js';
 import { startBrowserShell, type BrowserShell } from '../../src/browser-shell/shell.js';
+import type { CoreLike } from '../../src/main/dispatch.js';
 import { BRIDGE_MAX_MESSAGE_BYTES } from '../../src/shared/bridge-wire.js';
 
 let dir: string;
@@ -382,5 +383,44 @@ describe('browser shell WebSocket bridge', () => {
     expect(await alice.call('setUnreadCount', 2)).toEqual({ ok: true, value: {} });
     expect(await alice.call('focusWindow')).toEqual({ ok: true, value: {} });
     expect(await alice.call('logout')).toMatchObject({ ok: true });
+  });
+});
+
+describe('browser shell received files (Save as…)', () => {
+  const ID = 'AbCdEfGhIjKlMnOpQrStUv';
+
+  /** A shell whose core holds one received file, `ré"sumé;.txt`, under ID. */
+  async function shellWithFile(): Promise<BrowserShell> {
+    const path = join(dir, 'received.part');
+    await writeFile(path, 'file bytes');
+    const core = {
+      call: async () => ({ ok: true, value: {} }),
+      onEvent: () => () => undefined,
+      dispose: () => undefined,
+      receivedFile: (id: string) =>
+        id === ID ? { path, name: 'ré"sumé;.txt', size: 10, mime: 'text/plain' } : undefined,
+    } as unknown as CoreLike;
+    const started = await startBrowserShell({ rendererDir, core });
+    shells.push(started);
+    return started;
+  }
+
+  it('answers a received file as a download, only under the session secret and for a known id', async () => {
+    const app = await shellWithFile();
+    expect((await get(app, `/files/${ID}`)).status).toBe(403);
+    const secret = await sessionSecret(app);
+    expect((await get(app, `/files/${ID}?secret=${secret}x`)).status).toBe(403);
+    expect((await get(app, `/files/${'B'.repeat(22)}?secret=${secret}`)).status).toBe(404);
+    expect((await get(app, `/files/..%2F..%2Fsecret.txt?secret=${secret}`)).status).toBe(404);
+    expect((await get(app, `/files/${ID}?secret=${secret}`, { method: 'POST' })).status).toBe(405);
+
+    const file = await get(app, `/files/${ID}?secret=${secret}`);
+    expect(file.status).toBe(200);
+    expect(file.body).toBe('file bytes');
+    expect(file.headers['content-type']).toBe('application/octet-stream');
+    expect(file.headers['cache-control']).toBe('no-store');
+    expect(file.headers['content-disposition']).toBe(
+      `attachment; filename="r__sum_;.txt"; filename*=UTF-8''r%C3%A9%22sum%C3%A9%3B.txt`,
+    );
   });
 });

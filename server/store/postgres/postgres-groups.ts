@@ -7,7 +7,7 @@
 import type { DirectMessage, GroupInfo } from '../../../src/shared/protocol.js';
 import * as rules from '../group-rules.js';
 import type { GroupState, Refused } from '../group-rules.js';
-import type { GroupConversationRow, GroupStore, NewGroupMessage } from '../store.js';
+import type { GroupConversationRow, GroupReceiptStates, GroupStore, NewGroupMessage } from '../store.js';
 import type { Connection, TransactionQuery } from './connection.js';
 import { storeMessageFile } from './postgres-files.js';
 import { MESSAGES, MESSAGE_COLUMNS } from './statements.js';
@@ -52,11 +52,103 @@ async function drop(query: TransactionQuery, group: GroupState, name: string) {
        AND message_id IN (SELECT id FROM messages WHERE conversation = $2)`,
     [name, rules.groupKey(group.id)],
   );
+  // Its runs as a member and as a sender: a former member is told nothing more of the group.
+  await query('DELETE FROM group_receipts WHERE group_id = $1 AND (member = $2 OR sender = $2)', [
+    group.id,
+    name,
+  ]);
   if (successor !== undefined)
     await query('UPDATE group_members SET admin = true WHERE group_id = $1 AND member = $2', [
       group.id,
       successor,
     ]);
+}
+
+/**
+ * Each recipient's run of the sender's messages goes on to `id`; the run of a member not sent it
+ * (it blocked the sender) ends (../sqlite/migrations/0011-group-receipts.ts).
+ */
+async function updateReceiptRuns(
+  query: TransactionQuery,
+  group: number,
+  sender: string,
+  id: number,
+  recipients: readonly string[],
+  notSent: readonly string[],
+) {
+  await query(
+    `INSERT INTO group_receipts AS g (group_id, sender, member, since, newest)
+     SELECT $1, $2, name, $3, $3 FROM unnest($4::text[]) AS name
+     ON CONFLICT (group_id, sender, member) DO UPDATE SET newest = greatest(g.newest, excluded.newest)`,
+    [group, sender, id, [...recipients]],
+  );
+  if (notSent.length > 0)
+    await query(
+      'DELETE FROM group_receipts WHERE group_id = $1 AND sender = $2 AND member = ANY ($3::text[])',
+      [group, sender, [...notSent]],
+    );
+}
+
+interface ReceiptRow {
+  member: string;
+  since: number;
+  newest: number;
+  oldest_unacked: number | null;
+  shared: number;
+  blocked: boolean;
+}
+
+/** Per member: its run, the oldest of it not acknowledged (a short scan of its backlog), its shared read mark. */
+const RECEIPTS = `
+  SELECT g.member, g.since, g.newest,
+    (SELECT min(d.message_id) FROM group_deliveries d JOIN messages x ON x.id = d.message_id
+      WHERE d.recipient = g.member AND NOT d.acked AND d.message_id >= g.since
+        AND x.conversation = $3 AND x.sender = $2) AS oldest_unacked,
+    coalesce((SELECT shared_up_to FROM read_marks WHERE name = g.member AND conversation = $3), 0) AS shared,
+    EXISTS (SELECT 1 FROM blocks WHERE blocker = g.member AND blocked = $2) AS blocked
+  FROM group_receipts g WHERE g.group_id = $1 AND g.sender = $2 ORDER BY g.member`;
+
+async function receipts(query: TransactionQuery, sender: string, group: number): Promise<GroupReceiptStates> {
+  const [me] = await query<{ read_receipts: boolean }>('SELECT read_receipts FROM users WHERE name = $1', [
+    sender,
+  ]);
+  const rows = await query<ReceiptRow>(RECEIPTS, [group, sender, rules.groupKey(group)]);
+  return {
+    senderSharesReads: me?.read_receipts === true,
+    members: rows.map((row) => ({
+      member: row.member,
+      since: row.since,
+      deliveredUpTo: row.oldest_unacked === null ? row.newest : row.oldest_unacked - 1,
+      sharedReadUpTo: row.shared,
+      memberBlocksSender: row.blocked,
+    })),
+  };
+}
+
+/**
+ * Moves the member's read mark to a message of the group it may see (else no row: refused); the
+ * shared mark moves only while its read receipts are on. With the senders it has receipts for.
+ */
+async function markRead(query: TransactionQuery, name: string, group: number, upTo: number) {
+  const key = rules.groupKey(group);
+  const [row] = await query<{ shared: boolean }>(
+    `WITH me AS (SELECT read_receipts AS shared FROM users WHERE name = $1)
+     INSERT INTO read_marks AS r (name, conversation, up_to, shared_up_to)
+     SELECT $1, $2, $3, CASE WHEN me.shared THEN $3::bigint ELSE 0 END FROM me
+     WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = $3 AND m.conversation = $2
+       AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = $1 AND blocked = m.sender))
+     ON CONFLICT (name, conversation) DO UPDATE SET up_to = greatest(r.up_to, excluded.up_to),
+       shared_up_to = greatest(r.shared_up_to, excluded.shared_up_to)
+     RETURNING (SELECT shared FROM me) AS shared`,
+    [name, key, upTo],
+  );
+  if (row === undefined) return 'unknown_message' as const;
+  if (!row.shared) return { shared: false, senders: [] };
+  const senders = await query<{ sender: string }>(
+    'SELECT sender FROM group_receipts WHERE group_id = $1 AND member = $2',
+    [group, name],
+  );
+  return { shared: true, senders: senders.map((s) => s.sender) };
 }
 
 export function postgresGroupStore(connection: Connection, toMessage: ToMessage): GroupStore {
@@ -132,6 +224,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
         'INSERT INTO group_deliveries (recipient, message_id) SELECT name, $2 FROM unnest($1::text[]) AS name',
         [recipients, id],
       );
+      await updateReceiptRuns(query, group, from, id, recipients, [...blockers]);
       if (file) await storeMessageFile(query, id, file);
       const stored: DirectMessage =
         replyTo === undefined
@@ -250,18 +343,8 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
         for (const { group_id: id } of ids) rows.push(await conversation(query, id, name));
         return rows.sort((a, b) => (b.last?.id ?? 0) - (a.last?.id ?? 0) || b.group.id - a.group.id);
       }),
-    markRead: (name, group, upTo) =>
-      tx(async (query) => {
-        const key = rules.groupKey(group);
-        const rows = await query(
-          `INSERT INTO read_marks AS r (name, conversation, up_to, shared_up_to)
-           SELECT $1, $2, $3, 0 WHERE (SELECT max(id) FROM messages WHERE conversation = $2) >= $3
-           ON CONFLICT (name, conversation) DO UPDATE SET up_to = greatest(r.up_to, excluded.up_to)
-           RETURNING 1`,
-          [name, key, upTo],
-        );
-        return rows.length > 0;
-      }),
+    markRead: (name, group, upTo) => tx((query) => markRead(query, name, group, upTo)),
+    receipts: (sender, group) => tx((query) => receipts(query, sender, group)),
     recipientsOf: (messageId) =>
       tx(async (query) =>
         (

@@ -17,6 +17,7 @@ import type { BroadcastMessage, DirectMessage, FileInfo } from '../../../src/sha
 import { lookAlikeKeys } from '../../look-alike.js';
 import type {
   AccountStore,
+  Acknowledged,
   BlockStore,
   BroadcastStore,
   DirectChange,
@@ -281,8 +282,14 @@ function messageStore(run: Run, connection: Connection): MessageStore {
     acknowledge: async (recipient, ids) => {
       // An id that is not a safe integer names no message; PostgreSQL would reject the whole list.
       const valid = ids.filter((id) => Number.isSafeInteger(id));
-      if (valid.length === 0) return [];
-      return column<string>(await run('acknowledge', recipient, valid), 'sender');
+      const acked: Acknowledged = { senders: [], groups: [] };
+      if (valid.length === 0) return acked;
+      const rows = await run<{ sender: string; group_id: number | null }>('acknowledge', recipient, valid);
+      for (const { sender, group_id: group } of rows) {
+        if (group === null) acked.senders.push(sender);
+        else acked.groups.push({ sender, group });
+      }
+      return acked;
     },
     historyPage: (a, b, before, limit) => messages('historyPage', pairKey(a, b), before, limit),
     conversations: async (me) =>

@@ -81,15 +81,18 @@ export const SQL = {
     ) ORDER BY m.id LIMIT $3`,
   countUndelivered: `SELECT (SELECT count(*) FROM messages WHERE recipient = $1 AND NOT acked)
     + (SELECT count(*) FROM group_deliveries WHERE recipient = $1 AND NOT acked) AS count`,
-  // Group deliveries are marked too; only direct senders are returned (groups have no receipts yet).
+  // Direct senders (group_id null) and, for group messages, each sender with its group.
   acknowledge: `
     WITH group_done AS (
       UPDATE group_deliveries SET acked = true WHERE recipient = $1 AND NOT acked AND message_id = ANY ($2::bigint[])
+      RETURNING message_id
     ), done AS (
       UPDATE messages SET acked = true WHERE recipient = $1 AND NOT acked AND id = ANY ($2::bigint[])
       RETURNING sender
     )
-    SELECT DISTINCT sender FROM done`,
+    SELECT DISTINCT sender, NULL::bigint AS group_id FROM done
+    UNION
+    SELECT DISTINCT m.sender, m.group_id FROM group_done g JOIN messages m ON m.id = g.message_id`,
   historyPage: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
     WHERE m.conversation = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`,
   // Each conversation of $1 with its newest message (one index probe each) and how many messages

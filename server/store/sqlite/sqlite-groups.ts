@@ -16,7 +16,7 @@ import {
   type GroupState,
 } from '../group-rules.js';
 import { toDirectMessage, type StoredMessageRow } from '../message-row.js';
-import type { GroupConversationRow, GroupStore, NewGroupMessage } from '../store.js';
+import type { GroupConversationRow, GroupReceiptState, GroupStore, NewGroupMessage } from '../store.js';
 import type { MessageFileWriter } from './sqlite-files.js';
 import type { Statements } from './statements.js';
 
@@ -25,6 +25,23 @@ export interface DurableIo {
   write<T>(fn: () => T): Promise<T>;
   read<T>(fn: () => T): Promise<T>;
 }
+
+interface ReceiptRow {
+  member: string;
+  since: number;
+  newest: number;
+  oldestUnacked: number | null;
+  shared: number;
+  blocked: number;
+}
+
+const receiptState = (row: ReceiptRow): GroupReceiptState => ({
+  member: row.member,
+  since: row.since,
+  deliveredUpTo: row.oldestUnacked === null ? row.newest : row.oldestUnacked - 1,
+  sharedReadUpTo: row.shared,
+  memberBlocksSender: row.blocked === 1,
+});
 
 export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileWriter): GroupStore {
   const state = (id: number): GroupState | undefined => {
@@ -49,6 +66,7 @@ export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileW
     const successor = successorAdmin(group, name);
     s.removeGroupMember.run(group.id, name);
     s.dropGroupDeliveries.run({ member: name, key: groupKey(group.id) });
+    s.dropReceiptRuns.run({ group: group.id, name });
     if (successor !== undefined) s.setGroupAdmin.run(1, group.id, successor);
   };
   const after = (id: number) => groupInfo(state(id) as GroupState);
@@ -74,10 +92,14 @@ export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileW
       const message = toDirectMessage(stored);
       return { message, recipients: s.recipientsOf.all(message.id) as string[], duplicate: true };
     }
-    const recipients = current.members
-      .map((m) => m.name)
-      .filter((name) => name !== from && s.isBlocked.get(name, from) === undefined);
-    for (const name of recipients) s.insertGroupDelivery.run(name, id);
+    const others = current.members.map((m) => m.name).filter((name) => name !== from);
+    const recipients = others.filter((name) => s.isBlocked.get(name, from) === undefined);
+    for (const name of recipients) {
+      s.insertGroupDelivery.run(name, id);
+      s.extendReceiptRun.run({ group, sender: from, member: name, id });
+    }
+    // A member not sent this one: its run of the sender's messages ends here.
+    for (const name of others) if (!recipients.includes(name)) s.endReceiptRun.run(group, from, name);
     if (file) storeFile(id, file);
     const message: DirectMessage =
       replyTo === undefined
@@ -159,11 +181,18 @@ export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileW
     markRead: (name, group, upTo) =>
       io.write(() => {
         const key = groupKey(group);
-        const newest = s.newestInPair.get(key) as number | null;
-        if (newest === null || upTo > newest) return false;
-        s.markRead.run({ name, peer: key, upTo, shared: 0 });
-        return true;
+        if (s.groupReadable.get({ upTo, key, reader: name }) === undefined) return 'unknown_message' as const;
+        const shared = s.readReceipts.get(name) === 1;
+        s.markRead.run({ name, peer: key, upTo, shared: shared ? 1 : 0 });
+        return { shared, senders: shared ? (s.receiptSendersTo.all(group, name) as string[]) : [] };
       }),
+    receipts: (sender, group) =>
+      io.read(() => ({
+        senderSharesReads: s.readReceipts.get(sender) === 1,
+        members: (s.groupReceipts.all({ group, sender, key: groupKey(group) }) as ReceiptRow[]).map(
+          receiptState,
+        ),
+      })),
     recipientsOf: (messageId) => io.read(() => s.recipientsOf.all(messageId) as string[]),
   };
 }

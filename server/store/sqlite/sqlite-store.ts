@@ -327,11 +327,14 @@ function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter):
       ),
     acknowledge: (recipient, ids) =>
       io.write(() => {
-        if (ids.length === 0) return [];
+        if (ids.length === 0) return { senders: [], groups: [] };
         const list = JSON.stringify(ids);
-        // Group messages have no receipts (yet): only direct senders are told.
-        s.acknowledgeGroup.run(recipient, list);
-        return [...new Set(s.acknowledge.all(recipient, list) as string[])];
+        const groupAcked = s.acknowledgeGroup.all(recipient, list) as number[];
+        const groups =
+          groupAcked.length === 0
+            ? []
+            : (s.acknowledgedGroups.all(JSON.stringify(groupAcked)) as { sender: string; group: number }[]);
+        return { senders: [...new Set(s.acknowledge.all(recipient, list) as string[])], groups };
       }),
     historyPage: (a, b, before, limit) => io.read(() => rows(s.historyPage, pairKey(a, b), before, limit)),
     conversations: (me) =>

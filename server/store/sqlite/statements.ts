@@ -107,6 +107,13 @@ type StatementName =
   | 'groupLast'
   | 'groupUnread'
   | 'recipientsOf'
+  | 'acknowledgedGroups'
+  | 'extendReceiptRun'
+  | 'endReceiptRun'
+  | 'dropReceiptRuns'
+  | 'groupReadable'
+  | 'receiptSendersTo'
+  | 'groupReceipts'
   | 'searchMessages';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
@@ -291,7 +298,42 @@ export function prepareStatements(db: Database.Database): Statements {
     ).pluck(),
     acknowledgeGroup: p(
       `UPDATE group_deliveries SET acked = 1
-       WHERE recipient = ? AND acked = 0 AND message_id IN (SELECT value FROM json_each(?))`,
+       WHERE recipient = ? AND acked = 0 AND message_id IN (SELECT value FROM json_each(?))
+       RETURNING message_id`,
+      true,
+    ),
+    acknowledgedGroups: p(
+      `SELECT DISTINCT sender, group_id AS "group" FROM messages
+       WHERE id IN (SELECT value FROM json_each(?)) AND group_id IS NOT NULL`,
+    ),
+    // A member's run of the sender's messages (migrations/0011-group-receipts.ts).
+    extendReceiptRun: p(
+      `INSERT INTO group_receipts (group_id, sender, member, since, newest) VALUES (@group, @sender, @member, @id, @id)
+       ON CONFLICT (group_id, sender, member) DO UPDATE SET newest = max(newest, excluded.newest)`,
+    ),
+    endReceiptRun: p('DELETE FROM group_receipts WHERE group_id = ? AND sender = ? AND member = ?'),
+    // A member who leaves: its runs as a member go with its deliveries, and as a sender too (a
+    // former member is told nothing more of the group).
+    dropReceiptRuns: p(
+      'DELETE FROM group_receipts WHERE group_id = @group AND (member = @name OR sender = @name)',
+    ),
+    // A message of the group the reader is shown (history leaves out the senders it blocks).
+    groupReadable: p(
+      `SELECT 1 FROM messages m WHERE m.id = @upTo AND m.pair = @key
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @reader AND blocked = m.sender)`,
+      true,
+    ),
+    receiptSendersTo: p('SELECT sender FROM group_receipts WHERE group_id = ? AND member = ?', true),
+    // Per member: its run, the oldest of the run not acknowledged (the member's backlog: a short
+    // scan of the undelivered index), its shared read mark and whether it blocks the sender.
+    groupReceipts: p(
+      `SELECT g.member, g.since, g.newest,
+         (SELECT min(d.message_id) FROM group_deliveries d JOIN messages x ON x.id = d.message_id
+           WHERE d.recipient = g.member AND d.acked = 0 AND d.message_id >= g.since
+             AND x.pair = @key AND x.sender = @sender) AS oldestUnacked,
+         coalesce((SELECT shared_up_to FROM read_marks WHERE name = g.member AND peer = @key), 0) AS shared,
+         EXISTS (SELECT 1 FROM blocks WHERE blocker = g.member AND blocked = @sender) AS blocked
+       FROM group_receipts g WHERE g.group_id = @group AND g.sender = @sender ORDER BY g.member`,
     ),
     acknowledgeGroupChange: p(
       `UPDATE group_deliveries SET seen_revision = max(seen_revision, @revision)

@@ -54,6 +54,32 @@ export class FramedSocket {
     return true;
   }
 
+  /**
+   * Sends a frame and resolves once the socket's buffer has room again (flow control for bulk
+   * data: a sender awaiting this never queues more than one frame beyond what the peer takes);
+   * false when the socket is closed or closes meanwhile.
+   */
+  async sendAndDrain(frame: PeerFrame): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.socket.write(encodeFrame(frame))) return true;
+    return new Promise((resolve) => {
+      const stop = this.onClose(() => resolve(false));
+      this.socket.once('drain', () => {
+        stop();
+        resolve(!this.closed);
+      });
+    });
+  }
+
+  /** Stops reading (the receiver's disk is behind); TCP then slows the peer down. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Sends what is written, then closes. */
   end(): void {
     if (this.closed) return;

@@ -19,13 +19,7 @@ import {
 } from '../../shared/api.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type {
-  DirectMessage,
-  RequestParams,
-  RequestResult,
-  RequestType,
-  ServerEvent,
-} from '../../shared/protocol.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -36,6 +30,8 @@ import { IdleWatch } from './idle-watch.js';
 import { CoreError, toApiError } from './errors.js';
 import { generateKeyPair, type KeyPair } from './p2p-crypto.js';
 import { P2PNode } from './p2p.js';
+import type { PeerLink } from './peer-link.js';
+import { PrivateFiles, type ReceivedFile } from './private-files.js';
 import { PrivateSessions } from './private-sessions.js';
 import { PrivateTranscripts } from './private-transcripts.js';
 import { ServerConnection } from './server-connection.js';
@@ -52,6 +48,11 @@ export interface MessengerCoreOptions {
   requestTimeoutMs?: number;
   /** Talk to the server over TLS, verifying its certificate against `ca` or the system roots. */
   tls?: TlsOptions;
+  /**
+   * The core's data folder: received private files are written to a folder of their own inside it,
+   * made for this run and removed at logout and dispose (default: the system temp folder).
+   */
+  dataDir?: string;
   /** Reconnect after an unexpected connection loss while logged in; `false` disables it. */
   reconnect?: ReconnectPolicy | false;
 }
@@ -117,6 +118,7 @@ export class MessengerCore implements MessengerApi {
   private readonly events = new Listeners<AppEvent>();
   private readonly p2p: P2PNode;
   private readonly sessions: PrivateSessions;
+  private readonly files: PrivateFiles;
   private readonly transcripts = new PrivateTranscripts();
   private readonly idle = new IdleWatch((logoutAt) => this.events.emit({ kind: 'idle_warning', logoutAt }));
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
@@ -160,8 +162,9 @@ export class MessengerCore implements MessengerApi {
       (event) => this.emitEvent(event),
       () => this.emitState(),
     );
+    this.files = new PrivateFiles((transfer) => this.emitEvent({ kind: 'file', transfer }), options.dataDir);
     this.p2p.onLink((link) => {
-      if (this.loggedIn) this.sessions.add(link, false);
+      if (this.loggedIn) this.adoptLink(link, false);
       else link.destroy();
     });
   }
@@ -185,6 +188,16 @@ export class MessengerCore implements MessengerApi {
     } catch (error) {
       return { ok: false, error: toApiError(error) };
     }
+  }
+
+  /** A received private file that arrived complete and verified, for the shell's "Save as…". */
+  receivedFile(id: string): ReceivedFile | undefined {
+    return this.files.receivedFile(id);
+  }
+
+  /** Where received private files are written in this run, once one arrived (tests). */
+  get filesFolder(): string | undefined {
+    return this.files.folder;
   }
 
   onEvent(listener: (event: AppEvent) => void): () => void {
@@ -231,6 +244,7 @@ export class MessengerCore implements MessengerApi {
     this.connection?.close();
     this.connection = undefined;
     await this.p2p.stop();
+    await this.files.clear();
     this.events.clear();
   }
 
@@ -283,6 +297,13 @@ export class MessengerCore implements MessengerApi {
       open: this.sessions.get(peer) !== undefined,
       messages: this.transcripts.get(peer),
     }),
+    sendFile: async (peer, offer) => ({ transfer: await this.files.send(this.privateLink(peer), offer) }),
+    sendFileChunk: async (id, data) => ({
+      bytesDone: await this.files.chunk(id, Buffer.from(data, 'base64')),
+    }),
+    sendFileEnd: async (id) => (await this.files.end(id), {}),
+    cancelFile: async (id) => (await this.files.cancel(id), {}),
+    fileTransfers: async (peer) => this.files.list(peer),
     reconnectNow: async () => this.reconnectNow(),
     typing: async (peer, active) => {
       if (this.loggedIn && this.connection?.isOpen) this.typingNotices.update(peer, active);
@@ -294,6 +315,7 @@ export class MessengerCore implements MessengerApi {
     focusWindow: async () => ({}),
     openExternal: async () => ({}),
     setCloseBehaviour: async () => ({}),
+    saveFile: async () => ({}),
   };
 
   // ------------------------------------------------------------------------------------------
@@ -423,6 +445,8 @@ export class MessengerCore implements MessengerApi {
     this.queue.length = 0;
     this.seen.clear();
     this.transcripts.clear();
+    // Private files, like private texts, are never kept past the login.
+    void this.files.clear();
     this.p2p.setIdentity(undefined);
     if (!this.connection?.isOpen) this.connectionState = 'disconnected';
     this.emitState();
@@ -468,6 +492,9 @@ export class MessengerCore implements MessengerApi {
         this.events.emit({ kind: 'receipt', ...marks });
         break;
       }
+      case 'group_receipt':
+        this.events.emit({ kind: 'group_receipt', group: event.group, members: event.members });
+        break;
       case 'p2p_offer':
         this.p2p.addOffer(event);
         break;
@@ -636,7 +663,7 @@ export class MessengerCore implements MessengerApi {
     group: number,
     text: string,
     replyTo?: number,
-  ): Promise<{ message: DirectMessage }> {
+  ): Promise<ApiValues['sendGroupMessage']> {
     const clientId = randomBytes(16).toString('base64url');
     this.typingNotices.messageSent(`#${group}`);
     const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };
@@ -744,8 +771,19 @@ export class MessengerCore implements MessengerApi {
       link.destroy();
       throw new CoreError('not_logged_in', 'logged out while connecting');
     }
-    this.sessions.add(link, true);
+    this.adoptLink(link, true);
     return { peer: user };
+  }
+
+  private adoptLink(link: PeerLink, initiatedByMe: boolean): void {
+    if (this.sessions.add(link, initiatedByMe)) this.files.attach(link);
+  }
+
+  private privateLink(peer: string): PeerLink {
+    if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+    const link = this.sessions.get(peer);
+    if (!link) throw new CoreError('private_not_enabled', `private messaging to ${peer} is not enabled`);
+    return link;
   }
 
   private async sendPrivate(peer: string, text: string): Promise<{ peer: string; sentAt: number }> {

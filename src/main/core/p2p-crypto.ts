@@ -102,11 +102,19 @@ export class SealedChannel {
   }
 
   seal(text: string): SealedText {
+    return this.sealBytes(Buffer.from(text, 'utf8'), AAD);
+  }
+
+  /**
+   * Encrypts bytes under the next nonce; `aad` names the frame type, so a frame of one type cannot
+   * be passed off as another (private_sealed and file_sealed share the nonce counter).
+   */
+  sealBytes(plain: Buffer, aad: Buffer): SealedText {
     const nonce = counterNonce(this.sendCounter);
     this.sendCounter += 1n;
     const cipher = createCipheriv('aes-256-gcm', this.sendKey, nonce, { authTagLength: TAG_BYTES });
-    cipher.setAAD(AAD);
-    const ciphertext = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    cipher.setAAD(aad);
+    const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
     return {
       nonce: nonce.toString('base64'),
       ciphertext: ciphertext.toString('base64'),
@@ -116,6 +124,11 @@ export class SealedChannel {
 
   /** Decrypts the next frame; throws CryptoError on a replay, reorder, wrong key or tampering. */
   open(sealed: SealedText): string {
+    return this.openBytes(sealed, AAD).toString('utf8');
+  }
+
+  /** Decrypts the next frame sealed with `aad` (see sealBytes); throws CryptoError like `open`. */
+  openBytes(sealed: SealedText, aad: Buffer): Buffer {
     const nonce = Buffer.from(sealed.nonce, 'base64');
     const tag = Buffer.from(sealed.tag, 'base64');
     if (nonce.length !== NONCE_BYTES || tag.length !== TAG_BYTES)
@@ -123,7 +136,7 @@ export class SealedChannel {
     if (!nonce.equals(counterNonce(this.receiveCounter)))
       throw new CryptoError('replayed or out-of-order frame');
     const decipher = createDecipheriv('aes-256-gcm', this.receiveKey, nonce, { authTagLength: TAG_BYTES });
-    decipher.setAAD(AAD);
+    decipher.setAAD(aad);
     decipher.setAuthTag(tag);
     let plain: Buffer;
     try {
@@ -132,6 +145,6 @@ export class SealedChannel {
       throw new CryptoError('message authentication failed');
     }
     this.receiveCounter += 1n;
-    return plain.toString('utf8');
+    return plain;
   }
 }

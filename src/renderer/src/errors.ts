@@ -4,7 +4,10 @@
  * first"): it is never shown. Every text says what happened and what to do.
  */
 import type { ApiError, PrivateCloseReason } from '../../shared/api';
+import { fileNameProblem, type FileTransfer } from '../../shared/files';
 import {
+  FILE_MAX_BYTES,
+  FILE_TRANSFERS_MAX,
   GROUP_MEMBERS_MAX,
   GROUPS_CREATED_MAX,
   PASSWORD_MAX_LENGTH,
@@ -12,7 +15,7 @@ import {
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
 } from '../../shared/limits';
-import { formatDuration } from './format';
+import { formatBytes, formatDuration } from './format';
 
 export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} letters, digits, "_", "." or "-", without spaces.`;
 
@@ -215,5 +218,56 @@ export function describePrivateClose(reason: PrivateCloseReason, peer: string): 
       return `The private chat with ${peer} ended when you logged out.`;
     case 'unreachable':
       return `${peer}'s computer could not be reached, so the private chat ended.`;
+  }
+}
+
+/** Why a file can not be sent at all, checked in the app before anything goes out; null when it can. */
+export function checkFileToSend(name: string, size: number): string | null {
+  if (size > FILE_MAX_BYTES)
+    return `${name} is too large to send: files can have at most ${formatBytes(FILE_MAX_BYTES)}.`;
+  const problem = fileNameProblem(name);
+  return problem ? `This file cannot be sent: ${problem}. Rename it and try again.` : null;
+}
+
+/** What happened to a file that did not make it, in the app's words. */
+export function describeFileEnd(transfer: FileTransfer): string | null {
+  const { name, peer } = transfer;
+  if (transfer.state === 'cancelled') {
+    return transfer.cancelledBy === 'peer' ? `${peer} cancelled ${name}.` : `You cancelled ${name}.`;
+  }
+  if (transfer.state !== 'failed') return null;
+  switch (transfer.reason) {
+    case 'too_large':
+      return `${name} was refused: it is larger than ${formatBytes(FILE_MAX_BYTES)}.`;
+    case 'bad_name':
+      return `${name} was refused because of its name. Rename it and send it again.`;
+    case 'too_many':
+      return `${peer} is already receiving ${FILE_TRANSFERS_MAX} files. Send ${name} again when one of them is done.`;
+    case 'hash_mismatch':
+      return `${name} arrived damaged (its contents did not match) and was thrown away. Send it again.`;
+    case 'size_mismatch':
+      return `${name} did not arrive whole and was thrown away. Send it again.`;
+    case 'interrupted':
+      return `The private chat was interrupted, so ${name} did not arrive. Send it again.`;
+    case 'disk':
+      return `${name} could not be written to disk on the receiving computer.`;
+    default:
+      return `${peer}'s app refused ${name}.`;
+  }
+}
+
+/** A failed file call (start, piece, cancel), in the app's words. */
+export function describeFileError(error: ApiError, name: string, peer: string): string {
+  switch (error.code) {
+    case 'too_many_transfers':
+      return `You are already sending ${FILE_TRANSFERS_MAX} files. Send ${name} when one of them is done.`;
+    case 'transfer_ended':
+    case 'unknown_transfer':
+      return `${name} is no longer on its way.`;
+    case 'invalid_argument':
+      // The app checked name and size first; what is left is a file that changed while being read.
+      return `${name} changed or could not be read while it was being sent. Send it again.`;
+    default:
+      return describePrivateError(error, peer);
   }
 }

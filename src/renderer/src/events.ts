@@ -12,6 +12,7 @@ import { useConversationsStore } from './stores/conversations';
 import { useMessageSearchStore } from './stores/message-search';
 import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
+import { useFilesStore } from './stores/files';
 import { useReceiptsStore } from './stores/receipts';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
@@ -64,6 +65,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         session.handleLoggedOut(e.reason);
         if (kind === 'main') resetUserStores();
         else privates.handleSignedOut();
+        // Received files are gone with the login (the core removes them): nothing left to save.
+        useFilesStore().reset();
         return;
       case 'idle_warning':
         session.setIdleWarning(e.logoutAt);
@@ -83,6 +86,11 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
       case 'private_closed':
         privates.handleClosed(e.peer, e.reason);
         return;
+      case 'file':
+        // A file arriving opens its chat's window, like a private message does.
+        if (useFilesStore().apply(e.transfer) && kind === 'main' && e.transfer.direction === 'receive')
+          void privates.openWindow(e.transfer.peer);
+        return;
     }
     if (kind !== 'main') return;
     switch (e.kind) {
@@ -97,6 +105,7 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'group':
         useConversationsStore().applyGroupEvent(e);
+        if (e.action === 'removed' || e.action === 'left') useReceiptsStore().dropGroupMembers(e.id, e.users);
         return;
       case 'message': {
         const incoming = e.message.from !== session.username;
@@ -123,6 +132,9 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         return;
       case 'receipt':
         useReceiptsStore().apply(e.peer, e);
+        return;
+      case 'group_receipt':
+        useReceiptsStore().applyGroup(e.group, e.members);
         return;
       case 'broadcast': {
         const incoming = e.from !== session.username;

@@ -66,3 +66,17 @@ export function formatListTime(at: number, now = Date.now()): string {
 export function formatFullDateTime(at: number): string {
   return formatWith('full', { dateStyle: 'full', timeStyle: 'short' }, at);
 }
+
+/** 512 → "512 bytes", 1536 → "1.5 KB", 20 971 520 → "20 MB" (units of 1024, as file managers show). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const rounded = value >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded} ${units[unit]}`;
+}

@@ -336,12 +336,13 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const a = await stored('luke', 'leia', 'a');
         const b = await stored('han', 'leia', 'b');
         const c = await stored('luke', 'leia', 'c');
-        expect((await store.messages.acknowledge('leia', [a.id, b.id, c.id])).sort()).toEqual([
+        expect((await store.messages.acknowledge('leia', [a.id, b.id, c.id])).senders.sort()).toEqual([
           'han',
           'luke',
         ]);
-        expect(await store.messages.acknowledge('leia', [a.id])).toEqual([]); // delivered already
-        expect(await store.messages.acknowledge('leia', [])).toEqual([]);
+        const none = { senders: [], groups: [] };
+        expect(await store.messages.acknowledge('leia', [a.id])).toEqual(none); // delivered already
+        expect(await store.messages.acknowledge('leia', [])).toEqual(none);
       });
 
       it('delivered stops below the oldest message of the conversation not acknowledged', async () => {
@@ -674,7 +675,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.messages.countUndelivered('leia')).toBe(1);
         const mine = await post('leia', g.id, 'hello');
         expect(await store.messages.undeliveredAfter('luke', 0, 10)).toEqual([direct, mine.message]);
-        expect(await store.messages.acknowledge('luke', [direct.id, mine.message.id])).toEqual(['leia']);
+        expect(await store.messages.acknowledge('luke', [direct.id, mine.message.id])).toEqual({
+          senders: ['leia'],
+          groups: [{ sender: 'leia', group: g.id }],
+        });
         expect(await store.messages.countUndelivered('luke')).toBe(0);
         expect(await store.groups.historyPage(g.id, 'han', NEVER, 10)).toEqual([mine.message]);
         expect(await store.groups.historyPage(g.id, 'leia', NEVER, 10)).toEqual([mine.message, message]);
@@ -724,9 +728,56 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
         await store.messages.acknowledgeChanges('luke', [{ id: message.id, revision: 1 }]);
         expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
-        expect(await store.groups.markRead('luke', g.id, message.id + 1)).toBe(false);
-        expect(await store.groups.markRead('luke', g.id, message.id)).toBe(true);
+        expect(await store.groups.markRead('luke', g.id, message.id + 1)).toBe('unknown_message');
+        expect(await store.groups.markRead('luke', g.id, message.id)).toEqual({
+          shared: true,
+          senders: ['leia'],
+        });
         expect(await store.groups.conversations('luke')).toEqual([{ group: g, last: edited, unread: 0 }]);
+      });
+
+      it("group receipts: each member's run of the sender's messages, delivered exactly, reads while shared", async () => {
+        await users('leia', 'luke', 'han', 'rey');
+        const g = await group('leia', ['luke', 'han']);
+        const receipts = async () => (await store.groups.receipts('leia', g.id)).members;
+        expect(await receipts()).toEqual([]);
+        const a = (await post('leia', g.id, 'a')).message;
+        const b = (await post('leia', g.id, 'b')).message;
+        await store.groups.add(g.id, 'leia', ['rey'], LIMITS);
+        const c = (await post('leia', g.id, 'c')).message;
+        // Acks out of order: han's delivered mark stops below its oldest unacknowledged message.
+        expect(await store.messages.acknowledge('han', [b.id, c.id])).toMatchObject({
+          groups: [{ sender: 'leia', group: g.id }],
+        });
+        await store.messages.acknowledge('luke', [a.id, b.id, c.id]);
+        expect(await store.groups.markRead('luke', g.id, b.id)).toEqual({ shared: true, senders: ['leia'] });
+        await store.accounts.setReadReceipts('han', false);
+        expect(await store.groups.markRead('han', g.id, c.id)).toEqual({ shared: false, senders: [] });
+        const base = { sharedReadUpTo: 0, memberBlocksSender: false };
+        expect(await receipts()).toEqual([
+          { ...base, member: 'han', since: a.id, deliveredUpTo: a.id - 1 },
+          { ...base, member: 'luke', since: a.id, deliveredUpTo: c.id, sharedReadUpTo: b.id },
+          { ...base, member: 'rey', since: c.id, deliveredUpTo: c.id - 1 },
+        ]);
+        // luke blocks leia: the next message is not sent to luke, whose run starts again after it.
+        await store.blocks.add('luke', 'leia');
+        const d = (await post('leia', g.id, 'd')).message;
+        expect((await receipts()).map((m) => m.member)).toEqual(['han', 'rey']);
+        await store.blocks.remove('luke', 'leia');
+        const e = (await post('leia', g.id, 'e')).message;
+        expect((await receipts()).find((m) => m.member === 'luke')).toMatchObject({ since: e.id });
+        expect(d.id).toBeLessThan(e.id);
+        // Leaving drops the run with the deliveries, and a sender's own runs; a member's mark at a
+        // message it was never shown is refused.
+        await store.groups.leave(g.id, 'rey');
+        expect((await receipts()).map((m) => m.member)).toEqual(['han', 'luke']);
+        await post('luke', g.id, 'from luke');
+        expect((await store.groups.receipts('luke', g.id)).members).toHaveLength(2);
+        await store.groups.leave(g.id, 'luke');
+        expect((await store.groups.receipts('luke', g.id)).members).toEqual([]);
+        expect(await store.groups.markRead('han', g.id, 999_999)).toBe('unknown_message');
+        const other = await stored('leia', 'han', 'direct');
+        expect(await store.groups.markRead('han', g.id, other.id)).toBe('unknown_message');
       });
 
       it('a group message takes no reactions yet, from its sender or a member; nothing changes', async () => {

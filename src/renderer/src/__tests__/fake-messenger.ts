@@ -77,6 +77,7 @@ export class FakeMessenger implements MessengerApi {
     this.on('searchMessages', () => ok({ results: [], hasMore: false }));
     this.on('openPrivateWindow', () => ok({}));
     this.on('privateTranscript', (peer) => ok({ peer, open: false, messages: [] }));
+    this.on('fileTransfers', () => ok([]));
   }
 
   on<M extends ApiMethod>(method: M, handler: Handler<M>): this {

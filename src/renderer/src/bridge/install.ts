@@ -8,10 +8,17 @@
  */
 import type { MessengerApi } from '../../../shared/api.js';
 import { PRIVATE_WINDOW_QUERY } from '../../../shared/api.js';
+import { transferIdSchema } from '../../../shared/files.js';
 import { USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '../../../shared/limits.js';
 import { parseExternalLink } from '../../../shared/links.js';
 import { createBridgeClient, type PageHandlers, type SocketLike } from './client.js';
-import { BRIDGE_PATH, LAUNCH_PARAM, SECRET_PARAM, SESSION_PATH } from '../../../shared/bridge-wire.js';
+import {
+  BRIDGE_PATH,
+  FILES_PATH,
+  LAUNCH_PARAM,
+  SECRET_PARAM,
+  SESSION_PATH,
+} from '../../../shared/bridge-wire.js';
 
 const STORAGE_KEY = 'messenger.bridgeSecret';
 /** How long the first connection may take before the app mounts anyway (calls then wait or fail). */
@@ -106,6 +113,21 @@ export function openLinkInNewTab(raw: string): void {
   window.open(url.href, '_blank', 'noopener,noreferrer');
 }
 
+/**
+ * "Save as…": the browser downloads the received file from the shell (under this session's secret),
+ * asking where to put it as it does for any download.
+ */
+function downloadReceivedFile(id: string, secret: string): void {
+  if (!transferIdSchema.safeParse(id).success) throw new Error('not a transfer id');
+  const link = document.createElement('a');
+  link.href = `${FILES_PATH}${id}?${SECRET_PARAM}=${encodeURIComponent(secret)}`;
+  link.download = '';
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 /** What the page does itself for the shell methods (the shell cannot reach the browser's windows). */
 function pageHandlers(secret: string): PageHandlers {
   return {
@@ -116,6 +138,7 @@ function pageHandlers(secret: string): PageHandlers {
     setUnreadCount: () => undefined,
     // Closing a browser window always ends the page; the settings screen says so.
     setCloseBehaviour: () => undefined,
+    saveFile: (id) => downloadReceivedFile(id, secret),
   };
 }
 

@@ -6,6 +6,7 @@ import { newerMessage, wasChanged } from '../../../shared/message-state';
 import type {
   BroadcastMessage,
   DirectMessage,
+  GroupReceiptMember,
   Reaction,
   ReceiptMarks,
   ReplyQuote,
@@ -90,6 +91,7 @@ export function broadcastAsMessage(b: BroadcastMessage): DirectMessage {
 interface Page extends ReceiptMarks {
   messages: DirectMessage[];
   hasMore: boolean;
+  receipts?: GroupReceiptMember[];
 }
 
 /** A page of a direct conversation, a group, or the broadcasts kept for this user. */
@@ -102,6 +104,14 @@ async function requestPage(peer: string, before: number | undefined): Promise<Ap
   return r.ok
     ? { ok: true, value: { messages: r.value.broadcasts.map(broadcastAsMessage), hasMore: r.value.hasMore } }
     : r;
+}
+
+/** A page's receipts: a peer's two marks, or a group's members' (the whole list). */
+function applyPageReceipts(peer: string, page: Page): void {
+  if (peer === EVERYONE) return;
+  const group = groupIdOf(peer);
+  if (group === undefined) useReceiptsStore().apply(peer, page);
+  else useReceiptsStore().setGroup(group, page.receipts);
 }
 
 function toItem(m: DirectMessage, me: string | null): ChatItem {
@@ -288,7 +298,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     const cur = thread(peer);
-    if (peer !== EVERYONE && groupIdOf(peer) === undefined) useReceiptsStore().apply(peer, r.value);
+    applyPageReceipts(peer, r.value);
     update(peer, {
       items: mergeMessages(cur.items, r.value.messages, me()),
       hasMore: before === undefined && cur.loaded ? cur.hasMore : r.value.hasMore,
@@ -430,7 +440,9 @@ export const useChatStore = defineStore('chat', () => {
       replyTo === undefined
         ? await call('sendGroupMessage', group, text)
         : await call('sendGroupMessage', group, text, replyTo);
-    return r.ok ? { ok: true as const, value: { ...r.value, online: true, queued: false } } : r;
+    if (!r.ok) return r;
+    useReceiptsStore().noteGroupSend(group, r.value.message.id, r.value.recipients);
+    return { ok: true as const, value: { ...r.value, online: true, queued: false } };
   }
 
   /** A queued message was stored (its local row gives way to the stored one) or refused (it fails). */

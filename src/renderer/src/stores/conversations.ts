@@ -124,6 +124,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     const cur = entries.value[key];
     const last = s.last ? previewOf(s.last) : (cur?.last ?? null);
     entries.value[key] = { key, last, unread: cur && cur.unread > s.unread ? cur.unread : s.unread };
+    useReceiptsStore().setGroup(s.group.id, s.receipts);
   }
 
   /** A group changed: kept as it is now, or dropped when this user is no longer in it. */

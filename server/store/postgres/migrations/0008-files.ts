@@ -1,6 +1,6 @@
 /**
- * Schema version 7 of the PostgreSQL store: files, as version 11 of the SQLite store
- * (server/store/sqlite/migrations/0011-files.ts): uploads and the file each message carries.
+ * Schema version 8 of the PostgreSQL store: files, as version 12 of the SQLite store
+ * (server/store/sqlite/migrations/0012-files.ts): uploads and the file each message carries.
  */
 export const sql = `
 CREATE TABLE uploads (

@@ -1,5 +1,5 @@
 /**
- * Schema version 11.
+ * Schema version 12.
  * Files (docs/protocol.md, "Files"). The bytes live in a FileStore (server/files/), addressed by
  * their SHA-256; the store keeps only what refers to them:
  * - `uploads`: one row per upload, from upload_start until it expires (`finished` is set once the
