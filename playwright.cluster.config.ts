@@ -11,7 +11,8 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
  * chat (smoke), typing indicators (typing), a restart of every node, edits, deletes and replies
  * seen from the other node, delivered/read receipts across nodes, a group of three (groups) and
  * its receipts ("Read by 2 of 2", group-receipts), and
- * message search (the searcher on one node, the sender on the other), and reactions.
+ * message search (the searcher on one node, the sender on the other), and reactions, on direct
+ * and group messages.
  * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
@@ -28,6 +29,7 @@ export default defineConfig({
     'group-receipts.spec.ts',
     'search.spec.ts',
     'reactions.spec.ts',
+    'group-reactions.spec.ts',
   ],
   outputDir: 'test-results/cluster',
 });

@@ -5,7 +5,11 @@
  * and 99 delivery rows, one bus publication, the same encoded line written to 99 sockets
  * (server/groups.ts). Prints the median and p99 over the repeats.
  *
- *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200]
+ * With --react, a reaction instead: the members in turn add and remove 👍 on one group message, one
+ * change at a time, and the time is until the other 99 (the sender included) have the `message_update`
+ * (a store write that reads the message's reactions back, the delivery rows, one publication).
+ *
+ *   node --import tsx bench/group-fanout.ts [--members 100] [--repeats 200] [--react]
  */
 import { parseArgs } from 'node:util';
 import { openLoggedIn, type Client } from './lib/client.js';
@@ -21,11 +25,17 @@ export interface GroupFanoutResult {
   p99: number;
 }
 
-export async function groupFanout(members: number, repeats: number): Promise<GroupFanoutResult> {
+export async function groupFanout(
+  members: number,
+  repeats: number,
+  what: 'message' | 'reaction' = 'message',
+): Promise<GroupFanoutResult> {
   const names = userNames('g', members);
   const server = await startOurServer({ users: names, kdfCost: 1024 });
   /** Per text: how many members have it, and when the last one did. */
   const arrivals = new Map<string, { count: number; lastMicros: number }>();
+  /** Every message_update any member got, and when the last one came. */
+  const updates = { count: 0, lastMicros: 0 };
   try {
     const clients = await openLoggedIn(server, names, PASSWORD, {
       onReceipt: (_client, receipt, atMicros) => {
@@ -35,12 +45,34 @@ export async function groupFanout(members: number, repeats: number): Promise<Gro
           lastMicros: Math.max(seen.lastMicros, atMicros),
         });
       },
+      onOtherEvent: (type) => {
+        if (type !== 'message_update') return;
+        updates.count++;
+        updates.lastMicros = nowMicros();
+      },
     });
     const sender = clients[0] as Client;
     const created = await sender.request('group_create', { name: 'bench', members: names.slice(1) });
     const group = (created['group'] as { id: number }).id;
     const latencies: number[] = [];
-    for (let i = 0; i < repeats; i++) {
+    if (what === 'reaction') {
+      const { message } = (await sender.request('message', { group, text: 'react' })) as {
+        message: { id: number };
+      };
+      while ((arrivals.get('react')?.count ?? 0) < members - 1) await sleep(1);
+      // The reactors take turns (each connection may make 2 changes a second after a burst of 10):
+      // each adds its 👍 in one round and takes it back in the next.
+      const others = clients.slice(1);
+      for (let i = 0; i < repeats; i++) {
+        const reactor = others[i % others.length] as Client;
+        const add = Math.floor(i / others.length) % 2 === 0;
+        const started = nowMicros();
+        await reactor.request('react', { messageId: message.id, emoji: '👍', add });
+        while (updates.count < (i + 1) * (members - 1)) await sleep(1);
+        latencies.push((updates.lastMicros - started) / 1000);
+      }
+    }
+    for (let i = 0; what === 'message' && i < repeats; i++) {
       const text = `r${i}`;
       const started = nowMicros();
       await sender.request('message', { group, text });
@@ -57,9 +89,17 @@ export async function groupFanout(members: number, repeats: number): Promise<Gro
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { members: { type: 'string', default: '100' }, repeats: { type: 'string', default: '200' } },
+    options: {
+      members: { type: 'string', default: '100' },
+      repeats: { type: 'string', default: '200' },
+      react: { type: 'boolean', default: false },
+    },
   });
-  const r = await groupFanout(Number(values.members), Number(values.repeats));
+  const r = await groupFanout(
+    Number(values.members),
+    Number(values.repeats),
+    values.react ? 'reaction' : 'message',
+  );
   console.log('| members | repeats | last member has it, p50 ms | p99 ms |');
   console.log('|---|---|---|---|');
   console.log(`| ${r.members} | ${r.repeats} | ${r.p50} | ${r.p99} |`);

@@ -16,7 +16,7 @@
  *
  * Test bodies use only the Page API, so the same tests run in both shells.
  */
-import { test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { test as base, expect, type ElectronApplication, type Locator, type Page } from '@playwright/test';
 import { _electron } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -329,4 +329,27 @@ export async function createGroup(page: Page, name: string, members: string[]): 
   for (const member of members) await form.getByRole('checkbox', { name: member, exact: true }).check();
   await form.getByRole('button', { name: 'Create group' }).click();
   await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+}
+
+/** Right-clicks a message and chooses an emoji from the menu's React submenu. */
+export async function reactFromContextMenu(page: Page, messageRow: Locator, name: string): Promise<void> {
+  await messageRow.locator('.bubble').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'React' }).click();
+  await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
+}
+
+/** The row of the message saying `text` in a message log. */
+export function messageRow(log: Locator, text: string): Locator {
+  return log.locator('.message-row').filter({ hasText: text });
+}
+
+/** alice, bob and carol logged in, each seeing the other two online; alice creates "Rebels" with both. */
+export async function groupOfThree(
+  launchApp: (name: string) => Promise<Page>,
+  server: TestServer,
+): Promise<[Page, Page, Page]> {
+  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
+  await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
+  await createGroup(alice, 'Rebels', ['bob', 'carol']);
+  return [alice, bob, carol];
 }

@@ -5,16 +5,7 @@
  * opens the group; after a server restart and a reopened app the states are still right.
  */
 import type { Page } from '@playwright/test';
-import {
-  conversationEntry,
-  createGroup,
-  expect,
-  launchLoggedIn,
-  login,
-  messages,
-  send,
-  test,
-} from './fixtures.js';
+import { conversationEntry, expect, groupOfThree, login, messages, send, test } from './fixtures.js';
 
 /** The status shown after the time of my message `text` in the group. */
 function statusOf(page: Page, text: string) {
@@ -26,9 +17,7 @@ test('read by N of M in a group of three: live, after a member was offline, afte
   launchApp,
   closeApp,
 }) => {
-  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
-  await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
-  await createGroup(alice, 'Rebels', ['bob', 'carol']);
+  const [alice, bob, carol] = await groupOfThree(launchApp, server);
   await send(alice, 'Hello, rebels');
   // Both apps have it (neither has the group open): delivered to both, read by none.
   const hello = statusOf(alice, 'Hello, rebels');

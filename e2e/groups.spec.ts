@@ -3,25 +3,14 @@
  * the people panel; messages reach both; carol, closed, gets them at her next login; after a server
  * restart the group and its messages are still there; a member removed gets no more.
  */
-import {
-  conversationEntry,
-  createGroup,
-  expect,
-  launchLoggedIn,
-  login,
-  messages,
-  send,
-  test,
-} from './fixtures.js';
+import { conversationEntry, expect, groupOfThree, login, messages, send, test } from './fixtures.js';
 
 test('a group of three: live, offline, after a restart, and not to a removed member', async ({
   server,
   launchApp,
   closeApp,
 }) => {
-  const [alice, bob, carol] = await launchLoggedIn(launchApp, server, 'alice', 'bob', 'carol');
-  await expect(alice.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2);
-  await createGroup(alice, 'Rebels', ['bob', 'carol']);
+  const [alice, bob, carol] = await groupOfThree(launchApp, server);
   await expect(alice.getByRole('list', { name: 'Members' })).toContainText('bob');
   await send(alice, 'Hello, rebels');
 

@@ -3,29 +3,20 @@
  * menu is what the other person sees live, after being offline and after a server restart; Copy
  * puts the text on the clipboard; the menu works from the keyboard alone.
  */
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expectNoSeriousViolations } from './axe.js';
 import {
   conversationEntry,
   expect,
   launchLoggedIn,
   login,
+  messageRow,
   messages,
   openConversation,
+  reactFromContextMenu,
   send,
   test,
 } from './fixtures.js';
-
-function row(log: Locator, text: string): Locator {
-  return log.locator('.message-row').filter({ hasText: text });
-}
-
-/** Right-clicks a message and chooses an emoji from the menu's React submenu. */
-async function reactFromContextMenu(page: Page, messageRow: Locator, name: string): Promise<void> {
-  await messageRow.locator('.bubble').click({ button: 'right' });
-  await page.getByRole('menuitem', { name: 'React' }).click();
-  await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
-}
 
 /** The browser shell's page may use the clipboard once granted (Electron's renderer always may). */
 async function allowClipboard(page: Page): Promise<void> {
@@ -54,7 +45,7 @@ test('bob sees alice’s reaction live, after being offline and after a restart;
   let bobLog = messages(bob, 'alice');
 
   // Live: alice reacts from the context menu; bob sees "👍 1" named with alice.
-  await reactFromContextMenu(alice, row(aliceLog, 'lunch at noon?'), 'thumbs up');
+  await reactFromContextMenu(alice, messageRow(aliceLog, 'lunch at noon?'), 'thumbs up');
   const thumbs = bobLog.getByRole('button', { name: 'Reacted with thumbs up: alice' });
   await expect(thumbs.locator('.chip-face')).toHaveText('👍 1');
   await expect(thumbs).toHaveAttribute('aria-pressed', 'false');
@@ -74,7 +65,7 @@ test('bob sees alice’s reaction live, after being offline and after a restart;
   await expect(
     aliceLog.getByRole('button', { name: 'Reacted with thumbs up: bob' }).locator('.chip-face'),
   ).toHaveText('👍 1');
-  await reactFromContextMenu(alice, row(aliceLog, 'lunch at noon?'), 'heart');
+  await reactFromContextMenu(alice, messageRow(aliceLog, 'lunch at noon?'), 'heart');
   const expected = ['👍 1', '❤️ 1'];
   await expect(aliceLog.locator('.chip-face')).toHaveText(expected);
 
@@ -102,7 +93,7 @@ test('bob sees alice’s reaction live, after being offline and after a restart;
 
   // Copy: the text, read back from the clipboard.
   await allowClipboard(alice);
-  await row(aliceLog, 'lunch at noon?').locator('.bubble').click({ button: 'right' });
+  await messageRow(aliceLog, 'lunch at noon?').locator('.bubble').click({ button: 'right' });
   await alice.getByRole('menuitem', { name: 'Copy' }).click();
   await expect.poll(() => readClipboard(alice)).toBe('lunch at noon?');
 });
@@ -113,7 +104,7 @@ test('the message menu works from the keyboard alone', async ({ server, launchAp
   await send(bob, 'press a key');
   await openConversation(alice, 'bob');
   const aliceLog = messages(alice, 'bob');
-  const message = row(aliceLog, 'press a key');
+  const message = messageRow(aliceLog, 'press a key');
   const actions = message.getByRole('button', { name: 'Actions for the message from bob' });
 
   // Shift+F10 on the focused message opens its menu on the first item; arrows move; Enter chooses.

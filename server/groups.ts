@@ -212,6 +212,18 @@ export class Groups {
     await this.fanOut({ type: 'message_update', message, revision }, message.from, recipients, true, true);
   }
 
+  /**
+   * A reaction on a group message goes to the members it was sent to and to its sender while a
+   * member, not back to the reactor. Members who blocked the reactor are not pushed it live (their
+   * apps hide the reactor's reactions); like every member they get the state at next login.
+   */
+  async pushReaction(message: DirectMessage & { group: number }, revision: number, reactor: string) {
+    const recipients = await this.store.groups.recipientsOf(message.id);
+    if (await this.store.groups.get(message.group, message.from)) recipients.push(message.from);
+    const to = recipients.filter((name) => name !== reactor);
+    await this.fanOut({ type: 'message_update', message, revision }, reactor, to, true, true);
+  }
+
   async history(me: string, group: number, before: number | undefined, limit: number) {
     await this.requireMember(me, group);
     const page = await this.store.groups.historyPage(group, me, before ?? Number.MAX_SAFE_INTEGER, limit + 1);

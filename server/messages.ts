@@ -164,15 +164,18 @@ export class Messages {
 
   /**
    * Adds or removes the user's reaction. A change is pushed to the other side of the conversation
-   * like an edit (and kept pending for it until acknowledged); one that changes nothing is not.
-   * Group messages take no reactions yet: the store refuses them as unknown_message.
+   * like an edit (and kept pending for it until acknowledged), or to the group's members who have
+   * the message; one that changes nothing is not.
    */
   async react(change: ReactionChange): Promise<RequestResult<'react'>> {
     const reacted = await this.store.messages.react(change);
     if ('refused' in reacted) throw refusedReaction(reacted.refused, change.id);
     const { message } = reacted;
-    if (reacted.changed)
-      await this.pushChange(reacted, message.from === change.user ? message.to : message.from);
+    if (!reacted.changed) return { message };
+    const { group } = message;
+    if (group !== undefined)
+      await this.groups.pushReaction({ ...message, group }, reacted.revision, change.user);
+    else await this.pushChange(reacted, message.from === change.user ? message.to : message.from);
     return { message };
   }
 

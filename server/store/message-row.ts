@@ -2,7 +2,7 @@
  * How both adapters turn a stored direct message, joined with the message it answers, into the
  * wire's DirectMessage, and how they tell why a change was refused.
  */
-import { REPLY_EXCERPT_MAX, excerpt } from '../../src/shared/limits.js';
+import { REACTION_USERS_MAX, REPLY_EXCERPT_MAX, excerpt } from '../../src/shared/limits.js';
 import type { DirectMessage, FileInfo, Reaction } from '../../src/shared/protocol.js';
 import { reactionOrder, type ReactionEmoji } from '../../src/shared/reactions.js';
 import type { ChangeRefusal, DirectChange } from './store.js';
@@ -40,7 +40,13 @@ function parseReactions(lines: string): Reaction[] {
   }
   return [...byEmoji]
     .sort(([a], [b]) => reactionOrder(a) - reactionOrder(b))
-    .map(([emoji, users]) => ({ emoji, users }));
+    .map(([emoji, users]) => onWire(emoji, users));
+}
+
+/** The first REACTION_USERS_MAX names fit a frame; past them `count` tells how many reacted. */
+function onWire(emoji: ReactionEmoji, users: string[]): Reaction {
+  if (users.length <= REACTION_USERS_MAX) return { emoji, users };
+  return { emoji, users: users.slice(0, REACTION_USERS_MAX), count: users.length };
 }
 
 /** Both adapters select a message's file as one "sha256 TAB size TAB mime TAB name" line. */

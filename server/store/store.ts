@@ -136,7 +136,10 @@ export interface ReactionChange {
   at: number;
 }
 
-/** Why a reaction was not changed: not the user's conversation, a deleted message, or the peer blocked the user. */
+/**
+ * Why a reaction was not changed: not the user's conversation (or group, or a group message it
+ * cannot see), a deleted message, or the direct peer blocked the user.
+ */
 export type ReactionRefusal = 'unknown_message' | 'message_deleted' | 'blocked_by_recipient';
 
 /**
@@ -257,8 +260,10 @@ export interface MessageStore {
    * Adds or removes a reaction, atomically with the checks of ReactionRefusal. A change bumps the
    * message's revision, which the reactor then has (it gets the message in its reply) and the
    * other side has pending; adding a reaction already there, or removing one that is not, changes
-   * nothing (`changed: false`, the revision as it was). A deleted message has no reactions. Group
-   * messages take no reactions yet: they are refused as `unknown_message`.
+   * nothing (`changed: false`, the revision as it was). A deleted message has no reactions. A group
+   * message takes reactions from its group's current members, except from one who blocked its
+   * sender (`unknown_message`: that member cannot see it); the reactor's delivery row moves to the
+   * new revision. A group has no `blocked_by_recipient`.
    */
   react(
     change: ReactionChange,

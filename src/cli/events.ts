@@ -17,6 +17,8 @@ export function showEvent(event: AppEvent, me: string | null, out: Output): Exit
         out.line(texts.received(event.message.from, event.message.text));
       return undefined;
     case 'queued_failed': {
+      // The terminal client sends no group messages.
+      if (!('to' in event)) return undefined;
       const text = commandErrorText('message', event.error, event.to);
       if (text !== undefined) out.line(text);
       return undefined;

@@ -227,6 +227,9 @@ export interface ApiError {
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
+/** Where a message goes: a person or a group. */
+export type MessageTarget = { to: string } | { group: number };
+
 export interface SendResult {
   /** The stored message; absent while it waits in the offline queue of a disconnected app. */
   message?: DirectMessage;
@@ -238,6 +241,8 @@ export interface SendResult {
    * `queued_failed`) carries once the server has answered for it.
    */
   clientId?: string;
+  /** For a group message: the members it was sent to, its "of N" (docs/protocol.md, "Group receipts"). */
+  recipients?: string[];
 }
 
 export interface ApiValues {
@@ -255,8 +260,7 @@ export interface ApiValues {
   renameGroup: { group: GroupInfo };
   setGroupAdmin: { group: GroupInfo };
   leaveGroup: Record<string, never>;
-  /** `recipients`: the members it was sent to, its "of N" (docs/protocol.md, "Group receipts"). */
-  sendGroupMessage: { message: DirectMessage; recipients?: string[] };
+  sendGroupMessage: SendResult;
   groupHistory: RequestResult<'history'>;
   groups: GroupSummary[];
   markGroupRead: Record<string, never>;
@@ -319,9 +323,12 @@ export type AppEvent =
    */
   | { kind: 'message_updated'; message: DirectMessage }
   /** A message from the offline queue was stored (it is not announced as a `message` event too). */
-  | { kind: 'queued_sent'; clientId: string; message: DirectMessage }
-  /** The server refused a message from the offline queue (for example, the recipient blocked you). */
-  | { kind: 'queued_failed'; clientId: string; to: string; text: string; error: ApiError }
+  | { kind: 'queued_sent'; clientId: string; message: DirectMessage; recipients?: string[] }
+  /**
+   * The server refused a message from the offline queue (for example, the recipient blocked you, or
+   * you are no longer a member of the group).
+   */
+  | ({ kind: 'queued_failed'; clientId: string; text: string; error: ApiError } & MessageTarget)
   /**
    * Your messages to `peer` up to `deliveredUpTo` reached the peer's app, up to `readUpTo` were read
    * there (watermarks only grow; an absent one did not change).

@@ -98,8 +98,9 @@ export const TYPING_PER_SECOND = 1;
 export const REACTION_BURST = 10;
 export const REACTION_PER_SECOND = 2;
 /**
- * Users listed per emoji of one message on the wire. A direct message has at most two; the bound
- * keeps a message with every emoji and the longest text inside one frame.
+ * Users listed per emoji of one message on the wire. A direct message has at most two; a group
+ * message may have more, and then lists the first REACTION_USERS_MAX with the total in `count`. The
+ * bound keeps a message with every emoji and the longest text inside one frame.
  */
 export const REACTION_USERS_MAX = 64;
 /**

@@ -89,10 +89,18 @@ export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
 /** One of the fixed set of reactions (src/shared/reactions.ts). */
 export const reactionEmojiSchema = z.enum(REACTION_EMOJI);
 
-/** Who reacted to a message with one emoji, in the order they reacted. */
+/**
+ * Who reacted to a message with one emoji, in the order they reacted: the first REACTION_USERS_MAX
+ * of them, and `count` (how many in all) when there are more (a large group).
+ */
 export const reactionSchema = z.object({
   emoji: reactionEmojiSchema,
   users: z.array(usernameSchema).min(1).max(REACTION_USERS_MAX),
+  count: z
+    .number()
+    .int()
+    .min(REACTION_USERS_MAX + 1)
+    .optional(),
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 
@@ -711,7 +719,8 @@ export const serverEventSchemas = {
   /** A direct message to this user. `offline` is true when it was stored while the user was away. */
   message: z.object({ type: z.literal('message'), message: directMessageSchema, offline: z.boolean() }),
   /**
-   * A direct message of this user's changed (edited, deleted, or its peer reacted): `message` is its state now.
+   * A message of this user's changed (edited, deleted, or its peer or a group member reacted):
+   * `message` is its state now.
    * `revision` increases with every change of one message. Acknowledged like a message (`ack`
    * with `upTo` ≥ its id); unacknowledged changes to messages already delivered come again at the
    * next login, after the offline messages.

@@ -21,17 +21,18 @@ describe('core: groups', () => {
     expect(yoda.log.of('typing').flatMap((e) => e.peers)).toEqual([]);
 
     const sent = await hans.core.call('sendGroupMessage', group.id, 'hello, group');
-    if (!sent.ok) throw new Error(JSON.stringify(sent));
-    const got = await yoda.log.waitFor('message', (e) => e.message.id === sent.value.message.id);
+    if (!sent.ok || !sent.value.message) throw new Error(JSON.stringify(sent));
+    const { message } = sent.value;
+    const got = await yoda.log.waitFor('message', (e) => e.message.id === message.id);
     expect(got.message).toMatchObject({ from: 'hans', group: group.id, text: 'hello, group' });
     // The message ends hans's typing in the group.
     await yoda.log.waitFor('group_typing', (e) => e.groups[group.id] === undefined);
 
     const page = await yoda.core.call('groupHistory', { group: group.id, limit: 10 });
-    expect(page).toMatchObject({ ok: true, value: { messages: [sent.value.message], hasMore: false } });
+    expect(page).toMatchObject({ ok: true, value: { messages: [message], hasMore: false } });
     const groups = await yoda.core.call('groups');
-    expect(groups).toMatchObject({ ok: true, value: [{ group, last: sent.value.message, unread: 1 }] });
-    await yoda.core.call('markGroupRead', group.id, sent.value.message.id);
+    expect(groups).toMatchObject({ ok: true, value: [{ group, last: message, unread: 1 }] });
+    await yoda.core.call('markGroupRead', group.id, message.id);
     expect(await yoda.core.call('groups')).toMatchObject({ ok: true, value: [{ unread: 0 }] });
   });
 
@@ -42,7 +43,7 @@ describe('core: groups', () => {
     if (!created.ok) throw new Error(JSON.stringify(created));
     const group = created.value.group.id;
     const sent = await yoda.core.call('sendGroupMessage', group, 'read me');
-    if (!sent.ok) throw new Error(JSON.stringify(sent));
+    if (!sent.ok || !sent.value.message) throw new Error(JSON.stringify(sent));
     const { id } = sent.value.message;
     expect(sent.value.recipients).toEqual(['hans']);
     // hans's core acknowledges what it shows; its read mark is yoda's read receipt.

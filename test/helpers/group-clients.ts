@@ -1,4 +1,8 @@
-/** What the group tests through the wire share: their users, logging in, yoda's "Rebels". */
+/**
+ * What the group tests through the wire share: their users, logging in and out, a group's history,
+ * yoda's "Rebels".
+ */
+import type { DirectMessage } from '../../src/shared/protocol.js';
 import { RawClient } from './raw-client.js';
 import type { ServerFixture } from './server-fixture.js';
 import { DEFAULT_USERS, startTestServer } from './server.js';
@@ -18,5 +22,11 @@ export function groupClients(fixture: ServerFixture) {
     const { group } = await yoda.call('group_create', { name: 'Rebels', members: ['hans', 'luke'] });
     return { yoda, hans, luke, group };
   }
-  return { login, rebels };
+  const logout = async (client: RawClient): Promise<void> => {
+    await client.call('logout', {});
+    await client.waitClosed();
+  };
+  const history = async (client: RawClient, group: number): Promise<DirectMessage[]> =>
+    (await client.call('history', { group, limit: 100 })).messages;
+  return { login, logout, history, rebels };
 }

@@ -1,7 +1,8 @@
 /**
  * Group conversations through the wire (docs/protocol.md, "Groups"): membership and who may change
- * it, messages live, offline and in history pages, blocks inside a group, edits, replies, typing,
- * no reactions yet, and the limits. In the cluster config every server here is two nodes on PostgreSQL and Redis.
+ * it, messages live, offline and in history pages, blocks inside a group, edits, replies, typing
+ * (reactions: ./group-reactions.test.ts), and the limits. In the cluster config every server here
+ * is two nodes on PostgreSQL and Redis.
  */
 import { describe, expect, it } from 'vitest';
 import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX, GROUP_NAME_MAX_LENGTH } from '../../src/shared/limits.js';
@@ -13,16 +14,7 @@ import { GROUP_USERS, groupClients } from '../helpers/group-clients.js';
 
 const fixture = useServerFixture({ checkFrames: true });
 const USERS = GROUP_USERS;
-const { login, rebels } = groupClients(fixture);
-
-async function logout(client: RawClient): Promise<void> {
-  await client.call('logout', {});
-  await client.waitClosed();
-}
-
-async function history(client: RawClient, group: number): Promise<DirectMessage[]> {
-  return (await client.call('history', { group, limit: 100 })).messages;
-}
+const { login, logout, history, rebels } = groupClients(fixture);
 
 const memberNames = (group: GroupInfo) => group.members.map((m) => m.name);
 
@@ -158,18 +150,6 @@ describe('group messages', () => {
     }
     const deleted = (await yoda.call('delete', { messageId: message.id })).message;
     expect(await history(luke, group.id)).toEqual([deleted]);
-  });
-
-  it('take no reactions yet: refused as unknown_message to sender and members, nothing changes', async () => {
-    const { yoda, hans, luke, group } = await rebels();
-    const { message } = await yoda.call('message', { group: group.id, text: 'react to me' });
-    await luke.waitFor((e) => e.type === 'message' && e.message.id === message.id);
-    for (const member of [yoda, hans]) {
-      const refused = await member.fail('react', { messageId: message.id, emoji: '👍', add: true });
-      expect(refused.code).toBe('unknown_message');
-    }
-    expect(await history(luke, group.id)).toEqual([message]);
-    expect(luke.eventsOf('message_update')).toEqual([]);
   });
 });
 

@@ -152,7 +152,8 @@ export const SQL = {
     SELECT revision FROM deleted`,
   react: 'SELECT * FROM react($1, $2, $3, $4, $5)',
   // Both sides of the user's direct conversations (messages to it it has, and messages from it),
-  // and the group messages it was delivered.
+  // the group messages it was delivered, and its own group messages while it is still a member
+  // (one who left or was removed is sent nothing more of the group).
   changesAfter: `
     (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
       WHERE m.recipient = $1 AND m.revision > m.seen_revision AND m.acked AND m.id > $2
@@ -160,6 +161,8 @@ export const SQL = {
     UNION ALL
     (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
       WHERE m.sender = $1 AND m.revision > m.sender_seen_revision AND m.id > $2
+        AND (m.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members g
+          WHERE g.group_id = m.group_id AND g.member = $1))
       ORDER BY m.id LIMIT $3)
     UNION ALL
     (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id

@@ -314,6 +314,8 @@ function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter):
     const revision = changed
       ? (s.bumpForReactor.get({ id, user }) as number)
       : (target as ReactionTarget).revision;
+    // A group member who reacts has the new state from its reply, as a direct side does.
+    if (changed) s.acknowledgeGroupChange.run({ id, revision, user });
     return { message: byId(id) as DirectMessage, revision, changed };
   };
   return {
@@ -394,13 +396,24 @@ function reactionRefusal(
   target: ReactionTarget | undefined,
   user: string,
 ): ReactionRefusal | undefined {
-  // Group messages take no reactions yet (docs/protocol.md, "Reactions").
-  if (!target || target.groupId !== null || (target.sender !== user && target.recipient !== user)) {
-    return 'unknown_message';
-  }
+  if (!target || !canSee(s, target, user)) return 'unknown_message';
   if (target.deleted) return 'message_deleted';
+  // In a group nobody is the recipient: a member's block hides the reactor there, it refuses nothing.
+  if (target.groupId !== null) return undefined;
   const peer = target.sender === user ? target.recipient : target.sender;
   return s.isBlocked.get(peer, user) === undefined ? undefined : 'blocked_by_recipient';
+}
+
+/**
+ * Either side of a direct message; for a group message, a current member who has not blocked its
+ * sender (a blocked member's messages are hidden from the blocker, so they are unknown to it).
+ */
+function canSee(s: Statements, target: ReactionTarget, user: string): boolean {
+  if (target.groupId === null) return target.sender === user || target.recipient === user;
+  return (
+    s.isGroupMember.get(target.groupId, user) !== undefined &&
+    s.isBlocked.get(user, target.sender) === undefined
+  );
 }
 
 function markRead(s: Statements, name: string, peer: string, upTo: number): ReadMarkOutcome {

@@ -87,6 +87,7 @@ type StatementName =
   | 'addReaction'
   | 'removeReaction'
   | 'clearReactions'
+  | 'isGroupMember'
   | 'bumpForReactor'
   | 'acknowledgeGroup'
   | 'acknowledgeGroupChange'
@@ -259,7 +260,8 @@ export function prepareStatements(db: Database.Database): Statements {
        RETURNING revision`,
     ).pluck(),
     // Partial-index scans: each side of a direct conversation (a user never messages itself), and the
-    // user's group deliveries.
+    // user's group deliveries. Its own group messages only while it is a member: one who left or was
+    // removed is sent nothing more of the group.
     changesAfter: p(
       `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
          WHERE m.recipient = @user AND m.revision > m.seen_revision AND m.acked = 1 AND m.id > @afterId
@@ -267,6 +269,8 @@ export function prepareStatements(db: Database.Database): Statements {
        UNION ALL
        SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
          WHERE m.sender = @user AND m.revision > m.sender_seen_revision AND m.id > @afterId
+           AND (m.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members g
+             WHERE g.group_id = m.group_id AND g.member = @user))
          ORDER BY m.id LIMIT @limit)
        UNION ALL
        SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM group_deliveries d JOIN messages m ON m.id = d.message_id
@@ -288,6 +292,7 @@ export function prepareStatements(db: Database.Database): Statements {
     addReaction: p('INSERT OR IGNORE INTO reactions (message_id, emoji, name, at) VALUES (?, ?, ?, ?)'),
     removeReaction: p('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND name = ?'),
     clearReactions: p('DELETE FROM reactions WHERE message_id = ?'),
+    isGroupMember: p('SELECT 1 FROM group_members WHERE group_id = ? AND member = ?'),
     // The reactor has the new state from its reply: only the other side has it pending.
     bumpForReactor: p(
       `UPDATE messages SET revision = revision + 1,

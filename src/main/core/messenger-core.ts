@@ -14,6 +14,7 @@ import {
   type ConnectionState,
   type LogoutReason,
   type MessengerApi,
+  type MessageTarget,
   type SendResult,
   type ServerAddress,
 } from '../../shared/api.js';
@@ -86,14 +87,16 @@ function groupTypers(keys: string[]): Record<number, string[]> {
 
 type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M]> };
 
-/** A direct message on its way; `clientId` makes resending it after a lost reply safe. */
-interface OutgoingMessage {
-  to: string;
+/**
+ * A direct or group message on its way (`to` or `group`); `clientId` makes resending it after a
+ * lost reply safe.
+ */
+type OutgoingMessage = MessageTarget & {
   text: string;
   clientId: string;
   /** The message this one answers. */
   replyTo?: number;
-}
+};
 
 /** Failures after which the server may or may not have stored the message: resend it later. */
 function isRetryable(error: unknown): boolean {
@@ -256,14 +259,14 @@ export class MessengerCore implements MessengerApi {
     register: (username, password) => this.register(username, password),
     login: (username, password) => this.login(username, password),
     logout: () => this.logout(),
-    sendMessage: (to, text, replyTo) => this.sendMessage(to, text, replyTo),
+    sendMessage: (to, text, replyTo) => this.sendMessage({ to }, text, replyTo),
     createGroup: (name, members) => this.request('group_create', { name, members }),
     addToGroup: (group, users) => this.request('group_add', { group, users }),
     removeFromGroup: (group, user) => this.request('group_remove', { group, user }),
     renameGroup: (group, name) => this.request('group_rename', { group, name }),
     setGroupAdmin: (group, user, admin) => this.request('group_admin', { group, user, admin }),
     leaveGroup: (group) => this.request('group_leave', { group }),
-    sendGroupMessage: (group, text, replyTo) => this.sendGroupMessage(group, text, replyTo),
+    sendGroupMessage: (group, text, replyTo) => this.sendMessage({ group }, text, replyTo),
     groupHistory: (query) => this.request('history', query),
     groups: async () => (await this.request('conversations', {})).groups ?? [],
     markGroupRead: async (group, upTo) => (await this.request('markread', { group, upTo }), {}),
@@ -628,22 +631,26 @@ export class MessengerCore implements MessengerApi {
     return this.requireConnection().request(type, params);
   }
 
-  private async sendMessage(to: string, text: string, replyTo?: number): Promise<SendResult> {
+  /**
+   * Direct and group messages take the same path: sent at once while connected and nothing waits
+   * before them, otherwise queued (the outbox) and sent in order on reconnect, once each (clientId).
+   */
+  private async sendMessage(target: MessageTarget, text: string, replyTo?: number): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
     const outgoing: OutgoingMessage = {
-      to,
+      ...target,
       text,
       clientId: randomBytes(16).toString('base64url'),
       ...(replyTo === undefined ? {} : { replyTo }),
     };
-    this.typingNotices.messageSent(to);
+    this.typingNotices.messageSent('to' in target ? target.to : `#${target.group}`);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
       return this.enqueue(outgoing, 'last');
     }
     this.sendingDirect = true;
     try {
-      const result = await this.connection.request('message', outgoing);
-      return { message: result.message, online: result.online, queued: false };
+      const { message, online, recipients } = await this.connection.request('message', outgoing);
+      return { message, online, queued: false, ...(recipients ? { recipients } : {}) };
     } catch (error) {
       // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
       if (!isRetryable(error) && !isBusy(error)) throw error;
@@ -652,28 +659,6 @@ export class MessengerCore implements MessengerApi {
     } finally {
       this.sendingDirect = false;
       this.startFlush();
-    }
-  }
-
-  /**
-   * A group message is not queued while disconnected (unlike a direct message): it fails at once and
-   * the app says so. Its client id makes the one resend after `busy` safe.
-   */
-  private async sendGroupMessage(
-    group: number,
-    text: string,
-    replyTo?: number,
-  ): Promise<ApiValues['sendGroupMessage']> {
-    const clientId = randomBytes(16).toString('base64url');
-    this.typingNotices.messageSent(`#${group}`);
-    const params = { group, text, clientId, ...(replyTo === undefined ? {} : { replyTo }) };
-    try {
-      return await this.request('message', params);
-    } catch (error) {
-      if (!isBusy(error) || !this.loggedIn) throw error;
-      // Busy stored nothing: the same frame once more after the server's retryAfterMs.
-      await this.waitOutBusy(error);
-      return this.request('message', params);
     }
   }
 
@@ -708,7 +693,13 @@ export class MessengerCore implements MessengerApi {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
         const next = this.queue[0] as OutgoingMessage;
         const outcome = await this.connection.request('message', next).then(
-          (result) => ({ kind: 'queued_sent', clientId: next.clientId, message: result.message }) as const,
+          ({ message, recipients }) =>
+            ({
+              kind: 'queued_sent',
+              clientId: next.clientId,
+              message,
+              ...(recipients ? { recipients } : {}),
+            }) as const,
           (error: unknown) => {
             if (isBusy(error)) return error;
             return isRetryable(error)

@@ -5,7 +5,12 @@
  * at once, so the atomicity the port promises is exercised for real.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REPLY_EXCERPT_MAX, TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
+import {
+  GROUP_MEMBERS_MAX,
+  REACTION_USERS_MAX,
+  REPLY_EXCERPT_MAX,
+  TEXT_MAX_LENGTH,
+} from '../../../src/shared/limits.js';
 import type { DirectMessage } from '../../../src/shared/protocol.js';
 import type { ReactionEmoji } from '../../../src/shared/reactions.js';
 import type { Store } from '../../../server/store/store.js';
@@ -780,21 +785,80 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.groups.markRead('han', g.id, other.id)).toBe('unknown_message');
       });
 
-      it('a group message takes no reactions yet, from its sender or a member; nothing changes', async () => {
-        await users('leia', 'luke');
-        const g = await group('leia', ['luke']);
+      it('a current member reacts to a group message; pending for the others who have it, not the reactor', async () => {
+        await users('leia', 'luke', 'han');
+        const g = await group('leia', ['luke', 'han']);
         const { message } = await post('leia', g.id, 'hello');
         await store.messages.acknowledge('luke', [message.id]);
-        for (const user of ['leia', 'luke']) {
-          expect(
-            await store.messages.react({ id: message.id, user, emoji: '👍', add: true, at: 2000 }),
-          ).toEqual({
-            refused: 'unknown_message',
-          });
-        }
-        expect(await store.messages.messageById(message.id)).toEqual(message);
+        await store.messages.acknowledge('han', [message.id]);
+        const reacted = await store.messages.react({
+          id: message.id,
+          user: 'luke',
+          emoji: '👍',
+          add: true,
+          at: 2,
+        });
+        const reactions = [{ emoji: '👍', users: ['luke'] }];
+        expect(reacted).toEqual({
+          message: { ...message, reactions, revision: 1 },
+          revision: 1,
+          changed: true,
+        });
         expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
-        expect(await store.messages.changesAfter('leia', 0, 10)).toEqual([]);
+        for (const other of ['leia', 'han']) {
+          const pending = await store.messages.changesAfter(other, 0, 10);
+          expect(pending.map((c) => [c.revision, c.message.reactions])).toEqual([[1, reactions]]);
+        }
+        expect(await store.groups.recipientsOf(message.id)).toEqual(expect.arrayContaining(['luke', 'han']));
+      });
+
+      it('a group reaction is refused to a stranger, a former member and on a blocked sender’s message; nothing changes', async () => {
+        await users('leia', 'luke', 'han', 'lando');
+        const g = await group('leia', ['luke', 'han']);
+        const { message } = await post('leia', g.id, 'hello');
+        const react = (user: string) =>
+          store.messages.react({ id: message.id, user, emoji: '👍', add: true, at: 2 });
+        expect(await react('lando')).toEqual({ refused: 'unknown_message' });
+        await store.groups.leave(g.id, 'han');
+        expect(await react('han')).toEqual({ refused: 'unknown_message' });
+        await store.blocks.add('luke', 'leia');
+        expect(await react('luke')).toEqual({ refused: 'unknown_message' });
+        expect(await store.messages.messageById(message.id)).toEqual(message);
+        // The sender's own block of a member refuses nothing: there is no recipient to protect.
+        await store.blocks.add('leia', 'luke');
+        await store.blocks.remove('luke', 'leia');
+        expect(await react('luke')).toMatchObject({ changed: true });
+      });
+
+      it('a sender who left is no longer pending reactions to its group messages', async () => {
+        await users('leia', 'luke', 'han');
+        const g = await group('leia', ['luke', 'han']);
+        const { message } = await post('luke', g.id, 'bye');
+        await store.groups.leave(g.id, 'luke');
+        await store.messages.react({ id: message.id, user: 'han', emoji: '😢', add: true, at: 2 });
+        expect(await store.messages.changesAfter('luke', 0, 10)).toEqual([]);
+      });
+
+      it('an emoji with more than REACTION_USERS_MAX users lists the first ones and counts them all', async () => {
+        const many = Array.from(
+          { length: REACTION_USERS_MAX + 2 },
+          (_, i) => `u${String(i).padStart(3, '0')}`,
+        );
+        await users('leia', ...many);
+        const made = await store.groups.create(
+          { name: 'Crowd', creator: 'leia', members: many, at: 5 },
+          { maxMembers: GROUP_MEMBERS_MAX, maxCreated: 2 },
+        );
+        if ('refused' in made) throw new Error(made.refused);
+        const { message } = await post('leia', made.id, 'vote');
+        for (const [i, user] of many.entries())
+          await store.messages.react({ id: message.id, user, emoji: '🙏', add: true, at: 10 + i });
+        const [reaction] = (await store.messages.messageById(message.id))?.reactions ?? [];
+        expect(reaction).toEqual({
+          emoji: '🙏',
+          users: many.slice(0, REACTION_USERS_MAX),
+          count: many.length,
+        });
       });
     });
 

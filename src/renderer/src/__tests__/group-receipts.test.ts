@@ -120,7 +120,12 @@ describe('group receipts in the app', () => {
 
   it('a message I send counts the members the server sent it to, and shows "Sent" until one has it', async () => {
     fake.on('sendGroupMessage', (group, text) =>
-      ok({ message: { ...mine(13, text), group }, recipients: ['alice', 'carol'] }),
+      ok({
+        message: { ...mine(13, text), group },
+        recipients: ['alice', 'carol'],
+        online: true,
+        queued: false,
+      }),
     );
     const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
     await settle();

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 /**
  * Groups in the app: a group is listed beside direct chats by its name, its chat header lists the
- * members (with admin controls for admins only), group messages show their sender's name (and
- * offer no React yet), a message goes to the group, and a member removed loses the group from the list.
+ * members (with admin controls for admins only), group messages show their sender's name, a
+ * message goes to the group (queued while disconnected, like a direct one), reactions on group
+ * messages (counts, who reacted, without blocked users), and a member removed loses the group.
  */
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
@@ -11,6 +12,7 @@ import type { DirectMessage, GroupInfo } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
 import ConversationList from '../components/ConversationList.vue';
 import { bindEvents } from '../events';
+import { useBlockedStore } from '../stores/blocked';
 import { useConversationsStore } from '../stores/conversations';
 import { useSessionStore } from '../stores/session';
 import { dm, FakeMessenger, installFake, ok, settle } from './fake-messenger';
@@ -66,7 +68,9 @@ describe('groups in the app', () => {
   });
 
   it('shows the members in the header, the sender of each message, and sends to the group', async () => {
-    fake.on('sendGroupMessage', (group, text) => ok({ message: { ...groupMessage(51, 'me', text), group } }));
+    fake.on('sendGroupMessage', (group, text) =>
+      ok({ message: { ...groupMessage(51, 'me', text), group }, online: true, queued: false }),
+    );
     const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
     await settle();
     expect(chat.get('#chat-title').text()).toBe('Rebels');
@@ -85,13 +89,67 @@ describe('groups in the app', () => {
     chat.unmount();
   });
 
-  it("a group message's menu offers no React: the server takes no reactions on group messages yet", async () => {
+  it("a group message's menu offers React; a chip counts who reacted, without the users this user blocked", async () => {
+    fake.on('listBlocked', () => ok(['bob']));
+    await useBlockedStore().load();
+    const reacted = {
+      ...groupMessage(50, 'alice', 'dawn'),
+      reactions: [
+        { emoji: '👍' as const, users: ['alice', 'bob', 'me'] },
+        { emoji: '😂' as const, users: ['bob'] },
+      ],
+      revision: 2,
+    };
+    fake.on('groupHistory', () => ok({ messages: [reacted], hasMore: false }));
+    fake.on('react', (id) => ok({ message: { ...reacted, id, revision: 3, reactions: [] } }));
     const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
     await settle();
+    const chips = chat.findAll('.reaction-chip');
+    expect(chips.map((c) => c.find('.chip-face').text())).toEqual(['👍 2']);
+    expect(chips[0]?.find('.visually-hidden').text()).toBe('Reacted with thumbs up: alice, me');
+    expect(chips[0]?.attributes('aria-pressed')).toBe('true');
+
     await chat.get('.message-row').trigger('contextmenu');
     await settle();
-    const items = chat.findAll('.menu-item').map((item) => item.text());
-    expect(items).toEqual(['Reply', 'Copy']);
+    expect(chat.findAll('.menu-item').map((item) => item.text())).toEqual(['Reply', 'React', 'Copy']);
+    await chips[0]?.trigger('click');
+    await settle();
+    expect(fake.callsOf('react')).toEqual([[50, '👍', false]]);
+    chat.unmount();
+  });
+
+  it('counts the users past the listed ones in a large group ("and 36 more")', async () => {
+    const many = Array.from({ length: 64 }, (_, i) => `user${i}`);
+    const reacted = {
+      ...groupMessage(50, 'alice', 'dawn'),
+      reactions: [{ emoji: '❤️' as const, users: many, count: 100 }],
+    };
+    fake.on('groupHistory', () => ok({ messages: [reacted], hasMore: false }));
+    const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
+    await settle();
+    expect(chat.get('.chip-face').text()).toBe('❤️ 100');
+    expect(chat.get('.reaction-chip .visually-hidden').text()).toMatch(
+      /: user0, user1, .*user63 and 36 more$/,
+    );
+    chat.unmount();
+  });
+
+  it('shows a group message sent while disconnected as Queued until the core sends it', async () => {
+    fake.on('sendGroupMessage', () => ok({ online: false, queued: true, clientId: 'q1' }));
+    fake.emit({ kind: 'state', state: { ...fake.state, connection: 'reconnecting' } });
+    const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
+    await settle();
+    await chat.get('textarea').setValue('later');
+    await chat.get('form.composer, form').trigger('submit');
+    await settle();
+    expect(chat.text()).toContain('Queued: sends when reconnected');
+    fake.emit({ kind: 'state', state: { ...fake.state, connection: 'connected' } });
+    fake.emit({ kind: 'queued_sent', clientId: 'q1', message: groupMessage(52, 'me', 'later') });
+    await settle();
+    expect(chat.text()).not.toMatch(/Queued|Sending/);
+    expect(chat.findAll('.message-row').map((row) => row.text())).toContainEqual(
+      expect.stringContaining('later'),
+    );
     chat.unmount();
   });
 

@@ -416,6 +416,7 @@ export const useChatStore = defineStore('chat', () => {
     if (stored) {
       updateItem(peer, local.key, null);
       receive(stored);
+      noteGroupSent(stored, r.value.recipients);
       conversations.noteMessage(stored, false);
     } else if (clientId !== undefined) {
       updateItem(peer, local.key, { status: 'queued', clientId });
@@ -428,29 +429,38 @@ export const useChatStore = defineStore('chat', () => {
     return true;
   }
 
-  /** Sends to a person or a group; a group message is never queued (its result is the stored one). */
-  async function sendCall(peer: string, text: string, replyTo: number | undefined) {
+  /** Sends to a person or a group; either is queued by the core while it is disconnected. */
+  function sendCall(peer: string, text: string, replyTo: number | undefined) {
     const group = groupIdOf(peer);
     // No trailing undefined: the bridges send arguments as JSON, where it would arrive as null.
     if (group === undefined)
       return replyTo === undefined
         ? call('sendMessage', peer, text)
         : call('sendMessage', peer, text, replyTo);
-    const r =
-      replyTo === undefined
-        ? await call('sendGroupMessage', group, text)
-        : await call('sendGroupMessage', group, text, replyTo);
-    if (!r.ok) return r;
-    useReceiptsStore().noteGroupSend(group, r.value.message.id, r.value.recipients);
-    return { ok: true as const, value: { ...r.value, online: true, queued: false } };
+    return replyTo === undefined
+      ? call('sendGroupMessage', group, text)
+      : call('sendGroupMessage', group, text, replyTo);
+  }
+
+  /** A group message of mine was stored: the members it was sent to are its receipts' "of N". */
+  function noteGroupSent(message: DirectMessage, recipients: string[] | undefined): void {
+    if (message.group !== undefined) useReceiptsStore().noteGroupSend(message.group, message.id, recipients);
   }
 
   /** A queued message was stored (its local row gives way to the stored one) or refused (it fails). */
   function settleQueued(outcome: QueuedOutcome): void {
-    const peer = outcome.kind === 'queued_sent' ? (outcome.message.to ?? '') : outcome.to;
+    const peer =
+      outcome.kind === 'queued_sent'
+        ? conversationKeyOf(outcome.message, me())
+        : 'to' in outcome
+          ? outcome.to
+          : groupKey(outcome.group);
     const local = thread(peer).items.find((i) => i.clientId === outcome.clientId);
     // receive() de-duplicates by id, so an early outcome settled again later adds nothing twice.
-    if (outcome.kind === 'queued_sent') receive(outcome.message);
+    if (outcome.kind === 'queued_sent') {
+      receive(outcome.message);
+      noteGroupSent(outcome.message, outcome.recipients);
+    }
     if (!local) {
       earlyOutcomes.set(outcome.clientId, outcome);
       return;

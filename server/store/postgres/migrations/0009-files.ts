@@ -1,5 +1,5 @@
 /**
- * Schema version 8 of the PostgreSQL store: files, as version 12 of the SQLite store
+ * Schema version 9 of the PostgreSQL store: files, as version 12 of the SQLite store
  * (server/store/sqlite/migrations/0012-files.ts): uploads and the file each message carries.
  */
 export const sql = `
