@@ -3,8 +3,9 @@
  * (temporary database), runs app instances through the browser shell in Debian's Chromium
  * (/usr/bin/chromium, or $CHROMIUM) driven by Playwright, plays a short conversation and captures
  * every screen: login, conversation list + chat, people panel, blocked-users settings, a private
- * chat window, and the dark theme; then the main screens at 1280×800, 800×600 and 400×700, light and
- * dark.
+ * chat window and a picture sent in it, a group with receipts and reactions, and the dark theme;
+ * then the main screens at 1280×800, 800×600 and 400×700, light and dark.
+ * Reactions show as emoji only where Chromium has an emoji font (Debian: fonts-noto-color-emoji).
  */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { Command } from 'commander';
@@ -202,6 +203,44 @@ async function main(): Promise<void> {
     await send(bobPrivate, 'Nice — end to end!');
     await alicePrivate.getByText('Nice — end to end!').first().waitFor();
     await shot(alicePrivate, 'private-chat.png');
+
+    // A picture sent in the private chat: it goes from app to app, and bob sees its thumbnail.
+    const picture = await alice.page.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
+    await alicePrivate
+      .getByLabel('File to send')
+      .setInputFiles({ name: 'lunch-spot.png', mimeType: 'image/png', buffer: picture });
+    await bobPrivate.getByRole('button', { name: 'Save as… lunch-spot.png' }).waitFor();
+    await shot(bobPrivate, 'private-file.png');
+
+    // A group: alice's message read by both members, bob's answer with reactions.
+    await alice.page.bringToFront();
+    await alice.page.getByRole('button', { name: 'New group' }).click();
+    const newGroup = alice.page.getByRole('form', { name: 'New group' });
+    await newGroup.getByRole('textbox', { name: 'Group name' }).fill('Lunch crew');
+    for (const member of ['bob', 'carol'])
+      await newGroup.getByRole('checkbox', { name: member, exact: true }).check();
+    await newGroup.getByRole('button', { name: 'Create group' }).click();
+    await alice.page.getByRole('heading', { level: 2, name: 'Lunch crew', exact: true }).waitFor();
+    await send(alice.page, 'Same place on Friday?');
+    for (const member of [bob, carol]) {
+      await member.page.bringToFront();
+      await showChat(member.page, 'Lunch crew');
+      await member.page.getByRole('log').getByText('Same place on Friday?').waitFor();
+    }
+    await send(bob.page, 'Count me in!');
+    const react = async (page: Page, text: string, name: string): Promise<void> => {
+      await page.getByRole('log').locator('.message-row').filter({ hasText: text }).locator('.bubble').click({
+        button: 'right',
+      });
+      await page.getByRole('menuitem', { name: 'React' }).click();
+      await page.getByRole('menuitemcheckbox', { name: `React with ${name}` }).click();
+    };
+    await react(carol.page, 'Count me in!', 'thumbs up');
+    await alice.page.bringToFront();
+    await alice.page.getByRole('log').getByText('Count me in!').waitFor();
+    await react(alice.page, 'Count me in!', 'thumbs up');
+    await alice.page.getByText('Read by 2 of 2').waitFor();
+    await shot(alice.page, 'group.png');
 
     // Dark theme (follows the system setting).
     await alice.page.bringToFront();
