@@ -36,6 +36,18 @@ const SIZES: Sizes = {
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** One scenario at the quick sizes, without peers or profiling. */
+const runQuick = (scenario: 'modes' | 'search' | 'files') =>
+  runBench({
+    quick: true,
+    scenarios: [scenario],
+    sizes: SIZES,
+    peer: false,
+    profile: false,
+    resultsDir: dir,
+    command: 'bench.smoke.test.ts',
+  });
+
 describe('bench smoke', () => {
   it(
     'runs the direct (with every peer), broadcast and backlog scenarios and writes sane results',
@@ -118,15 +130,7 @@ describe('bench smoke', () => {
     'runs every mode (relay floor, SQLite, PostgreSQL, two nodes on PostgreSQL + Redis) under the same load',
     { timeout: 180_000 },
     async () => {
-      const results = await runBench({
-        quick: true,
-        scenarios: ['modes'],
-        sizes: SIZES,
-        peer: false,
-        profile: false,
-        resultsDir: dir,
-        command: 'bench.smoke.test.ts',
-      });
+      const results = await runQuick('modes');
       expect(results.errors).toEqual({});
       const modes = results.modes ?? [];
       expect(modes.map((m) => [m.mode, m.nodes])).toEqual([
@@ -170,15 +174,7 @@ describe('bench smoke', () => {
     'seeds SQLite and PostgreSQL alike and times every search query on both',
     { timeout: 180_000 },
     async () => {
-      const results = await runBench({
-        quick: true,
-        scenarios: ['search'],
-        sizes: SIZES,
-        peer: false,
-        profile: false,
-        resultsDir: dir,
-        command: 'bench.smoke.test.ts',
-      });
+      const results = await runQuick('search');
       expect(results.errors).toEqual({});
       const backends = results.search?.backends ?? [];
       expect(backends.map((b) => b.backend)).toEqual(['sqlite', 'postgres']);
@@ -191,6 +187,20 @@ describe('bench smoke', () => {
       expect(counts[0]).toEqual(counts[1]);
       expect(counts[0]?.[0]).toBeGreaterThan(0);
       expect(results.table?.filter((row) => row.scenario.startsWith('8 search'))).toHaveLength(18);
+    },
+  );
+  it(
+    'moves a file up and down through the server, against the plain socket floor, and samples memory',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runQuick('files');
+      expect(results.errors).toEqual({});
+      const files = results.files;
+      expect(files?.uploadMiBps).toBeGreaterThan(0);
+      expect(files?.downloadMiBps).toBeGreaterThan(0);
+      expect(files?.floorMiBps).toBeGreaterThan(0);
+      expect(files?.rssPeakMiB).toBeGreaterThanOrEqual(files?.rssBeforeMiB ?? Infinity);
+      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(4);
     },
   );
 });

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openLoggedIn, type Client } from './lib/client.js';
-import { killAllChildren } from './lib/pool.js';
+import { runScript } from './lib/pool.js';
 import { PASSWORD, startOurServer, userNames } from './lib/servers.js';
 import { nowMicros, percentile, round, sleep } from './lib/stats.js';
 
@@ -105,13 +105,4 @@ async function main(): Promise<void> {
   console.log(`| ${r.members} | ${r.repeats} | ${r.p50} | ${r.p99} |`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      killAllChildren();
-      process.exit(1);
-    },
-  );
-}
+runScript(import.meta.url, main);

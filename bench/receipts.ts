@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openLoggedIn, type Client, type LoadClient } from './lib/client.js';
-import { killAllChildren } from './lib/pool.js';
+import { runScript } from './lib/pool.js';
 import { cpuMillis, PASSWORD, startOurServer, userNames, type Running } from './lib/servers.js';
 import { sleep } from './lib/stats.js';
 
@@ -130,11 +130,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runScript(import.meta.url, main);

@@ -29,6 +29,7 @@ import {
 import { groupFanout, type GroupFanoutResult } from './group-fanout.js';
 import { modes } from './modes.js';
 import { searchBench } from './search.js';
+import { filesBench, type FilesResult } from './files.js';
 import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
 import { buildTable, formatTable } from './table.js';
@@ -44,6 +45,7 @@ export const SCENARIOS = [
   'modes',
   'group',
   'search',
+  'files',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** ngircd: the non-durable C peer; ejabberd-*: the durable peer on SQLite and on Mnesia (dm only). */
@@ -75,6 +77,8 @@ export interface BenchResults {
   group?: GroupFanoutResult;
   /** Message search over a seeded store, SQLite and PostgreSQL (bench/search.ts). */
   search?: Awaited<ReturnType<typeof searchBench>>;
+  /** A 25 MiB file up and down against a plain socket copy, and memory during ten uploads (bench/files.ts). */
+  files?: FilesResult;
   profile?: ReturnType<typeof summarizeProfile>;
   errors: Record<string, string>;
   table?: ReturnType<typeof buildTable>;
@@ -247,6 +251,11 @@ export async function runBench(options: {
       case 'search':
         await attempt('search', async () => {
           results.search = await searchBench(sizes);
+        });
+        break;
+      case 'files':
+        await attempt('files', async () => {
+          results.files = options.quick ? await filesBench(5, 4) : await filesBench(25, 10);
         });
         break;
     }

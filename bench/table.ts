@@ -2,6 +2,7 @@
 import type { BenchResults } from './run.js';
 import type { ModeResult } from './modes.js';
 import type { SearchResult } from './search.js';
+import type { FilesResult } from './files.js';
 import type { OverloadResult } from './overload.js';
 import type { DirectResult } from './scenarios.js';
 
@@ -217,6 +218,7 @@ export function buildTable(r: BenchResults): Row[] {
     });
   }
   if (r.search) rows.push(...searchRows(r.search));
+  if (r.files) rows.push(...filesRows(r.files));
   if (r.renderer) {
     for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
       const row: Row = { scenario: '6 renderer', metric, ours: value as number };
@@ -266,6 +268,33 @@ function searchRows(result: SearchResult): Row[] {
     ];
   });
 }
+
+/** Scenario 9: one file up and down against the plain socket copy, and memory during parallel uploads. */
+function filesRows(f: FilesResult): Row[] {
+  const scenario = `9 files of ${Math.round(f.bytes / 1024 / 1024)} MiB`;
+  return [
+    { scenario, metric: 'plain net socket copy (the floor), MiB/s', ours: f.floorMiBps },
+    {
+      scenario,
+      metric: 'upload, MiB/s (share of the floor)',
+      ours: `${f.uploadMiBps} (${share(f.uploadMiBps, f.floorMiBps)})`,
+    },
+    {
+      scenario,
+      metric: 'download, MiB/s (share of the floor)',
+      ours: `${f.downloadMiBps} (${share(f.downloadMiBps, f.floorMiBps)})`,
+    },
+    {
+      scenario,
+      metric: `server RSS before → peak during ${f.parallel} parallel uploads, MiB (${f.parallelSeconds} s)`,
+      ours: `${f.rssBeforeMiB} → ${f.rssPeakMiB}`,
+      target: `peak − before < ${f.parallel} files`,
+      met: f.rssPeakMiB - f.rssBeforeMiB < (f.parallel * f.bytes) / 1024 / 1024,
+    },
+  ];
+}
+
+const share = (value: number, floor: number) => `${Math.round((100 * value) / floor)}%`;
 
 function modeRows(results: ModeResult[]): Row[] {
   const floor = results.find((m) => m.mode === 'floor');

@@ -3,7 +3,10 @@
  * credentials, builds the services, listens, and knows how to shut everything down. Used by
  * main.ts (the CLI), the tests, the bench and the app launcher.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import pino, { type Logger } from 'pino';
@@ -16,10 +19,14 @@ import {
   DEFAULT_HOST,
   DEFAULT_KDF_COST,
   DEFAULT_LIMITS,
+  defaultDataDir,
+  defaultDbPath,
   validateOptions,
   type ServerOptions,
 } from './config.js';
 import type { ServerContext } from './context.js';
+import { DiskFileStore } from './files/disk-file-store.js';
+import { Files } from './files/files.js';
 import { KdfGate } from './kdf-gate.js';
 import { ConnectionCaps, type SessionLimits } from './limits.js';
 import { Lockout } from './lockout.js';
@@ -86,9 +93,40 @@ export function resolveLimits(options: ServerOptions): SessionLimits {
   };
 }
 
+/**
+ * Where files live: --files-dir; else `files` beside the SQLite file, or in the data folder with
+ * PostgreSQL. An in-memory database gets a folder of its own in the temp folder, removed at close
+ * (its messages go with the process, so do their files).
+ */
+export function resolveFilesDir(options: ServerOptions): { dir: string; throwaway: boolean } {
+  if (options.filesDir !== undefined) return { dir: options.filesDir, throwaway: false };
+  if (options.storeUrl !== undefined) return { dir: join(defaultDataDir(), 'files'), throwaway: false };
+  const db = options.dbPath ?? defaultDbPath();
+  if (db !== ':memory:') return { dir: join(dirname(db), 'files'), throwaway: false };
+  const dir = join(tmpdir(), `messenger-files-${randomBytes(6).toString('hex')}`);
+  return { dir, throwaway: true };
+}
+
+function buildFiles(store: Store, blocks: Blocks, options: StartOptions, logger: Logger): Files {
+  const { dir, throwaway } = resolveFilesDir(options);
+  const files = new Files(
+    store,
+    new DiskFileStore(dir),
+    blocks,
+    {
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes,
+      uploadExpirySeconds: options.uploadExpirySeconds ?? DEFAULT_LIMITS.uploadExpirySeconds,
+    },
+    logger,
+  );
+  if (throwaway) files.onClose(() => rmSync(dir, { recursive: true, force: true }));
+  return files;
+}
+
 /** The services of one server (exported for tests that drive a Session directly). */
 export function buildContext(store: Store, bus: Bus, options: StartOptions, logger: Logger): ServerContext {
   const blocks = new Blocks(store.blocks);
+  const files = buildFiles(store, blocks, options, logger);
   const presence = new Presence(bus, store.presence, blocks);
   const accounts = new Accounts(store.accounts, options.kdfCost ?? DEFAULT_KDF_COST);
   const receipts = new Receipts(store.messages, store.groups, bus, (message) => logger.warn(message), {
@@ -116,8 +154,10 @@ export function buildContext(store: Store, bus: Bus, options: StartOptions, logg
       receipts,
       groups,
       options.editWindowSeconds ?? DEFAULT_LIMITS.editWindowSeconds,
+      (sha256) => void files.release(sha256),
     ),
     groups,
+    files,
     receipts,
     writes: new WriteAdmission(
       options.maxPendingWrites ?? DEFAULT_LIMITS.maxPendingWrites,
@@ -260,6 +300,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  ctx.files.startJanitor();
   logger.info({ host: address.address, port: address.port, dbPath, node: bus.nodeId }, 'listening');
   let closing: Promise<void> | undefined;
   return {
@@ -322,5 +363,6 @@ async function shutdown(
   await gateways?.stop();
   await ctx.presence.settled();
   await ctx.receipts.close();
+  await ctx.files.close();
   await closeServices(ctx.bus, ctx.store);
 }

@@ -6,7 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_EDIT_WINDOW_SECONDS } from '../src/shared/limits.js';
+import { DEFAULT_EDIT_WINDOW_SECONDS, FILE_MAX_BYTES, UPLOAD_EXPIRY_SECONDS } from '../src/shared/limits.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 /** scrypt N used for new password hashes. Lower it only for benchmarks and tests. */
@@ -47,6 +47,10 @@ export const DEFAULT_LIMITS = {
   maxWriteWaitMs: 1000,
   /** Seconds after sending during which its sender may edit a message; 0 = no edits. */
   editWindowSeconds: DEFAULT_EDIT_WINDOW_SECONDS,
+  /** The largest file a user may upload (docs/protocol.md, "Files"): 25 MiB. */
+  maxFileBytes: FILE_MAX_BYTES,
+  /** Seconds after its start an upload is removed if unfinished, or no longer attachable if finished: 24 h. */
+  uploadExpirySeconds: UPLOAD_EXPIRY_SECONDS,
 } as const;
 
 export interface ServerOptions {
@@ -109,6 +113,15 @@ export interface ServerOptions {
   gateways?: number;
   /** Seconds after sending during which a message may be edited (0: never); default 48 hours. */
   editWindowSeconds?: number;
+  /**
+   * Where files live (server/files/disk-file-store.ts). Default: `files` next to the SQLite file;
+   * with --store, `files` in the data folder. The nodes of a cluster must all name one shared folder.
+   */
+  filesDir?: string;
+  /** The largest file in bytes (1 or more); default DEFAULT_LIMITS.maxFileBytes. */
+  maxFileBytes?: number;
+  /** Seconds an upload may take and a finished one stays attachable; default 24 hours. */
+  uploadExpirySeconds?: number;
 }
 
 /** More gateway processes than this would only compete for the same cores. */
@@ -173,12 +186,16 @@ export function validateOptions(options: ServerOptions): void {
     ['max pending writes', options.maxPendingWrites],
     ['max write wait', options.maxWriteWaitMs],
     ['edit window', options.editWindowSeconds],
+    ['max file bytes', options.maxFileBytes],
+    ['upload expiry', options.uploadExpirySeconds],
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
       throw new ConfigError(`${name} must be a non-negative integer, got ${String(value)}`);
     }
   }
+  if (options.maxFileBytes === 0) throw new ConfigError('max file bytes must be at least 1');
+  if (options.uploadExpirySeconds === 0) throw new ConfigError('upload expiry must be at least 1 second');
   if ((options.gateways ?? 0) > MAX_GATEWAYS) {
     throw new ConfigError(`gateways must be at most ${MAX_GATEWAYS}, got ${String(options.gateways)}`);
   }
@@ -288,6 +305,9 @@ interface RawFlags {
   maxPendingWrites?: string;
   maxWriteWait?: string;
   editWindow?: string;
+  filesDir?: string;
+  maxFileBytes?: string;
+  uploadExpiry?: string;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -338,7 +358,10 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     .option(
       '--edit-window <seconds>',
       'how long after sending a message may be edited (0: never; default 48 h)',
-    );
+    )
+    .option('--files-dir <dir>', 'folder of uploaded files (default: files/ beside the database)')
+    .option('--max-file-bytes <n>', 'largest file a user may upload (default 25 MiB)')
+    .option('--upload-expiry <seconds>', 'how long an upload may take and stays attachable (default 24 h)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -381,6 +404,9 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     maxWriteWaitMs: optionalNumber('max write wait', flags.maxWriteWait),
     receipts: flags.receipts,
     editWindowSeconds: optionalNumber('edit window', flags.editWindow),
+    filesDir: flags.filesDir,
+    maxFileBytes: optionalNumber('max file bytes', flags.maxFileBytes),
+    uploadExpirySeconds: optionalNumber('upload expiry', flags.uploadExpiry),
   };
   validateOptions(options);
   return options;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Blocks } from './blocks.js';
 import type { Bus } from './bus/bus.js';
+import type { Files } from './files/files.js';
 import type { Groups } from './groups.js';
 import type { KdfGate } from './kdf-gate.js';
 import type { SessionLimits } from './limits.js';
@@ -28,6 +29,8 @@ export interface ServerContext {
   readonly messages: Messages;
   /** Group membership, messages, history and typing (server/groups.ts). */
   readonly groups: Groups;
+  /** Uploads, downloads and the janitor of files (server/files/files.ts). */
+  readonly files: Files;
   /** Delivered and read marks, coalesced and pushed to senders (server/receipts.ts). */
   readonly receipts: Receipts;
   /** Messages and broadcasts pass it: past its bound they wait, and past the wait they are refused busy. */

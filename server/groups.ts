@@ -11,6 +11,7 @@ import { encodeFrame } from '../src/shared/codec.js';
 import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX, TYPING_TTL_MS } from '../src/shared/limits.js';
 import type {
   DirectMessage,
+  FileInfo,
   GroupInfo,
   RequestResult,
   ServerEvent,
@@ -167,6 +168,7 @@ export class Groups {
     text: string,
     clientId?: string,
     replyTo?: number,
+    file?: FileInfo,
     now = Date.now(),
   ): Promise<RequestResult<'message'>> {
     if (replyTo !== undefined) await this.requireInGroup(replyTo, group);
@@ -177,6 +179,7 @@ export class Groups {
       sentAt: now,
       ...(clientId === undefined ? {} : { clientId }),
       ...(replyTo === undefined ? {} : { replyTo }),
+      ...(file === undefined ? {} : { file }),
     });
     if ('refused' in stored) throw unknownGroup(group);
     const { message, recipients } = stored;

@@ -11,7 +11,7 @@
  * drop ids they have already shown, which makes delivery exactly-once for the user.
  */
 import { encodeFrame } from '../src/shared/codec.js';
-import type { DirectMessage, RequestResult, ServerFrame } from '../src/shared/protocol.js';
+import type { DirectMessage, FileInfo, RequestResult, ServerFrame } from '../src/shared/protocol.js';
 import type { Accounts } from './accounts.js';
 import { BusUnavailableError, type BroadcastEvent, type Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
@@ -79,6 +79,8 @@ export class Messages {
     private readonly groups: Groups,
     /** How long after sending a message may be edited (`--edit-window`); deletes have no limit. */
     readonly editWindowSeconds: number,
+    /** A message carrying this file was deleted: free its blob if nothing else refers to it. */
+    private readonly releaseFile: (sha256: string) => void = () => {},
   ) {}
 
   /** Throws self_target / unknown_user for a peer argument that cannot be used. */
@@ -94,6 +96,7 @@ export class Messages {
     text: string,
     clientId?: string,
     replyTo?: number,
+    file?: FileInfo,
     now = Date.now(),
   ): Promise<RequestResult<'message'>> {
     requireOther(from, to);
@@ -105,6 +108,7 @@ export class Messages {
       sentAt: now,
       ...(clientId === undefined ? {} : { clientId }),
       ...(replyTo === undefined ? {} : { replyTo }),
+      ...(file === undefined ? {} : { file }),
     });
     if ('refused' in stored) {
       throw stored.refused === 'unknown_user'
@@ -153,6 +157,8 @@ export class Messages {
     if ('refused' in changed) throw refusedChange(changed.refused, change.id, this.editWindowSeconds);
     if (changed.message.group === undefined) await this.pushChange(changed);
     else await this.groups.pushChange(changed.message, changed.revision);
+    const file = current?.file;
+    if ('delete' in change && file !== undefined) this.releaseFile(file.sha256);
     return { message: changed.message };
   }
 

@@ -6,7 +6,7 @@
  * becomes an error frame, or closes this one socket.
  */
 import { BoundedIdSet } from '../src/shared/bounded-id-set.js';
-import { REACTION_BURST, REACTION_PER_SECOND } from '../src/shared/limits.js';
+import { FILE_CHUNKS_PER_SECOND, REACTION_BURST, REACTION_PER_SECOND } from '../src/shared/limits.js';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from '../src/shared/codec.js';
 import type {
   DirectMessage,
@@ -60,6 +60,9 @@ type Change = ServerEvent<'message_update'>;
 
 /** How long a closing connection may take to flush and close before it is destroyed. */
 const END_GRACE_MS = 5000;
+
+/** Requests that take from the chunk rate (chunkBucket) instead of the request rate. */
+const FILE_CHUNK_REQUESTS: ReadonlySet<RequestType> = new Set(['upload_chunk', 'download_chunk']);
 
 /** What the client is told when the store or the bus cannot be reached. */
 const UNAVAILABLE_MESSAGE =
@@ -143,6 +146,8 @@ export class Session implements OnlineUser, Connection {
   /** Made at the first typing notice: most connections (bots, the terminal client) never send one. */
   private typingAllowance: TypingAllowance | undefined;
   private reactionAllowance: Allowance | undefined;
+  /** Made at the first file chunk (see chunkBucket). */
+  private chunks: TokenBucket | undefined;
   /** The highest direct-message id written to this connection. */
   private lastMessageId = 0;
   /** Ids of direct messages written to this connection and not acknowledged yet, in write order. */
@@ -304,6 +309,17 @@ export class Session implements OnlineUser, Connection {
   takeTypingAllowance(): number {
     this.typingAllowance ??= new TypingAllowance();
     return this.typingAllowance.take();
+  }
+
+  /**
+   * File chunks have a rate of their own (FILE_CHUNKS_PER_SECOND), so a transfer neither counts
+   * against the person's requests nor is slowed to their rate; a flood of them is cut off the same
+   * way. No rate limit (`--rate-limit 0`) means none for chunks either.
+   */
+  private chunkBucket(): TokenBucket | undefined {
+    if (this.bucket === undefined) return undefined;
+    this.chunks ??= new TokenBucket(FILE_CHUNKS_PER_SECOND, FILE_CHUNKS_PER_SECOND);
+    return this.chunks;
   }
 
   takeReactionAllowance(): number {
@@ -670,9 +686,10 @@ export class Session implements OnlineUser, Connection {
           error: { code: 'bad_frame', message: `frame nests deeper than ${MAX_FRAME_NESTING} levels` },
         } as const)
       : parseRequestFrame(line);
-    const verdict = this.bucket?.take() ?? 'ok';
-    if (verdict !== 'ok' && this.bucket) {
-      this.refuseOverRate(verdict, parsed.ok ? parsed.value.id : parsed.id, this.bucket);
+    const bucket = parsed.ok && FILE_CHUNK_REQUESTS.has(parsed.value.type) ? this.chunkBucket() : this.bucket;
+    const verdict = bucket?.take() ?? 'ok';
+    if (verdict !== 'ok' && bucket) {
+      this.refuseOverRate(verdict, parsed.ok ? parsed.value.id : parsed.id, bucket);
       return undefined;
     }
     if (!parsed.ok) {

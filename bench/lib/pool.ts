@@ -21,6 +21,22 @@ export function killAllChildren(): void {
   tempDirs.clear();
 }
 
+/**
+ * Runs a bench script's main when the file is the script node was started with (not when a test or
+ * bench/run.ts imports it): exit 0 when it resolves; else the error, its servers killed, exit 1.
+ */
+export function runScript(moduleUrl: string, main: () => Promise<void>): void {
+  if (moduleUrl !== `file://${process.argv[1]}`) return;
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
+}
+
 export class Worker {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

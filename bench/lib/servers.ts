@@ -101,6 +101,8 @@ export interface OurServerOptions {
   maxWriteWaitMs?: number;
   /** false: --no-receipts (no receipt frames pushed). */
   receipts?: boolean;
+  /** --max-file-bytes N: the largest file (bench/files.ts tries files past the default). */
+  maxFileBytes?: number;
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -128,6 +130,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   }
   if (options.maxWriteWaitMs !== undefined) args.push('--max-write-wait', String(options.maxWriteWaitMs));
   if (options.receipts === false) args.push('--no-receipts');
+  if (options.maxFileBytes !== undefined) args.push('--max-file-bytes', String(options.maxFileBytes));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.resume();

@@ -5,6 +5,7 @@
 import { requests, type RequestType } from '../../src/shared/protocol.js';
 
 const KEY = `${'A'.repeat(43)}=`;
+const SHA256 = 'ab'.repeat(32);
 
 const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   hello: [{ version: 1 }, { version: 1, client: 'fuzz 1.0' }],
@@ -19,6 +20,8 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
     { to: 'bob', text: 'again', clientId: 'abcdEFGH_-12' },
     { to: 'bob', text: 'yes', replyTo: 7 },
     { group: 1, text: 'to the group', replyTo: 7 },
+    { to: 'bob', file: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { group: 1, text: 'a caption', file: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
   edit: [{ messageId: 7, text: 'fixed' }],
   delete: [{ messageId: 7 }],
@@ -64,6 +67,9 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   group_rename: [{ group: 1, name: 'Rebel Alliance' }],
   group_admin: [{ group: 1, user: 'bob', admin: true }],
   group_leave: [{ group: 1 }],
+  upload_start: [{ name: 'photo.png', size: 1234, sha256: SHA256, mime: 'image/png' }],
+  upload_chunk: [{ upload: 'AAAAAAAAAAAAAAAAAAAAAA', offset: 0, data: 'aGVsbG8=' }],
+  download_chunk: [{ messageId: 7, offset: 0, length: 46080 }],
 };
 
 /** Every example as a request frame object, ids counting up from 1. */

@@ -37,6 +37,7 @@ export const hello: Handler<'hello'> = {
         passwordMaxLength: PASSWORD_MAX_LENGTH,
         textMaxLength: TEXT_MAX_LENGTH,
         editWindowSeconds: ctx.messages.editWindowSeconds,
+        maxFileBytes: ctx.files.limits.maxFileBytes,
       },
     };
   },

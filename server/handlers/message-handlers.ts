@@ -8,12 +8,16 @@ import { relayTyping } from '../typing.js';
 import { loggedIn, type Handler } from './connection.js';
 
 /** Past the bound of writes in flight they wait for a slot, then are refused busy, nothing stored (ctx.writes). */
-export const message = loggedIn<'message'>((connection, { to, group, text, clientId, replyTo }, ctx) =>
-  ctx.writes.admit(() =>
-    group === undefined
-      ? ctx.messages.send(connection.user, to as string, text, clientId, replyTo)
-      : ctx.groups.send(connection.user, group, text, clientId, replyTo),
-  ),
+export const message = loggedIn<'message'>(
+  (connection, { to, group, text = '', file: upload, clientId, replyTo }, ctx) =>
+    ctx.writes.admit(async () => {
+      const file = upload === undefined ? undefined : await ctx.files.attachable(connection.user, upload);
+      const sent = await (group === undefined
+        ? ctx.messages.send(connection.user, to as string, text, clientId, replyTo, file)
+        : ctx.groups.send(connection.user, group, text, clientId, replyTo, file));
+      if (upload !== undefined) await ctx.files.attached(upload);
+      return sent;
+    }),
 );
 
 export const edit = loggedIn<'edit'>((connection, { messageId, text }, ctx) =>

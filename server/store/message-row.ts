@@ -3,7 +3,7 @@
  * wire's DirectMessage, and how they tell why a change was refused.
  */
 import { REACTION_USERS_MAX, REPLY_EXCERPT_MAX, excerpt } from '../../src/shared/limits.js';
-import type { DirectMessage, Reaction } from '../../src/shared/protocol.js';
+import type { DirectMessage, FileInfo, Reaction } from '../../src/shared/protocol.js';
 import { reactionOrder, type ReactionEmoji } from '../../src/shared/reactions.js';
 import type { ChangeRefusal, DirectChange } from './store.js';
 
@@ -25,6 +25,8 @@ export interface StoredMessageRow {
   revision: number;
   /** "emoji\tname" lines in the order the users reacted; null without reactions. */
   reactions: string | null;
+  /** The file it carries as "sha256 TAB size TAB mime TAB name" (a name has no tab); null without one. */
+  file?: string | null;
 }
 
 /** Both adapters list a message's reactions as "emoji TAB name" lines (names have no tab or newline). */
@@ -47,6 +49,12 @@ function onWire(emoji: ReactionEmoji, users: string[]): Reaction {
   return { emoji, users: users.slice(0, REACTION_USERS_MAX), count: users.length };
 }
 
+/** Both adapters select a message's file as one "sha256 TAB size TAB mime TAB name" line. */
+function parseFile(line: string): FileInfo {
+  const [sha256, size, mime, ...name] = line.split('\t') as [string, string, string, ...string[]];
+  return { name: name.join('\t'), size: Number(size), mime, sha256 };
+}
+
 export function toDirectMessage(row: StoredMessageRow): DirectMessage {
   const message: DirectMessage =
     row.groupId === null
@@ -54,6 +62,8 @@ export function toDirectMessage(row: StoredMessageRow): DirectMessage {
       : { id: row.id, from: row.from, group: row.groupId, text: row.text, sentAt: row.sentAt };
   if (row.editedAt !== null) message.editedAt = row.editedAt;
   if (row.deleted) message.deleted = true;
+  // A deleted message's file is gone with its text (its row stays: no write on delete).
+  else if (row.file) message.file = parseFile(row.file);
   if (row.replyId !== null && row.replyFrom !== null) {
     message.replyTo = row.replyDeleted
       ? { id: row.replyId, from: row.replyFrom, text: '', deleted: true }

@@ -18,7 +18,13 @@
  *   (Session.noteDelivered). Across recipients, ids may commit in any order, and acknowledgements
  *   never rely on order: they name the ids that were written to the connection.
  */
-import type { BroadcastMessage, DirectMessage, GroupInfo, SearchHit } from '../../src/shared/protocol.js';
+import type {
+  BroadcastMessage,
+  DirectMessage,
+  FileInfo,
+  GroupInfo,
+  SearchHit,
+} from '../../src/shared/protocol.js';
 import type { ReactionEmoji } from '../../src/shared/reactions.js';
 import type { SearchTerm } from '../../src/shared/search-query.js';
 
@@ -106,6 +112,8 @@ export interface NewDirectMessage {
   clientId?: string;
   /** The message this one answers; the caller has checked it belongs to the same conversation. */
   replyTo?: number;
+  /** The file it carries (stored with it, atomically); its blob is in place already. */
+  file?: FileInfo;
 }
 
 /**
@@ -287,6 +295,7 @@ export interface NewGroupMessage {
   sentAt: number;
   clientId?: string;
   replyTo?: number;
+  file?: FileInfo;
 }
 
 /** A group with this user's view of it: its newest message it may see, and how many it has not read. */
@@ -403,6 +412,43 @@ export interface PresenceLog {
   everyoneOffline(): Promise<void>;
 }
 
+/** An upload as the store keeps it: `finished` once its bytes matched their hash. */
+export interface UploadRow extends FileInfo {
+  id: string;
+  owner: string;
+  started: number;
+  finished?: number;
+}
+
+/**
+ * What refers to the blobs of a FileStore (server/files/file-store.ts): uploads, and the files of
+ * messages (stored by MessageStore.insertDirect and GroupStore.insertMessage). A blob is in use
+ * while an upload not attached to a message yet, or a message that is not deleted, refers to it.
+ */
+export interface FileMetaStore {
+  /**
+   * The owner's unfinished upload of this content (same sha256 and size), if any: `resumed`.
+   * Otherwise inserts `upload` unless the owner has `maxInProgress` unfinished ones already
+   * (checked atomically with the insert).
+   */
+  startUpload(
+    upload: UploadRow,
+    maxInProgress: number,
+  ): Promise<{ upload: UploadRow; resumed: boolean } | { refused: 'too_many_uploads' }>;
+  /** The upload, when it is `owner`'s. */
+  upload(id: string, owner: string): Promise<UploadRow | undefined>;
+  finishUpload(id: string, at: number): Promise<void>;
+  removeUpload(id: string): Promise<void>;
+  /**
+   * A message carries the upload's file now: the upload no longer keeps the blob (the message
+   * does), and stays attachable until it expires (a retried send, the same file to another chat).
+   */
+  markAttached(id: string): Promise<void>;
+  /** At most limit uploads started before `before`, oldest first (the janitor's). */
+  expiredUploads(before: number, limit: number): Promise<UploadRow[]>;
+  blobInUse(sha256: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly accounts: AccountStore;
   readonly lockout: LockoutStore;
@@ -411,6 +457,7 @@ export interface Store {
   readonly broadcasts: BroadcastStore;
   readonly presence: PresenceLog;
   readonly groups: GroupStore;
+  readonly files: FileMetaStore;
   /** Where the data lives, for the log and the listening line (a path or a URL without password). */
   readonly location: string;
   /** Finishes pending writes and closes; safe to call twice. */

@@ -142,3 +142,25 @@ export const FILE_THUMBNAIL_MAX_BYTES = 24 * 1024;
  * (32 KiB become about 43.7 KB of base64).
  */
 export const P2P_FILE_CHUNK_BYTES = 32 * 1024;
+/**
+ * Server files (docs/protocol.md, "Files"): the server's own maximum is `--max-file-bytes` (default
+ * FILE_MAX_BYTES; hello's `limits.maxFileBytes` says which). A file travels in chunks of at most
+ * FILE_CHUNK_MAX_BYTES, base64 in one frame each: 45 KiB is 61,440 base64 characters, which leaves
+ * room for the rest of the frame under MAX_FRAME_BYTES.
+ */
+export const FILE_CHUNK_MAX_BYTES = 45 * 1024;
+/**
+ * The flow-control window: a client keeps at most this many chunk requests (upload or download)
+ * unanswered on one connection. The server handles one request of a connection at a time and
+ * stops reading the socket meanwhile, so a larger window only fills kernel buffers.
+ */
+export const FILE_WINDOW_CHUNKS = 8;
+/** Chunk requests a connection may send per second (a burst of as many): about 45 MiB/s each way. */
+export const FILE_CHUNKS_PER_SECOND = 1000;
+/** Unfinished uploads one user may have at once (on every device together). */
+export const UPLOADS_IN_PROGRESS_MAX = 4;
+/**
+ * An upload not finished this long after it started is removed with its partial data, and a
+ * finished one can be attached to messages until then (the server's `--upload-expiry`): 24 hours.
+ */
+export const UPLOAD_EXPIRY_SECONDS = 24 * 60 * 60;

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import {
+  FILE_CHUNK_MAX_BYTES,
+  FILE_NAME_MAX_LENGTH,
   GROUP_MEMBERS_MAX,
   GROUP_NAME_MAX_LENGTH,
   HISTORY_PAGE_MAX,
@@ -24,7 +26,14 @@ import {
   USER_SEARCH_MAX_RESULTS,
   WHOELSESINCE_MAX_SECONDS,
 } from './limits.js';
-import { fileFailReasonSchema, fileOfferSchema, sha256HexSchema, transferIdSchema } from './files.js';
+import {
+  base64Schema,
+  fileFailReasonSchema,
+  fileMimeSchema,
+  fileOfferSchema,
+  sha256HexSchema,
+  transferIdSchema,
+} from './files.js';
 import { REACTION_EMOJI } from './reactions.js';
 import { searchQueryProblem } from './search-query.js';
 
@@ -95,6 +104,27 @@ export const reactionSchema = z.object({
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 
+/** A file's size in bytes (the server's own maximum is checked by the server: file_too_large). */
+export const uploadSizeSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/**
+ * A file's name as the sender gives it. Only its length is a schema rule: the rest
+ * (fileNameProblem in ./files.ts) is refused as invalid_file_name, a code of its own.
+ */
+export const uploadNameSchema = z.string().max(FILE_NAME_MAX_LENGTH * 2, 'name is too long');
+/** A server-assigned upload id: 22 characters of base64url (random, 128 bits). */
+export const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected a 22-character upload id');
+/** A chunk of a file: base64 of 1 to FILE_CHUNK_MAX_BYTES bytes. */
+const chunkDataSchema = base64Schema(FILE_CHUNK_MAX_BYTES).min(4);
+
+/** The file a message carries: downloaded by the message's id (`download_chunk`), checked by its hash. */
+export const fileInfoSchema = z.object({
+  name: uploadNameSchema,
+  size: uploadSizeSchema,
+  mime: fileMimeSchema,
+  sha256: sha256HexSchema,
+});
+export type FileInfo = z.infer<typeof fileInfoSchema>;
+
 /** Server-assigned group id: increasing in the order groups were created. */
 export const groupIdSchema = z.number().int().positive();
 
@@ -135,8 +165,10 @@ export const directMessageSchema = z
     to: usernameSchema.optional(),
     /** The group of a group message; absent on a direct message. */
     group: groupIdSchema.optional(),
-    /** Empty exactly when the message was deleted (its text is erased from the server). */
+    /** Empty when the message was deleted (its text is erased from the server), or a file without a caption. */
     text: z.union([textSchema, z.literal('')]),
+    /** The file it carries; gone once the message is deleted. */
+    file: fileInfoSchema.optional(),
     sentAt: timestampSchema,
     /** When the sender last edited it; absent when never edited. Increases with every edit. */
     editedAt: timestampSchema.optional(),
@@ -152,9 +184,17 @@ export const directMessageSchema = z
      */
     revision: z.number().int().positive().optional(),
   })
-  .refine((message) => (message.text === '') === (message.deleted === true), {
-    message: 'text must be empty exactly when the message is deleted',
-    path: ['text'],
+  .refine(
+    (message) =>
+      message.text === '' ? message.deleted === true || message.file !== undefined : message.deleted !== true,
+    {
+      message: 'text must be empty exactly when the message is deleted, or a file without a caption',
+      path: ['text'],
+    },
+  )
+  .refine((message) => message.deleted !== true || message.file === undefined, {
+    message: 'a deleted message has no file',
+    path: ['file'],
   })
   .refine((message) => (message.to === undefined) !== (message.group === undefined), {
     message: 'a message has either a recipient (to) or a group',
@@ -269,6 +309,8 @@ export const limitsSchema = z.object({
   textMaxLength: z.number().int(),
   /** Seconds after sending during which a message may be edited (the server's `--edit-window`). */
   editWindowSeconds: z.number().int().nonnegative().optional(),
+  /** The largest file the server takes (`--max-file-bytes`); absent from servers without files. */
+  maxFileBytes: z.number().int().positive().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -324,7 +366,10 @@ export const requests = {
         to: usernameSchema.optional(),
         /** A group this user is a member of, instead of `to`. */
         group: groupIdSchema.optional(),
-        text: textSchema,
+        /** Optional only with a file (its caption); a message has text, a file, or both. */
+        text: textSchema.optional(),
+        /** A finished upload of this user's (`upload_chunk` said `complete`): the message carries its file. */
+        file: uploadIdSchema.optional(),
         /**
          * Idempotency key chosen by the sender: a retry with the same key returns the stored message
          * instead of storing it twice, so a client can resend after losing the reply.
@@ -333,7 +378,11 @@ export const requests = {
         /** The id of a message of this conversation that this one answers (quoted with it). */
         replyTo: messageIdSchema.optional(),
       })
-      .refine(oneTo.check, oneTo.message),
+      .refine(oneTo.check, oneTo.message)
+      .refine((params) => params.text !== undefined || params.file !== undefined, {
+        message: 'a message needs text, a file, or both',
+        path: ['text'],
+      }),
     /**
      * `online`: the recipient (of a group: some other member) was online. `recipients`: for a group
      * message, the members it was sent to (those who blocked the sender are not).
@@ -511,6 +560,44 @@ export const requests = {
   },
   logout: { params: empty, result: empty },
   /**
+   * Starts uploading a file (docs/protocol.md, "Files"), or resumes this user's unfinished upload
+   * of the same content (same sha256 and size): `offset` is where to go on, 0 for a new one.
+   */
+  upload_start: {
+    params: z.object({
+      name: uploadNameSchema,
+      size: uploadSizeSchema,
+      sha256: sha256HexSchema,
+      mime: fileMimeSchema,
+    }),
+    result: z.object({ upload: uploadIdSchema, offset: z.number().int().nonnegative() }),
+  },
+  /**
+   * The bytes of an upload at `offset`, which must be where it stands (`wrong_offset` otherwise).
+   * The chunk that completes it is answered once the whole file matched its sha256 (`complete`):
+   * then the upload id can be attached to messages (`message`'s `file`) until it expires.
+   */
+  upload_chunk: {
+    params: z.object({
+      upload: uploadIdSchema,
+      offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      data: chunkDataSchema,
+    }),
+    result: z.object({ received: z.number().int().nonnegative(), complete: z.boolean() }),
+  },
+  /**
+   * Up to `length` bytes of the file of message `messageId` from `offset` (fewer only at its end),
+   * for a user who may see that message and has not blocked its sender.
+   */
+  download_chunk: {
+    params: z.object({
+      messageId: messageIdSchema,
+      offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      length: z.number().int().min(1).max(FILE_CHUNK_MAX_BYTES),
+    }),
+    result: z.object({ data: base64Schema(FILE_CHUNK_MAX_BYTES) }),
+  },
+  /**
    * "I am typing to `to`" (or stopped: `typing: false`). Relayed to `to` if online, never stored.
    * A group chat will name its conversation in a field of its own instead of `to`.
    */
@@ -586,6 +673,15 @@ export const errorCodes = [
   'not_a_member', // group_remove/group_admin: the user named is not a member
   'group_full', // the group would have more than GROUP_MEMBERS_MAX members
   'too_many_groups', // this user created GROUPS_CREATED_MAX groups already
+  // files
+  'file_too_large', // upload_start: over the server's maxFileBytes (hello's limits)
+  'invalid_file_name', // empty, too long, a path separator, a control character or ".."
+  'too_many_uploads', // this user has UPLOADS_IN_PROGRESS_MAX unfinished uploads already
+  'unknown_upload', // no such upload of this user's (expired, failed, or someone else's)
+  'wrong_offset', // a chunk not at the upload's current offset; upload_start tells where it is
+  'hash_mismatch', // the bytes received do not have the announced sha256: the upload is discarded
+  'storage_full', // the server's disk is full: nothing of the chunk was kept; try later
+  'unknown_file', // download: no file on a message this user may see
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

@@ -9,6 +9,12 @@ export function dropLookAlikeKeys(db: Database.Database): void {
     ALTER TABLE users DROP COLUMN look_alike_folded;`);
 }
 
+/** Undoes schema version 12: uploads and the files of messages. */
+export function dropFiles(db: Database.Database): void {
+  db.exec(`DROP TABLE uploads;
+    DROP TABLE message_files;`);
+}
+
 /** Undoes schema version 11: the runs of group receipts. */
 export function dropGroupReceipts(db: Database.Database): void {
   db.exec('DROP TABLE group_receipts;');

@@ -83,6 +83,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     blockDurationSeconds: 60,
     timeoutSeconds: 600,
     dbPath: join(dir, 'server.db'),
+    // In cluster mode every node gets this folder: the nodes of a cluster share their files.
+    filesDir: join(dir, 'files'),
     credentialsFile,
     kdfCost: TEST_KDF_COST,
     // MESSENGER_TEST_GATEWAYS=N runs every in-process test server with N gateway processes.

@@ -7,6 +7,7 @@ import { lookAlikeKeys, skeleton } from '../../server/look-alike.js';
 import { openSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import {
   dropChangesAndReplies,
+  dropFiles,
   dropGroupReceipts,
   dropGroups,
   dropLookAlikeKeys,
@@ -119,6 +120,7 @@ describe('look-alike accounts made before the check', () => {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
+    dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
     dropMessageSearch(db);

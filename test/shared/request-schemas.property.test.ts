@@ -67,6 +67,24 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
   group_rename: fc.record({ group: groupId, name: fc.stringMatching(/^[a-z]{1,64}$/) }),
   group_admin: fc.record({ group: groupId, user: username, admin: fc.boolean() }),
   group_leave: fc.record({ group: groupId }),
+  upload_start: fc.record({
+    name: fc.string({ minLength: 1, maxLength: 255 }),
+    size: fc.integer({ min: 1, max: 2 ** 40 }),
+    sha256: fc.stringMatching(/^[0-9a-f]{64}$/),
+    mime: fc.constantFrom('image/png', 'application/pdf', 'text/plain'),
+  }),
+  upload_chunk: fc.record({
+    upload: fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    offset: fc.integer({ min: 0, max: 2 ** 40 }),
+    data: fc
+      .uint8Array({ minLength: 1, maxLength: 1024 })
+      .map((bytes) => Buffer.from(bytes).toString('base64')),
+  }),
+  download_chunk: fc.record({
+    messageId: fc.integer({ min: 1, max: 2 ** 40 }),
+    offset: fc.integer({ min: 0, max: 2 ** 40 }),
+    length: fc.integer({ min: 1, max: 46080 }),
+  }),
 };
 
 const anyRequest = fc.oneof(

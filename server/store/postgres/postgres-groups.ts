@@ -9,6 +9,7 @@ import * as rules from '../group-rules.js';
 import type { GroupState, Refused } from '../group-rules.js';
 import type { GroupConversationRow, GroupReceiptStates, GroupStore, NewGroupMessage } from '../store.js';
 import type { Connection, TransactionQuery } from './connection.js';
+import { storeMessageFile } from './postgres-files.js';
 import { MESSAGES, MESSAGE_COLUMNS } from './statements.js';
 
 /** Turns a stored row into the wire's message (the adapter's own, passed in). */
@@ -172,7 +173,7 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
 
   const insertMessage = (message: NewGroupMessage) =>
     tx(async (query) => {
-      const { from, group, text, sentAt, clientId, replyTo } = message;
+      const { from, group, text, sentAt, clientId, replyTo, file } = message;
       const current = await readGroup(query, group, 'SHARE');
       if (!current || !isMember(current, from)) return { refused: 'unknown_group' } as const;
       const [blocked] = await query<{ names: string[] }>(
@@ -224,9 +225,10 @@ export function postgresGroupStore(connection: Connection, toMessage: ToMessage)
         [recipients, id],
       );
       await updateReceiptRuns(query, group, from, id, recipients, [...blockers]);
+      if (file) await storeMessageFile(query, id, file);
       const stored: DirectMessage =
         replyTo === undefined
-          ? { id, from, group, text, sentAt }
+          ? { id, from, group, text, sentAt, ...(file ? { file } : {}) }
           : ((await byId(query, id)) as DirectMessage);
       return { message: stored, recipients, duplicate: false };
     });

@@ -13,7 +13,7 @@
  *   drops broken connections and opens new ones on the next call.
  */
 import type pg from 'pg';
-import type { BroadcastMessage, DirectMessage } from '../../../src/shared/protocol.js';
+import type { BroadcastMessage, DirectMessage, FileInfo } from '../../../src/shared/protocol.js';
 import { lookAlikeKeys } from '../../look-alike.js';
 import type {
   AccountStore,
@@ -29,6 +29,7 @@ import type {
   Registration,
   Store,
 } from '../store.js';
+import { postgresFileMetaStore, storeMessageFile } from './postgres-files.js';
 import { Connection, createPool, parseStoreUrl, type PostgresStoreOptions } from './connection.js';
 import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
@@ -94,10 +95,11 @@ function postgresStore(connection: Connection): Store {
     accounts: accountStore(run),
     lockout: lockoutStore(run),
     blocks: blockStore(run),
-    messages: messageStore(run),
+    messages: messageStore(run, connection),
     broadcasts: broadcastStore(run),
     presence: presenceLog(run),
     groups: postgresGroupStore(connection, directMessage as (row: never) => DirectMessage),
+    files: postgresFileMetaStore(connection),
     location: connection.location,
     close: () => connection.end(),
   };
@@ -186,6 +188,7 @@ interface MessageRow {
   reply_deleted: boolean | null;
   revision: number;
   reactions: string | null;
+  file?: string | null;
 }
 
 /** Texts are stored as UTF-8 bytes (see ./migrations/0001-initial.ts). */
@@ -207,6 +210,7 @@ const directMessage = (row: MessageRow): DirectMessage =>
     replyDeleted: row.reply_deleted,
     revision: row.revision,
     reactions: row.reactions,
+    file: row.file ?? null,
   });
 
 type ReactionOutcome = ReactionRefusal | 'changed' | 'unchanged';
@@ -216,7 +220,20 @@ type InsertRow = { outcome: 'stored' | 'duplicate' | DirectRefusal } & Pick<
   'id' | 'recipient' | 'text' | 'sent_at'
 >;
 
-function messageStore(run: Run): MessageStore {
+/** insert_direct and the message's file in one transaction: a message is never stored without it. */
+async function insertWithFile(
+  connection: Connection,
+  values: unknown[],
+  file: FileInfo,
+): Promise<InsertRow[]> {
+  return connection.transaction(async (query) => {
+    const rows = await query<InsertRow>(SQL.insertDirect, values);
+    if (rows[0]?.outcome === 'stored') await storeMessageFile(query, rows[0].id, file);
+    return rows;
+  });
+}
+
+function messageStore(run: Run, connection: Connection): MessageStore {
   const messages = async (statement: Statement, ...values: unknown[]) =>
     (await run<MessageRow>(statement, ...values)).map(directMessage);
   const byId = async (id: number) => (await messages('messageById', id))[0];
@@ -238,24 +255,25 @@ function messageStore(run: Run): MessageStore {
     return { message, revision };
   };
   return {
-    insertDirect: async ({ from, to, text, sentAt, clientId, replyTo }) => {
-      const [row] = await run<InsertRow>(
-        'insertDirect',
-        from,
-        to,
-        pairKey(from, to),
-        utf8(text),
-        sentAt,
-        clientId,
-        replyTo,
-      );
+    insertDirect: async ({ from, to, text, sentAt, clientId, replyTo, file }) => {
+      const values = [from, to, pairKey(from, to), utf8(text), sentAt, clientId, replyTo];
+      const [row] = file
+        ? await insertWithFile(connection, values, file)
+        : await run<InsertRow>('insertDirect', ...values);
       if (row === undefined) throw new Error('insert_direct returned no row');
       if (row.outcome === 'unknown_user' || row.outcome === 'blocked_by_recipient')
         return { refused: row.outcome };
       const duplicate = row.outcome === 'duplicate';
       if (duplicate || replyTo !== undefined)
         return { message: (await byId(row.id)) as DirectMessage, duplicate };
-      const message: DirectMessage = { id: row.id, from, to, text, sentAt: row.sent_at };
+      const message: DirectMessage = {
+        id: row.id,
+        from,
+        to,
+        text,
+        sentAt: row.sent_at,
+        ...(file ? { file } : {}),
+      };
       return { message, duplicate };
     },
     undeliveredAfter: (recipient, afterId, limit) => messages('undeliveredAfter', recipient, afterId, limit),

@@ -9,7 +9,9 @@ import type { SearchTerm } from '../../../src/shared/search-query.js';
 
 /** A message's revision and its reactions as "emoji TAB name" lines, in the order they were made. */
 const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
-    FROM reactions x WHERE x.message_id = m.id) AS reactions`;
+    FROM reactions x WHERE x.message_id = m.id) AS reactions,
+  (SELECT f.sha256 || E'\\t' || f.size || E'\\t' || f.mime || E'\\t' || f.name
+    FROM message_files f WHERE f.message_id = m.id) AS file`;
 /** A message (m) with what its quote needs of the message it answers (r): see MessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender, m.recipient, m.group_id, m.text, m.sent_at, m.edited_at, m.deleted,
   m.reply_to, r.sender AS reply_from, r.text AS reply_text, r.deleted AS reply_deleted, ${REACTION_COLUMNS}`;

@@ -17,6 +17,7 @@ import {
 } from '../group-rules.js';
 import { toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import type { GroupConversationRow, GroupReceiptState, GroupStore, NewGroupMessage } from '../store.js';
+import type { MessageFileWriter } from './sqlite-files.js';
 import type { Statements } from './statements.js';
 
 /** What the adapter's Durable gives: statements run now, results resolve once durable. */
@@ -42,7 +43,7 @@ const receiptState = (row: ReceiptRow): GroupReceiptState => ({
   memberBlocksSender: row.blocked === 1,
 });
 
-export function groupStore(s: Statements, io: DurableIo): GroupStore {
+export function groupStore(s: Statements, io: DurableIo, storeFile: MessageFileWriter): GroupStore {
   const state = (id: number): GroupState | undefined => {
     const row = s.groupRow.get(id) as { id: number; name: string; creator: string } | undefined;
     if (!row) return undefined;
@@ -73,7 +74,7 @@ export function groupStore(s: Statements, io: DurableIo): GroupStore {
     const row = s.messageById.get(id) as StoredMessageRow | undefined;
     return row && toDirectMessage(row);
   };
-  const insertMessage = ({ from, group, text, sentAt, clientId, replyTo }: NewGroupMessage) => {
+  const insertMessage = ({ from, group, text, sentAt, clientId, replyTo, file }: NewGroupMessage) => {
     const current = state(group);
     if (!isMember(current, from) || !current) return { refused: 'unknown_group' } as const;
     const row = {
@@ -99,8 +100,11 @@ export function groupStore(s: Statements, io: DurableIo): GroupStore {
     }
     // A member not sent this one: its run of the sender's messages ends here.
     for (const name of others) if (!recipients.includes(name)) s.endReceiptRun.run(group, from, name);
+    if (file) storeFile(id, file);
     const message: DirectMessage =
-      replyTo === undefined ? { id, from, group, text, sentAt } : (byId(id) as DirectMessage);
+      replyTo === undefined
+        ? { id, from, group, text, sentAt, ...(file ? { file } : {}) }
+        : (byId(id) as DirectMessage);
     return { message, recipients, duplicate: false };
   };
   const conversation = (id: number, reader: string): GroupConversationRow => {

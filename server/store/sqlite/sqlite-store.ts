@@ -22,6 +22,7 @@ import type {
   ConversationRow,
   GroupStore,
   DirectChange,
+  FileMetaStore,
   LockState,
   LockoutPolicy,
   LockoutStore,
@@ -42,6 +43,7 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { groupStore } from './sqlite-groups.js';
+import { fileMetaStore, messageFileWriter, type MessageFileWriter } from './sqlite-files.js';
 import { searchHit, type SearchRow } from '../search-snippet.js';
 import { pairRow, prepareStatements, searchMatch, type Statements } from './statements.js';
 
@@ -125,6 +127,7 @@ export class SqliteStore implements Store {
   readonly broadcasts: BroadcastStore;
   readonly presence: PresenceLog;
   readonly groups: GroupStore;
+  readonly files: FileMetaStore;
   private readonly tick: GroupCommit;
   private closed = false;
 
@@ -140,10 +143,12 @@ export class SqliteStore implements Store {
     this.accounts = accountStore(s, io, this.tick);
     this.lockout = lockoutStore(s, io);
     this.blocks = blockStore(s, io);
-    this.messages = messageStore(s, io);
+    const storeFile = messageFileWriter(db);
+    this.messages = messageStore(s, io, storeFile);
     this.broadcasts = broadcastStore(s, io);
     this.presence = presenceLog(s, io);
-    this.groups = groupStore(s, io);
+    this.groups = groupStore(s, io, storeFile);
+    this.files = fileMetaStore(db, io);
   }
 
   /**
@@ -248,14 +253,14 @@ function blockStore(s: Statements, io: Durable): BlockStore {
   };
 }
 
-function messageStore(s: Statements, io: Durable): MessageStore {
+function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter): MessageStore {
   const byId = (id: number) => {
     const row = s.messageById.get(id) as StoredMessageRow | undefined;
     return row && toDirectMessage(row);
   };
   const rows = (statement: Database.Statement, ...values: unknown[]) =>
     (statement.all(...values) as StoredMessageRow[]).map(toDirectMessage);
-  const insert = ({ from, to, text, sentAt, clientId, replyTo }: NewDirectMessage) => {
+  const insert = ({ from, to, text, sentAt, clientId, replyTo, file }: NewDirectMessage) => {
     const row = {
       from,
       to,
@@ -268,8 +273,11 @@ function messageStore(s: Statements, io: Durable): MessageStore {
     const id = s.insertMessage.get(row) as number | undefined;
     if (id !== undefined) {
       s.addPair.run(...pairRow(from, to));
+      if (file) storeFile(id, file);
       const message =
-        replyTo === undefined ? ({ id, from, to, text, sentAt } satisfies DirectMessage) : byId(id);
+        replyTo === undefined
+          ? ({ id, from, to, text, sentAt, ...(file ? { file } : {}) } satisfies DirectMessage)
+          : byId(id);
       return { message: message as DirectMessage, duplicate: false };
     }
     const stored =

@@ -8,7 +8,9 @@ export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m
   m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
   r.deleted AS replyDeleted, m.revision,
   (SELECT group_concat(x.emoji || char(9) || x.name, char(10) ORDER BY x.at, x.name)
-     FROM reactions x WHERE x.message_id = m.id) AS reactions`;
+     FROM reactions x WHERE x.message_id = m.id) AS reactions,
+  (SELECT f.sha256 || char(9) || f.size || char(9) || f.mime || char(9) || f.name
+     FROM message_files f WHERE f.message_id = m.id) AS file`;
 const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 

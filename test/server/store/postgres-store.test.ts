@@ -13,6 +13,7 @@ import {
 import { StoreUnavailableError, type Store } from '../../../server/store/store.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { SCHEMA_VERSION } from '../../../server/store/postgres/migrations.js';
+import { describeFileConformance } from './files-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeStoreConformance, type StoreFixture } from './store-conformance.js';
 
@@ -80,6 +81,7 @@ async function openFixture(): Promise<StoreFixture> {
 
 describeStoreConformance('PostgreSQL', openFixture);
 describeSearchConformance('PostgreSQL', openFixture);
+describeFileConformance('PostgreSQL', openFixture);
 
 describe('the PostgreSQL store', () => {
   it('commits a recipient’s messages in id order under concurrent senders on two nodes', async () => {

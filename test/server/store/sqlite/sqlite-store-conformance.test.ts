@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../../../server/store/sqlite/sqlite-store.js';
 import type { Store } from '../../../../server/store/store.js';
 import { makeTempDir } from '../../../helpers/server.js';
+import { describeFileConformance } from '../files-conformance.js';
 import { describeSearchConformance } from '../search-conformance.js';
 import { describeStoreConformance, type StoreFixture } from '../store-conformance.js';
 
@@ -28,3 +29,4 @@ function openFixture(): Promise<StoreFixture> {
 
 describeStoreConformance('SQLite', openFixture);
 describeSearchConformance('SQLite', openFixture);
+describeFileConformance('SQLite', openFixture);

@@ -11,6 +11,7 @@ import { openSqliteStore, type SqliteStore } from '../../../../server/store/sqli
 import { ManualSync } from '../../../helpers/manual-wal-sync.js';
 import {
   dropChangesAndReplies,
+  dropFiles,
   dropGroupReceipts,
   dropGroups,
   dropLookAlikeKeys,
@@ -129,6 +130,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
     dropMessageSearch(db);
@@ -177,6 +179,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
     dropMessageSearch(db);
@@ -212,6 +215,7 @@ describe('the SQLite store', () => {
     const { id } = sent.message;
     await store.close();
     const db = new Database(path);
+    dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
     // An edit made by a version 9 server: the revision moved, the sender's had no column yet.
@@ -252,6 +256,7 @@ describe('the SQLite store', () => {
     await store.messages.acknowledge('cy', [two]);
     await store.close();
     const db = new Database(path);
+    dropFiles(db);
     dropGroupReceipts(db);
     db.pragma('user_version = 10');
     db.close();
@@ -261,6 +266,35 @@ describe('the SQLite store', () => {
         { member: 'bob', since: one, deliveredUpTo: two },
         { member: 'cy', since: one, deliveredUpTo: one - 1 },
       ]);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('migrates a version 11 database: its messages stay as they were, files attach from then on', async () => {
+    const path = join(dir, 'v11.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob']);
+    const sent = await send(store, 'ann', 'bob', 'before files', 1);
+    if (!('message' in sent)) throw new Error('refused');
+    await store.close();
+    const db = new Database(path);
+    dropFiles(db);
+    db.pragma('user_version = 11');
+    db.close();
+    const migrated = openSqliteStore(path);
+    try {
+      expect(await migrated.messages.messageById(sent.message.id)).toEqual(sent.message);
+      const file = { name: 'a.png', size: 3, mime: 'image/png', sha256: 'c'.repeat(64) };
+      const withFile = await migrated.messages.insertDirect({
+        from: 'ann',
+        to: 'bob',
+        text: '',
+        sentAt: 2,
+        file,
+      });
+      expect('message' in withFile && withFile.message.file).toEqual(file);
+      expect(await migrated.files.blobInUse(file.sha256)).toBe(true);
     } finally {
       await migrated.close();
     }

@@ -1,0 +1,36 @@
+/**
+ * The blob storage port: where the bytes of files live, addressed by their SHA-256, and the partial
+ * files of uploads in progress. Metadata (who uploaded what, which message carries which file) is
+ * in the Store (server/store/store.ts, FileMetaStore). The disk adapter (./disk-file-store.ts) is
+ * the only one; the nodes of a cluster share its folder (docs/scaling.md).
+ *
+ * Contract: no method holds a whole file in memory. A part's length is what arrived of it, on any
+ * node. A write that fails for lack of space rejects with StorageFullError and leaves the part as
+ * it was before the write.
+ */
+
+/** The disk (or bucket) is full: nothing of the write was kept. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+}
+
+export interface FileStore {
+  /** Bytes of upload `upload` received so far (0 when none). */
+  partLength(upload: string): Promise<number>;
+  /** Appends `data` to the part, which must be `offset` bytes long now. */
+  appendPart(upload: string, offset: number, data: Buffer): Promise<void>;
+  /**
+   * Checks the part's SHA-256 (reading it back in pieces) and, when it matches, makes it the blob
+   * of that hash (replacing an identical one: de-duplication). A mismatching part is removed.
+   */
+  commitPart(upload: string, sha256: string): Promise<boolean>;
+  removePart(upload: string): Promise<void>;
+  /** Up to `length` bytes of the blob from `offset`; fewer at its end, none when it is missing. */
+  readBlob(sha256: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Removes the blob unless `inUse` says (after it was taken away) that something refers to it
+   * again: a file finishing its upload at that moment is never lost (see the adapter).
+   */
+  removeBlob(sha256: string, inUse: () => Promise<boolean>): Promise<boolean>;
+  hasBlob(sha256: string): Promise<boolean>;
+}
