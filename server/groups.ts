@@ -11,7 +11,6 @@ import { encodeFrame } from '../src/shared/codec.js';
 import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX, TYPING_TTL_MS } from '../src/shared/limits.js';
 import type {
   DirectMessage,
-  FileInfo,
   GroupInfo,
   RequestResult,
   ServerEvent,
@@ -23,7 +22,7 @@ import type { Receipts } from './receipts.js';
 import { BusUnavailableError, type Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
 import { unknownUser } from './messages.js';
-import type { GroupLimits, GroupRefusal, GroupStore, MessageStore } from './store/store.js';
+import type { GroupLimits, GroupRefusal, GroupStore, MessageContent, MessageStore } from './store/store.js';
 
 const LIMITS: GroupLimits = { maxMembers: GROUP_MEMBERS_MAX, maxCreated: GROUPS_CREATED_MAX };
 
@@ -165,22 +164,11 @@ export class Groups {
   async send(
     from: string,
     group: number,
-    text: string,
-    clientId?: string,
-    replyTo?: number,
-    file?: FileInfo,
+    content: MessageContent,
     now = Date.now(),
   ): Promise<RequestResult<'message'>> {
-    if (replyTo !== undefined) await this.requireInGroup(replyTo, group);
-    const stored = await this.store.groups.insertMessage({
-      from,
-      group,
-      text,
-      sentAt: now,
-      ...(clientId === undefined ? {} : { clientId }),
-      ...(replyTo === undefined ? {} : { replyTo }),
-      ...(file === undefined ? {} : { file }),
-    });
+    if (content.replyTo !== undefined) await this.requireInGroup(content.replyTo, group);
+    const stored = await this.store.groups.insertMessage({ ...content, from, group, sentAt: now });
     if ('refused' in stored) throw unknownGroup(group);
     const { message, recipients } = stored;
     await this.fanOut({ type: 'message', message, offline: false }, from, recipients, true, true);

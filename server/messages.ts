@@ -11,7 +11,7 @@
  * drop ids they have already shown, which makes delivery exactly-once for the user.
  */
 import { encodeFrame } from '../src/shared/codec.js';
-import type { DirectMessage, FileInfo, RequestResult, ServerFrame } from '../src/shared/protocol.js';
+import type { DirectMessage, RequestResult, ServerFrame } from '../src/shared/protocol.js';
 import type { Accounts } from './accounts.js';
 import { BusUnavailableError, type BroadcastEvent, type Bus } from './bus/bus.js';
 import { RequestError } from './errors.js';
@@ -24,6 +24,7 @@ import type {
   ChangeRefusal,
   DirectChange,
   DirectChangeEvent,
+  MessageContent,
   MessageStore,
   ReactionChange,
   ReactionRefusal,
@@ -93,23 +94,12 @@ export class Messages {
   async send(
     from: string,
     to: string,
-    text: string,
-    clientId?: string,
-    replyTo?: number,
-    file?: FileInfo,
+    content: MessageContent,
     now = Date.now(),
   ): Promise<RequestResult<'message'>> {
     requireOther(from, to);
-    if (replyTo !== undefined) await this.requireInConversation(replyTo, from, to);
-    const stored = await this.store.messages.insertDirect({
-      from,
-      to,
-      text,
-      sentAt: now,
-      ...(clientId === undefined ? {} : { clientId }),
-      ...(replyTo === undefined ? {} : { replyTo }),
-      ...(file === undefined ? {} : { file }),
-    });
+    if (content.replyTo !== undefined) await this.requireInConversation(content.replyTo, from, to);
+    const stored = await this.store.messages.insertDirect({ ...content, from, to, sentAt: now });
     if ('refused' in stored) {
       throw stored.refused === 'unknown_user'
         ? unknownUser(to)

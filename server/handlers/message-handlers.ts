@@ -12,9 +12,10 @@ export const message = loggedIn<'message'>(
   (connection, { to, group, text = '', file: upload, clientId, replyTo }, ctx) =>
     ctx.writes.admit(async () => {
       const file = upload === undefined ? undefined : await ctx.files.attachable(connection.user, upload);
+      const content = { text, clientId, replyTo, file };
       const sent = await (group === undefined
-        ? ctx.messages.send(connection.user, to as string, text, clientId, replyTo, file)
-        : ctx.groups.send(connection.user, group, text, clientId, replyTo, file));
+        ? ctx.messages.send(connection.user, to as string, content)
+        : ctx.groups.send(connection.user, group, content));
       if (upload !== undefined) await ctx.files.attached(upload);
       return sent;
     }),

@@ -103,17 +103,21 @@ export interface ConversationRow {
   unread: number;
 }
 
-export interface NewDirectMessage {
+/** What a message says and carries, the same for a direct and a group message. */
+export interface MessageContent {
+  text: string;
+  /** The sender's id for the message: a retry with the same one finds the stored message. */
+  clientId?: string | undefined;
+  /** The message this one answers; the caller has checked it belongs to the same conversation. */
+  replyTo?: number | undefined;
+  /** The file it carries (stored with it, atomically); its blob is in place already. */
+  file?: FileInfo | undefined;
+}
+
+export interface NewDirectMessage extends MessageContent {
   from: string;
   to: string;
-  text: string;
   sentAt: number;
-  /** The sender's id for the message: a retry with the same one finds the stored message. */
-  clientId?: string;
-  /** The message this one answers; the caller has checked it belongs to the same conversation. */
-  replyTo?: number;
-  /** The file it carries (stored with it, atomically); its blob is in place already. */
-  file?: FileInfo;
 }
 
 /**
@@ -288,14 +292,10 @@ export interface MessageStore {
 }
 
 /** A group message to store: the caller has checked `replyTo` belongs to the same group. */
-export interface NewGroupMessage {
+export interface NewGroupMessage extends MessageContent {
   from: string;
   group: number;
-  text: string;
   sentAt: number;
-  clientId?: string;
-  replyTo?: number;
-  file?: FileInfo;
 }
 
 /** A group with this user's view of it: its newest message it may see, and how many it has not read. */
