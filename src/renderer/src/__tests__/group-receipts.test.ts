@@ -6,19 +6,17 @@
  * a screen reader reads; members who left stop counting.
  */
 import { mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectMessage, GroupInfo } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
 import { bindEvents } from '../events';
 import { useConversationsStore } from '../stores/conversations';
-import { useSessionStore } from '../stores/session';
-import { FakeMessenger, installFake, ok, settle } from './fake-messenger';
-import { fakeLayout } from './helpers';
+import { ok, settle, type FakeMessenger } from './fake-messenger';
+import { useLoggedInPage } from './helpers';
 
+const page = useLoggedInPage();
 let fake: FakeMessenger;
 let unbind: () => void;
-let restoreLayout: () => void;
 
 const rebels: GroupInfo = {
   id: 7,
@@ -32,10 +30,7 @@ function mine(id: number, text: string): DirectMessage {
 }
 
 beforeEach(async () => {
-  localStorage.clear();
-  restoreLayout = fakeLayout();
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
+  fake = page();
   fake.on('conversations', () => ok([]));
   fake.on('groups', () => ok([{ group: rebels, last: mine(12, 'two'), unread: 0 }]));
   // carol joined after message 10: only alice and bob were sent it.
@@ -50,15 +45,10 @@ beforeEach(async () => {
       ],
     }),
   );
-  await useSessionStore().refreshState();
   unbind = bindEvents('main');
   await useConversationsStore().load();
 });
-afterEach(() => {
-  unbind();
-  restoreLayout();
-  document.body.innerHTML = '';
-});
+afterEach(() => unbind());
 
 /** Each of my messages' status: its visible label, its tooltip, and the text only a screen reader reads. */
 function statuses(chat: VueWrapper) {

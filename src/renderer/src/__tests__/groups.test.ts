@@ -6,7 +6,6 @@
  * messages (counts, who reacted, without blocked users), and a member removed loses the group.
  */
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectMessage, GroupInfo } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
@@ -14,13 +13,12 @@ import ConversationList from '../components/ConversationList.vue';
 import { bindEvents } from '../events';
 import { useBlockedStore } from '../stores/blocked';
 import { useConversationsStore } from '../stores/conversations';
-import { useSessionStore } from '../stores/session';
-import { dm, FakeMessenger, installFake, ok, settle } from './fake-messenger';
-import { fakeLayout, hasButton } from './helpers';
+import { dm, ok, settle, type FakeMessenger } from './fake-messenger';
+import { hasButton, useLoggedInPage } from './helpers';
 
+const page = useLoggedInPage();
 let fake: FakeMessenger;
 let unbind: () => void;
-let restoreLayout: () => void;
 
 const rebels: GroupInfo = {
   id: 7,
@@ -38,22 +36,14 @@ function groupMessage(id: number, from: string, text: string): DirectMessage {
 }
 
 beforeEach(async () => {
-  localStorage.clear();
-  restoreLayout = fakeLayout();
-  setActivePinia(createPinia());
-  fake = installFake(new FakeMessenger().loggedInAs('me'));
+  fake = page();
   fake.on('conversations', () => ok([{ peer: 'carol', last: dm('carol', 'me', 'hi'), unread: 0 }]));
   fake.on('groups', () => ok([{ group: rebels, last: groupMessage(50, 'bob', 'hello all'), unread: 1 }]));
   fake.on('groupHistory', () => ok({ messages: [groupMessage(50, 'bob', 'hello all')], hasMore: false }));
-  await useSessionStore().refreshState();
   unbind = bindEvents('main');
   await useConversationsStore().load();
 });
-afterEach(() => {
-  unbind();
-  restoreLayout();
-  document.body.innerHTML = '';
-});
+afterEach(() => unbind());
 
 describe('groups in the app', () => {
   it('lists a group by its name beside direct chats, with its last sender and unread count', async () => {

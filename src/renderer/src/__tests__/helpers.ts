@@ -64,13 +64,14 @@ export function fakeLayout(): () => void {
 }
 
 /**
- * For each test of the file: a fake messenger logged in as `me` and a measurable layout, undone and
- * the page emptied after it. Returns the current test's fake.
+ * For each test of the file: empty local storage, a fake messenger logged in as `me` and a
+ * measurable layout, undone and the page emptied after it. Returns the current test's fake.
  */
 export function useLoggedInPage(): () => FakeMessenger {
   let fake: FakeMessenger | undefined;
   let restoreLayout = () => {};
   beforeEach(async () => {
+    localStorage.clear();
     fake = await loggedInAsMe();
     restoreLayout = fakeLayout();
   });
