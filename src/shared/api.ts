@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  fileInfoSchema,
   groupIdSchema,
   groupNameSchema,
   messageIdSchema,
@@ -25,6 +26,7 @@ import {
   type UserEntry,
 } from './protocol.js';
 import {
+  FILE_IMAGE_AUTO_DOWNLOAD_BYTES,
   GROUP_MEMBERS_MAX,
   HISTORY_PAGE_MAX,
   USERNAME_MAX_LENGTH,
@@ -51,6 +53,12 @@ export const externalLinkSchema = z
  */
 export const closeBehaviourSchema = z.enum(['quit', 'background']);
 export type CloseBehaviour = z.infer<typeof closeBehaviourSchema>;
+
+/** A direct chat (`to`) or a group chat (`group`). */
+export const messageTargetSchema = z.union([
+  z.object({ to: usernameSchema }).strict(),
+  z.object({ group: groupIdSchema }).strict(),
+]);
 
 /** Far above any real unread total; the badge only needs to be a plausible number. */
 export const UNREAD_COUNT_MAX = 1_000_000;
@@ -145,6 +153,24 @@ export const apiCalls = {
   sendFileEnd: z.tuple([transferIdSchema]),
   /** Cancels a file on its way, in either direction; the peer is told and a partial file is removed. */
   cancelFile: z.tuple([transferIdSchema]),
+  /**
+   * Sends a file to a direct or group chat through the server (docs/app.md, "Files"), with an
+   * optional caption: announced like `sendFile`, its bytes handed over with `sendFileChunk` and
+   * `sendFileEnd`; the core then uploads it (resuming after a reconnect) and sends its message
+   * through the outbox under the transfer's `clientId` (`queued_sent` / `queued_failed`).
+   */
+  sendChatFile: z.tuple([messageTargetSchema, fileOfferSchema, textSchema.optional()]),
+  /**
+   * Downloads the file of a direct or group message (its `file`, in the chat `target`) into the
+   * core's temp folder, checked against its SHA-256; the same transfer again for a message already
+   * downloading or downloaded. Then `saveFile` and, for images, `readFile`.
+   */
+  downloadFile: z.tuple([messageIdSchema, fileInfoSchema, messageTargetSchema]),
+  /**
+   * A piece (FILE_API_CHUNK_BYTES from `offset`, base64) of a downloaded image of at most
+   * FILE_IMAGE_AUTO_DOWNLOAD_BYTES, for the app to make its inline thumbnail from.
+   */
+  readFile: z.tuple([transferIdSchema, z.number().int().min(0).max(FILE_IMAGE_AUTO_DOWNLOAD_BYTES)]),
   /** The files sent and received in the private chat with this user (in this run), for a window opened late. */
   fileTransfers: z.tuple([usernameSchema]),
   /**
@@ -290,6 +316,9 @@ export interface ApiValues {
   sendFile: { transfer: FileTransfer };
   sendFileChunk: { bytesDone: number };
   sendFileEnd: Record<string, never>;
+  sendChatFile: { transfer: FileTransfer };
+  downloadFile: { transfer: FileTransfer };
+  readFile: { data: string };
   cancelFile: Record<string, never>;
   fileTransfers: FileTransfer[];
   saveFile: Record<string, never>;

@@ -83,7 +83,9 @@ export const fileApiChunkSchema = base64Schema(FILE_API_CHUNK_BYTES).min(1);
  * Why a transfer failed, as the app explains it: too_large / bad_name / too_many (the receiver
  * refused the offer), hash_mismatch / size_mismatch (the bytes were not what was announced),
  * interrupted (the connection went; private files cannot resume: send again), refused (the peer
- * refused without a reason we know), disk (the receiving computer could not write it).
+ * refused without a reason we know), disk (the receiving computer could not write it). For server
+ * files: server_full, unavailable, server_refused (below); `interrupted` is not used there, since
+ * a server transfer waits for the connection and resumes.
  */
 export const fileFailReasonSchema = z.enum([
   'too_large',
@@ -94,6 +96,12 @@ export const fileFailReasonSchema = z.enum([
   'interrupted',
   'refused',
   'disk',
+  // Server files (docs/app.md, "Files"): the server had no room for it; the file is no longer there
+  // for you (the message was deleted, or you blocked its sender); the server took too long, or
+  // refused it for a reason of its own.
+  'server_full',
+  'unavailable',
+  'server_refused',
 ]);
 export type FileFailReason = z.infer<typeof fileFailReasonSchema>;
 
@@ -102,8 +110,19 @@ export type TransferState = 'sending' | 'receiving' | 'done' | 'cancelled' | 'fa
 /** One file on its way (or arrived), as the core reports it in `file` events. */
 export interface FileTransfer {
   id: string;
-  /** The private chat's peer (server files later: the conversation). */
+  /**
+   * The private chat's peer; for a server file (`via: 'server'`) the other person of the direct
+   * chat, or '' for a group's (then `group` says which).
+   */
   peer: string;
+  /** Set for files of direct and group chats, which go through the server; absent for private chats. */
+  via?: 'server';
+  /** The group chat of a server file. */
+  group?: number;
+  /** A server file's message, once the server stored it (always set for downloads). */
+  messageId?: number;
+  /** A server file being sent: the client id its message's `queued_sent` / `queued_failed` event carries. */
+  clientId?: string;
   direction: 'send' | 'receive';
   name: string;
   size: number;

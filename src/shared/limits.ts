@@ -160,6 +160,11 @@ export const FILE_CHUNKS_PER_SECOND = 1000;
 /** Unfinished uploads one user may have at once (on every device together). */
 export const UPLOADS_IN_PROGRESS_MAX = 4;
 /**
+ * The app downloads images in direct and group chats up to this size by itself, to show them inline
+ * (their thumbnail is made from the downloaded bytes); larger images and other files on a click.
+ */
+export const FILE_IMAGE_AUTO_DOWNLOAD_BYTES = 5 * 1024 * 1024;
+/**
  * An upload not finished this long after it started is removed with its partial data, and a
  * finished one can be attached to messages until then (the server's `--upload-expiry`): 24 hours.
  */

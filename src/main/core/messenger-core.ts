@@ -18,9 +18,16 @@ import {
   type SendResult,
   type ServerAddress,
 } from '../../shared/api.js';
+import type { FileTransfer } from '../../shared/files.js';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, USER_SEARCH_MAX_RESULTS } from '../../shared/limits.js';
-import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/protocol.js';
+import type {
+  DirectMessage,
+  RequestParams,
+  RequestResult,
+  RequestType,
+  ServerEvent,
+} from '../../shared/protocol.js';
 import { describeIssues } from '../../shared/validate.js';
 import { wasChanged } from '../../shared/message-state.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -34,6 +41,7 @@ import { P2PNode } from './p2p.js';
 import type { PeerLink } from './peer-link.js';
 import { PrivateFiles, type ReceivedFile } from './private-files.js';
 import { PrivateSessions } from './private-sessions.js';
+import { ServerFiles } from './server-files.js';
 import { PrivateTranscripts } from './private-transcripts.js';
 import { ServerConnection } from './server-connection.js';
 import type { TlsOptions } from './tcp.js';
@@ -92,11 +100,20 @@ type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiValues[M
  * lost reply safe.
  */
 type OutgoingMessage = MessageTarget & {
+  /** '' only for a file without a caption (then not sent). */
   text: string;
   clientId: string;
   /** The message this one answers. */
   replyTo?: number;
+  /** A finished upload the message carries (server-files.ts). */
+  file?: string;
 };
+
+/** The `message` request for an outgoing message: a file without a caption has no text. */
+function messageParams(outgoing: OutgoingMessage): RequestParams<'message'> {
+  const { text, ...rest } = outgoing;
+  return text === '' ? rest : outgoing;
+}
 
 /** Failures after which the server may or may not have stored the message: resend it later. */
 function isRetryable(error: unknown): boolean {
@@ -122,6 +139,7 @@ export class MessengerCore implements MessengerApi {
   private readonly p2p: P2PNode;
   private readonly sessions: PrivateSessions;
   private readonly files: PrivateFiles;
+  private readonly chatFiles: ServerFiles;
   private readonly transcripts = new PrivateTranscripts();
   private readonly idle = new IdleWatch((logoutAt) => this.events.emit({ kind: 'idle_warning', logoutAt }));
   private readonly seen = new BoundedIdSet(SEEN_MESSAGE_IDS);
@@ -166,6 +184,7 @@ export class MessengerCore implements MessengerApi {
       () => this.emitState(),
     );
     this.files = new PrivateFiles((transfer) => this.emitEvent({ kind: 'file', transfer }), options.dataDir);
+    this.chatFiles = this.makeChatFiles();
     this.p2p.onLink((link) => {
       if (this.loggedIn) this.adoptLink(link, false);
       else link.destroy();
@@ -193,9 +212,30 @@ export class MessengerCore implements MessengerApi {
     }
   }
 
-  /** A received private file that arrived complete and verified, for the shell's "Save as…". */
+  /** A received file (private, or downloaded from a chat) complete and verified, for the shell's "Save as…". */
   receivedFile(id: string): ReceivedFile | undefined {
-    return this.files.receivedFile(id);
+    return this.files.receivedFile(id) ?? this.chatFiles.receivedFile(id);
+  }
+
+  /** Files of direct and group chats, which go through the server, with what they need of the core. */
+  private makeChatFiles(): ServerFiles {
+    const host = {
+      connection: () => (this.loggedIn && this.connection?.isOpen ? this.connection : undefined),
+      maxFileBytes: () => this.serverInfo?.limits?.maxFileBytes ?? 0,
+      sendFileMessage: (target: MessageTarget, file: string, clientId: string, caption?: string) =>
+        this.sendMessage(target, caption ?? '', undefined, { file, clientId }),
+      messageStored: (clientId: string, message: DirectMessage) =>
+        this.events.emit({ kind: 'queued_sent', clientId, message }),
+      messageRefused: (target: MessageTarget, clientId: string, text: string, error: CoreError) =>
+        this.events.emit({ kind: 'queued_failed', clientId, text, ...target, error: toApiError(error) }),
+    };
+    const emit = (transfer: FileTransfer) => this.emitEvent({ kind: 'file', transfer });
+    return new ServerFiles(host, emit, this.options.dataDir);
+  }
+
+  /** The private or chat file transfer with this id. */
+  private transfers(id: string): PrivateFiles | ServerFiles {
+    return this.chatFiles.has(id) ? this.chatFiles : this.files;
   }
 
   /** Where received private files are written in this run, once one arrived (tests). */
@@ -248,6 +288,7 @@ export class MessengerCore implements MessengerApi {
     this.connection = undefined;
     await this.p2p.stop();
     await this.files.clear();
+    await this.chatFiles.clear();
     this.events.clear();
   }
 
@@ -302,10 +343,19 @@ export class MessengerCore implements MessengerApi {
     }),
     sendFile: async (peer, offer) => ({ transfer: await this.files.send(this.privateLink(peer), offer) }),
     sendFileChunk: async (id, data) => ({
-      bytesDone: await this.files.chunk(id, Buffer.from(data, 'base64')),
+      bytesDone: await this.transfers(id).chunk(id, Buffer.from(data, 'base64')),
     }),
-    sendFileEnd: async (id) => (await this.files.end(id), {}),
-    cancelFile: async (id) => (await this.files.cancel(id), {}),
+    sendFileEnd: async (id) => (await this.transfers(id).end(id), {}),
+    cancelFile: async (id) => (await this.transfers(id).cancel(id), {}),
+    sendChatFile: async (target, offer, caption) => {
+      if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+      return { transfer: await this.chatFiles.send(target, offer, caption) };
+    },
+    downloadFile: async (messageId, file, target) => {
+      if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
+      return { transfer: await this.chatFiles.download(messageId, file, target) };
+    },
+    readFile: async (id, offset) => ({ data: await this.chatFiles.read(id, offset) }),
     fileTransfers: async (peer) => this.files.list(peer),
     reconnectNow: async () => this.reconnectNow(),
     typing: async (peer, active) => {
@@ -448,8 +498,9 @@ export class MessengerCore implements MessengerApi {
     this.queue.length = 0;
     this.seen.clear();
     this.transcripts.clear();
-    // Private files, like private texts, are never kept past the login.
+    // Private files, like private texts, are never kept past the login; nor are chat files' copies.
     void this.files.clear();
+    void this.chatFiles.clear();
     this.p2p.setIdentity(undefined);
     if (!this.connection?.isOpen) this.connectionState = 'disconnected';
     this.emitState();
@@ -609,6 +660,7 @@ export class MessengerCore implements MessengerApi {
       this.adopt(connection, info);
       this.watchIdle(connection);
       void this.flushQueue();
+      this.chatFiles.resume();
     } catch (error) {
       this.onReconnectFailed(error, attempt);
     }
@@ -635,13 +687,19 @@ export class MessengerCore implements MessengerApi {
    * Direct and group messages take the same path: sent at once while connected and nothing waits
    * before them, otherwise queued (the outbox) and sent in order on reconnect, once each (clientId).
    */
-  private async sendMessage(target: MessageTarget, text: string, replyTo?: number): Promise<SendResult> {
+  private async sendMessage(
+    target: MessageTarget,
+    text: string,
+    replyTo?: number,
+    attached?: { file: string; clientId: string },
+  ): Promise<SendResult> {
     if (!this.loggedIn) throw new CoreError('not_logged_in', 'log in first');
     const outgoing: OutgoingMessage = {
       ...target,
       text,
-      clientId: randomBytes(16).toString('base64url'),
+      clientId: attached?.clientId ?? randomBytes(16).toString('base64url'),
       ...(replyTo === undefined ? {} : { replyTo }),
+      ...(attached ? { file: attached.file } : {}),
     };
     this.typingNotices.messageSent('to' in target ? target.to : `#${target.group}`);
     if (!this.connection?.isOpen || this.queue.length > 0 || this.flushing || this.sendingDirect) {
@@ -649,7 +707,10 @@ export class MessengerCore implements MessengerApi {
     }
     this.sendingDirect = true;
     try {
-      const { message, online, recipients } = await this.connection.request('message', outgoing);
+      const { message, online, recipients } = await this.connection.request(
+        'message',
+        messageParams(outgoing),
+      );
       return { message, online, queued: false, ...(recipients ? { recipients } : {}) };
     } catch (error) {
       // Busy: nothing was stored; the queue sends it again after the server's retryAfterMs.
@@ -692,7 +753,7 @@ export class MessengerCore implements MessengerApi {
     try {
       while (this.queue.length > 0 && this.connection?.isOpen && this.loggedIn) {
         const next = this.queue[0] as OutgoingMessage;
-        const outcome = await this.connection.request('message', next).then(
+        const outcome = await this.connection.request('message', messageParams(next)).then(
           ({ message, recipients }) =>
             ({
               kind: 'queued_sent',
@@ -715,6 +776,8 @@ export class MessengerCore implements MessengerApi {
         this.queue.shift();
         this.emitState();
         this.events.emit(outcome);
+        if (outcome.kind === 'queued_sent') this.chatFiles.onMessageStored(next.clientId, outcome.message);
+        else this.chatFiles.onMessageRefused(next.clientId);
       }
     } finally {
       this.flushing = false;

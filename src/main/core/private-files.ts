@@ -7,7 +7,7 @@
  * transfer cut by a lost link fails as `interrupted` (a new link is a new session: send again).
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +15,13 @@ import type { FileFailReason, FileOffer, FileTransfer } from '../../shared/files
 import { FILE_TRANSFERS_MAX, P2P_FILE_CHUNK_BYTES } from '../../shared/limits.js';
 import type { PeerFileControl } from '../../shared/protocol.js';
 import { CoreError } from './errors.js';
+import { keepAtMost, makeRunFolder, progressDue, remember } from './transfer-common.js';
 import type { PeerFileMessage, PeerLink } from './peer-link.js';
 
 /** Received files kept for "Save as…" (the oldest goes, file and all, when a newer one arrives). */
 export const RECEIVED_FILES_KEPT = 16;
 /** Ended transfers still listed for a window opened late. */
 const ENDED_KEPT = 64;
-/** Progress events per transfer at most this often (state changes always go out). */
-const PROGRESS_INTERVAL_MS = 100;
 
 export interface ReceivedFile {
   path: string;
@@ -310,10 +309,7 @@ export class PrivateFiles {
       size: transfer.size,
       mime: transfer.mime,
     });
-    if (this.received.size <= RECEIVED_FILES_KEPT) return;
-    const [oldest, file] = this.received.entries().next().value as [string, ReceivedFile];
-    this.received.delete(oldest);
-    void rm(file.path, { force: true }).catch(() => undefined);
+    keepAtMost(this.received, RECEIVED_FILES_KEPT);
   }
 
   private onReceived(id: string): void {
@@ -356,7 +352,7 @@ export class PrivateFiles {
     if (map.get(transfer.id) !== entry) return;
     map.delete(transfer.id);
     Object.assign(transfer, end);
-    this.archive(transfer);
+    remember(this.ended, transfer, ENDED_KEPT);
     if ('remoteId' in entry) {
       const incoming = entry as Incoming;
       this.byRemote.get(entry.link)?.delete(incoming.remoteId);
@@ -365,24 +361,13 @@ export class PrivateFiles {
     this.report(entry, true);
   }
 
-  private archive(transfer: FileTransfer): void {
-    this.ended.set(transfer.id, transfer);
-    if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value as string);
-  }
-
   private report(entry: Active, always: boolean): void {
-    const now = Date.now();
-    if (!always && now - entry.lastEmit < PROGRESS_INTERVAL_MS) return;
-    entry.lastEmit = now;
-    this.emit({ ...entry.transfer });
+    if (progressDue(entry, always)) this.emit({ ...entry.transfer });
   }
 
   /** This run's folder, made on first use (synchronously: chunks may follow the offer at once). */
   private folderNow(): string {
-    if (!this.runFolder) {
-      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-      this.runFolder = mkdtempSync(join(this.dataDir, 'messenger-files-'));
-    }
+    this.runFolder ??= makeRunFolder(this.dataDir, 'messenger-files-');
     return this.runFolder;
   }
 
