@@ -8,6 +8,7 @@ import { fileNameProblem, type FileTransfer } from '../../shared/files';
 import {
   FILE_MAX_BYTES,
   FILE_TRANSFERS_MAX,
+  UPLOADS_IN_PROGRESS_MAX,
   GROUP_MEMBERS_MAX,
   GROUPS_CREATED_MAX,
   PASSWORD_MAX_LENGTH,
@@ -221,10 +222,14 @@ export function describePrivateClose(reason: PrivateCloseReason, peer: string): 
   }
 }
 
-/** Why a file can not be sent at all, checked in the app before anything goes out; null when it can. */
-export function checkFileToSend(name: string, size: number): string | null {
-  if (size > FILE_MAX_BYTES)
-    return `${name} is too large to send: files can have at most ${formatBytes(FILE_MAX_BYTES)}.`;
+/**
+ * Why a file can not be sent at all, checked in the app before anything goes out; null when it can.
+ * `max`: the server's own limit for files of direct and group chats (hello's maxFileBytes).
+ */
+export function checkFileToSend(name: string, size: number, max = FILE_MAX_BYTES): string | null {
+  const limit = Math.min(max, FILE_MAX_BYTES);
+  if (size > limit) return `${name} is too large to send: files can have at most ${formatBytes(limit)}.`;
+  if (size === 0) return `${name} is empty: there is nothing to send.`;
   const problem = fileNameProblem(name);
   return problem ? `This file cannot be sent: ${problem}. Rename it and try again.` : null;
 }
@@ -236,6 +241,7 @@ export function describeFileEnd(transfer: FileTransfer): string | null {
     return transfer.cancelledBy === 'peer' ? `${peer} cancelled ${name}.` : `You cancelled ${name}.`;
   }
   if (transfer.state !== 'failed') return null;
+  if (transfer.via === 'server') return describeChatFileEnd(transfer);
   switch (transfer.reason) {
     case 'too_large':
       return `${name} was refused: it is larger than ${formatBytes(FILE_MAX_BYTES)}.`;
@@ -269,5 +275,51 @@ export function describeFileError(error: ApiError, name: string, peer: string): 
       return `${name} changed or could not be read while it was being sent. Send it again.`;
     default:
       return describePrivateError(error, peer);
+  }
+}
+
+/** What happened to a file of a direct or group chat (through the server) that did not make it. */
+function describeChatFileEnd(transfer: FileTransfer): string {
+  const { name } = transfer;
+  const sending = transfer.direction === 'send';
+  switch (transfer.reason) {
+    case 'too_large':
+      return `${name} is larger than the server takes. Send a smaller file.`;
+    case 'bad_name':
+      return `The server refused the name of ${name}. Rename it and send it again.`;
+    case 'too_many':
+      return `You have ${UPLOADS_IN_PROGRESS_MAX} files on their way already (on all your devices). Send ${name} when one of them is done.`;
+    case 'hash_mismatch':
+    case 'size_mismatch':
+      return sending
+        ? `${name} changed while it was being sent. Send it again.`
+        : `${name} arrived damaged and was thrown away. Download it again.`;
+    case 'server_full':
+      return `The server has no room for ${name} right now. Try again later.`;
+    case 'unavailable':
+      return `${name} is no longer available (the message was deleted, or you blocked its sender).`;
+    case 'interrupted':
+      return `${name} stopped when you logged out. ${sending ? 'Send' : 'Download'} it again.`;
+    case 'refused':
+      return `${name} was not delivered.`;
+    default:
+      return `The server refused ${name}. ${sending ? 'Send' : 'Download'} it again later.`;
+  }
+}
+
+/** Why a file of a direct or group chat could not start (send or download), in the app's words. */
+export function describeChatFileError(error: ApiError, name: string): string {
+  switch (error.code) {
+    case 'file_too_large':
+      return `${name} is larger than the server takes. Send a smaller file.`;
+    case 'too_many_transfers':
+      return `${FILE_TRANSFERS_MAX} files are on their way already. Try ${name} again when one of them is done.`;
+    case 'transfer_ended':
+    case 'unknown_transfer':
+      return `${name} is no longer on its way.`;
+    case 'invalid_argument':
+      return `${name} changed or could not be read while it was being sent. Send it again.`;
+    default:
+      return `${name}: ${describeProblem(error)}`;
   }
 }

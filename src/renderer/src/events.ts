@@ -12,13 +12,23 @@ import { useConversationsStore } from './stores/conversations';
 import { useMessageSearchStore } from './stores/message-search';
 import { usePeopleStore } from './stores/people';
 import { usePrivateStore } from './stores/private';
-import { useFilesStore } from './stores/files';
+import { chatKeyOf, useFilesStore } from './stores/files';
+import type { FileTransfer } from '../../shared/files';
+import { describeFileEnd } from './errors';
 import { useReceiptsStore } from './stores/receipts';
 import { useSessionStore } from './stores/session';
 import { useToastsStore } from './stores/toasts';
 import { useTypingStore } from './stores/typing';
 
 export type WindowKind = 'main' | 'private';
+
+/** A file of a direct or group chat moved on or ended; one that ended unsent settles its row. */
+function onChatFile(transfer: FileTransfer): void {
+  useFilesStore().apply(transfer);
+  if (transfer.direction === 'send' && transfer.state !== 'sending') {
+    useChatStore().settleLocalFile(chatKeyOf(transfer), transfer, describeFileEnd(transfer));
+  }
+}
 
 export function resetUserStores(): void {
   useChatStore().reset();
@@ -87,6 +97,7 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
         privates.handleClosed(e.peer, e.reason);
         return;
       case 'file':
+        if (e.transfer.via === 'server') return onChatFile(e.transfer);
         // A file arriving opens its chat's window, like a private message does.
         if (useFilesStore().apply(e.transfer) && kind === 'main' && e.transfer.direction === 'receive')
           void privates.openWindow(e.transfer.peer);

@@ -18,6 +18,13 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 /** The piece of `file` starting at `offset`, as base64. */
 export async function readPiece(file: Blob, offset: number, length: number): Promise<string> {
   const buffer = await file.slice(offset, offset + length).arrayBuffer();

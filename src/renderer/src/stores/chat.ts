@@ -3,9 +3,11 @@ import { shallowReactive } from 'vue';
 import type { ApiResult, AppEvent } from '../../../shared/api';
 import { REPLY_EXCERPT_MAX, excerpt } from '../../../shared/limits';
 import { newerMessage, wasChanged } from '../../../shared/message-state';
+import type { FileTransfer } from '../../../shared/files';
 import type {
   BroadcastMessage,
   DirectMessage,
+  FileInfo,
   GroupReceiptMember,
   Reaction,
   ReceiptMarks,
@@ -56,6 +58,8 @@ export interface ChatItem {
   reactions?: Reaction[];
   /** How many times it changed (orders its states, see newerMessage). */
   revision?: number;
+  /** The file it carries (a local one being sent: its hash is not known yet, ''). */
+  file?: FileInfo;
 }
 
 /** What became of a message the core had queued while disconnected. */
@@ -130,6 +134,7 @@ function toItem(m: DirectMessage, me: string | null): ChatItem {
   if (m.replyTo) item.replyTo = m.replyTo;
   if (m.reactions) item.reactions = m.reactions;
   if (m.revision !== undefined) item.revision = m.revision;
+  if (m.file) item.file = m.file;
   return item;
 }
 
@@ -149,8 +154,8 @@ export function quoteOf(message: { id?: number; from: string; text: string; dele
 
 /** A stored item as the message it shows (for ordering its states, see newerMessage). */
 function asMessage(item: ChatItem): DirectMessage {
-  const { id = 0, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision } = item;
-  return { id, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision };
+  const { id = 0, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision, file } = item;
+  return { id, from, to, text, sentAt, editedAt, deleted, replyTo, reactions, revision, file };
 }
 
 /** The index of the item with this id in `sorted` (items with ids, ascending), or -1. */
@@ -471,8 +476,41 @@ export const useChatStore = defineStore('chat', () => {
         status: 'failed',
         clientId: undefined,
         error: describeSendError(outcome.error, peer),
-        retryable: RETRYABLE.has(outcome.error.code),
+        // A file is sent again by picking it again: the app no longer has its bytes.
+        retryable: !local.file && RETRYABLE.has(outcome.error.code),
       });
+    }
+  }
+
+  /** A file being sent to a chat shows in its timeline at once, under its transfer's client id. */
+  function addLocalFile(peer: string, transfer: FileTransfer): void {
+    const { name, size, mime } = transfer;
+    const local: ChatItem = {
+      key: `l${localSeq++}`,
+      from: me() ?? '',
+      to: peer,
+      text: '',
+      sentAt: Date.now(),
+      mine: true,
+      status: 'sending',
+      file: { name, size, mime, sha256: '' },
+    };
+    if (transfer.clientId !== undefined) local.clientId = transfer.clientId;
+    update(peer, { items: thread(peer).items.concat(local) });
+  }
+
+  /**
+   * A file being sent ended before its message was stored: cancelled, its row goes; failed, it
+   * says why (a refused message is told by `queued_failed` instead, as for text).
+   */
+  function settleLocalFile(peer: string, transfer: FileTransfer, error: string | null): void {
+    const local = thread(peer).items.find(
+      (i) => i.clientId !== undefined && i.clientId === transfer.clientId,
+    );
+    if (!local) return;
+    if (transfer.state === 'cancelled') updateItem(peer, local.key, null);
+    else if (transfer.state === 'failed' && transfer.reason !== 'refused' && error !== null) {
+      updateItem(peer, local.key, { status: 'failed', clientId: undefined, error, retryable: false });
     }
   }
 
@@ -543,6 +581,8 @@ export const useChatStore = defineStore('chat', () => {
     sendBroadcast,
     receiveBroadcast,
     settleQueued,
+    addLocalFile,
+    settleLocalFile,
     retry,
     reset,
   };
