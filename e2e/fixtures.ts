@@ -353,3 +353,26 @@ export async function groupOfThree(
   await createGroup(alice, 'Rebels', ['bob', 'carol']);
   return [alice, bob, carol];
 }
+
+/** A real PNG drawn by the browser (a gradient), so the receiver's thumbnail is a real decode. */
+export async function drawPng(page: Page): Promise<Buffer> {
+  // A string, run in the page: this file is type-checked without the DOM library.
+  const dataUrl = await page.evaluate<string>(`(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 480;
+    const context = canvas.getContext('2d');
+    const gradient = context.createLinearGradient(0, 0, 640, 480);
+    gradient.addColorStop(0, '#ff8800');
+    gradient.addColorStop(1, '#2244cc');
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, 640, 480);
+    return canvas.toDataURL('image/png');
+  })()`);
+  return Buffer.from(dataUrl.split(',')[1] as string, 'base64');
+}
+
+/** Picks a file in the open chat's file input (main window or private window). */
+export function attach(window: Page, name: string, mimeType: string, buffer: Buffer): Promise<void> {
+  return window.getByLabel('File to send').setInputFiles({ name, mimeType, buffer });
+}

@@ -5,32 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
 import { Relay } from '../test/helpers/relay.js';
 import { expectNoSeriousViolations } from './axe.js';
-import { expect, launchLoggedIn, personAction, test, waitForPrivateWindow } from './fixtures.js';
-
-/** A real PNG drawn by the browser (a gradient), so the receiver's thumbnail is a real decode. */
-async function drawPng(page: Page): Promise<Buffer> {
-  // A string, run in the page: this file is type-checked without the DOM library.
-  const dataUrl = await page.evaluate<string>(`(() => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 640;
-    canvas.height = 480;
-    const context = canvas.getContext('2d');
-    const gradient = context.createLinearGradient(0, 0, 640, 480);
-    gradient.addColorStop(0, '#ff8800');
-    gradient.addColorStop(1, '#2244cc');
-    context.fillStyle = gradient;
-    context.fillRect(0, 0, 640, 480);
-    return canvas.toDataURL('image/png');
-  })()`);
-  return Buffer.from(dataUrl.split(',')[1] as string, 'base64');
-}
-
-function attach(window: Page, name: string, mimeType: string, buffer: Buffer): Promise<void> {
-  return window.getByLabel('File to send').setInputFiles({ name, mimeType, buffer });
-}
+import {
+  attach,
+  drawPng,
+  expect,
+  launchLoggedIn,
+  personAction,
+  test,
+  waitForPrivateWindow,
+} from './fixtures.js';
 
 test('private files: an image with its thumbnail and a 20 MB file with progress, saved byte-identical, never through the server', async ({
   server,

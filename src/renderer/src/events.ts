@@ -127,7 +127,8 @@ export function bindEvents(kind: WindowKind, privatePeer?: string): () => void {
           const key = conversationKeyOf(e.message, session.username);
           const title =
             e.message.group === undefined ? key : `${e.message.from} in ${conversations.displayName(key)}`;
-          notifyIfUnfocused(title, e.message.text, () => openConversation(key), key);
+          const body = e.message.text || `📎 ${e.message.file?.name ?? ''}`;
+          notifyIfUnfocused(title, body, () => openConversation(key), key);
         }
         return;
       }

@@ -27,7 +27,9 @@ export interface Preview {
 }
 
 function previewOf(message: DirectMessage): Preview {
-  const preview: Preview = { from: message.from, text: message.text, sentAt: message.sentAt, id: message.id };
+  // A file without a caption is named by its file.
+  const text = message.text === '' && message.file ? `📎 ${message.file.name}` : message.text;
+  const preview: Preview = { from: message.from, text, sentAt: message.sentAt, id: message.id };
   if (message.deleted) preview.deleted = true;
   return preview;
 }
