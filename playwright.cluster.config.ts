@@ -12,7 +12,8 @@ process.env.MESSENGER_TEST_CLUSTER = '2';
  * seen from the other node, delivered/read receipts across nodes, a group of three (groups) and
  * its receipts ("Read by 2 of 2", group-receipts), and
  * message search (the searcher on one node, the sender on the other), and reactions, on direct
- * and group messages.
+ * and group messages, and files in direct and group chats (uploaded on one node, downloaded on the
+ * other; the nodes share their files folder).
  * (people.spec.ts ages a login in the SQLite file.)
  */
 export default defineConfig({
@@ -30,6 +31,7 @@ export default defineConfig({
     'search.spec.ts',
     'reactions.spec.ts',
     'group-reactions.spec.ts',
+    'server-files.spec.ts',
   ],
   outputDir: 'test-results/cluster',
 });
