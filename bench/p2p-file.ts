@@ -31,7 +31,8 @@ function waitForDone(core: MessengerCore, direction: 'send' | 'receive' = 'recei
     core.onEvent((event) => {
       if (event.kind !== 'file' || event.transfer.direction !== direction) return;
       if (event.transfer.state === 'done') resolve();
-      else if (event.transfer.state !== 'receiving') reject(new Error(`transfer ${event.transfer.state}`));
+      else if (event.transfer.state === 'failed' || event.transfer.state === 'cancelled')
+        reject(new Error(`transfer ${event.transfer.state}`));
     });
   });
 }
