@@ -59,6 +59,8 @@ interface Entry {
   lastEmit: number;
   /** An upload or download is running for it now (one at a time). */
   running: boolean;
+  /** A reconnect came while it was still winding down from the lost connection: run again after. */
+  again?: boolean;
 }
 
 interface Upload extends Entry {
@@ -425,6 +427,7 @@ export class ServerFiles {
 
   private async run(entry: Upload | Download): Promise<void> {
     const connection = this.host.connection();
+    if (entry.running) entry.again = true;
     const ready = !('spool' in entry && entry.spool) && !entry.running;
     if (!connection || !ready || !this.isActive(entry)) return;
     entry.running = true;
@@ -435,6 +438,10 @@ export class ServerFiles {
       await this.onRunError(entry, error);
     } finally {
       entry.running = false;
+    }
+    if (entry.again) {
+      entry.again = false;
+      void this.run(entry);
     }
   }
 
