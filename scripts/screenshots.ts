@@ -242,6 +242,15 @@ async function main(): Promise<void> {
     await alice.page.getByText('Read by 2 of 2').waitFor();
     await shot(alice.page, 'group.png');
 
+    // A picture sent to the group: bob's app downloads it by itself and shows it inline.
+    await alice.page
+      .getByLabel('File to send')
+      .setInputFiles({ name: 'lunch-spot.png', mimeType: 'image/png', buffer: picture });
+    await bob.page.bringToFront();
+    await bob.page.getByRole('img', { name: 'Picture: lunch-spot.png' }).waitFor();
+    await shot(bob.page, 'chat-file.png');
+    await alice.page.bringToFront();
+
     // Dark theme (follows the system setting).
     await alice.page.bringToFront();
     await alice.page.emulateMedia({ colorScheme: 'dark' });
