@@ -3,12 +3,13 @@
  * port 0): upload and download byte-identical, resume after a cut mid-upload and mid-download,
  * cancel, refusals before any byte, groups, offline recipients and blocks.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessengerCore } from '../../src/main/core/index.js';
 import type { MessageTarget } from '../../src/shared/api.js';
 import type { FileTransfer } from '../../src/shared/files.js';
-import { FILE_API_CHUNK_BYTES } from '../../src/shared/limits.js';
+import { FILE_API_CHUNK_BYTES, FILE_TRANSFERS_MAX } from '../../src/shared/limits.js';
 import type { DirectMessage } from '../../src/shared/protocol.js';
 import { sha256, testBytes } from '../helpers/file-transfer.js';
 import { Relay } from '../helpers/relay.js';
@@ -177,6 +178,59 @@ describe('core: files in direct chats', () => {
     // It was cut: hans's core logged in a second time after the relay came back.
     const logins = frames(hans.relay, 'toServer').filter((frame) => frame.type === 'login');
     expect(logins).toHaveLength(2);
+  });
+
+  it('throws away a download whose bytes do not match the message’s SHA-256', async () => {
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
+    const transfer = await sendBytes(yoda.core, { to: 'hans' }, testBytes(200_000, 11));
+    await ended(yoda.log, transfer.id);
+    const message = await fileMessage(hans.log, 'yoda');
+    // Damage the stored file on the server's disk (one byte), as a bad disk or a bad copy would.
+    const blobs = join(fixture.server.dir, 'files', 'blobs');
+    const [blob] = readdirSync(blobs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    if (!blob) throw new Error('no stored file');
+    const path = join(blob.parentPath, blob.name);
+    const bytes = readFileSync(path);
+    bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
+    writeFileSync(path, bytes);
+    const started = await hans.core.call('downloadFile', message.id, message.file!, { to: 'yoda' });
+    if (!started.ok) throw new Error(JSON.stringify(started.error));
+    const done = await ended(hans.log, started.value.transfer.id);
+    expect(done).toMatchObject({ state: 'failed', reason: 'hash_mismatch' });
+    expect(hans.core.receivedFile(done.id)).toBeUndefined();
+  });
+
+  it('takes a file while disconnected and sends it once the connection is back', async () => {
+    const yoda = await throughRelay('yoda', 'wise');
+    const hans = await loggedIn(fixture.server.port, 'hans', 'falcon');
+    yoda.relay.cut();
+    await yoda.log.waitFor('state', (e) => e.state.connection === 'reconnecting');
+    const bytes = testBytes(300_000, 10);
+    const transfer = await sendBytes(yoda.core, { to: 'hans' }, bytes);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(
+      yoda.log
+        .of('file')
+        .filter((e) => e.transfer.id === transfer.id)
+        .at(-1)?.transfer.state,
+    ).toBe('sending');
+    yoda.relay.restore();
+    expect(await ended(yoda.log, transfer.id)).toMatchObject({ state: 'done' });
+    const message = await fileMessage(hans.log, 'yoda');
+    expect((await download(hans, message, { to: 'yoda' })).equals(bytes)).toBe(true);
+  });
+
+  it(`runs at most ${FILE_TRANSFERS_MAX} uploads at once`, async () => {
+    const yoda = await loggedIn(fixture.server.port, 'yoda', 'wise');
+    const offer = { name: 'a.bin', size: 10, mime: '' };
+    for (let i = 0; i < FILE_TRANSFERS_MAX; i++) {
+      expect(await yoda.core.call('sendChatFile', { to: 'hans' }, offer)).toMatchObject({ ok: true });
+    }
+    expect(await yoda.core.call('sendChatFile', { to: 'hans' }, offer)).toMatchObject({
+      ok: false,
+      error: { code: 'too_many_transfers' },
+    });
   });
 
   it('cancels an upload while the app hands it over, and a download on its way', async () => {
