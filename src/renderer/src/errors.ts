@@ -262,11 +262,16 @@ export function describeFileEnd(transfer: FileTransfer): string | null {
   }
 }
 
-/** A failed file call (start, piece, cancel), in the app's words. */
-export function describeFileError(error: ApiError, name: string, peer: string): string {
+/**
+ * A failed file call (start, piece, cancel, download), in the app's words. `peer`: the private
+ * chat's, or null for a file of a direct or group chat (through the server).
+ */
+export function describeFileError(error: ApiError, name: string, peer: string | null): string {
   switch (error.code) {
+    case 'file_too_large':
+      return `${name} is larger than the server takes. Send a smaller file.`;
     case 'too_many_transfers':
-      return `You are already sending ${FILE_TRANSFERS_MAX} files. Send ${name} when one of them is done.`;
+      return `${FILE_TRANSFERS_MAX} files are on their way already. Try ${name} again when one of them is done.`;
     case 'transfer_ended':
     case 'unknown_transfer':
       return `${name} is no longer on its way.`;
@@ -274,7 +279,7 @@ export function describeFileError(error: ApiError, name: string, peer: string): 
       // The app checked name and size first; what is left is a file that changed while being read.
       return `${name} changed or could not be read while it was being sent. Send it again.`;
     default:
-      return describePrivateError(error, peer);
+      return peer === null ? `${name}: ${describeProblem(error)}` : describePrivateError(error, peer);
   }
 }
 
@@ -304,22 +309,5 @@ function describeChatFileEnd(transfer: FileTransfer): string {
       return `${name} was not delivered.`;
     default:
       return `The server refused ${name}. ${sending ? 'Send' : 'Download'} it again later.`;
-  }
-}
-
-/** Why a file of a direct or group chat could not start (send or download), in the app's words. */
-export function describeChatFileError(error: ApiError, name: string): string {
-  switch (error.code) {
-    case 'file_too_large':
-      return `${name} is larger than the server takes. Send a smaller file.`;
-    case 'too_many_transfers':
-      return `${FILE_TRANSFERS_MAX} files are on their way already. Try ${name} again when one of them is done.`;
-    case 'transfer_ended':
-    case 'unknown_transfer':
-      return `${name} is no longer on its way.`;
-    case 'invalid_argument':
-      return `${name} changed or could not be read while it was being sent. Send it again.`;
-    default:
-      return `${name}: ${describeProblem(error)}`;
   }
 }

@@ -1,11 +1,11 @@
 /**
- * Files to send from the file picker, a drop or a paste, for a chat view (the private-chat window,
- * the main window's direct and group chats). Pasted text goes into the composer as usual.
+ * Files to send from a drop or a paste (and the file picker, FileAttach.vue), for a chat view (the
+ * private-chat window, the main window's direct and group chats). Pasted text goes into the
+ * composer as usual.
  */
-import { ref, type Ref } from 'vue';
+import { ref } from 'vue';
 
 export function useFileDrop(
-  picker: Ref<HTMLInputElement | null>,
   /** Whether files can be sent now (the chat is open). */
   enabled: () => boolean,
   /** Sends each file in turn. */
@@ -16,14 +16,6 @@ export function useFileDrop(
 
   function sendAll(list: FileList | File[] | null | undefined): void {
     if (list && enabled()) void send(Array.from(list));
-  }
-
-  function onPicked(): void {
-    const input = picker.value;
-    if (!input) return;
-    const picked = Array.from(input.files ?? []);
-    input.value = '';
-    sendAll(picked);
   }
 
   function hasFiles(e: DragEvent): boolean {
@@ -51,5 +43,5 @@ export function useFileDrop(
     sendAll(pasted);
   }
 
-  return { dropping, onPicked, onDragOver, onDrop, onPaste };
+  return { dropping, sendAll, onDragOver, onDrop, onPaste };
 }

@@ -13,7 +13,7 @@ import { FILE_API_CHUNK_BYTES, FILE_IMAGE_AUTO_DOWNLOAD_BYTES } from '../../../s
 import type { FileInfo } from '../../../shared/protocol';
 import { call } from '../api';
 import { groupIdOf, groupKey } from '../constants';
-import { checkFileToSend, describeChatFileError, describeFileError } from '../errors';
+import { checkFileToSend, describeFileError } from '../errors';
 import { base64ToBytes, makeThumbnail, readPiece } from '../file-reading';
 import { useChatStore } from './chat';
 import { useSessionStore } from './session';
@@ -107,7 +107,7 @@ export const useFilesStore = defineStore('files', () => {
     if (errors.value[key]) return false;
     const started = await call('sendChatFile', targetOf(key), await offerFor(file));
     if (!started.ok) {
-      errors.value[key] = describeChatFileError(started.error, file.name);
+      errors.value[key] = describeFileError(started.error, file.name, null);
       return false;
     }
     const { transfer } = started.value;
@@ -120,7 +120,7 @@ export const useFilesStore = defineStore('files', () => {
   async function download(key: string, messageId: number, file: FileInfo): Promise<void> {
     const r = await call('downloadFile', messageId, file, targetOf(key));
     if (r.ok) apply(r.value.transfer);
-    else errors.value[key] = describeChatFileError(r.error, file.name);
+    else errors.value[key] = describeFileError(r.error, file.name, null);
   }
 
   /** Makes the inline thumbnail of a downloaded image from its bytes (read piece by piece). */
@@ -165,9 +165,7 @@ export const useFilesStore = defineStore('files', () => {
   }
 
   function describeError(error: ApiError, transfer: FileTransfer): string {
-    return transfer.via === 'server'
-      ? describeChatFileError(error, transfer.name)
-      : describeFileError(error, transfer.name, transfer.peer);
+    return describeFileError(error, transfer.name, transfer.via === 'server' ? null : transfer.peer);
   }
 
   async function cancel(id: string): Promise<void> {
