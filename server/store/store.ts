@@ -442,8 +442,9 @@ export interface FileMetaStore {
   /**
    * A message carries the upload's file now: the upload no longer keeps the blob (the message
    * does), and stays attachable until it expires (a retried send, the same file to another chat).
+   * With `attached` false the upload keeps the blob again (a send of it in progress).
    */
-  markAttached(id: string): Promise<void>;
+  markAttached(id: string, attached?: boolean): Promise<void>;
   /** At most limit uploads started before `before`, oldest first (the janitor's). */
   expiredUploads(before: number, limit: number): Promise<UploadRow[]>;
   blobInUse(sha256: string): Promise<boolean>;
