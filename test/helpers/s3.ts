@@ -2,7 +2,8 @@
  * A real S3-compatible HTTP server for tests: s3rver (Node, files in a temp folder) on 127.0.0.1,
  * port 0, with one bucket. The AWS SDK reaches it as it would any S3-compatible service; its
  * credentials are s3rver's fixed pair, given through the standard AWS environment variables, as
- * the server reads them in production (docs/server.md).
+ * the server reads them in production (docs/server.md). s3rver checks the access key id; it does not
+ * verify SigV4 signatures, nor the SHA-256 checksum a PutObject carries (AWS S3 does both).
  */
 import { rmSync } from 'node:fs';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
