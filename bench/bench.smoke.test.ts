@@ -200,7 +200,9 @@ describe('bench smoke', () => {
       expect(files?.downloadMiBps).toBeGreaterThan(0);
       expect(files?.floorMiBps).toBeGreaterThan(0);
       expect(files?.rssPeakMiB).toBeGreaterThanOrEqual(files?.rssBeforeMiB ?? Infinity);
-      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(4);
+      expect(files?.s3UploadMiBps).toBeGreaterThan(0);
+      expect(files?.s3DownloadMiBps).toBeGreaterThan(0);
+      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(6);
     },
   );
 });

@@ -291,6 +291,18 @@ function filesRows(f: FilesResult): Row[] {
       target: `peak − before < ${f.parallel} files`,
       met: f.rssPeakMiB - f.rssBeforeMiB < (f.parallel * f.bytes) / 1024 / 1024,
     },
+    {
+      scenario,
+      metric:
+        'upload with files in S3 (s3rver, a local emulator: not a cloud figure), MiB/s (share of the floor)',
+      ours: `${f.s3UploadMiBps} (${share(f.s3UploadMiBps, f.floorMiBps)})`,
+    },
+    {
+      scenario,
+      metric:
+        'download with files in S3 (s3rver, a local emulator: not a cloud figure), MiB/s (share of the floor)',
+      ours: `${f.s3DownloadMiBps} (${share(f.s3DownloadMiBps, f.floorMiBps)})`,
+    },
   ];
 }
 
