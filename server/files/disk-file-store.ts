@@ -115,6 +115,21 @@ export class DiskFileStore implements FileStore {
     await rm(this.part(upload), { force: true });
   }
 
+  async truncatePart(upload: string, length: number): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.part(upload), 'r+');
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return;
+      throw error;
+    }
+    try {
+      await handle.truncate(length);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async readBlob(sha256: string, offset: number, length: number): Promise<Buffer> {
     let handle;
     try {

@@ -7,7 +7,8 @@
  *
  * Contract: no method holds a whole file in memory. A part's length is what arrived of it, on any
  * node. A write that fails for lack of space rejects with StorageFullError and leaves the part as
- * it was before the write.
+ * it was before the write. A backing service that cannot be reached (a bucket) rejects with
+ * StoreUnavailableError (server/store/store.ts): the client is told to retry.
  */
 
 /** The disk (or bucket) is full: nothing of the write was kept. */
@@ -26,6 +27,8 @@ export interface FileStore {
    */
   commitPart(upload: string, sha256: string): Promise<boolean>;
   removePart(upload: string): Promise<void>;
+  /** Cuts the part back to `length` bytes (a chunk taken back); none is left alone. */
+  truncatePart(upload: string, length: number): Promise<void>;
   /** Up to `length` bytes of the blob from `offset`; fewer at its end, none when it is missing. */
   readBlob(sha256: string, offset: number, length: number): Promise<Buffer>;
   /**

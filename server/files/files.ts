@@ -102,7 +102,7 @@ export class Files {
     await this.guardSpace(row, () => this.blobs.appendPart(upload, offset, bytes));
     const received = current + bytes.length;
     if (received < row.size) return { received, complete: false };
-    return this.complete(row, now);
+    return this.complete(row, offset, now);
   }
 
   /** The upload, unless it is not `owner`'s or past its expiry (the janitor may not have run yet). */
@@ -127,15 +127,33 @@ export class Files {
     }
   }
 
-  private async complete(row: UploadRow, now: number): Promise<RequestResult<'upload_chunk'>> {
+  private async complete(
+    row: UploadRow,
+    lastChunkAt: number,
+    now: number,
+  ): Promise<RequestResult<'upload_chunk'>> {
     let matches = false;
-    await this.guardSpace(row, async () => (matches = await this.blobs.commitPart(row.id, row.sha256)));
+    await this.guardSpace(row, async () => (matches = await this.commit(row, lastChunkAt)));
     if (!matches) {
       await this.discard(row);
       throw new RequestError('hash_mismatch', 'the bytes received do not have the SHA-256 announced');
     }
     await this.store.files.finishUpload(row.id, now);
     return { received: row.size, complete: true };
+  }
+
+  /**
+   * Checks the part and stores it as the blob. When that fails for another reason than space (a
+   * bucket that cannot be reached), the last chunk is taken back: the client sends it again, at
+   * once or after upload_start (which answers with where the part stands), and that retries.
+   */
+  private async commit(row: UploadRow, lastChunkAt: number): Promise<boolean> {
+    try {
+      return await this.blobs.commitPart(row.id, row.sha256);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) await this.blobs.truncatePart(row.id, lastChunkAt);
+      throw error;
+    }
   }
 
   /** Removes an upload with its part (and its blob, when finished and nothing else refers to it). */

@@ -26,6 +26,7 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import { DiskFileStore, hashFile } from './disk-file-store.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { isBlobName, StorageFullError, type FileStore } from './file-store.js';
 
 /** The bucket's settings (--s3-* flags, server/config.ts); credentials come from the AWS environment. */
@@ -45,12 +46,25 @@ const status = (error: unknown) =>
 const named = (error: unknown, ...names: string[]) => names.includes((error as Error | null)?.name ?? '');
 const isMissing = (error: unknown) => status(error) === 404 || named(error, 'NotFound', 'NoSuchKey');
 
-/** A bucket out of space (S3-compatible services say so; AWS's never fills). */
+/**
+ * A bucket out of space (S3-compatible services say so; AWS's never fills) is StorageFullError; one
+ * that does not answer (no HTTP reply, or a 5xx) is StoreUnavailableError: the client retries.
+ */
 function translate(error: unknown): unknown {
-  return status(error) === 507 || named(error, 'InsufficientStorage', 'XMinioStorageFull')
-    ? new StorageFullError('the bucket has no space left for files')
-    : error;
+  const code = status(error);
+  if (code === 507 || named(error, 'InsufficientStorage', 'XMinioStorageFull')) {
+    return new StorageFullError('the bucket has no space left for files');
+  }
+  if (code === undefined || code >= 500) {
+    const message = `the file bucket cannot be reached: ${(error as Error | null)?.message ?? String(error)}`;
+    return new StoreUnavailableError(message, { cause: error });
+  }
+  return error;
 }
+
+const rethrow = (error: unknown): never => {
+  throw translate(error);
+};
 
 export function s3Client(settings: S3Settings): S3Client {
   return new S3Client({
@@ -122,6 +136,10 @@ export class S3FileStore implements FileStore {
     return this.parts.removePart(upload);
   }
 
+  truncatePart(upload: string, length: number): Promise<void> {
+    return this.parts.truncatePart(upload, length);
+  }
+
   removePartsBefore(before: number): Promise<number> {
     return this.parts.removePartsBefore(before);
   }
@@ -156,7 +174,7 @@ export class S3FileStore implements FileStore {
         }),
       );
     } catch (error) {
-      throw translate(error);
+      rethrow(error);
     } finally {
       body.destroy();
     }
@@ -177,7 +195,7 @@ export class S3FileStore implements FileStore {
     } catch (error) {
       // Past the end (InvalidRange, 416) reads nothing, as on disk.
       if (isMissing(error) || status(error) === 416) return Buffer.alloc(0);
-      throw error;
+      return rethrow(error);
     }
   }
 
@@ -191,7 +209,7 @@ export class S3FileStore implements FileStore {
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
-      throw error;
+      return rethrow(error);
     }
   }
 
@@ -227,12 +245,12 @@ export class S3FileStore implements FileStore {
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
-      throw error;
+      return rethrow(error);
     }
   }
 
   private async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(rethrow);
   }
 
   private async putBack(aside: string, sha256: string): Promise<boolean> {
@@ -270,9 +288,9 @@ export class S3FileStore implements FileStore {
   private async *list(prefix: string, before: number): AsyncIterable<_Object[]> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }))
+        .catch(rethrow);
       yield (page.Contents ?? []).filter(({ LastModified }) => (LastModified?.getTime() ?? before) < before);
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

@@ -23,6 +23,9 @@ export interface TestS3 {
   /** Every key under `prefix`, listed by the bucket. */
   keys(prefix?: string): Promise<string[]>;
   readonly client: S3Client;
+  /** Stops the S3 server (the bucket no longer answers); start() brings it back, same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,14 +33,13 @@ export async function startS3(): Promise<TestS3> {
   process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
   const directory = makeTempDir('messenger-s3-');
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: TEST_BUCKET, configs: [] }],
-  });
-  const { port } = await server.run();
+  const serve = async (port: number) => {
+    const configureBuckets = [{ name: TEST_BUCKET, configs: [] }];
+    const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets });
+    return { server, address: await server.run() };
+  };
+  let { server, address } = await serve(0);
+  const { port } = address;
   const endpoint = `http://127.0.0.1:${port}`;
   const settings = (prefix = ''): S3Settings => ({
     bucket: TEST_BUCKET,
@@ -62,9 +64,13 @@ export async function startS3(): Promise<TestS3> {
       const page = await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }));
       return (page.Contents ?? []).map(({ Key }) => Key ?? '');
     },
+    stop: () => server.close(),
+    start: async () => {
+      ({ server, address } = await serve(port));
+    },
     close: async () => {
       client.destroy();
-      await server.close();
+      await server.close().catch(() => {});
       rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -45,12 +45,16 @@ export function describeFileStoreConformance(name: string, open: () => Promise<F
       return sha256(bytes);
     }
 
-    it('counts the bytes of a part as they are appended', async () => {
+    it('counts the bytes of a part as they are appended, and cuts it back', async () => {
       expect(await blobs.partLength('u1')).toBe(0);
       await blobs.appendPart('u1', 0, Buffer.from('hello '));
       await blobs.appendPart('u1', 6, Buffer.from('world'));
       expect(await blobs.partLength('u1')).toBe(11);
+      await blobs.truncatePart('u1', 6);
+      expect(await blobs.partLength('u1')).toBe(6);
       await blobs.removePart('u1');
+      expect(await blobs.partLength('u1')).toBe(0);
+      await blobs.truncatePart('u1', 0);
       expect(await blobs.partLength('u1')).toBe(0);
     });
 
