@@ -5,6 +5,9 @@
  * message cannot forge a mark.
  */
 import type { SearchHit } from '../../src/shared/protocol.js';
+import { pairKey } from './conversation-key.js';
+import { groupKey } from './group-rules.js';
+import type { MessageSearch } from './store.js';
 
 export const MARK_START = '\u0002';
 export const MARK_END = '\u0003';
@@ -15,12 +18,20 @@ export interface SearchRow {
   id: number;
   from: string;
   to: string;
+  /** The group of a group message (its name now), null for a direct message. */
+  groupId: number | null;
+  groupName: string | null;
   sentAt: number;
   marked: string;
 }
 
-export function searchHit({ id, from, to, sentAt, marked }: SearchRow, me: string): SearchHit {
-  return { id, peer: from === me ? to : from, from, sentAt, ...parseMarkedSnippet(marked) };
+export function searchHit(row: SearchRow, me: string): SearchHit {
+  const { id, from, to, groupId, groupName, sentAt, marked } = row;
+  const conversation =
+    groupId === null
+      ? { peer: from === me ? to : from }
+      : { group: Number(groupId), groupName: groupName ?? '' };
+  return { id, ...conversation, from, sentAt, ...parseMarkedSnippet(marked) };
 }
 
 /** The text without markers, and where the marked stretches are in it. */
@@ -36,4 +47,23 @@ export function parseMarkedSnippet(marked: string): Pick<SearchHit, 'snippet' | 
     } else snippet += part;
   }
   return { snippet, marks };
+}
+
+/** One conversation a search is limited to: a peer's or a group's. */
+export type OneConversation = { peer: string } | { group: number };
+/** Where a search looks: one conversation, or all of the user's (its groups listed). */
+export type SearchScope = OneConversation | { groups: readonly number[] };
+
+/**
+ * The one conversation a search is limited to, with its key in both schemas (`pair`,
+ * `conversation`); undefined when it looks at all of the user's conversations.
+ */
+export function searchConversation({
+  user,
+  peer,
+  group,
+}: MessageSearch): { scope: OneConversation; key: string } | undefined {
+  if (peer !== undefined) return { scope: { peer }, key: pairKey(user, peer) };
+  if (group !== undefined) return { scope: { group }, key: groupKey(group) };
+  return undefined;
 }

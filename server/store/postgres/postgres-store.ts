@@ -35,7 +35,7 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { postgresGroupStore } from './postgres-groups.js';
-import { searchHit, type SearchRow } from '../search-snippet.js';
+import { searchConversation, searchHit, type SearchRow } from '../search-snippet.js';
 import { SQL, searchQueries, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
@@ -334,10 +334,19 @@ function messageStore(run: Run, connection: Connection): MessageStore {
         message: directMessage(row),
         revision: row.revision,
       })),
-    search: async ({ user, terms, peer, before, limit }) => {
-      const [words, people] = searchQueries(terms, peer === undefined ? [user] : [user, peer]);
-      const conversation = peer === undefined ? null : pairKey(user, peer);
-      const rows = await run<SearchRow>('searchMessages', user, words, people, conversation, before, limit);
+    search: async (query) => {
+      const { user, terms, before, limit } = query;
+      const one = searchConversation(query);
+      const [words, people] = searchQueries(terms, user, one?.scope);
+      const rows = await run<SearchRow>(
+        'searchMessages',
+        user,
+        words,
+        people,
+        one?.key ?? null,
+        before,
+        limit,
+      );
       return rows.map((row) => searchHit(row, user));
     },
     acknowledgeChanges: async (user, changes) => {

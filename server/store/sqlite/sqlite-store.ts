@@ -44,7 +44,7 @@ import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { groupStore } from './sqlite-groups.js';
 import { fileMetaStore, messageFileWriter, type MessageFileWriter } from './sqlite-files.js';
-import { searchHit, type SearchRow } from '../search-snippet.js';
+import { searchConversation, searchHit, type SearchRow } from '../search-snippet.js';
 import { pairRow, prepareStatements, searchMatch, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -368,18 +368,21 @@ function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter):
           s.acknowledgeGroupChange.run({ id, revision, user });
         }
       }),
-    search: ({ user, terms, peer, before, limit }) =>
-      io.read(() =>
-        (
-          s.searchMessages.all({
-            me: user,
-            match: searchMatch(terms, user, peer),
-            pair: peer === undefined ? null : pairKey(user, peer),
-            before,
-            limit,
-          }) as SearchRow[]
-        ).map((row) => searchHit(row, user)),
-      ),
+    search: (query) =>
+      io.read(() => {
+        const { user, terms, before, limit } = query;
+        const one = searchConversation(query);
+        const scope = one?.scope ?? { groups: s.groupsOf.all(user) as number[] };
+        const match = searchMatch(terms, user, scope);
+        const rows = s.searchMessages.all({
+          me: user,
+          match,
+          pair: one?.key ?? null,
+          before,
+          limit,
+        }) as SearchRow[];
+        return rows.map((row) => searchHit(row, user));
+      }),
   };
 }
 

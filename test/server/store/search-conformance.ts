@@ -165,5 +165,85 @@ export function describeSearchConformance(name: string, open: () => Promise<Stor
       store = await fixture.reopen();
       expect(ids(await search('bob', 'persistent'))).toEqual([id]);
     });
+
+    describe('group messages', () => {
+      const LIMITS = { maxMembers: 10, maxCreated: 10 };
+      async function group(creator: string, members: string[], name = 'Crew'): Promise<number> {
+        const made = await store.groups.create({ name, creator, members, at: 1 }, LIMITS);
+        if ('refused' in made) throw new Error(`refused: ${made.refused}`);
+        return made.id;
+      }
+      async function post(from: string, id: number, text: string, sentAt = 1000): Promise<number> {
+        const result = await store.groups.insertMessage({ from, group: id, text, sentAt });
+        if ('refused' in result) throw new Error(`refused: ${result.refused}`);
+        return result.message.id;
+      }
+
+      it('a member finds its groups’ messages among its direct ones, each naming its group, and can search one group', async () => {
+        const crew = await group('alice', ['bob'], 'Crew');
+        const band = await group('carol', ['alice'], 'Band');
+        const direct = await send('dave', 'alice', 'rehearsal at eight');
+        const inCrew = await post('bob', crew, 'rehearsal moved', 1001);
+        const own = await post('alice', band, 'my rehearsal notes', 1002);
+        const hits = await search('alice', 'rehearsal');
+        expect(ids(hits)).toEqual([own, inCrew, direct]);
+        expect(hits[0]).toMatchObject({
+          id: own,
+          group: band,
+          groupName: 'Band',
+          from: 'alice',
+          sentAt: 1002,
+        });
+        expect(hits[0]?.peer).toBeUndefined();
+        expect(hits[1]).toMatchObject({
+          group: crew,
+          groupName: 'Crew',
+          from: 'bob',
+          snippet: 'rehearsal moved',
+        });
+        expect(marked(hits[1])).toEqual(['rehearsal']);
+        expect(hits[2]).toMatchObject({ peer: 'dave', from: 'dave' });
+        expect(hits[2]?.group).toBeUndefined();
+        expect(ids(await search('alice', 'rehearsal', { group: crew }))).toEqual([inCrew]);
+        expect(ids(await search('alice', 'rehearsal', { peer: 'bob' }))).toEqual([]);
+        expect(ids(await search('alice', 'rehearsal', { limit: 2, before: own }))).toEqual([inCrew, direct]);
+      });
+
+      it('a member who joined later finds what was said before, as its history shows; one who left or was removed, nothing', async () => {
+        const crew = await group('alice', ['bob', 'carol']);
+        const early = await post('bob', crew, 'treasure map found');
+        expect(ids(await search('dave', 'treasure'))).toEqual([]);
+        await store.groups.add(crew, 'alice', ['dave'], LIMITS);
+        expect(ids(await search('dave', 'treasure'))).toEqual([early]);
+        expect(ids(await search('dave', 'treasure', { group: crew }))).toEqual([early]);
+        await store.groups.leave(crew, 'bob');
+        await store.groups.remove(crew, 'alice', 'carol');
+        expect(await search('bob', 'treasure')).toEqual([]);
+        expect(await search('carol', 'treasure')).toEqual([]);
+        expect(ids(await search('alice', 'treasure'))).toEqual([early]);
+      });
+
+      it('leaves out the group messages of a sender the member blocks, edits by the new text, deletes never; renames show', async () => {
+        const crew = await group('alice', ['bob', 'carol']);
+        const fromBob = await post('bob', crew, 'harbour at dawn');
+        const fromCarol = await post('carol', crew, 'harbour at noon');
+        await store.blocks.add('alice', 'bob');
+        expect(ids(await search('alice', 'harbour'))).toEqual([fromCarol]);
+        expect(ids(await search('bob', 'harbour'))).toEqual([fromCarol, fromBob]);
+        await store.blocks.remove('alice', 'bob');
+        await store.messages.changeDirect({
+          id: fromBob,
+          sender: 'bob',
+          at: 2000,
+          text: 'airport at dawn',
+          editableSince: 0,
+        });
+        await store.messages.changeDirect({ id: fromCarol, sender: 'carol', at: 2000, delete: true });
+        expect(await search('alice', 'harbour')).toEqual([]);
+        expect(ids(await search('alice', 'airport dawn'))).toEqual([fromBob]);
+        await store.groups.rename(crew, 'alice', 'Night crew');
+        expect((await search('carol', 'airport'))[0]).toMatchObject({ group: crew, groupName: 'Night crew' });
+      });
+    });
   });
 }
