@@ -26,9 +26,12 @@ export async function searchMessages(ctx: SessionContext, query: string): Promis
   if (hasMore) ctx.out.line(texts.searchMore(CLI_SEARCH_RESULTS));
 }
 
-/** "yoda to hans (2026-12-01 11:30): the [falcon] needs repair", the matched words in brackets. */
+/**
+ * "yoda to hans (2026-12-01 11:30): the [falcon] needs repair", the matched words in brackets; a
+ * group message names its group: "yoda to group Rebels (…): …".
+ */
 export function searchLine(hit: SearchHit, me: string): string {
-  const to = hit.from === me ? hit.peer : me;
+  const to = hit.groupName !== undefined ? `group ${hit.groupName}` : hit.from === me ? hit.peer : me;
   const snippet = snippetParts(hit.snippet, hit.marks)
     .map((part) => (part.marked ? `[${part.text}]` : part.text))
     .join('');

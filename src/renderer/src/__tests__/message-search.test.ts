@@ -2,7 +2,7 @@
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiResult, ApiValues } from '../../../shared/api';
-import type { SearchHit } from '../../../shared/protocol';
+import type { DirectMessage, SearchHit } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
 import ConversationList from '../components/ConversationList.vue';
 import { useConversationsStore } from '../stores/conversations';
@@ -122,6 +122,60 @@ describe('message search in the conversation list', () => {
         .exists(),
     ).toBe(true);
     expect(useMessageSearchStore().pendingJump).toBeNull();
+  });
+});
+
+describe('a group message found', () => {
+  const rebels = {
+    id: 7,
+    name: 'Rebels',
+    creator: 'bob',
+    members: [
+      { name: 'bob', admin: true },
+      { name: 'me', admin: false },
+    ],
+  };
+  const groupMessage = (id: number): DirectMessage => ({
+    id,
+    from: 'bob',
+    group: 7,
+    text: `group ${id}`,
+    sentAt: 1_700_000_000_000 + id,
+  });
+
+  it('shows the group’s name, and opening it opens the group chat, which loads older pages until the message is there', async () => {
+    fake.on('groups', () => ok([{ group: rebels, last: groupMessage(250), unread: 0 }]));
+    await useConversationsStore().load();
+    fake.on('searchMessages', () =>
+      ok({ results: [hit({ id: 5, peer: undefined, group: 7, groupName: 'Rebels' })], hasMore: false }),
+    );
+    const all = Array.from({ length: 250 }, (_, i) => groupMessage(i + 1));
+    fake.on('groupHistory', ({ before, limit }) => {
+      const older = all.filter((m) => m.id < (before ?? Infinity));
+      return ok({ messages: older.slice(-limit), hasMore: older.length > limit });
+    });
+    const list = await typeQuery('station');
+    const row = list.find('.message-hit');
+    expect(row.find('.conv-name').text()).toBe('Rebels');
+    expect(row.find('.visually-hidden').text()).toMatch(/^Rebels, .+, bob: see you at the/u);
+    await row.trigger('click');
+    expect(useConversationsStore().active).toBe('#7');
+    expect(useMessageSearchStore().pendingJump).toEqual({ peer: '#7', id: 5 });
+
+    const chat = mount(ChatView, { props: { peer: '#7' }, attachTo: document.body });
+    await settle(30);
+    expect(fake.callsOf('groupHistory').map(([q]) => (q as { before?: number }).before)).toEqual([
+      undefined,
+      151,
+      51,
+    ]);
+    expect(
+      chat
+        .find('.message-row.highlighted [data-message-id="5"], .message-row.highlighted[data-message-id="5"]')
+        .exists(),
+    ).toBe(true);
+    expect(useMessageSearchStore().pendingJump).toBeNull();
+    chat.unmount();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Searching the text of your direct messages (the `search` request, run by the server's store
+ * Searching the text of your direct and group messages (the `search` request, run by the server's store
  * engine): the results of the current query a page at a time, whether a search is running, and
  * the message a clicked result asked the chat to jump to.
  */
@@ -9,6 +9,7 @@ import { SEARCH_QUERY_MAX_LENGTH } from '../../../shared/limits';
 import type { SearchHit } from '../../../shared/protocol';
 import { searchQueryProblem } from '../../../shared/search-query';
 import { call } from '../api';
+import { groupKey } from '../constants';
 import { describeProblem } from '../errors';
 
 /** Results per page: a screenful, and the "More results" button asks for the next. */
@@ -29,13 +30,23 @@ export function lastWordAsPrefix(query: string): string {
   return /[\p{L}\p{N}\p{M}]{3}$/u.test(query) ? `${query}*` : query;
 }
 
+/** The key of the chat a result is in: its group's, or the other person's. */
+export function hitConversation(hit: SearchHit): string {
+  return hit.group === undefined ? (hit.peer ?? '') : groupKey(hit.group);
+}
+
+/** What a result calls its chat: the group's name (as it was when found), or the other person. */
+export function hitChatName(hit: SearchHit): string {
+  return hit.groupName ?? hit.peer ?? '';
+}
+
 export const useMessageSearchStore = defineStore('messageSearch', () => {
   const query = ref('');
   const results = ref<SearchHit[]>([]);
   const hasMore = ref(false);
   const searching = ref(false);
   const error = ref<string | null>(null);
-  /** A result that was opened: its chat shows this message once it has loaded around it. */
+  /** A result that was opened: its chat (a peer or a group key) shows this message once it has loaded around it. */
   const pendingJump = ref<{ peer: string; id: number } | null>(null);
   /** Bumped by every new query and reset: a late answer to an older one is dropped. */
   let generation = 0;
@@ -77,10 +88,10 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
   }
 
   function openResult(hit: SearchHit): void {
-    pendingJump.value = { peer: hit.peer, id: hit.id };
+    pendingJump.value = { peer: hitConversation(hit), id: hit.id };
   }
 
-  /** The message to show in `peer`'s chat, once: undefined when none is waiting for it. */
+  /** The message to show in the chat keyed `peer`, once: undefined when none is waiting for it. */
   function takeJump(peer: string): number | undefined {
     const jump = pendingJump.value;
     if (jump?.peer !== peer) return undefined;
