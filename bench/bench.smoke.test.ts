@@ -31,13 +31,15 @@ const SIZES: Sizes = {
   modesRate: 200,
   searchMessages: 3000,
   searchers: 5,
+  indexCostMessages: 1500,
+  indexCostRounds: 1,
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One scenario at the quick sizes, without peers or profiling. */
-const runQuick = (scenario: 'modes' | 'search' | 'files') =>
+const runQuick = (scenario: 'modes' | 'search' | 'search-index' | 'files') =>
   runBench({
     quick: true,
     scenarios: [scenario],
@@ -187,6 +189,24 @@ describe('bench smoke', () => {
       expect(counts[0]).toEqual(counts[1]);
       expect(counts[0]?.[0]).toBeGreaterThan(0);
       expect(results.table?.filter((row) => row.scenario.startsWith('8 search'))).toHaveLength(18);
+    },
+  );
+  it(
+    'stores the same messages with and without the search index, on SQLite and PostgreSQL, and finds the index costs',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runQuick('search-index');
+      expect(results.errors).toEqual({});
+      const backends = results.searchIndex?.backends ?? [];
+      expect(backends.map((b) => b.backend)).toEqual(['sqlite', 'postgres']);
+      for (const b of backends) {
+        expect(b.samples.map((sample) => sample.indexed)).toEqual([true, false]);
+        expect(b.withIndex.usPerMessage).toBeGreaterThan(0);
+        expect(b.withoutIndex.usPerMessage).toBeGreaterThan(0);
+        // The index holds every message's words: the store is bigger with it.
+        expect(b.withIndex.bytesPerMessage).toBeGreaterThan(b.withoutIndex.bytesPerMessage);
+      }
+      expect(results.table?.filter((row) => row.scenario.startsWith('8b search index'))).toHaveLength(4);
     },
   );
   it(

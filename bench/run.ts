@@ -29,6 +29,7 @@ import {
 import { groupFanout, type GroupFanoutResult } from './group-fanout.js';
 import { modes } from './modes.js';
 import { searchBench } from './search.js';
+import { searchIndexCost } from './search-index-cost.js';
 import { filesBench, type FilesResult } from './files.js';
 import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
@@ -45,6 +46,7 @@ export const SCENARIOS = [
   'modes',
   'group',
   'search',
+  'search-index',
   'files',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -77,6 +79,8 @@ export interface BenchResults {
   group?: GroupFanoutResult;
   /** Message search over a seeded store, SQLite and PostgreSQL (bench/search.ts). */
   search?: Awaited<ReturnType<typeof searchBench>>;
+  /** The search index's cost per stored message, SQLite and PostgreSQL (bench/search-index-cost.ts). */
+  searchIndex?: Awaited<ReturnType<typeof searchIndexCost>>;
   /** A 25 MiB file up and down against a plain socket copy, and memory during ten uploads (bench/files.ts). */
   files?: FilesResult;
   profile?: ReturnType<typeof summarizeProfile>;
@@ -107,6 +111,8 @@ const FULL: Sizes = {
   modesRate: 200,
   searchMessages: 1_000_000,
   searchers: 200,
+  indexCostMessages: 50_000,
+  indexCostRounds: 3,
 };
 
 const QUICK: Sizes = {
@@ -129,6 +135,8 @@ const QUICK: Sizes = {
   modesRate: 200,
   searchMessages: 20_000,
   searchers: 20,
+  indexCostMessages: 5000,
+  indexCostRounds: 3,
 };
 
 function ints(text: string): number[] {
@@ -251,6 +259,11 @@ export async function runBench(options: {
       case 'search':
         await attempt('search', async () => {
           results.search = await searchBench(sizes);
+        });
+        break;
+      case 'search-index':
+        await attempt('search-index', async () => {
+          results.searchIndex = await searchIndexCost(sizes);
         });
         break;
       case 'files':

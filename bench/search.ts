@@ -26,7 +26,7 @@ import { nowMicros, round, summarizeMicros, type LatencySummary } from './lib/st
 import { progress } from './scenarios.js';
 
 /** Senders and recipients among this many users: each takes part in about 2 × messages / USERS. */
-const USERS = 1000;
+export const USERS = 1000;
 /** Ten words, one of them in every message: each is in a tenth of them. */
 const COMMON = [
   'meeting',
@@ -70,12 +70,12 @@ export interface SearchResult {
   backends: SearchBackendResult[];
 }
 
-function userName(n: number): string {
+export function userName(n: number): string {
   return `user${n}`;
 }
 
 /** Message i (from 1): the same on both stores. Below 2^53 for every i up to a million: exact. */
-function seedRow(i: number): { sender: string; recipient: string; text: string } {
+export function seedRow(i: number): { sender: string; recipient: string; text: string } {
   const s = i % USERS;
   const r = (s + 1 + ((i * 31) % (USERS - 1))) % USERS;
   const h = (i * HASH) % HASH_MOD;
