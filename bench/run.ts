@@ -111,6 +111,7 @@ const FULL: Sizes = {
   modesRate: 200,
   searchMessages: 1_000_000,
   searchers: 200,
+  searchGroups: 0,
   indexCostMessages: 50_000,
   indexCostRounds: 3,
 };
@@ -135,6 +136,7 @@ const QUICK: Sizes = {
   modesRate: 200,
   searchMessages: 20_000,
   searchers: 20,
+  searchGroups: 0,
   indexCostMessages: 5000,
   indexCostRounds: 3,
 };
@@ -352,6 +354,11 @@ async function main(): Promise<void> {
     .option('--density <n>', 'connection-density target', (v) => Number.parseInt(v, 10))
     .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
     .option('--search-messages <n>', 'messages seeded for the search scenario', (v) => Number.parseInt(v, 10))
+    .option(
+      '--search-groups <n>',
+      'group-heavy search seed: this many groups of 20 (a multiple of 50), half the messages in them',
+      (v) => Number.parseInt(v, 10),
+    )
     .option('--modes-rate <n>', 'fixed rate of the modes scenario, msg/s', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
     .option('--no-peer', 'skip every peer (ngircd, ejabberd)')
@@ -375,6 +382,7 @@ async function main(): Promise<void> {
     workers?: number;
     modesRate?: number;
     searchMessages?: number;
+    searchGroups?: number;
     peer: boolean;
     peers?: string;
     profile: boolean;
@@ -393,7 +401,10 @@ async function main(): Promise<void> {
     workers: o.workers ?? base.workers,
     modesRate: o.modesRate ?? base.modesRate,
     searchMessages: o.searchMessages ?? base.searchMessages,
+    searchGroups: o.searchGroups ?? base.searchGroups,
   };
+  if (sizes.searchGroups % 50 !== 0 || sizes.searchGroups < 0)
+    program.error('--search-groups must be a multiple of 50 (every user in as many groups of 20)');
   const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) program.error(`unknown scenario(s): ${unknown.join(', ')}`);

@@ -251,7 +251,8 @@ function versusFloor(value: number, floor: number | undefined, isFloor: boolean,
 /** Scenario 7: per mode, throughput, latency at the fixed rate and CPU per message, each against the floor. */
 function searchRows(result: SearchResult): Row[] {
   return result.backends.flatMap((b) => {
-    const scenario = `8 search: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}`;
+    const seed = result.groups > 0 ? `, half in ${result.groups.toLocaleString('en')} groups` : '';
+    const scenario = `8 search: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}${seed}`;
     const seeded: Row = {
       scenario,
       metric: `${b.messages.toLocaleString('en')} messages seeded in bulk transactions, seconds`,
