@@ -34,6 +34,13 @@ export function searchHit(row: SearchRow, me: string): SearchHit {
   return { id, ...conversation, from, sentAt, ...parseMarkedSnippet(marked) };
 }
 
+/** A matching broadcast as both adapters read it. */
+export type BroadcastSearchRow = Pick<SearchRow, 'id' | 'from' | 'sentAt' | 'marked'>;
+
+export function broadcastHit({ id, from, sentAt, marked }: BroadcastSearchRow): SearchHit {
+  return { id, everyone: true, from, sentAt, ...parseMarkedSnippet(marked) };
+}
+
 /** The text without markers, and where the marked stretches are in it. */
 export function parseMarkedSnippet(marked: string): Pick<SearchHit, 'snippet' | 'marks'> {
   const marks: [number, number][] = [];

@@ -391,6 +391,18 @@ export interface NewBroadcast {
   excluded: readonly string[];
 }
 
+/**
+ * A full-text search of the broadcasts `user` may search: those it sent or received (the ones its
+ * `page` lists), none from a sender it blocks now. Every term must match.
+ */
+export interface BroadcastSearch {
+  user: string;
+  terms: readonly SearchTerm[];
+  /** Only broadcasts with a smaller id. */
+  before: number;
+  limit: number;
+}
+
 export interface BroadcastStore {
   /**
    * Stores a broadcast once, whatever its audience, and returns its id. Who received it follows
@@ -399,6 +411,8 @@ export interface BroadcastStore {
   insert(broadcast: NewBroadcast): Promise<number>;
   /** Broadcasts `name` sent or received with id < before, newest first, at most limit. */
   page(name: string, before: number, limit: number): Promise<BroadcastMessage[]>;
+  /** The newest matches first, at most limit, each with a marked snippet (as MessageStore.search). */
+  search(query: BroadcastSearch): Promise<SearchHit[]>;
 }
 
 /** Who was online when: last-seen times (whoelsesince) and online spans (broadcast history). */

@@ -285,16 +285,18 @@ export const searchQuerySchema = z
     if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
   });
 
-/** One message that matched a search, in the conversation with `peer` or in `group`. */
+/** One message that matched a search, in the conversation with `peer`, in `group`, or a broadcast (`everyone`). */
 export const searchHitSchema = z
   .object({
     /** The message's id: open its chat and find it there (history pages before id + 1). */
     id: messageIdSchema,
-    /** The direct conversation's other user; absent on a group message. */
+    /** The direct conversation's other user; absent on a group message and a broadcast. */
     peer: usernameSchema.optional(),
     /** The group of a group message, with its name now; absent on a direct message. */
     group: groupIdSchema.optional(),
     groupName: groupNameSchema.optional(),
+    /** A broadcast (the Everyone conversation): `id` is the broadcast's, of its own sequence. */
+    everyone: z.literal(true).optional(),
     from: usernameSchema,
     sentAt: timestampSchema,
     /** A stretch of the message's text around the match (the whole text when short), plain text. */
@@ -304,8 +306,8 @@ export const searchHitSchema = z
       .array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()]))
       .max(TEXT_MAX_LENGTH),
   })
-  .refine((hit) => (hit.peer === undefined) !== (hit.group === undefined), {
-    message: 'a search hit is in a direct conversation (peer) or a group',
+  .refine((hit) => [hit.peer, hit.group, hit.everyone].filter((c) => c !== undefined).length === 1, {
+    message: 'a search hit is in a direct conversation (peer), a group or the broadcasts (everyone)',
     path: ['peer'],
   })
   .refine((hit) => (hit.group === undefined) === (hit.groupName === undefined), {
@@ -554,7 +556,8 @@ export const requests = {
   },
   /**
    * Full-text search of the direct messages this user sent or received and of its groups' messages
-   * (docs/protocol.md, "search"), newest first; `peer` or `group` limits it to one conversation.
+   * (docs/protocol.md, "search"), newest first; `peer` or `group` limits it to one conversation;
+   * `everyone` searches the broadcasts instead.
    */
   search: {
     params: z
@@ -562,14 +565,19 @@ export const requests = {
         query: searchQuerySchema,
         peer: usernameSchema.optional(),
         group: groupIdSchema.optional(),
+        /** Only the broadcasts this user sent or received (their ids are of their own sequence). */
+        everyone: z.literal(true).optional(),
         /** Only messages with a smaller id: the last id of the previous page. Omit for the newest. */
         before: messageIdSchema.optional(),
         limit: z.number().int().min(1).max(SEARCH_PAGE_MAX),
       })
-      .refine((params) => params.peer === undefined || params.group === undefined, {
-        message: 'name peer or group, not both',
-        path: ['group'],
-      }),
+      .refine(
+        (params) => [params.peer, params.group, params.everyone].filter((c) => c !== undefined).length <= 1,
+        {
+          message: 'name at most one of peer, group and everyone',
+          path: ['group'],
+        },
+      ),
     result: z.object({ results: z.array(searchHitSchema), hasMore: z.boolean() }),
   },
   users: {

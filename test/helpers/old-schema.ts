@@ -61,8 +61,14 @@ export function dropMessageSearch(db: Database.Database): void {
     DROP VIEW message_search_source;`);
 }
 
-/** Undoes schema version 13: the search index as version 9 made it, group messages under their sender. */
+/**
+ * Undoes schema version 13: the search index as version 9 made it, group messages under their
+ * sender, and no index of broadcasts.
+ */
 export function undoGroupSearch(db: Database.Database): void {
+  db.exec(`DROP TRIGGER broadcast_search_insert;
+    DROP TABLE broadcast_search;
+    DROP VIEW broadcast_search_source;`);
   dropMessageSearch(db);
   db.exec(messageSearchV9);
 }

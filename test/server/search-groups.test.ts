@@ -1,9 +1,9 @@
 /**
- * The `search` request over group messages through a real socket: a member finds its groups'
- * messages (those from before it joined too) beside its direct ones, `group` limits the search to
- * one group, edits, deletes, blocks and leaving show at once, a group one is not in is unknown.
- * Broadcasts are not searched. In the cluster config every server here is two nodes on PostgreSQL
- * and Redis.
+ * The `search` request over group messages and broadcasts through a real socket: a member finds
+ * its groups' messages (those from before it joined too) beside its direct ones, `group` limits
+ * the search to one group, edits, deletes, blocks and leaving show at once, a group one is not in
+ * is unknown; `everyone` searches the broadcasts one sent or received instead. In the cluster
+ * config every server here is two nodes on PostgreSQL and Redis.
  */
 import { describe, expect, it } from 'vitest';
 import { useServerFixture } from '../helpers/server-fixture.js';
@@ -81,7 +81,7 @@ describe('searching group messages', () => {
     expect(ids((await hans.call('search', { query: 'cantina', limit: 10 })).results)).toEqual([fromLuke.id]);
   });
 
-  it('refuses a group one is not in, an unknown group, and a peer with a group', async () => {
+  it('refuses a group one is not in, an unknown group, and more than one of peer, group and everyone', async () => {
     const { yoda, group } = await rebels();
     const leia = await login('leia');
     expect((await leia.fail('search', { query: 'hi', group: group.id, limit: 5 })).code).toBe(
@@ -92,15 +92,33 @@ describe('searching group messages', () => {
     );
     const both = await yoda.fail('search', { query: 'hi', group: group.id, peer: 'hans', limit: 5 });
     expect(both.code).toBe('invalid_request');
-    expect(both.message).toContain('not both');
+    expect(both.message).toContain('at most one of peer, group and everyone');
+    const withEveryone = await yoda.fail('search', { query: 'hi', peer: 'hans', everyone: true, limit: 5 });
+    expect(withEveryone.code).toBe('invalid_request');
   });
 
-  it('does not search broadcasts: they are kept apart from conversations, in their own id sequence', async () => {
+  it('searches the broadcasts one sent or received with everyone, apart from the conversations', async () => {
     const { yoda, hans } = await rebels();
-    await yoda.call('broadcast', { text: 'everyone to the briefing room' });
+    const { id } = await yoda.call('broadcast', { text: 'everyone to the briefing room' });
     await hans.waitFor((event) => event.type === 'broadcast');
-    expect((await hans.call('broadcasts', { limit: 5 })).broadcasts).toHaveLength(1);
+    const { results } = await hans.call('search', { query: 'briefing', everyone: true, limit: 5 });
+    expect(results).toEqual([
+      {
+        id,
+        everyone: true,
+        from: 'yoda',
+        sentAt: expect.any(Number),
+        snippet: 'everyone to the briefing room',
+        marks: [[16, 24]],
+      },
+    ]);
+    expect(ids((await yoda.call('search', { query: 'briefing', everyone: true, limit: 5 })).results)).toEqual(
+      [id],
+    );
     expect((await hans.call('search', { query: 'briefing', limit: 5 })).results).toEqual([]);
-    expect((await yoda.call('search', { query: 'briefing', limit: 5 })).results).toEqual([]);
+    const leia = await login('leia');
+    expect((await leia.call('search', { query: 'briefing', everyone: true, limit: 5 })).results).toEqual([]);
+    await hans.call('block', { user: 'yoda' });
+    expect((await hans.call('search', { query: 'briefing', everyone: true, limit: 5 })).results).toEqual([]);
   });
 });

@@ -35,7 +35,13 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { postgresGroupStore } from './postgres-groups.js';
-import { searchConversation, searchHit, type SearchRow } from '../search-snippet.js';
+import {
+  broadcastHit,
+  searchConversation,
+  searchHit,
+  type BroadcastSearchRow,
+  type SearchRow,
+} from '../search-snippet.js';
 import { SQL, searchQueries, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
@@ -384,6 +390,12 @@ function broadcastStore(run: Run): BroadcastStore {
           sentAt: row.sent_at,
         }),
       ),
+    search: async ({ user, terms, before, limit }) => {
+      const [words] = searchQueries(terms, user, undefined);
+      return (await run<BroadcastSearchRow>('searchBroadcasts', user, words, before, limit)).map(
+        broadcastHit,
+      );
+    },
   };
 }
 

@@ -221,6 +221,24 @@ export const SQL = {
     ) h
     ORDER BY h.id DESC`,
 
+  // $1 user, $2 the words (to_tsquery syntax), $3 before, $4 limit. Every broadcast with the words,
+  // newest first, until $4 of them reached $1 (the index cannot narrow to one user's: who received
+  // a broadcast follows from the online spans, as in broadcastPage).
+  searchBroadcasts: `
+    SELECT h.id, h.sender AS "from", h.sent_at AS "sentAt",
+      ts_headline('simple', translate(message_search_decoded(h.text), chr(2) || chr(3), '  '),
+        to_tsquery('simple', $2), ${HEADLINE_OPTIONS}) AS marked
+    FROM (
+      SELECT b.id, b.sender, b.sent_at, b.text FROM broadcasts b
+      WHERE to_tsvector('simple'::regconfig, message_search_text(b.text)) @@ to_tsquery('simple', $2)
+        AND b.id < $3 AND NOT ($1 = ANY (b.excluded))
+        AND EXISTS (SELECT 1 FROM online_spans s WHERE s.name = $1 AND b.id > s.after_broadcast
+          AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER}))
+        AND NOT EXISTS (SELECT 1 FROM blocks k WHERE k.blocker = $1 AND k.blocked = b.sender)
+      ORDER BY b.id DESC LIMIT $4
+    ) h
+    ORDER BY h.id DESC`,
+
   insertBroadcast:
     'INSERT INTO broadcasts (sender, text, sent_at, excluded) VALUES ($1, $2, $3, $4) RETURNING id',
   // The user's spans are id ranges of broadcasts; DISTINCT because two spans of one user may

@@ -44,8 +44,14 @@ import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { groupStore } from './sqlite-groups.js';
 import { fileMetaStore, messageFileWriter, type MessageFileWriter } from './sqlite-files.js';
-import { searchConversation, searchHit, type SearchRow } from '../search-snippet.js';
-import { pairRow, prepareStatements, searchMatch, type Statements } from './statements.js';
+import {
+  broadcastHit,
+  searchConversation,
+  searchHit,
+  type BroadcastSearchRow,
+  type SearchRow,
+} from '../search-snippet.js';
+import { pairRow, prepareStatements, searchMatch, wordsMatch, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
@@ -447,6 +453,12 @@ function broadcastStore(s: Statements, io: Durable): BroadcastStore {
       }),
     page: (name, before, limit) =>
       io.read(() => s.broadcastPage.all({ name, before, limit }) as BroadcastMessage[]),
+    search: ({ user, terms, before, limit }) =>
+      io.read(() => {
+        const match = wordsMatch(terms);
+        const rows = s.searchBroadcasts.all({ name: user, match, before, limit }) as BroadcastSearchRow[];
+        return rows.map(broadcastHit);
+      }),
   };
 }
 

@@ -4,6 +4,11 @@ import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
 import type { SearchScope } from '../search-snippet.js';
 
+/** The broadcasts @name sent or received: @name's online spans covered them, and it was not excluded. */
+const BROADCAST_REACHED = `EXISTS (SELECT 1 FROM online_spans s WHERE s.name = @name AND b.id > s.after_broadcast
+    AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER}))
+  AND (b.excluded IS NULL OR instr(char(10) || b.excluded || char(10), char(10) || @name || char(10)) = 0)`;
+
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId, m.text, m.sent_at AS sentAt,
   m.edited_at AS editedAt, m.deleted, m.reply_to AS replyId, r.sender AS replyFrom, r.text AS replyText,
@@ -35,8 +40,13 @@ const SEARCHABLE_BY_ME = `m.deleted = 0 AND CASE WHEN m.group_id IS NULL
  * (./migrations/0009-message-search.ts, ./migrations/0013-group-search.ts).
  */
 export function searchMatch(terms: readonly SearchTerm[], me: string, scope: SearchScope): string {
+  return `${wordsMatch(terms)} AND ${scopeMatch(me, scope)}`;
+}
+
+/** The words of a query as FTS5 text: every word quoted, so nothing a person types is FTS syntax. */
+export function wordsMatch(terms: readonly SearchTerm[]): string {
   const words = terms.map(({ word, prefix }) => `"${word.replaceAll('"', '""')}"${prefix ? ' *' : ''}`);
-  return `text : (${words.join(' ')}) AND ${scopeMatch(me, scope)}`;
+  return `text : (${words.join(' ')})`;
 }
 
 function scopeMatch(me: string, scope: SearchScope): string {
@@ -126,7 +136,8 @@ type StatementName =
   | 'groupReadable'
   | 'receiptSendersTo'
   | 'groupReceipts'
-  | 'searchMessages';
+  | 'searchMessages'
+  | 'searchBroadcasts';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -405,6 +416,16 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE message_search MATCH @match AND message_search.rowid < @before
          AND (@pair IS NULL OR m.pair = @pair) AND ${SEARCHABLE_BY_ME}
        ORDER BY message_search.rowid DESC LIMIT @limit`,
+    ),
+    // Every broadcast with the words, newest first, until `limit` of them reached @name (the index
+    // cannot narrow to one user's: who received a broadcast follows from the online spans).
+    searchBroadcasts: p(
+      `SELECT b.id, b.sender AS "from", b.sent_at AS sentAt,
+         snippet(broadcast_search, 0, char(2), char(3), '…', ${SEARCH_SNIPPET_WORDS}) AS marked
+       FROM broadcast_search JOIN broadcasts b ON b.id = broadcast_search.rowid
+       WHERE broadcast_search MATCH @match AND broadcast_search.rowid < @before AND ${BROADCAST_REACHED}
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @name AND blocked = b.sender)
+       ORDER BY broadcast_search.rowid DESC LIMIT @limit`,
     ),
   };
 }

@@ -245,5 +245,62 @@ export function describeSearchConformance(name: string, open: () => Promise<Stor
         expect((await search('carol', 'airport'))[0]).toMatchObject({ group: crew, groupName: 'Night crew' });
       });
     });
+
+    describe('broadcasts', () => {
+      async function broadcast(from: string, text: string, excluded: string[] = []): Promise<number> {
+        return store.broadcasts.insert({ from, text, sentAt: 3000, excluded });
+      }
+      const searchBroadcasts = (
+        user: string,
+        query: string,
+        more: { before?: number; limit?: number } = {},
+      ) => store.broadcasts.search({ user, terms: searchTerms(query), before: NEWEST, limit: 50, ...more });
+
+      it('finds the broadcasts a user sent or received, newest first, never those sent while it was offline', async () => {
+        await store.presence.online('alice', 1);
+        await store.presence.online('bob', 1);
+        const first = await broadcast('alice', 'Meeting in the hall at noon');
+        await store.presence.offline('bob', 2);
+        const whileAway = await broadcast('alice', 'meeting moved to the roof');
+        await store.presence.online('bob', 3);
+        const second = await broadcast('bob', 'no meeting today');
+        const hits = await searchBroadcasts('alice', 'meeting');
+        expect(ids(hits)).toEqual([second, whileAway, first]);
+        expect(hits[0]).toMatchObject({ id: second, everyone: true, from: 'bob', sentAt: 3000 });
+        expect(hits[0]?.peer).toBeUndefined();
+        expect(marked(hits[2])).toEqual(['Meeting']);
+        expect(ids(await searchBroadcasts('bob', 'meeting'))).toEqual([second, first]);
+        expect(ids(await searchBroadcasts('carol', 'meeting'))).toEqual([]);
+        expect(ids(await searchBroadcasts('alice', 'meeting', { before: second, limit: 1 }))).toEqual([
+          whileAway,
+        ]);
+        // Broadcasts are not among the conversations' messages.
+        expect(await search('alice', 'meeting')).toEqual([]);
+      });
+
+      it('leaves out a broadcast the user was excluded from, and those of a sender it blocks now', async () => {
+        await store.presence.online('alice', 1);
+        await store.presence.online('bob', 1);
+        await store.presence.online('carol', 1);
+        await broadcast('alice', 'party tonight', ['bob']);
+        const fromCarol = await broadcast('carol', 'party tomorrow');
+        expect(ids(await searchBroadcasts('bob', 'party'))).toEqual([fromCarol]);
+        await store.blocks.add('bob', 'carol');
+        expect(await searchBroadcasts('bob', 'party')).toEqual([]);
+        await store.blocks.remove('bob', 'carol');
+        expect(ids(await searchBroadcasts('bob', 'party'))).toEqual([fromCarol]);
+      });
+
+      it('reads a hostile query as plain words, and a broadcast cannot forge a mark', async () => {
+        await store.presence.online('alice', 1);
+        const id = await broadcast('alice', 'say "NEAR" OR * \u0002fake\u0003 coffee');
+        for (const query of ['"NEAR"', 'OR*', 'NEAR(say coffee)', '-say']) {
+          expect(ids(await searchBroadcasts('alice', query)), query).toEqual([id]);
+        }
+        const [hit] = await searchBroadcasts('alice', 'coffee');
+        expect(marked(hit)).toEqual(['coffee']);
+        expect(hit?.snippet).not.toContain('\u0002');
+      });
+    });
   });
 }

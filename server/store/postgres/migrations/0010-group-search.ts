@@ -8,6 +8,8 @@
  * its history does). No '~name' lexeme starts with '#', and no word of a text holds either. The
  * function takes the group id, so it is a new one (the old one's index goes with it); not STRICT,
  * since a direct message has no group. Building the new index reads every message once.
+ * Broadcasts get a GIN index of their own on their text's words (who received one follows from the
+ * online spans, which an index cannot hold).
  */
 export const sql = `
 DROP INDEX messages_search;
@@ -19,4 +21,5 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
        ELSE array_to_tsvector(ARRAY['#' || group_id]) END
 $$;
 CREATE INDEX messages_search ON messages USING gin (message_search_vector(text, sender, recipient, group_id));
+CREATE INDEX broadcasts_search ON broadcasts USING gin (to_tsvector('simple'::regconfig, message_search_text(text)));
 `;

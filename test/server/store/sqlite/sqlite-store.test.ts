@@ -132,6 +132,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -181,6 +182,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -217,6 +219,7 @@ describe('the SQLite store', () => {
     const { id } = sent.message;
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -258,6 +261,7 @@ describe('the SQLite store', () => {
     await store.messages.acknowledge('cy', [two]);
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     db.pragma('user_version = 10');
@@ -273,7 +277,7 @@ describe('the SQLite store', () => {
     }
   });
 
-  it('migrates a version 12 database: its group messages become searchable by the members, the index stays whole', async () => {
+  it('migrates a version 12 database: its group messages become searchable by the members, its broadcasts too, the indexes stay whole', async () => {
     const path = join(dir, 'v12.db');
     const store = openSqliteStore(path);
     await withUsers(store, ['ann', 'bob', 'cy']);
@@ -295,6 +299,13 @@ describe('the SQLite store', () => {
     });
     const direct = await send(store, 'cy', 'ann', 'plan b', 4);
     if (!('message' in direct)) throw new Error('refused');
+    await store.presence.online('ann', 5);
+    const kept = await store.broadcasts.insert({
+      from: 'ann',
+      text: 'plan c for all',
+      sentAt: 6,
+      excluded: [],
+    });
     await store.close();
     const db = new Database(path);
     undoGroupSearch(db);
@@ -315,6 +326,13 @@ describe('the SQLite store', () => {
       ]);
       expect(await search('ann', 'old')).toEqual([]);
       expect(await search('cy', 'new')).toEqual([]);
+      const broadcasts = await migrated.broadcasts.search({
+        user: 'ann',
+        terms: searchTerms('plan'),
+        before: Number.MAX_SAFE_INTEGER,
+        limit: 10,
+      });
+      expect(broadcasts.map((hit) => hit.id)).toEqual([kept]);
     } finally {
       await migrated.close();
     }
@@ -322,6 +340,7 @@ describe('the SQLite store', () => {
     try {
       // Compares the index with its content: a group row taken out with other values than it was put in with would fail.
       check.exec("INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)");
+      check.exec("INSERT INTO broadcast_search (broadcast_search, rank) VALUES ('integrity-check', 1)");
     } finally {
       check.close();
     }
@@ -335,6 +354,7 @@ describe('the SQLite store', () => {
     if (!('message' in sent)) throw new Error('refused');
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     db.pragma('user_version = 11');
     db.close();
