@@ -44,7 +44,7 @@ describe('terminal client: search', () => {
     expect(yoda.rest()).toEqual([]);
   });
 
-  it('prints a group message with its group, a direct one as before', async () => {
+  it('prints a group message with its group and a broadcast to everyone, a direct one as before, newest first', async () => {
     const luke = await RawClient.login(server.port, 'luke', 'skywalker');
     try {
       const yoda = await loggedInClient(server.port, 'yoda', 'wise');
@@ -53,7 +53,10 @@ describe('terminal client: search', () => {
       await yoda.expectLines('luke: the council meets at noon');
       await luke.call('message', { to: 'yoda', text: 'council later?' });
       await yoda.expectLines('luke: council later?');
+      await luke.call('broadcast', { text: 'the council is open to all' });
+      await yoda.expectLines('luke: the council is open to all');
       yoda.send('search council');
+      expect(withoutTime(await yoda.nextLine())).toBe('luke to everyone: the [council] is open to all');
       expect(withoutTime(await yoda.nextLine())).toBe('luke to yoda: [council] later?');
       expect(withoutTime(await yoda.nextLine())).toBe(
         'luke to group Jedi Council: the [council] meets at noon',

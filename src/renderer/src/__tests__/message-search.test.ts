@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiResult, ApiValues } from '../../../shared/api';
 import type { DirectMessage, SearchHit } from '../../../shared/protocol';
 import ChatView from '../components/ChatView.vue';
+import { EVERYONE } from '../constants';
 import ConversationList from '../components/ConversationList.vue';
 import { useConversationsStore } from '../stores/conversations';
 import { lastWordAsPrefix, useMessageSearchStore } from '../stores/message-search';
@@ -36,14 +37,18 @@ async function typeQuery(query: string): Promise<VueWrapper> {
 
 describe('message search in the conversation list', () => {
   it('shows each found message with its chat, sender and the matched words marked, as plain text', async () => {
-    fake.on('searchMessages', () =>
+    fake.on('searchMessages', ({ everyone }) =>
       ok({
-        results: [hit(), hit({ id: 41, from: 'me', snippet: 'station', marks: [[0, 7]] })],
+        results: everyone ? [] : [hit(), hit({ id: 41, from: 'me', snippet: 'station', marks: [[0, 7]] })],
         hasMore: false,
       }),
     );
     const wrapper = await typeQuery('stat');
-    expect(fake.callsOf('searchMessages')).toEqual([[{ query: 'stat*', limit: 20 }]]);
+    expect(fake.callsOf('searchMessages')).toEqual([
+      [{ query: 'stat*', limit: 20 }],
+      [{ query: 'stat*', limit: 20, everyone: true }],
+    ]);
+    expect(wrapper.find('[aria-label="Broadcasts found"]').exists()).toBe(false);
     const found = wrapper.find('[aria-label="Messages found"]');
     const rows = found.findAll('button');
     expect(rows).toHaveLength(2);
@@ -58,11 +63,15 @@ describe('message search in the conversation list', () => {
   });
 
   it('says it is searching, then "No messages match"; a failure says why; More messages asks for the next page', async () => {
-    let answer: (result: ApiResult<ApiValues['searchMessages']>) => void = () => {};
-    fake.on('searchMessages', () => new Promise((resolve) => (answer = resolve)));
+    const answers: ((result: ApiResult<ApiValues['searchMessages']>) => void)[] = [];
+    fake.on('searchMessages', () => new Promise((resolve) => answers.push(resolve)));
     const wrapper = await typeQuery('tatooine');
     expect(wrapper.find('[role="status"]').text()).toBe('Searching messages…');
-    answer(ok({ results: [], hasMore: false }));
+    // The messages answer first: still searching until the broadcasts have answered too.
+    answers[0]?.(ok({ results: [], hasMore: false }));
+    await settle();
+    expect(wrapper.find('[role="status"]').text()).toBe('Searching messages…');
+    answers[1]?.(ok({ results: [], hasMore: false }));
     await settle();
     expect(wrapper.find('.message-results').text()).toContain('No messages match');
 
@@ -74,9 +83,11 @@ describe('message search in the conversation list', () => {
 
     fake.on('searchMessages', (query) =>
       ok(
-        query.before === undefined
-          ? { results: [hit({ id: 9 })], hasMore: true }
-          : { results: [hit({ id: 3 })], hasMore: false },
+        query.everyone
+          ? { results: [], hasMore: false }
+          : query.before === undefined
+            ? { results: [hit({ id: 9 })], hasMore: true }
+            : { results: [hit({ id: 3 })], hasMore: false },
       ),
     );
     await byLabel(wrapper, 'Search users and messages').setValue('station');
@@ -95,7 +106,9 @@ describe('message search in the conversation list', () => {
   });
 
   it('opening a result opens its chat, which loads older pages until the message is there and shows it', async () => {
-    fake.on('searchMessages', () => ok({ results: [hit({ id: 5 })], hasMore: false }));
+    fake.on('searchMessages', ({ everyone }) =>
+      ok({ results: everyone ? [] : [hit({ id: 5 })], hasMore: false }),
+    );
     const all = Array.from({ length: 250 }, (_, i) =>
       dm(i % 2 ? 'bob' : 'me', i % 2 ? 'me' : 'bob', `message ${i + 1}`, { id: i + 1 }),
     );
@@ -146,8 +159,11 @@ describe('a group message found', () => {
   it('shows the group’s name, and opening it opens the group chat, which loads older pages until the message is there', async () => {
     fake.on('groups', () => ok([{ group: rebels, last: groupMessage(250), unread: 0 }]));
     await useConversationsStore().load();
-    fake.on('searchMessages', () =>
-      ok({ results: [hit({ id: 5, peer: undefined, group: 7, groupName: 'Rebels' })], hasMore: false }),
+    fake.on('searchMessages', ({ everyone }) =>
+      ok({
+        results: everyone ? [] : [hit({ id: 5, peer: undefined, group: 7, groupName: 'Rebels' })],
+        hasMore: false,
+      }),
     );
     const all = Array.from({ length: 250 }, (_, i) => groupMessage(i + 1));
     fake.on('groupHistory', ({ before, limit }) => {
@@ -175,6 +191,58 @@ describe('a group message found', () => {
         .exists(),
     ).toBe(true);
     expect(useMessageSearchStore().pendingJump).toBeNull();
+    chat.unmount();
+  });
+});
+
+describe('a broadcast found', () => {
+  it('is listed apart as Everyone’s, pages on its own, and opening it opens Everyone at that broadcast', async () => {
+    const broadcastHit = (id: number) => hit({ id, peer: undefined, everyone: true, from: 'bob' });
+    fake.on('searchMessages', ({ everyone, before }) =>
+      ok(
+        !everyone
+          ? { results: [hit({ id: 900 })], hasMore: false }
+          : before === undefined
+            ? { results: [broadcastHit(60)], hasMore: true }
+            : { results: [broadcastHit(5)], hasMore: false },
+      ),
+    );
+    const all = Array.from({ length: 250 }, (_, i) => ({
+      id: i + 1,
+      from: 'bob',
+      text: `all ${i + 1}`,
+      sentAt: i + 1,
+    }));
+    fake.on('broadcasts', ({ before, limit }) => {
+      const older = all.filter((b) => b.id < (before ?? Infinity));
+      return ok({ broadcasts: older.slice(-limit), hasMore: older.length > limit });
+    });
+    const list = await typeQuery('station');
+    const found = list.find('[aria-label="Broadcasts found"]');
+    expect(found.find('.conv-name').text()).toBe('Everyone');
+    expect(found.find('.visually-hidden').text()).toMatch(/^Everyone, .+, bob: see you at the/u);
+    await button(list, 'More broadcasts').trigger('click');
+    await settle();
+    expect(fake.callsOf('searchMessages').at(-1)).toEqual([
+      { query: 'station*', limit: 20, everyone: true, before: 60 },
+    ]);
+    expect(
+      list
+        .findAll('[aria-label="Broadcasts found"] .message-hit')
+        .map((b) => b.attributes('data-message-id')),
+    ).toEqual(['60', '5']);
+    expect(list.findAll('[aria-label="Messages found"] .message-hit')).toHaveLength(1);
+
+    await list.findAll('[aria-label="Broadcasts found"] .message-hit')[1]?.trigger('click');
+    expect(useConversationsStore().active).toBe(EVERYONE);
+    expect(useMessageSearchStore().pendingJump).toEqual({ peer: EVERYONE, id: 5 });
+    const chat = mount(ChatView, { props: { peer: EVERYONE }, attachTo: document.body });
+    await settle(30);
+    expect(
+      chat
+        .find('.message-row.highlighted [data-message-id="5"], .message-row.highlighted[data-message-id="5"]')
+        .exists(),
+    ).toBe(true);
     chat.unmount();
   });
 });
