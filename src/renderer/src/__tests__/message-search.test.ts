@@ -35,6 +35,18 @@ async function typeQuery(query: string): Promise<VueWrapper> {
   return wrapper;
 }
 
+/** The page of `all` a server answers `before` and `limit` with: the newest older ones. */
+function pageOf<T extends { id: number }>(all: readonly T[], before: number | undefined, limit: number) {
+  const older = all.filter((m) => m.id < (before ?? Infinity));
+  return { page: older.slice(-limit), hasMore: older.length > limit };
+}
+
+/** Whether the chat shows message `id` outlined, as a jump to it does. */
+function outlined(chat: VueWrapper, id: number): boolean {
+  const row = `.message-row.highlighted[data-message-id="${id}"]`;
+  return chat.find(`.message-row.highlighted [data-message-id="${id}"], ${row}`).exists();
+}
+
 describe('message search in the conversation list', () => {
   it('shows each found message with its chat, sender and the matched words marked, as plain text', async () => {
     fake.on('searchMessages', ({ everyone }) =>
@@ -113,8 +125,8 @@ describe('message search in the conversation list', () => {
       dm(i % 2 ? 'bob' : 'me', i % 2 ? 'me' : 'bob', `message ${i + 1}`, { id: i + 1 }),
     );
     fake.on('history', ({ before, limit }) => {
-      const older = all.filter((m) => m.id < (before ?? Infinity));
-      return ok({ messages: older.slice(-limit), hasMore: older.length > limit });
+      const { page, hasMore } = pageOf(all, before, limit);
+      return ok({ messages: page, hasMore });
     });
     const list = await typeQuery('station');
     await list.find('.message-hit').trigger('click');
@@ -129,11 +141,7 @@ describe('message search in the conversation list', () => {
       51,
     ]);
     expect(chat.find('[data-message-id="5"]').exists()).toBe(true);
-    expect(
-      chat
-        .find('.message-row.highlighted [data-message-id="5"], .message-row.highlighted[data-message-id="5"]')
-        .exists(),
-    ).toBe(true);
+    expect(outlined(chat, 5)).toBe(true);
     expect(useMessageSearchStore().pendingJump).toBeNull();
   });
 });
@@ -167,8 +175,8 @@ describe('a group message found', () => {
     );
     const all = Array.from({ length: 250 }, (_, i) => groupMessage(i + 1));
     fake.on('groupHistory', ({ before, limit }) => {
-      const older = all.filter((m) => m.id < (before ?? Infinity));
-      return ok({ messages: older.slice(-limit), hasMore: older.length > limit });
+      const { page, hasMore } = pageOf(all, before, limit);
+      return ok({ messages: page, hasMore });
     });
     const list = await typeQuery('station');
     const row = list.find('.message-hit');
@@ -185,11 +193,7 @@ describe('a group message found', () => {
       151,
       51,
     ]);
-    expect(
-      chat
-        .find('.message-row.highlighted [data-message-id="5"], .message-row.highlighted[data-message-id="5"]')
-        .exists(),
-    ).toBe(true);
+    expect(outlined(chat, 5)).toBe(true);
     expect(useMessageSearchStore().pendingJump).toBeNull();
     chat.unmount();
   });
@@ -214,8 +218,8 @@ describe('a broadcast found', () => {
       sentAt: i + 1,
     }));
     fake.on('broadcasts', ({ before, limit }) => {
-      const older = all.filter((b) => b.id < (before ?? Infinity));
-      return ok({ broadcasts: older.slice(-limit), hasMore: older.length > limit });
+      const { page, hasMore } = pageOf(all, before, limit);
+      return ok({ broadcasts: page, hasMore });
     });
     const list = await typeQuery('station');
     const found = list.find('[aria-label="Broadcasts found"]');
@@ -238,11 +242,7 @@ describe('a broadcast found', () => {
     expect(useMessageSearchStore().pendingJump).toEqual({ peer: EVERYONE, id: 5 });
     const chat = mount(ChatView, { props: { peer: EVERYONE }, attachTo: document.body });
     await settle(30);
-    expect(
-      chat
-        .find('.message-row.highlighted [data-message-id="5"], .message-row.highlighted[data-message-id="5"]')
-        .exists(),
-    ).toBe(true);
+    expect(outlined(chat, 5)).toBe(true);
     chat.unmount();
   });
 });
