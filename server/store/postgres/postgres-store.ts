@@ -37,12 +37,14 @@ import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { postgresGroupStore } from './postgres-groups.js';
 import {
   broadcastHit,
+  groupRuns,
+  newestHits,
   searchConversation,
   searchHit,
   type BroadcastSearchRow,
   type SearchRow,
 } from '../search-snippet.js';
-import { SQL, searchQueries, type Statement } from './statements.js';
+import { SQL, searchQueries, searchWords, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
 
@@ -343,17 +345,16 @@ function messageStore(run: Run, connection: Connection): MessageStore {
     search: async (query) => {
       const { user, terms, before, limit } = query;
       const one = searchConversation(query);
-      const [words, people] = searchQueries(terms, user, one?.scope);
-      const rows = await run<SearchRow>(
-        'searchMessages',
-        user,
-        words,
-        people,
-        one?.key ?? null,
-        before,
-        limit,
-      );
-      return rows.map((row) => searchHit(row, user));
+      const groups = one ? [] : column<string>(await run('searchGroupsOf', user), 'group_id').map(Number);
+      const scopes = one ? [one.scope] : groupRuns(groups).map((run) => ({ groups: run }));
+      const pages = [];
+      for (const scope of scopes) {
+        const [words, people] = searchQueries(terms, user, scope);
+        const key = one?.key ?? null;
+        const rows = await run<SearchRow>('searchMessages', user, words, people, key, before, limit);
+        pages.push(rows.map((row) => searchHit(row, user)));
+      }
+      return newestHits(pages, limit);
     },
     acknowledgeChanges: async (user, changes) => {
       if (changes.length === 0) return;
@@ -391,7 +392,7 @@ function broadcastStore(run: Run): BroadcastStore {
         }),
       ),
     search: async ({ user, terms, before, limit }) => {
-      const [words] = searchQueries(terms, user, undefined);
+      const words = searchWords(terms);
       return (await run<BroadcastSearchRow>('searchBroadcasts', user, words, before, limit)).map(
         broadcastHit,
       );

@@ -6,7 +6,7 @@
  */
 import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
-import type { OneConversation } from '../search-snippet.js';
+import { SEARCH_GROUPS_MAX, type SearchScope } from '../search-snippet.js';
 
 /** A message's revision and its reactions as "emoji TAB name" lines, in the order they were made. */
 const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
@@ -32,26 +32,27 @@ const SEARCHABLE_BY_ME = `NOT m.deleted AND CASE WHEN m.group_id IS NULL
     ELSE EXISTS (SELECT 1 FROM group_members g WHERE g.group_id = m.group_id AND g.member = $1)
       AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker = $1 AND b.blocked = m.sender) END`;
 /**
- * Every conversation of $1's as lexemes: its name (its direct messages) or any of its groups.
- * Usernames hold no quote or backslash (USERNAME_PATTERN): each is one quoted lexeme.
- */
-const ALL_OF_MINE = `(SELECT ('''~' || $1 || '''' || coalesce(string_agg(' | ''#' || g.group_id || '''', ''), ''))::tsquery
-    FROM group_members g WHERE g.member = $1)`;
-/**
  * The words as a to_tsquery() text (every word quoted, so nothing a person types is tsquery syntax)
- * and the one conversation searched as lexemes, null for all of the user's (ALL_OF_MINE).
+ * and where to look as lexemes: one conversation's, or the user's name or any of its groups.
  */
 export function searchQueries(
   terms: readonly SearchTerm[],
   user: string,
-  scope: OneConversation | undefined,
-): [string, string | null] {
-  const words = terms.map(({ word, prefix }) => `'${word.replace(/['\\]/gu, '\\$&')}'${prefix ? ':*' : ''}`);
-  return [words.join(' & '), scope === undefined ? null : scopeLexemes(user, scope)];
+  scope: SearchScope,
+): [string, string] {
+  return [searchWords(terms), scopeLexemes(user, scope)];
 }
 
-function scopeLexemes(user: string, scope: OneConversation): string {
-  return 'peer' in scope ? `'~${user}' & '~${scope.peer}'` : `'#${scope.group}'`;
+/** The words of a query as a to_tsquery() text: every word quoted, so nothing typed is tsquery syntax. */
+export function searchWords(terms: readonly SearchTerm[]): string {
+  const words = terms.map(({ word, prefix }) => `'${word.replace(/['\\]/gu, '\\$&')}'${prefix ? ':*' : ''}`);
+  return words.join(' & ');
+}
+
+function scopeLexemes(user: string, scope: SearchScope): string {
+  if ('peer' in scope) return `'~${user}' & '~${scope.peer}'`;
+  if ('group' in scope) return `'#${scope.group}'`;
+  return [`'~${user}'`, ...scope.groups.map((id) => `'#${id}'`)].join(' | ');
 }
 
 const HEADLINE_OPTIONS = `'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
@@ -204,9 +205,9 @@ export const SQL = {
     FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
     WHERE group_deliveries.message_id = a.id AND group_deliveries.recipient = $1`,
 
-  // $1 user, $2 the words (to_tsquery syntax, every word quoted), $3 the conversation's lexemes or
-  // null for all of $1's (searchQueries), $4 the conversation or null, $5 before, $6 limit. The
-  // newest matches first; only they get a headline.
+  // $1 user, $2 the words (to_tsquery syntax, every word quoted), $3 where to look as lexemes
+  // (searchQueries), $4 the conversation or null, $5 before, $6 limit. The newest matches first;
+  // only they get a headline.
   searchMessages: `
     SELECT h.id, h.sender AS "from", h.recipient AS "to", h.group_id AS "groupId",
       (SELECT name FROM groups WHERE id = h.group_id) AS "groupName", h.sent_at AS "sentAt",
@@ -215,7 +216,7 @@ export const SQL = {
     FROM (
       SELECT m.id, m.sender, m.recipient, m.group_id, m.sent_at, m.text FROM messages m
       WHERE message_search_vector(m.text, m.sender, m.recipient, m.group_id)
-          @@ (to_tsquery('simple', $2) && coalesce($3::tsquery, ${ALL_OF_MINE}))
+          @@ (to_tsquery('simple', $2) && $3::tsquery)
         AND m.id < $5 AND ($4::text IS NULL OR m.conversation = $4) AND ${SEARCHABLE_BY_ME}
       ORDER BY m.id DESC LIMIT $6
     ) h
@@ -224,6 +225,12 @@ export const SQL = {
   // $1 user, $2 the words (to_tsquery syntax), $3 before, $4 limit. Every broadcast with the words,
   // newest first, until $4 of them reached $1 (the index cannot narrow to one user's: who received
   // a broadcast follows from the online spans, as in broadcastPage).
+  // The member's groups, the most recently active first (search-snippet.ts, SEARCH_GROUPS_MAX).
+  searchGroupsOf: `
+    SELECT g.group_id FROM group_members g WHERE g.member = $1
+    ORDER BY (SELECT max(m.id) FROM messages m WHERE m.conversation = '#' || g.group_id) DESC NULLS LAST,
+      g.group_id DESC
+    LIMIT ${SEARCH_GROUPS_MAX}`,
   searchBroadcasts: `
     SELECT h.id, h.sender AS "from", h.sent_at AS "sentAt",
       ts_headline('simple', translate(message_search_decoded(h.text), chr(2) || chr(3), '  '),

@@ -46,6 +46,8 @@ import { groupStore } from './sqlite-groups.js';
 import { fileMetaStore, messageFileWriter, type MessageFileWriter } from './sqlite-files.js';
 import {
   broadcastHit,
+  groupRuns,
+  newestHits,
   searchConversation,
   searchHit,
   type BroadcastSearchRow,
@@ -378,16 +380,15 @@ function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter):
       io.read(() => {
         const { user, terms, before, limit } = query;
         const one = searchConversation(query);
-        const scope = one?.scope ?? { groups: s.groupsOf.all(user) as number[] };
-        const match = searchMatch(terms, user, scope);
-        const rows = s.searchMessages.all({
-          me: user,
-          match,
-          pair: one?.key ?? null,
-          before,
-          limit,
-        }) as SearchRow[];
-        return rows.map((row) => searchHit(row, user));
+        const scopes = one
+          ? [one.scope]
+          : groupRuns(s.searchGroupsOf.all(user) as number[]).map((groups) => ({ groups }));
+        const pages = scopes.map((scope) => {
+          const match = searchMatch(terms, user, scope);
+          const rows = s.searchMessages.all({ me: user, match, pair: one?.key ?? null, before, limit });
+          return (rows as SearchRow[]).map((row) => searchHit(row, user));
+        });
+        return newestHits(pages, limit);
       }),
   };
 }

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
-import type { SearchScope } from '../search-snippet.js';
+import { SEARCH_GROUPS_MAX, type SearchScope } from '../search-snippet.js';
 
 /** The broadcasts @name sent or received: @name's online spans covered them, and it was not excluded. */
 const BROADCAST_REACHED = `EXISTS (SELECT 1 FROM online_spans s WHERE s.name = @name AND b.id > s.after_broadcast
@@ -137,6 +137,7 @@ type StatementName =
   | 'receiptSendersTo'
   | 'groupReceipts'
   | 'searchMessages'
+  | 'searchGroupsOf'
   | 'searchBroadcasts';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
@@ -416,6 +417,13 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE message_search MATCH @match AND message_search.rowid < @before
          AND (@pair IS NULL OR m.pair = @pair) AND ${SEARCHABLE_BY_ME}
        ORDER BY message_search.rowid DESC LIMIT @limit`,
+    ),
+    // The member's groups, the most recently active first (search-snippet.ts, SEARCH_GROUPS_MAX).
+    searchGroupsOf: p(
+      `SELECT g.group_id FROM group_members g WHERE g.member = ?
+       ORDER BY (SELECT max(m.id) FROM messages m WHERE m.pair = '#' || g.group_id) DESC, g.group_id DESC
+       LIMIT ${SEARCH_GROUPS_MAX}`,
+      true,
     ),
     // Every broadcast with the words, newest first, until `limit` of them reached @name (the index
     // cannot narrow to one user's: who received a broadcast follows from the online spans).

@@ -7,6 +7,7 @@ import type { SearchHit } from '../../../src/shared/protocol.js';
 import { searchTerms } from '../../../src/shared/search-query.js';
 import type { MessageSearch, Store } from '../../../server/store/store.js';
 import type { StoreFixture } from './store-conformance.js';
+import { SEARCH_GROUPS_MAX, SEARCH_GROUPS_PER_QUERY } from '../../../server/store/search-snippet.js';
 
 const NEWEST = Number.MAX_SAFE_INTEGER;
 
@@ -221,6 +222,47 @@ export function describeSearchConformance(name: string, open: () => Promise<Stor
         expect(await search('bob', 'treasure')).toEqual([]);
         expect(await search('carol', 'treasure')).toEqual([]);
         expect(ids(await search('alice', 'treasure'))).toEqual([early]);
+      });
+
+      it('a member of more groups than one query asks for finds the newest of all of them, each once', async () => {
+        const many = { maxMembers: 10, maxCreated: SEARCH_GROUPS_PER_QUERY * 2 };
+        const made: number[] = [];
+        for (let i = 0; i < SEARCH_GROUPS_PER_QUERY + 5; i++) {
+          const group = await store.groups.create(
+            { name: `g${i}`, creator: 'bob', members: ['alice'], at: 1 },
+            many,
+          );
+          if ('refused' in group) throw new Error(`refused: ${group.refused}`);
+          made.push(group.id);
+        }
+        const first = await post('bob', made[0] as number, 'lantern one');
+        const last = await post('bob', made.at(-1) as number, 'lantern two');
+        const direct = await send('bob', 'alice', 'lantern three');
+        expect(ids(await search('alice', 'lantern'))).toEqual([direct, last, first]);
+        expect(ids(await search('alice', 'lantern', { limit: 2 }))).toEqual([direct, last]);
+      });
+
+      it('searching everything looks in the member’s most recently active groups only, up to SEARCH_GROUPS_MAX', async () => {
+        const many = { maxMembers: 10, maxCreated: SEARCH_GROUPS_MAX + 10 };
+        const made: number[] = [];
+        for (let i = 0; i <= SEARCH_GROUPS_MAX; i++) {
+          const group = await store.groups.create(
+            { name: `g${i}`, creator: 'bob', members: ['alice'], at: 1 },
+            many,
+          );
+          if ('refused' in group) throw new Error(`refused: ${group.refused}`);
+          made.push(group.id);
+        }
+        const [stale, ...rest] = made as [number, ...number[]];
+        const old = await post('bob', stale, 'compass old');
+        // Every other group has a newer message: the stale one is past the bound.
+        const newer = [];
+        for (const id of rest) newer.push(await post('bob', id, id === rest.at(-1) ? 'compass new' : 'hi'));
+        expect(ids(await search('alice', 'compass'))).toEqual([newer.at(-1)]);
+        expect(ids(await search('alice', 'compass', { group: stale }))).toEqual([old]);
+        // A new message makes it recently active again.
+        await post('bob', stale, 'wake up');
+        expect(ids(await search('alice', 'compass'))).toEqual([newer.at(-1), old]);
       });
 
       it('leaves out the group messages of a sender the member blocks, edits by the new text, deletes never; renames show', async () => {
