@@ -8,7 +8,7 @@ import { mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLinkInNewTab } from '../bridge/install';
 import ChatView from '../components/ChatView.vue';
-import MessageText from '../components/MessageText.vue';
+import MessageText from '../components/MessageText';
 import PrivateChatWindow from '../components/PrivateChatWindow.vue';
 import { useToastsStore } from '../stores/toasts';
 import { dm, fail, FakeMessenger, ok, settle } from './fake-messenger';

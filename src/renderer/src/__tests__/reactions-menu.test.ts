@@ -181,6 +181,20 @@ describe('ChatView: the message menu from the keyboard and the context menu', ()
     wrapper.unmount();
   });
 
+  it("ArrowUp on a message's actions button opens the menu on its last item, ArrowDown on its first", async () => {
+    const mine = message('me', 'bob', 'mine', { sentAt: Date.now() });
+    const wrapper = await openChat([mine]);
+    // Before first use the row shows a placeholder button (the menu mounts on demand); it must act the same.
+    await key(button(wrapper, 'Actions for your message').element, 'ArrowUp');
+    expect(menuItems(wrapper)).toEqual(['Reply', 'React', 'Copy', 'Edit', 'Delete']);
+    expect(focusedName()).toBe('Delete');
+    await key(document.activeElement, 'Escape');
+    expect(focusedName()).toBe('Actions for your message');
+    await key(document.activeElement, 'ArrowDown');
+    expect(focusedName()).toBe('Reply');
+    wrapper.unmount();
+  });
+
   it('Copy puts the message text on the clipboard', async () => {
     const writeText = vi.fn(() => Promise.resolve());
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });
