@@ -17,7 +17,13 @@ const SINGLE_NODE = [
  * Files that start no test server: `vitest run` runs them already, against every adapter (the
  * store and bus conformance suites), and test/server/cluster/ starts its own nodes.
  */
-const NO_TEST_SERVER = ['test/server/store/**', 'test/server/bus/**', 'test/server/cluster/**'];
+const NO_TEST_SERVER = [
+  'test/server/store/**',
+  'test/server/bus/**',
+  'test/server/cluster/**',
+  // The blob stores and their options, each on its own folder or bucket.
+  'test/server/files/**',
+];
 
 /**
  * `npm run test:cluster`: the server, terminal-client and core suites again, every in-process test

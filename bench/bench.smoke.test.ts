@@ -31,13 +31,16 @@ const SIZES: Sizes = {
   modesRate: 200,
   searchMessages: 3000,
   searchers: 5,
+  searchGroups: 0,
+  indexCostMessages: 1500,
+  indexCostRounds: 1,
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One scenario at the quick sizes, without peers or profiling. */
-const runQuick = (scenario: 'modes' | 'search' | 'files') =>
+const runQuick = (scenario: 'modes' | 'search' | 'search-index' | 'files') =>
   runBench({
     quick: true,
     scenarios: [scenario],
@@ -190,6 +193,52 @@ describe('bench smoke', () => {
     },
   );
   it(
+    'seeds a group-heavy store alike on SQLite and PostgreSQL: every query finds as many on both',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runBench({
+        quick: true,
+        scenarios: ['search'],
+        sizes: { ...SIZES, searchGroups: 100 },
+        peer: false,
+        profile: false,
+        resultsDir: dir,
+        command: 'bench.smoke.test.ts',
+      });
+      expect(results.errors).toEqual({});
+      const counts = (results.search?.backends ?? []).map((b) =>
+        Object.values(b.queries).map((q) => q.meanResults),
+      );
+      expect(counts).toHaveLength(2);
+      expect(counts[0]).toEqual(counts[1]);
+      expect(counts[0]?.[0]).toBeGreaterThan(0);
+      expect(results.table?.some((row) => row.scenario === '8 search: SQLite FTS5, half in 100 groups')).toBe(
+        true,
+      );
+    },
+  );
+  it(
+    'stores the same messages with and without the search index, on SQLite and PostgreSQL, and finds the index costs',
+    { timeout: 180_000 },
+    async () => {
+      const results = await runQuick('search-index');
+      expect(results.errors).toEqual({});
+      const backends = results.searchIndex?.backends ?? [];
+      expect(backends.map((b) => b.backend)).toEqual(['sqlite', 'postgres']);
+      for (const b of backends) {
+        expect(b.samples.map((sample) => sample.indexed)).toEqual([true, false]);
+        expect(b.withIndex.usPerMessage).toBeGreaterThan(0);
+        expect(b.withoutIndex.usPerMessage).toBeGreaterThan(0);
+        expect(b.withoutIndex.bytesPerMessage).toBeGreaterThan(0);
+      }
+      // The FTS5 index holds every message's words: the file is bigger with it. (PostgreSQL's sizes
+      // at this small a table are mostly its fresh pages and free space, too noisy to compare.)
+      const sqlite = backends[0];
+      expect(sqlite?.withIndex.bytesPerMessage).toBeGreaterThan(sqlite?.withoutIndex.bytesPerMessage ?? 0);
+      expect(results.table?.filter((row) => row.scenario.startsWith('8b search index'))).toHaveLength(4);
+    },
+  );
+  it(
     'moves a file up and down through the server, against the plain socket floor, and samples memory',
     { timeout: 180_000 },
     async () => {
@@ -200,7 +249,9 @@ describe('bench smoke', () => {
       expect(files?.downloadMiBps).toBeGreaterThan(0);
       expect(files?.floorMiBps).toBeGreaterThan(0);
       expect(files?.rssPeakMiB).toBeGreaterThanOrEqual(files?.rssBeforeMiB ?? Infinity);
-      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(4);
+      expect(files?.s3UploadMiBps).toBeGreaterThan(0);
+      expect(files?.s3DownloadMiBps).toBeGreaterThan(0);
+      expect(results.table?.filter((row) => row.scenario.startsWith('9 files'))).toHaveLength(6);
     },
   );
 });

@@ -2,7 +2,10 @@
  * Files (docs/protocol.md, "Files"): a 25 MiB file uploaded and downloaded through the server (a
  * spawned server on SQLite, the files folder beside it), each against the loopback floor measured
  * in the same run (the same bytes through a plain `net` socket, no framing, no storage); then the
- * server's memory while ten users upload a 25 MiB file each at once.
+ * server's memory while ten users upload a 25 MiB file each at once. Then the same file up and down
+ * through a server that keeps its files in an S3 bucket (--s3-bucket) served by s3rver, an S3
+ * emulator in Node running inside this process on loopback: a figure for our S3 adapter's overhead
+ * on this machine, not for any cloud service (whose latency and bandwidth decide there).
  *
  * Clients move files as docs/protocol.md tells them to: chunks of FILE_CHUNK_MAX_BYTES, base64,
  * at most FILE_WINDOW_CHUNKS unanswered. The file content is built chunk by chunk from a 1 MiB
@@ -12,8 +15,12 @@
  *   node --import tsx bench/files.ts [--megabytes 25] [--parallel 10]
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import S3rver from 's3rver';
 import { FILE_CHUNK_MAX_BYTES, FILE_MAX_BYTES, FILE_WINDOW_CHUNKS } from '../src/shared/limits.js';
 import { openLoggedIn, type Client } from './lib/client.js';
 import { runScript } from './lib/pool.js';
@@ -33,6 +40,9 @@ export interface FilesResult {
   rssBeforeMiB: number;
   rssPeakMiB: number;
   parallelSeconds: number;
+  /** The same file up and down with the server's files in a bucket of s3rver (a local emulator). */
+  s3UploadMiBps: number;
+  s3DownloadMiBps: number;
 }
 
 /** A file of `size` bytes made of one random MiB repeated: any range without holding the whole. */
@@ -150,37 +160,82 @@ async function parallelUploads(server: Running, names: string[], size: number) {
   };
 }
 
+/** One file up (as names[0]) and down (as names[1]) through `server`: MiB/s each way. */
+async function upAndDown(server: Running, names: string[], file: SyntheticFile) {
+  const [sender, recipient] = (await openAll(server, names.slice(0, 2))) as [Client, Client];
+  const t0 = performance.now();
+  const id = await upload(sender, file);
+  const uploadSeconds = (performance.now() - t0) / 1000;
+  const sent = await sender.request('message', { to: names[1], file: id });
+  const messageId = (sent['message'] as { id: number }).id;
+  const downloadSeconds = await download(recipient, messageId, file);
+  await Promise.all([sender.close(), recipient.close()]);
+  const megabytes = file.size / MiB;
+  return { uploadMiBps: round(megabytes / uploadSeconds), downloadMiBps: round(megabytes / downloadSeconds) };
+}
+
+const BUCKET = 'bench-files';
+
+/** The server's flags and environment for a bucket of an s3rver started here; stop() ends it. */
+async function startEmulatedBucket() {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-s3-'));
+  const configureBuckets = [{ name: BUCKET, configs: [] }];
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets });
+  const { port } = await s3.run();
+  // s3rver's fixed credentials, which the spawned server reads from the standard AWS variables.
+  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    args: ['--s3-bucket', BUCKET, '--s3-endpoint', endpoint, '--s3-force-path-style'],
+    stop: async () => {
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The file up and down through a server whose files are in an emulated bucket. */
+async function s3UpAndDown(file: SyntheticFile, names: string[]) {
+  const bucket = await startEmulatedBucket();
+  try {
+    const maxFileBytes = Math.max(file.size, FILE_MAX_BYTES);
+    const server = await startOurServer({
+      users: names,
+      kdfCost: 1024,
+      maxFileBytes,
+      extraArgs: bucket.args,
+    });
+    try {
+      const { uploadMiBps, downloadMiBps } = await upAndDown(server, names, file);
+      return { s3UploadMiBps: uploadMiBps, s3DownloadMiBps: downloadMiBps };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await bucket.stop();
+  }
+}
+
 export async function filesBench(megabytes = 25, parallel = 10): Promise<FilesResult> {
   const size = megabytes * MiB;
   const names = userNames('f', parallel + 2);
+  const file = new SyntheticFile(size);
   const server = await startOurServer({
     users: names,
     kdfCost: 1024,
     maxFileBytes: Math.max(size, FILE_MAX_BYTES),
   });
+  let disk;
   try {
-    const [sender, recipient] = (await openAll(server, names.slice(0, 2))) as [Client, Client];
-    const file = new SyntheticFile(size);
     const floorMiBps = await loopbackFloor(file);
-    const t0 = performance.now();
-    const id = await upload(sender, file);
-    const uploadSeconds = (performance.now() - t0) / 1000;
-    const sent = await sender.request('message', { to: names[1], file: id });
-    const messageId = (sent['message'] as { id: number }).id;
-    const downloadSeconds = await download(recipient, messageId, file);
-    await Promise.all([sender.close(), recipient.close()]);
+    const oneFile = await upAndDown(server, names, file);
     const memory = await parallelUploads(server, names.slice(2), size);
-    return {
-      bytes: size,
-      uploadMiBps: round(megabytes / uploadSeconds),
-      downloadMiBps: round(megabytes / downloadSeconds),
-      floorMiBps: round(floorMiBps),
-      parallel,
-      ...memory,
-    };
+    disk = { bytes: size, floorMiBps: round(floorMiBps), parallel, ...oneFile, ...memory };
   } finally {
     await server.stop();
   }
+  return { ...disk, ...(await s3UpAndDown(file, names.slice(0, 2))) };
 }
 
 async function main(): Promise<void> {

@@ -29,6 +29,7 @@ import {
 import { groupFanout, type GroupFanoutResult } from './group-fanout.js';
 import { modes } from './modes.js';
 import { searchBench } from './search.js';
+import { searchIndexCost } from './search-index-cost.js';
 import { filesBench, type FilesResult } from './files.js';
 import { overload, type OverloadResult } from './overload.js';
 import { renderer } from './renderer.js';
@@ -45,6 +46,7 @@ export const SCENARIOS = [
   'modes',
   'group',
   'search',
+  'search-index',
   'files',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -77,6 +79,8 @@ export interface BenchResults {
   group?: GroupFanoutResult;
   /** Message search over a seeded store, SQLite and PostgreSQL (bench/search.ts). */
   search?: Awaited<ReturnType<typeof searchBench>>;
+  /** The search index's cost per stored message, SQLite and PostgreSQL (bench/search-index-cost.ts). */
+  searchIndex?: Awaited<ReturnType<typeof searchIndexCost>>;
   /** A 25 MiB file up and down against a plain socket copy, and memory during ten uploads (bench/files.ts). */
   files?: FilesResult;
   profile?: ReturnType<typeof summarizeProfile>;
@@ -107,6 +111,9 @@ const FULL: Sizes = {
   modesRate: 200,
   searchMessages: 1_000_000,
   searchers: 200,
+  searchGroups: 0,
+  indexCostMessages: 50_000,
+  indexCostRounds: 3,
 };
 
 const QUICK: Sizes = {
@@ -129,6 +136,9 @@ const QUICK: Sizes = {
   modesRate: 200,
   searchMessages: 20_000,
   searchers: 20,
+  searchGroups: 0,
+  indexCostMessages: 5000,
+  indexCostRounds: 3,
 };
 
 function ints(text: string): number[] {
@@ -253,6 +263,11 @@ export async function runBench(options: {
           results.search = await searchBench(sizes);
         });
         break;
+      case 'search-index':
+        await attempt('search-index', async () => {
+          results.searchIndex = await searchIndexCost(sizes);
+        });
+        break;
       case 'files':
         await attempt('files', async () => {
           results.files = options.quick ? await filesBench(5, 4) : await filesBench(25, 10);
@@ -339,6 +354,11 @@ async function main(): Promise<void> {
     .option('--density <n>', 'connection-density target', (v) => Number.parseInt(v, 10))
     .option('--backlog <n>', 'offline backlog size', (v) => Number.parseInt(v, 10))
     .option('--search-messages <n>', 'messages seeded for the search scenario', (v) => Number.parseInt(v, 10))
+    .option(
+      '--search-groups <n>',
+      'group-heavy search seed: this many groups of 20 (a multiple of 50), half the messages in them',
+      (v) => Number.parseInt(v, 10),
+    )
     .option('--modes-rate <n>', 'fixed rate of the modes scenario, msg/s', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'load-generator processes', (v) => Number.parseInt(v, 10))
     .option('--no-peer', 'skip every peer (ngircd, ejabberd)')
@@ -362,6 +382,7 @@ async function main(): Promise<void> {
     workers?: number;
     modesRate?: number;
     searchMessages?: number;
+    searchGroups?: number;
     peer: boolean;
     peers?: string;
     profile: boolean;
@@ -380,7 +401,10 @@ async function main(): Promise<void> {
     workers: o.workers ?? base.workers,
     modesRate: o.modesRate ?? base.modesRate,
     searchMessages: o.searchMessages ?? base.searchMessages,
+    searchGroups: o.searchGroups ?? base.searchGroups,
   };
+  if (sizes.searchGroups % 50 !== 0 || sizes.searchGroups < 0)
+    program.error('--search-groups must be a multiple of 50 (every user in as many groups of 20)');
   const scenarios = (o.scenario ? o.scenario.split(',') : [...SCENARIOS]).map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) program.error(`unknown scenario(s): ${unknown.join(', ')}`);

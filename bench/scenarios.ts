@@ -54,6 +54,11 @@ export interface Sizes {
   /** Scenario 8 (bench/search.ts): messages in the searched store, and searches per query. */
   searchMessages: number;
   searchers: number;
+  /** Groups of the group-heavy search seed (bench/search.ts); 0 seeds direct messages only. */
+  searchGroups: number;
+  /** Scenario 8b (bench/search-index-cost.ts): messages stored per run, and runs each way (the median is reported). */
+  indexCostMessages: number;
+  indexCostRounds: number;
 }
 
 export function progress(message: string): void {

@@ -2,6 +2,7 @@
 import type { BenchResults } from './run.js';
 import type { ModeResult } from './modes.js';
 import type { SearchResult } from './search.js';
+import type { IndexCostResult } from './search-index-cost.js';
 import type { FilesResult } from './files.js';
 import type { OverloadResult } from './overload.js';
 import type { DirectResult } from './scenarios.js';
@@ -218,6 +219,7 @@ export function buildTable(r: BenchResults): Row[] {
     });
   }
   if (r.search) rows.push(...searchRows(r.search));
+  if (r.searchIndex) rows.push(...indexCostRows(r.searchIndex));
   if (r.files) rows.push(...filesRows(r.files));
   if (r.renderer) {
     for (const [metric, value] of Object.entries(r.renderer.figures ?? {})) {
@@ -249,7 +251,8 @@ function versusFloor(value: number, floor: number | undefined, isFloor: boolean,
 /** Scenario 7: per mode, throughput, latency at the fixed rate and CPU per message, each against the floor. */
 function searchRows(result: SearchResult): Row[] {
   return result.backends.flatMap((b) => {
-    const scenario = `8 search: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}`;
+    const seed = result.groups > 0 ? `, half in ${result.groups.toLocaleString('en')} groups` : '';
+    const scenario = `8 search: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}${seed}`;
     const seeded: Row = {
       scenario,
       metric: `${b.messages.toLocaleString('en')} messages seeded in bulk transactions, seconds`,
@@ -265,6 +268,26 @@ function searchRows(result: SearchResult): Row[] {
         },
         { scenario, metric: `${name} p99 ms`, ours: q.latency.p99 },
       ]),
+    ];
+  });
+}
+
+/** Scenario 8b: time and bytes per stored message with the search index and without it. */
+function indexCostRows(result: IndexCostResult): Row[] {
+  return result.backends.flatMap((b): Row[] => {
+    const scenario = `8b search index: ${b.backend === 'sqlite' ? 'SQLite FTS5' : 'PostgreSQL GIN'}`;
+    const runs = `${b.messages.toLocaleString('en')} messages, median of ${result.rounds}`;
+    return [
+      {
+        scenario,
+        metric: `µs per stored message with / without the index (${runs})`,
+        ours: `${b.withIndex.usPerMessage} / ${b.withoutIndex.usPerMessage}`,
+      },
+      {
+        scenario,
+        metric: 'bytes stored per message with / without the index',
+        ours: `${b.withIndex.bytesPerMessage} / ${b.withoutIndex.bytesPerMessage}`,
+      },
     ];
   });
 }
@@ -290,6 +313,18 @@ function filesRows(f: FilesResult): Row[] {
       ours: `${f.rssBeforeMiB} → ${f.rssPeakMiB}`,
       target: `peak − before < ${f.parallel} files`,
       met: f.rssPeakMiB - f.rssBeforeMiB < (f.parallel * f.bytes) / 1024 / 1024,
+    },
+    {
+      scenario,
+      metric:
+        'upload with files in S3 (s3rver, a local emulator: not a cloud figure), MiB/s (share of the floor)',
+      ours: `${f.s3UploadMiBps} (${share(f.s3UploadMiBps, f.floorMiBps)})`,
+    },
+    {
+      scenario,
+      metric:
+        'download with files in S3 (s3rver, a local emulator: not a cloud figure), MiB/s (share of the floor)',
+      ours: `${f.s3DownloadMiBps} (${share(f.s3DownloadMiBps, f.floorMiBps)})`,
     },
   ];
 }

@@ -1,12 +1,9 @@
 /**
- * Composition root: opens the store and the bus (adapters picked by the options), imports
+ * Composition root: opens the file store, the store and the bus (adapters picked by the options), imports
  * credentials, builds the services, listens, and knows how to shut everything down. Used by
  * main.ts (the CLI), the tests, the bench and the app launcher.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import pino, { type Logger } from 'pino';
@@ -19,14 +16,12 @@ import {
   DEFAULT_HOST,
   DEFAULT_KDF_COST,
   DEFAULT_LIMITS,
-  defaultDataDir,
-  defaultDbPath,
   validateOptions,
   type ServerOptions,
 } from './config.js';
 import type { ServerContext } from './context.js';
-import { DiskFileStore } from './files/disk-file-store.js';
 import { Files } from './files/files.js';
+import { openDiskFileStore, openFileStore, type OpenFileStore } from './files/open-file-store.js';
 import { KdfGate } from './kdf-gate.js';
 import { ConnectionCaps, type SessionLimits } from './limits.js';
 import { Lockout } from './lockout.js';
@@ -93,25 +88,16 @@ export function resolveLimits(options: ServerOptions): SessionLimits {
   };
 }
 
-/**
- * Where files live: --files-dir; else `files` beside the SQLite file, or in the data folder with
- * PostgreSQL. An in-memory database gets a folder of its own in the temp folder, removed at close
- * (its messages go with the process, so do their files).
- */
-export function resolveFilesDir(options: ServerOptions): { dir: string; throwaway: boolean } {
-  if (options.filesDir !== undefined) return { dir: options.filesDir, throwaway: false };
-  if (options.storeUrl !== undefined) return { dir: join(defaultDataDir(), 'files'), throwaway: false };
-  const db = options.dbPath ?? defaultDbPath();
-  if (db !== ':memory:') return { dir: join(dirname(db), 'files'), throwaway: false };
-  const dir = join(tmpdir(), `messenger-files-${randomBytes(6).toString('hex')}`);
-  return { dir, throwaway: true };
-}
-
-function buildFiles(store: Store, blocks: Blocks, options: StartOptions, logger: Logger): Files {
-  const { dir, throwaway } = resolveFilesDir(options);
+function buildFiles(
+  store: Store,
+  blocks: Blocks,
+  options: StartOptions,
+  opened: OpenFileStore,
+  logger: Logger,
+) {
   const files = new Files(
     store,
-    new DiskFileStore(dir),
+    opened.blobs,
     blocks,
     {
       maxFileBytes: options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes,
@@ -119,14 +105,20 @@ function buildFiles(store: Store, blocks: Blocks, options: StartOptions, logger:
     },
     logger,
   );
-  if (throwaway) files.onClose(() => rmSync(dir, { recursive: true, force: true }));
+  files.onClose(() => opened.close());
   return files;
 }
 
 /** The services of one server (exported for tests that drive a Session directly). */
-export function buildContext(store: Store, bus: Bus, options: StartOptions, logger: Logger): ServerContext {
+export function buildContext(
+  store: Store,
+  bus: Bus,
+  options: StartOptions,
+  logger: Logger,
+  blobs: OpenFileStore = openDiskFileStore(options),
+): ServerContext {
   const blocks = new Blocks(store.blocks);
-  const files = buildFiles(store, blocks, options, logger);
+  const files = buildFiles(store, blocks, options, blobs, logger);
   const presence = new Presence(bus, store.presence, blocks);
   const accounts = new Accounts(store.accounts, options.kdfCost ?? DEFAULT_KDF_COST);
   const receipts = new Receipts(store.messages, store.groups, bus, (message) => logger.warn(message), {
@@ -213,15 +205,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   validateOptions(options);
   const logger = options.logger ?? createLogger(options.logLevel);
   const tls = readTlsFiles(options);
-  const store = await openStore(options, logger);
+  // First: a bucket that does not answer stops the start before the database is touched.
+  const blobs = await openFileStore(options);
+  let store: Store;
   let bus: Bus;
+  try {
+    store = await openStore(options, logger);
+  } catch (error) {
+    blobs.close();
+    throw error;
+  }
   try {
     bus = await openBus(options, logger);
   } catch (error) {
+    blobs.close();
     await store.close();
     throw error;
   }
-  const ctx = buildContext(store, bus, options, logger);
+  const ctx = buildContext(store, bus, options, logger, blobs);
   const dbPath = store.location;
   const sessions = new Set<Session>();
   const refused = new WeakSet<ClientSocket>();

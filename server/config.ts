@@ -122,6 +122,18 @@ export interface ServerOptions {
   maxFileBytes?: number;
   /** Seconds an upload may take and a finished one stays attachable; default 24 hours. */
   uploadExpirySeconds?: number;
+  /**
+   * Keep finished files in this S3 bucket instead of `filesDir`/blobs (server/files/s3-file-store.ts);
+   * the parts of uploads in progress stay in `filesDir`. Credentials: the AWS environment.
+   */
+  s3Bucket?: string;
+  /** An S3-compatible service's http(s) URL; default AWS. Needs s3Bucket (as do the three below). */
+  s3Endpoint?: string;
+  /** Default AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+  s3Region?: string;
+  /** Prepended to every key of ours in the bucket. */
+  s3Prefix?: string;
+  s3ForcePathStyle?: boolean;
 }
 
 /** More gateway processes than this would only compete for the same cores. */
@@ -168,6 +180,7 @@ export function validateOptions(options: ServerOptions): void {
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   }
   checkServiceUrls(options);
+  checkS3(options);
   if (options.credentialsFile !== undefined) checkReadable(options.credentialsFile, 'credentials file');
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key must be given together');
@@ -242,6 +255,48 @@ function checkBusPrefix({ busPrefix, busUrl }: ServerOptions): void {
   }
 }
 
+/** S3's bucket naming rules (the common subset every S3-compatible service takes). */
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Key characters that need no escaping anywhere; no empty segment, no leading slash. */
+const S3_PREFIX = /^(?:[A-Za-z0-9_.-]+\/?)*$/;
+/** One PutObject's limit (server/files/s3-file-store.ts). */
+const S3_PUT_MAX_BYTES = 5 * 1024 ** 3;
+
+/** The --s3-* options, checked before anything opens; credentials are never flags. */
+function checkS3(options: ServerOptions): void {
+  const { s3Bucket, s3Endpoint, s3Region, s3Prefix, s3ForcePathStyle, maxFileBytes } = options;
+  if (s3Bucket === undefined) {
+    const stray = [s3Endpoint && '--s3-endpoint', s3Region && '--s3-region', s3Prefix && '--s3-prefix'];
+    if (s3ForcePathStyle === true) stray.push('--s3-force-path-style');
+    const first = stray.find((flag) => typeof flag === 'string');
+    if (first) throw new ConfigError(`${first} needs --s3-bucket`);
+    return;
+  }
+  if (!S3_BUCKET.test(s3Bucket) || s3Bucket.includes('..')) {
+    throw new ConfigError(
+      `--s3-bucket must be 3-63 lowercase letters, digits, . and -, starting and ending with a letter or digit, got ${JSON.stringify(s3Bucket)}`,
+    );
+  }
+  if (s3Endpoint !== undefined && !/^https?:\/\/[^/?#@]+(\/[^?#]*)?$/.test(s3Endpoint)) {
+    throw new ConfigError(
+      `--s3-endpoint must be an http:// or https:// URL without credentials, got ${JSON.stringify(s3Endpoint)}`,
+    );
+  }
+  if (s3Region !== undefined && !/^[a-z0-9-]{1,32}$/.test(s3Region)) {
+    throw new ConfigError(
+      `--s3-region must be a region name such as eu-west-1, got ${JSON.stringify(s3Region)}`,
+    );
+  }
+  if (s3Prefix !== undefined && (s3Prefix.length > 256 || !S3_PREFIX.test(s3Prefix))) {
+    throw new ConfigError(
+      `--s3-prefix must be at most 256 letters, digits and _ . - in segments separated by /, got ${JSON.stringify(s3Prefix)}`,
+    );
+  }
+  if ((maxFileBytes ?? 0) > S3_PUT_MAX_BYTES) {
+    throw new ConfigError('with --s3-bucket, --max-file-bytes may be at most 5 GiB (one PutObject)');
+  }
+}
+
 /** A URL as it may be printed: without its password. */
 export function redact(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
@@ -308,6 +363,11 @@ interface RawFlags {
   filesDir?: string;
   maxFileBytes?: string;
   uploadExpiry?: string;
+  s3Bucket?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3Prefix?: string;
+  s3ForcePathStyle?: boolean;
 }
 
 function optionalNumber(name: string, text: string | undefined): number | undefined {
@@ -361,7 +421,12 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     )
     .option('--files-dir <dir>', 'folder of uploaded files (default: files/ beside the database)')
     .option('--max-file-bytes <n>', 'largest file a user may upload (default 25 MiB)')
-    .option('--upload-expiry <seconds>', 'how long an upload may take and stays attachable (default 24 h)');
+    .option('--upload-expiry <seconds>', 'how long an upload may take and stays attachable (default 24 h)')
+    .option('--s3-bucket <name>', 'keep files in this S3 bucket (credentials: AWS_ACCESS_KEY_ID, …)')
+    .option('--s3-endpoint <url>', 'URL of an S3-compatible service (default: AWS)')
+    .option('--s3-region <region>', 'bucket region (default: AWS_REGION, else us-east-1)')
+    .option('--s3-prefix <prefix>', 'prefix of our keys in the bucket')
+    .option('--s3-force-path-style', 'bucket in the URL path, as most S3-compatible services want');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -407,6 +472,11 @@ export function parseCommandLine(argv: string[]): ServerOptions {
     filesDir: flags.filesDir,
     maxFileBytes: optionalNumber('max file bytes', flags.maxFileBytes),
     uploadExpirySeconds: optionalNumber('upload expiry', flags.uploadExpiry),
+    s3Bucket: flags.s3Bucket,
+    s3Endpoint: flags.s3Endpoint,
+    s3Region: flags.s3Region,
+    s3Prefix: flags.s3Prefix,
+    s3ForcePathStyle: flags.s3ForcePathStyle,
   };
   validateOptions(options);
   return options;

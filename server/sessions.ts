@@ -66,7 +66,7 @@ const FILE_CHUNK_REQUESTS: ReadonlySet<RequestType> = new Set(['upload_chunk', '
 
 /** What the client is told when the store or the bus cannot be reached. */
 const UNAVAILABLE_MESSAGE =
-  'the server cannot reach its database or its peers right now; try again in a moment';
+  'the server cannot reach its database, its file bucket or its peers right now; try again in a moment';
 
 type State = 'greeting' | 'anonymous' | 'authenticated' | 'closed';
 

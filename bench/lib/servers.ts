@@ -103,6 +103,8 @@ export interface OurServerOptions {
   receipts?: boolean;
   /** --max-file-bytes N: the largest file (bench/files.ts tries files past the default). */
   maxFileBytes?: number;
+  /** More server flags, as given (bench/files.ts: --s3-*). */
+  extraArgs?: string[];
 }
 
 export async function startOurServer(options: OurServerOptions): Promise<Running> {
@@ -131,6 +133,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   if (options.maxWriteWaitMs !== undefined) args.push('--max-write-wait', String(options.maxWriteWaitMs));
   if (options.receipts === false) args.push('--no-receipts');
   if (options.maxFileBytes !== undefined) args.push('--max-file-bytes', String(options.maxFileBytes));
+  args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.resume();

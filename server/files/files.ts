@@ -1,12 +1,13 @@
 /**
  * Files and images (docs/protocol.md, "Files"): uploads in chunks with resume, the hash check,
  * attaching a finished upload to messages, downloads by message for those who may see it, freeing
- * blobs no message refers to any more, and the janitor that removes expired uploads.
+ * blobs no message refers to any more, and the janitor that removes expired uploads and whatever a
+ * crash left behind (orphaned blobs and parts).
  *
  * Nothing here holds a whole file: a chunk is at most FILE_CHUNK_MAX_BYTES, the hash is computed by
- * reading the part back in pieces (DiskFileStore.commitPart), and downloads are ranges the client
+ * reading the part back in pieces (FileStore.commitPart), and downloads are ranges the client
  * asks for one by one. How much of an upload arrived is its part's length, so resuming works on any
- * node that shares the files folder.
+ * node that shares the files folder (where the parts are, in both adapters).
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -27,6 +28,12 @@ export interface FileLimits {
 const JANITOR_BATCH = 100;
 /** The janitor runs this often, or twice per expiry when that is shorter (tests). */
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+/**
+ * Orphans (blobs nothing refers to, blobs a removal left aside) are looked for at most this often,
+ * and only those untouched for as long are taken; an upload expiry shorter than this (tests)
+ * shortens both. Finding them lists every blob and asks the store about each one older than this.
+ */
+const ORPHAN_GRACE_MS = 60 * 60 * 1000;
 
 const unknownUpload = () =>
   new RequestError('unknown_upload', 'no such upload of yours (it may have expired or failed)');
@@ -35,6 +42,7 @@ const unknownFile = (id: number) => new RequestError('unknown_file', `no file on
 export class Files {
   private janitor: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private lastOrphanSweep = Number.NEGATIVE_INFINITY;
   private readonly closeTasks: (() => void)[] = [];
 
   constructor(
@@ -94,7 +102,7 @@ export class Files {
     await this.guardSpace(row, () => this.blobs.appendPart(upload, offset, bytes));
     const received = current + bytes.length;
     if (received < row.size) return { received, complete: false };
-    return this.complete(row, now);
+    return this.complete(row, offset, now);
   }
 
   /** The upload, unless it is not `owner`'s or past its expiry (the janitor may not have run yet). */
@@ -119,15 +127,33 @@ export class Files {
     }
   }
 
-  private async complete(row: UploadRow, now: number): Promise<RequestResult<'upload_chunk'>> {
+  private async complete(
+    row: UploadRow,
+    lastChunkAt: number,
+    now: number,
+  ): Promise<RequestResult<'upload_chunk'>> {
     let matches = false;
-    await this.guardSpace(row, async () => (matches = await this.blobs.commitPart(row.id, row.sha256)));
+    await this.guardSpace(row, async () => (matches = await this.commit(row, lastChunkAt)));
     if (!matches) {
       await this.discard(row);
       throw new RequestError('hash_mismatch', 'the bytes received do not have the SHA-256 announced');
     }
     await this.store.files.finishUpload(row.id, now);
     return { received: row.size, complete: true };
+  }
+
+  /**
+   * Checks the part and stores it as the blob. When that fails for another reason than space (a
+   * bucket that cannot be reached), the last chunk is taken back: the client sends it again, at
+   * once or after upload_start (which answers with where the part stands), and that retries.
+   */
+  private async commit(row: UploadRow, lastChunkAt: number): Promise<boolean> {
+    try {
+      return await this.blobs.commitPart(row.id, row.sha256);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) await this.blobs.truncatePart(row.id, lastChunkAt);
+      throw error;
+    }
   }
 
   /** Removes an upload with its part (and its blob, when finished and nothing else refers to it). */
@@ -146,6 +172,10 @@ export class Files {
     if (row.finished === undefined) {
       throw new RequestError('unknown_upload', `upload ${upload} is not finished yet`);
     }
+    // The upload keeps the blob again before it is looked for: a removal of it running now (its last
+    // message was just deleted) asks the store after taking the blob away, sees this and puts it
+    // back. Otherwise the blob could be found here, then deleted before the message is stored.
+    await this.store.files.markAttached(upload, false);
     if (!(await this.blobs.hasBlob(row.sha256))) {
       throw new RequestError('unknown_upload', `the file of upload ${upload} was removed; upload it again`);
     }
@@ -186,10 +216,12 @@ export class Files {
   }
 
   /** Removes the blob once nothing refers to it (a message was deleted, an upload expired). */
-  async release(sha256: string): Promise<void> {
+  async release(sha256: string): Promise<boolean> {
     const inUse = () => this.store.files.blobInUse(sha256);
-    if (await inUse()) return;
-    if (await this.blobs.removeBlob(sha256, inUse)) this.logger.debug({ sha256 }, 'file removed');
+    if (await inUse()) return false;
+    const removed = await this.blobs.removeBlob(sha256, inUse);
+    if (removed) this.logger.debug({ sha256 }, 'file removed');
+    return removed;
   }
 
   /** Starts the janitor: expired uploads now, then every interval. */
@@ -200,9 +232,10 @@ export class Files {
     void this.sweep();
   }
 
-  /** Removes every upload past its expiry, with its part and, if unused, its blob. */
+  /** Removes every upload past its expiry, with its part and, if unused, its blob; then orphans. */
   sweep(now = Date.now()): Promise<void> {
     this.sweeping ??= this.sweepExpired(now)
+      .then(() => this.sweepOrphans(now))
       .catch((error: unknown) => this.logger.warn({ err: error }, 'file janitor failed; next run retries'))
       .finally(() => (this.sweeping = undefined));
     return this.sweeping;
@@ -215,6 +248,32 @@ export class Files {
       for (const row of expired) await this.discard(row);
       if (expired.length < JANITOR_BATCH) return;
     }
+  }
+
+  private orphanGraceMs(): number {
+    return Math.min(ORPHAN_GRACE_MS, this.limits.uploadExpirySeconds * 1000);
+  }
+
+  /**
+   * What a crash left (docs/protocol.md, "Files"): blobs a removal took aside (put back if in use),
+   * parts older than the upload expiry (their uploads are over, row or not), and blobs no upload or
+   * message refers to (a crash between a part's commit and its row, or after a delete before its
+   * blob was freed). Each blob is freed as a deleted message's is, so the same race guarantee holds.
+   */
+  private async sweepOrphans(now: number): Promise<void> {
+    const grace = this.orphanGraceMs();
+    if (now - this.lastOrphanSweep < grace) return;
+    this.lastOrphanSweep = now;
+    const restored = await this.blobs.recoverRemovals(now - grace, (sha256) =>
+      this.store.files.blobInUse(sha256),
+    );
+    const parts = await this.blobs.removePartsBefore(now - this.limits.uploadExpirySeconds * 1000);
+    let blobs = 0;
+    for await (const page of this.blobs.blobsBefore(now - grace)) {
+      for (const sha256 of page) if (await this.release(sha256)) blobs++;
+    }
+    if (restored + parts + blobs > 0)
+      this.logger.info({ restored, parts, blobs }, 'file janitor: orphans cleaned');
   }
 
   /** Runs `task` at close (after the janitor stopped). */

@@ -210,14 +210,18 @@ export type DirectRefusal = 'unknown_user' | 'blocked_by_recipient';
 
 /**
  * A full-text search of the messages `user` may search (each adapter states that rule in one
- * place: the direct messages the user sent or received, not deleted, and none of a conversation
- * with someone the user has blocked). Every term must match.
+ * place): the direct messages the user sent or received, none of a conversation with someone the
+ * user has blocked; and the messages of the groups the user is a member of now, as its group
+ * history shows them (messages from before it joined too, none from a sender it blocks). Never a
+ * deleted one. Every term must match.
  */
 export interface MessageSearch {
   user: string;
   terms: readonly SearchTerm[];
   /** Only the conversation with this user. */
   peer?: string;
+  /** Only this group's messages (the caller has checked the user is a member). */
+  group?: number;
   /** Only messages with a smaller id. */
   before: number;
   limit: number;
@@ -387,6 +391,18 @@ export interface NewBroadcast {
   excluded: readonly string[];
 }
 
+/**
+ * A full-text search of the broadcasts `user` may search: those it sent or received (the ones its
+ * `page` lists), none from a sender it blocks now. Every term must match.
+ */
+export interface BroadcastSearch {
+  user: string;
+  terms: readonly SearchTerm[];
+  /** Only broadcasts with a smaller id. */
+  before: number;
+  limit: number;
+}
+
 export interface BroadcastStore {
   /**
    * Stores a broadcast once, whatever its audience, and returns its id. Who received it follows
@@ -395,6 +411,8 @@ export interface BroadcastStore {
   insert(broadcast: NewBroadcast): Promise<number>;
   /** Broadcasts `name` sent or received with id < before, newest first, at most limit. */
   page(name: string, before: number, limit: number): Promise<BroadcastMessage[]>;
+  /** The newest matches first, at most limit, each with a marked snippet (as MessageStore.search). */
+  search(query: BroadcastSearch): Promise<SearchHit[]>;
 }
 
 /** Who was online when: last-seen times (whoelsesince) and online spans (broadcast history). */
@@ -442,8 +460,9 @@ export interface FileMetaStore {
   /**
    * A message carries the upload's file now: the upload no longer keeps the blob (the message
    * does), and stays attachable until it expires (a retried send, the same file to another chat).
+   * With `attached` false the upload keeps the blob again (a send of it in progress).
    */
-  markAttached(id: string): Promise<void>;
+  markAttached(id: string, attached?: boolean): Promise<void>;
   /** At most limit uploads started before `before`, oldest first (the janitor's). */
   expiredUploads(before: number, limit: number): Promise<UploadRow[]>;
   blobInUse(sha256: string): Promise<boolean>;

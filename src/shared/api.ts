@@ -137,7 +137,7 @@ export const apiCalls = {
   /** "Send read receipts": off, others are not told when you read, and you see no one's reads. */
   setReadReceipts: z.tuple([z.boolean()]),
   searchUsers: z.tuple([z.string().max(USERNAME_MAX_LENGTH)]),
-  /** Full-text search of your direct messages (all conversations, or the one with `peer`), newest first. */
+  /** Full-text search of your direct and group messages (all conversations, or `peer`'s or `group`'s), newest first. */
   searchMessages: z.tuple([requests.search.params]),
   startPrivate: z.tuple([usernameSchema]),
   sendPrivate: z.tuple([usernameSchema, textSchema]),

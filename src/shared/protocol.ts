@@ -285,18 +285,35 @@ export const searchQuerySchema = z
     if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
   });
 
-/** One message that matched a search, in the conversation with `peer`. */
-export const searchHitSchema = z.object({
-  /** The message's id: open the chat with `peer` and find it there (history pages before id + 1). */
-  id: messageIdSchema,
-  peer: usernameSchema,
-  from: usernameSchema,
-  sentAt: timestampSchema,
-  /** A stretch of the message's text around the match (the whole text when short), plain text. */
-  snippet: z.string().max(TEXT_MAX_LENGTH * 2),
-  /** The matched words in `snippet`: [start, end) in UTF-16 code units, in order, not overlapping. */
-  marks: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).max(TEXT_MAX_LENGTH),
-});
+/** One message that matched a search, in the conversation with `peer`, in `group`, or a broadcast (`everyone`). */
+export const searchHitSchema = z
+  .object({
+    /** The message's id: open its chat and find it there (history pages before id + 1). */
+    id: messageIdSchema,
+    /** The direct conversation's other user; absent on a group message and a broadcast. */
+    peer: usernameSchema.optional(),
+    /** The group of a group message, with its name now; absent on a direct message. */
+    group: groupIdSchema.optional(),
+    groupName: groupNameSchema.optional(),
+    /** A broadcast (the Everyone conversation): `id` is the broadcast's, of its own sequence. */
+    everyone: z.literal(true).optional(),
+    from: usernameSchema,
+    sentAt: timestampSchema,
+    /** A stretch of the message's text around the match (the whole text when short), plain text. */
+    snippet: z.string().max(TEXT_MAX_LENGTH * 2),
+    /** The matched words in `snippet`: [start, end) in UTF-16 code units, in order, not overlapping. */
+    marks: z
+      .array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()]))
+      .max(TEXT_MAX_LENGTH),
+  })
+  .refine((hit) => [hit.peer, hit.group, hit.everyone].filter((c) => c !== undefined).length === 1, {
+    message: 'a search hit is in a direct conversation (peer), a group or the broadcasts (everyone)',
+    path: ['peer'],
+  })
+  .refine((hit) => (hit.group === undefined) === (hit.groupName === undefined), {
+    message: 'a group hit names its group',
+    path: ['groupName'],
+  });
 export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const userEntrySchema = z.object({ name: usernameSchema, online: z.boolean() });
@@ -538,17 +555,29 @@ export const requests = {
     result: z.object({ readReceipts: z.boolean() }),
   },
   /**
-   * Full-text search of the direct messages this user sent or received (docs/protocol.md, "search"),
-   * newest first; `peer` limits it to one conversation.
+   * Full-text search of the direct messages this user sent or received and of its groups' messages
+   * (docs/protocol.md, "search"), newest first; `peer` or `group` limits it to one conversation;
+   * `everyone` searches the broadcasts instead.
    */
   search: {
-    params: z.object({
-      query: searchQuerySchema,
-      peer: usernameSchema.optional(),
-      /** Only messages with a smaller id: the last id of the previous page. Omit for the newest. */
-      before: messageIdSchema.optional(),
-      limit: z.number().int().min(1).max(SEARCH_PAGE_MAX),
-    }),
+    params: z
+      .object({
+        query: searchQuerySchema,
+        peer: usernameSchema.optional(),
+        group: groupIdSchema.optional(),
+        /** Only the broadcasts this user sent or received (their ids are of their own sequence). */
+        everyone: z.literal(true).optional(),
+        /** Only messages with a smaller id: the last id of the previous page. Omit for the newest. */
+        before: messageIdSchema.optional(),
+        limit: z.number().int().min(1).max(SEARCH_PAGE_MAX),
+      })
+      .refine(
+        (params) => [params.peer, params.group, params.everyone].filter((c) => c !== undefined).length <= 1,
+        {
+          message: 'name at most one of peer, group and everyone',
+          path: ['group'],
+        },
+      ),
     result: z.object({ results: z.array(searchHitSchema), hasMore: z.boolean() }),
   },
   users: {

@@ -1,5 +1,6 @@
 /** The terminal client's `search WORDS` against the real server. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { killClients, loggedInClient } from './cli-harness.js';
 
@@ -41,5 +42,27 @@ describe('terminal client: search', () => {
     yoda.send('whoelse');
     await yoda.expectLines('hans');
     expect(yoda.rest()).toEqual([]);
+  });
+
+  it('prints a group message with its group and a broadcast to everyone, a direct one as before, newest first', async () => {
+    const luke = await RawClient.login(server.port, 'luke', 'skywalker');
+    try {
+      const yoda = await loggedInClient(server.port, 'yoda', 'wise');
+      const { group } = await luke.call('group_create', { name: 'Jedi Council', members: ['yoda'] });
+      await luke.call('message', { group: group.id, text: 'the council meets at noon' });
+      await yoda.expectLines('luke: the council meets at noon');
+      await luke.call('message', { to: 'yoda', text: 'council later?' });
+      await yoda.expectLines('luke: council later?');
+      await luke.call('broadcast', { text: 'the council is open to all' });
+      await yoda.expectLines('luke: the council is open to all');
+      yoda.send('search council');
+      expect(withoutTime(await yoda.nextLine())).toBe('luke to everyone: the [council] is open to all');
+      expect(withoutTime(await yoda.nextLine())).toBe('luke to yoda: [council] later?');
+      expect(withoutTime(await yoda.nextLine())).toBe(
+        'luke to group Jedi Council: the [council] meets at noon',
+      );
+    } finally {
+      luke.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 /** Takes a current database back to older schema versions, for migration tests. */
 import type Database from 'better-sqlite3';
+import { sql as messageSearchV9 } from '../../server/store/sqlite/migrations/0009-message-search.js';
 
 /** Undoes schema version 5: the users' look-alike keys (server/look-alike.ts) and their indexes. */
 export function dropLookAlikeKeys(db: Database.Database): void {
@@ -58,4 +59,16 @@ export function dropMessageSearch(db: Database.Database): void {
     DROP TRIGGER message_search_remove;
     DROP TABLE message_search;
     DROP VIEW message_search_source;`);
+}
+
+/**
+ * Undoes schema version 13: the search index as version 9 made it, group messages under their
+ * sender, and no index of broadcasts.
+ */
+export function undoGroupSearch(db: Database.Database): void {
+  db.exec(`DROP TRIGGER broadcast_search_insert;
+    DROP TABLE broadcast_search;
+    DROP VIEW broadcast_search_source;`);
+  dropMessageSearch(db);
+  db.exec(messageSearchV9);
 }

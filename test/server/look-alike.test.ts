@@ -14,6 +14,7 @@ import {
   dropMessageSearch,
   dropReactions,
   dropReceipts,
+  undoGroupSearch,
 } from '../helpers/old-schema.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useServerFixture } from '../helpers/server-fixture.js';
@@ -120,6 +121,7 @@ describe('look-alike accounts made before the check', () => {
     const dbPath = join(fixture.dir, `before-${Date.now()}.db`);
     await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);

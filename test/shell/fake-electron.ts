@@ -167,6 +167,17 @@ const nativeImage = {
     options,
   })) as Mock<(bitmap: Buffer, options: FakeImage['options']) => FakeImage>,
 };
+type SaveDialogResult = { canceled: boolean; filePath?: string };
+/** Save dialogs answer what the test put in `dialog.nextSave` (cancelled when unset). */
+const dialog = {
+  nextSave: undefined as SaveDialogResult | undefined,
+  showSaveDialog: vi.fn(async (..._args: unknown[]) => dialog.nextSave ?? { canceled: true }) as Mock<
+    (...args: unknown[]) => Promise<SaveDialogResult>
+  >,
+  showMessageBox: vi.fn(async (..._args: unknown[]) => ({ response: 0 })) as Mock<
+    (...args: unknown[]) => Promise<{ response: number }>
+  >,
+};
 const Menu = {
   buildFromTemplate: vi.fn((template: MenuItem[]) => template) as Mock<(template: MenuItem[]) => MenuItem[]>,
 };
@@ -183,7 +194,9 @@ export const electron = {
   ipcRenderer,
   shell,
   nativeImage,
+  dialog,
   reset(): void {
+    dialog.nextSave = undefined;
     windows.length = 0;
     trays.length = 0;
     FakeTray.unavailable = false;
@@ -205,6 +218,7 @@ export const electronModule = {
   ipcRenderer,
   shell,
   nativeImage,
+  dialog,
   Menu,
   Tray: FakeTray,
 };

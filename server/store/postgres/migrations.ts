@@ -14,8 +14,9 @@ import { sql as v6 } from './migrations/0006-reactions.js';
 import { sql as v7 } from './migrations/0007-group-receipts.js';
 import { sql as v8 } from './migrations/0008-group-reactions.js';
 import { sql as v9 } from './migrations/0009-files.js';
+import { sql as v10 } from './migrations/0010-group-search.js';
 
-const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

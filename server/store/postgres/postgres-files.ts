@@ -60,8 +60,8 @@ export function postgresFileMetaStore(connection: Connection): FileMetaStore {
     removeUpload: async (id) => {
       await rows('removeUpload', 'DELETE FROM uploads WHERE id = $1', [id]);
     },
-    markAttached: async (id) => {
-      await rows('markAttached', 'UPDATE uploads SET attached = true WHERE id = $1', [id]);
+    markAttached: async (id, attached = true) => {
+      await rows('markAttached', 'UPDATE uploads SET attached = $2 WHERE id = $1', [id, attached]);
     },
     expiredUploads: async (before, limit) =>
       (

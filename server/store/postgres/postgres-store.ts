@@ -35,8 +35,16 @@ import { migrate } from './migrations.js';
 import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage } from '../message-row.js';
 import { postgresGroupStore } from './postgres-groups.js';
-import { searchHit, type SearchRow } from '../search-snippet.js';
-import { SQL, searchQueries, type Statement } from './statements.js';
+import {
+  broadcastHit,
+  groupRuns,
+  newestHits,
+  searchConversation,
+  searchHit,
+  type BroadcastSearchRow,
+  type SearchRow,
+} from '../search-snippet.js';
+import { SQL, searchQueries, searchWords, type Statement } from './statements.js';
 
 export type { PostgresStoreOptions } from './connection.js';
 
@@ -334,11 +342,19 @@ function messageStore(run: Run, connection: Connection): MessageStore {
         message: directMessage(row),
         revision: row.revision,
       })),
-    search: async ({ user, terms, peer, before, limit }) => {
-      const [words, people] = searchQueries(terms, peer === undefined ? [user] : [user, peer]);
-      const conversation = peer === undefined ? null : pairKey(user, peer);
-      const rows = await run<SearchRow>('searchMessages', user, words, people, conversation, before, limit);
-      return rows.map((row) => searchHit(row, user));
+    search: async (query) => {
+      const { user, terms, before, limit } = query;
+      const one = searchConversation(query);
+      const groups = one ? [] : column<string>(await run('searchGroupsOf', user), 'group_id').map(Number);
+      const scopes = one ? [one.scope] : groupRuns(groups).map((run) => ({ groups: run }));
+      const pages = [];
+      for (const scope of scopes) {
+        const [words, people] = searchQueries(terms, user, scope);
+        const key = one?.key ?? null;
+        const rows = await run<SearchRow>('searchMessages', user, words, people, key, before, limit);
+        pages.push(rows.map((row) => searchHit(row, user)));
+      }
+      return newestHits(pages, limit);
     },
     acknowledgeChanges: async (user, changes) => {
       if (changes.length === 0) return;
@@ -375,6 +391,12 @@ function broadcastStore(run: Run): BroadcastStore {
           sentAt: row.sent_at,
         }),
       ),
+    search: async ({ user, terms, before, limit }) => {
+      const words = searchWords(terms);
+      return (await run<BroadcastSearchRow>('searchBroadcasts', user, words, before, limit)).map(
+        broadcastHit,
+      );
+    },
   };
 }
 

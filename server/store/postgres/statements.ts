@@ -6,6 +6,7 @@
  */
 import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
+import { SEARCH_GROUPS_MAX, type SearchScope } from '../search-snippet.js';
 
 /** A message's revision and its reactions as "emoji TAB name" lines, in the order they were made. */
 const REACTION_COLUMNS = `m.revision, (SELECT string_agg(x.emoji || E'\\t' || x.name, E'\\n' ORDER BY x.at, x.name)
@@ -19,20 +20,39 @@ export const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 
 /**
  * Which messages $1 may search, the one place this adapter says it: as in the SQLite adapter's
- * SEARCHABLE_BY_ME, direct messages $1 sent or received, not deleted, none of a conversation with
- * someone $1 has blocked. The '~name' lexemes (./migrations/0005-message-search.ts) narrow the
- * index to $1's messages first; this condition is what decides.
+ * SEARCHABLE_BY_ME, the direct messages $1 sent or received, none of a conversation with someone
+ * $1 has blocked, and the messages of the groups $1 is a member of now, none from a sender $1
+ * blocks; never a deleted one. The '~name' and '#group' lexemes
+ * (./migrations/0005-message-search.ts, ./migrations/0010-group-search.ts) narrow the index to $1's
+ * conversations first; this condition is what decides.
  */
-const SEARCHABLE_BY_ME = `m.group_id IS NULL AND (m.sender = $1 OR m.recipient = $1) AND NOT m.deleted
-  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker = $1 AND b.blocked IN (m.sender, m.recipient))`;
+const SEARCHABLE_BY_ME = `NOT m.deleted AND CASE WHEN m.group_id IS NULL
+    THEN (m.sender = $1 OR m.recipient = $1)
+      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker = $1 AND b.blocked IN (m.sender, m.recipient))
+    ELSE EXISTS (SELECT 1 FROM group_members g WHERE g.group_id = m.group_id AND g.member = $1)
+      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker = $1 AND b.blocked = m.sender) END`;
 /**
  * The words as a to_tsquery() text (every word quoted, so nothing a person types is tsquery syntax)
- * and the people as '~name' lexemes (see SEARCHABLE_BY_ME).
+ * and where to look as lexemes: one conversation's, or the user's name or any of its groups.
  */
-export function searchQueries(terms: readonly SearchTerm[], people: readonly string[]): [string, string] {
+export function searchQueries(
+  terms: readonly SearchTerm[],
+  user: string,
+  scope: SearchScope,
+): [string, string] {
+  return [searchWords(terms), scopeLexemes(user, scope)];
+}
+
+/** The words of a query as a to_tsquery() text: every word quoted, so nothing typed is tsquery syntax. */
+export function searchWords(terms: readonly SearchTerm[]): string {
   const words = terms.map(({ word, prefix }) => `'${word.replace(/['\\]/gu, '\\$&')}'${prefix ? ':*' : ''}`);
-  // Usernames hold no quote or backslash (USERNAME_PATTERN): each is one quoted lexeme.
-  return [words.join(' & '), people.map((name) => `'~${name}'`).join(' & ')];
+  return words.join(' & ');
+}
+
+function scopeLexemes(user: string, scope: SearchScope): string {
+  if ('peer' in scope) return `'~${user}' & '~${scope.peer}'`;
+  if ('group' in scope) return `'#${scope.group}'`;
+  return [`'~${user}'`, ...scope.groups.map((id) => `'#${id}'`)].join(' | ');
 }
 
 const HEADLINE_OPTIONS = `'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
@@ -185,17 +205,44 @@ export const SQL = {
     FROM unnest($2::bigint[], $3::integer[]) AS a (id, revision)
     WHERE group_deliveries.message_id = a.id AND group_deliveries.recipient = $1`,
 
-  // $1 user, $2 the words (to_tsquery syntax, every word quoted), $3 the '~name' lexemes, $4 the
-  // conversation or null, $5 before, $6 limit. The newest matches first; only they get a headline.
+  // $1 user, $2 the words (to_tsquery syntax, every word quoted), $3 where to look as lexemes
+  // (searchQueries), $4 the conversation or null, $5 before, $6 limit. The newest matches first;
+  // only they get a headline.
   searchMessages: `
-    SELECT h.id, h.sender AS "from", h.recipient AS "to", h.sent_at AS "sentAt",
+    SELECT h.id, h.sender AS "from", h.recipient AS "to", h.group_id AS "groupId",
+      (SELECT name FROM groups WHERE id = h.group_id) AS "groupName", h.sent_at AS "sentAt",
       ts_headline('simple', translate(message_search_decoded(h.text), chr(2) || chr(3), '  '),
         to_tsquery('simple', $2), ${HEADLINE_OPTIONS}) AS marked
     FROM (
-      SELECT m.id, m.sender, m.recipient, m.sent_at, m.text FROM messages m
-      WHERE message_search_vector(m.text, m.sender, m.recipient) @@ (to_tsquery('simple', $2) && $3::tsquery)
+      SELECT m.id, m.sender, m.recipient, m.group_id, m.sent_at, m.text FROM messages m
+      WHERE message_search_vector(m.text, m.sender, m.recipient, m.group_id)
+          @@ (to_tsquery('simple', $2) && $3::tsquery)
         AND m.id < $5 AND ($4::text IS NULL OR m.conversation = $4) AND ${SEARCHABLE_BY_ME}
       ORDER BY m.id DESC LIMIT $6
+    ) h
+    ORDER BY h.id DESC`,
+
+  // $1 user, $2 the words (to_tsquery syntax), $3 before, $4 limit. Every broadcast with the words,
+  // newest first, until $4 of them reached $1 (the index cannot narrow to one user's: who received
+  // a broadcast follows from the online spans, as in broadcastPage).
+  // The member's groups, the most recently active first (search-snippet.ts, SEARCH_GROUPS_MAX).
+  searchGroupsOf: `
+    SELECT g.group_id FROM group_members g WHERE g.member = $1
+    ORDER BY (SELECT max(m.id) FROM messages m WHERE m.conversation = '#' || g.group_id) DESC NULLS LAST,
+      g.group_id DESC
+    LIMIT ${SEARCH_GROUPS_MAX}`,
+  searchBroadcasts: `
+    SELECT h.id, h.sender AS "from", h.sent_at AS "sentAt",
+      ts_headline('simple', translate(message_search_decoded(h.text), chr(2) || chr(3), '  '),
+        to_tsquery('simple', $2), ${HEADLINE_OPTIONS}) AS marked
+    FROM (
+      SELECT b.id, b.sender, b.sent_at, b.text FROM broadcasts b
+      WHERE to_tsvector('simple'::regconfig, message_search_text(b.text)) @@ to_tsquery('simple', $2)
+        AND b.id < $3 AND NOT ($1 = ANY (b.excluded))
+        AND EXISTS (SELECT 1 FROM online_spans s WHERE s.name = $1 AND b.id > s.after_broadcast
+          AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER}))
+        AND NOT EXISTS (SELECT 1 FROM blocks k WHERE k.blocker = $1 AND k.blocked = b.sender)
+      ORDER BY b.id DESC LIMIT $4
     ) h
     ORDER BY h.id DESC`,
 

@@ -16,8 +16,9 @@ import { sql as v9 } from './migrations/0009-message-search.js';
 import { sql as v10 } from './migrations/0010-reactions.js';
 import { sql as v11 } from './migrations/0011-group-receipts.js';
 import { sql as v12 } from './migrations/0012-files.js';
+import { sql as v13 } from './migrations/0013-group-search.js';
 
-const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -22,7 +22,7 @@ function prepare(db: Database.Database) {
     byId: db.prepare(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ? AND owner = ?`),
     finish: db.prepare('UPDATE uploads SET finished = ? WHERE id = ?'),
     remove: db.prepare('DELETE FROM uploads WHERE id = ?'),
-    attach: db.prepare('UPDATE uploads SET attached = 1 WHERE id = ?'),
+    attach: db.prepare('UPDATE uploads SET attached = ? WHERE id = ?'),
     expired: db.prepare(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE started < ? ORDER BY started LIMIT ?`),
     inUse: db
       .prepare(
@@ -63,7 +63,7 @@ export function fileMetaStore(db: Database.Database, io: DurableIo): FileMetaSto
       }),
     finishUpload: (id, at) => io.write(() => void s.finish.run(at, id)),
     removeUpload: (id) => io.write(() => void s.remove.run(id)),
-    markAttached: (id) => io.write(() => void s.attach.run(id)),
+    markAttached: (id, attached = true) => io.write(() => void s.attach.run(attached ? 1 : 0, id)),
     expiredUploads: (before, limit) =>
       io.read(() => (s.expired.all(before, limit) as StoredUpload[]).map(toUpload)),
     blobInUse: (sha256) => io.read(() => s.inUse.get({ sha256 }) === 1),

@@ -44,8 +44,16 @@ import { pairKey } from '../conversation-key.js';
 import { changeRefusal, toDirectMessage, type StoredMessageRow } from '../message-row.js';
 import { groupStore } from './sqlite-groups.js';
 import { fileMetaStore, messageFileWriter, type MessageFileWriter } from './sqlite-files.js';
-import { searchHit, type SearchRow } from '../search-snippet.js';
-import { pairRow, prepareStatements, searchMatch, type Statements } from './statements.js';
+import {
+  broadcastHit,
+  groupRuns,
+  newestHits,
+  searchConversation,
+  searchHit,
+  type BroadcastSearchRow,
+  type SearchRow,
+} from '../search-snippet.js';
+import { pairRow, prepareStatements, searchMatch, wordsMatch, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Hears about failed background checkpoints (not fatal: the data is safe in the WAL). */
@@ -368,18 +376,20 @@ function messageStore(s: Statements, io: Durable, storeFile: MessageFileWriter):
           s.acknowledgeGroupChange.run({ id, revision, user });
         }
       }),
-    search: ({ user, terms, peer, before, limit }) =>
-      io.read(() =>
-        (
-          s.searchMessages.all({
-            me: user,
-            match: searchMatch(terms, user, peer),
-            pair: peer === undefined ? null : pairKey(user, peer),
-            before,
-            limit,
-          }) as SearchRow[]
-        ).map((row) => searchHit(row, user)),
-      ),
+    search: (query) =>
+      io.read(() => {
+        const { user, terms, before, limit } = query;
+        const one = searchConversation(query);
+        const scopes = one
+          ? [one.scope]
+          : groupRuns(s.searchGroupsOf.all(user) as number[]).map((groups) => ({ groups }));
+        const pages = scopes.map((scope) => {
+          const match = searchMatch(terms, user, scope);
+          const rows = s.searchMessages.all({ me: user, match, pair: one?.key ?? null, before, limit });
+          return (rows as SearchRow[]).map((row) => searchHit(row, user));
+        });
+        return newestHits(pages, limit);
+      }),
   };
 }
 
@@ -444,6 +454,12 @@ function broadcastStore(s: Statements, io: Durable): BroadcastStore {
       }),
     page: (name, before, limit) =>
       io.read(() => s.broadcastPage.all({ name, before, limit }) as BroadcastMessage[]),
+    search: ({ user, terms, before, limit }) =>
+      io.read(() => {
+        const match = wordsMatch(terms);
+        const rows = s.searchBroadcasts.all({ name: user, match, before, limit }) as BroadcastSearchRow[];
+        return rows.map(broadcastHit);
+      }),
   };
 }
 

@@ -2,6 +2,12 @@
 import type Database from 'better-sqlite3';
 import { SEARCH_SNIPPET_WORDS } from '../../../src/shared/limits.js';
 import type { SearchTerm } from '../../../src/shared/search-query.js';
+import { SEARCH_GROUPS_MAX, type SearchScope } from '../search-snippet.js';
+
+/** The broadcasts @name sent or received: @name's online spans covered them, and it was not excluded. */
+const BROADCAST_REACHED = `EXISTS (SELECT 1 FROM online_spans s WHERE s.name = @name AND b.id > s.after_broadcast
+    AND b.id <= coalesce(s.until_broadcast, ${Number.MAX_SAFE_INTEGER}))
+  AND (b.excluded IS NULL OR instr(char(10) || b.excluded || char(10), char(10) || @name || char(10)) = 0)`;
 
 /** A message (m) with what its quote needs of the message it answers (r): StoredMessageRow. */
 export const MESSAGE_COLUMNS = `m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId, m.text, m.sent_at AS sentAt,
@@ -15,24 +21,39 @@ const MESSAGES = 'messages m LEFT JOIN messages r ON r.id = m.reply_to';
 export const LAST_BROADCAST = '(SELECT coalesce(max(id), 0) FROM broadcasts)';
 
 /**
- * Which messages @me may search, the one place this adapter says it: direct messages (group
- * messages are not searched yet: a member's rule goes here) @me sent or received, not deleted,
- * none of a conversation with someone @me has blocked (a block hides that person; a user who
- * blocked @me is not told, so @me's own history with them stays searchable).
- * searchMatch narrows the index to @me's messages first; this condition is what decides.
+ * Which messages @me may search, the one place this adapter says it: the direct messages @me sent
+ * or received, none of a conversation with someone @me has blocked (a block hides that person; a
+ * user who blocked @me is not told, so @me's own history with them stays searchable); and the
+ * messages of the groups @me is a member of now, as its group history shows them (from before it
+ * joined too, none from a sender @me blocks). Never a deleted one.
+ * searchMatch narrows the index to @me's conversations first; this condition is what decides.
  */
-const SEARCHABLE_BY_ME = `m.group_id IS NULL AND (m.sender = @me OR m.recipient = @me) AND m.deleted = 0
-  AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @me AND blocked IN (m.sender, m.recipient))`;
+const SEARCHABLE_BY_ME = `m.deleted = 0 AND CASE WHEN m.group_id IS NULL
+    THEN (m.sender = @me OR m.recipient = @me)
+      AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @me AND blocked IN (m.sender, m.recipient))
+    ELSE EXISTS (SELECT 1 FROM group_members g WHERE g.group_id = m.group_id AND g.member = @me)
+      AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @me AND blocked = m.sender) END`;
 
 /**
- * The FTS5 query for terms among the messages of `me` (and `peer`): every word quoted, so nothing a
- * person types is FTS syntax, and the people column holding both names (see
- * ./migrations/0009-message-search.ts).
+ * The FTS5 query for terms in a scope of `me`'s: every word quoted, so nothing a person types is
+ * FTS syntax, and the people column holding both names of a direct message, or its group
+ * (./migrations/0009-message-search.ts, ./migrations/0013-group-search.ts).
  */
-export function searchMatch(terms: readonly SearchTerm[], me: string, peer?: string): string {
+export function searchMatch(terms: readonly SearchTerm[], me: string, scope: SearchScope): string {
+  return `${wordsMatch(terms)} AND ${scopeMatch(me, scope)}`;
+}
+
+/** The words of a query as FTS5 text: every word quoted, so nothing a person types is FTS syntax. */
+export function wordsMatch(terms: readonly SearchTerm[]): string {
   const words = terms.map(({ word, prefix }) => `"${word.replaceAll('"', '""')}"${prefix ? ' *' : ''}`);
-  const people = [me, ...(peer === undefined ? [] : [peer])].map((name) => `people : "${hexName(name)}"`);
-  return [`text : (${words.join(' ')})`, ...people].join(' AND ');
+  return `text : (${words.join(' ')})`;
+}
+
+function scopeMatch(me: string, scope: SearchScope): string {
+  if ('peer' in scope) return `people : "${hexName(me)}" AND people : "${hexName(scope.peer)}"`;
+  if ('group' in scope) return `people : "g${scope.group}"`;
+  const tokens = [`"${hexName(me)}"`, ...scope.groups.map((id) => `"g${id}"`)];
+  return `people : (${tokens.join(' OR ')})`;
 }
 
 const hexName = (name: string) => Buffer.from(name, 'utf8').toString('hex');
@@ -115,7 +136,9 @@ type StatementName =
   | 'groupReadable'
   | 'receiptSendersTo'
   | 'groupReceipts'
-  | 'searchMessages';
+  | 'searchMessages'
+  | 'searchGroupsOf'
+  | 'searchBroadcasts';
 
 /** Named where it is exported, so declaration files need not spell the driver's internal types. */
 export type Statements = Record<StatementName, Database.Statement>;
@@ -387,12 +410,30 @@ export function prepareStatements(db: Database.Database): Statements {
     recipientsOf: p('SELECT recipient FROM group_deliveries WHERE message_id = ?', true),
     // Newest first straight from the index (FTS5 walks its rowids in descending order).
     searchMessages: p(
-      `SELECT m.id, m.sender AS "from", m.recipient AS "to", m.sent_at AS sentAt,
+      `SELECT m.id, m.sender AS "from", m.recipient AS "to", m.group_id AS groupId,
+         (SELECT name FROM groups WHERE id = m.group_id) AS groupName, m.sent_at AS sentAt,
          snippet(message_search, 0, char(2), char(3), '…', ${SEARCH_SNIPPET_WORDS}) AS marked
        FROM message_search JOIN messages m ON m.id = message_search.rowid
        WHERE message_search MATCH @match AND message_search.rowid < @before
          AND (@pair IS NULL OR m.pair = @pair) AND ${SEARCHABLE_BY_ME}
        ORDER BY message_search.rowid DESC LIMIT @limit`,
+    ),
+    // The member's groups, the most recently active first (search-snippet.ts, SEARCH_GROUPS_MAX).
+    searchGroupsOf: p(
+      `SELECT g.group_id FROM group_members g WHERE g.member = ?
+       ORDER BY (SELECT max(m.id) FROM messages m WHERE m.pair = '#' || g.group_id) DESC, g.group_id DESC
+       LIMIT ${SEARCH_GROUPS_MAX}`,
+      true,
+    ),
+    // Every broadcast with the words, newest first, until `limit` of them reached @name (the index
+    // cannot narrow to one user's: who received a broadcast follows from the online spans).
+    searchBroadcasts: p(
+      `SELECT b.id, b.sender AS "from", b.sent_at AS sentAt,
+         snippet(broadcast_search, 0, char(2), char(3), '…', ${SEARCH_SNIPPET_WORDS}) AS marked
+       FROM broadcast_search JOIN broadcasts b ON b.id = broadcast_search.rowid
+       WHERE broadcast_search MATCH @match AND broadcast_search.rowid < @before AND ${BROADCAST_REACHED}
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker = @name AND blocked = b.sender)
+       ORDER BY broadcast_search.rowid DESC LIMIT @limit`,
     ),
   };
 }

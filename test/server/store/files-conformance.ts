@@ -101,6 +101,16 @@ export function describeFileConformance(name: string, open: () => Promise<StoreF
       expect(await store.files.blobInUse(FILE.sha256)).toBe(false);
     });
 
+    it('lets an attached upload keep the blob again while it is being attached once more', async () => {
+      await store.files.startUpload(upload('u1', 'alice'), 4);
+      await store.files.markAttached(upload('u1', 'alice').id);
+      expect(await store.files.blobInUse(FILE.sha256)).toBe(false);
+      await store.files.markAttached(upload('u1', 'alice').id, false);
+      expect(await store.files.blobInUse(FILE.sha256)).toBe(true);
+      await store.files.markAttached(upload('u1', 'alice').id);
+      expect(await store.files.blobInUse(FILE.sha256)).toBe(false);
+    });
+
     it('lists uploads started before a time, oldest first, at most the limit, and removes them', async () => {
       for (const [id, started] of [
         ['e3', 300],

@@ -1,6 +1,7 @@
 /**
- * Searching the text of your direct messages (the `search` request, run by the server's store
- * engine): the results of the current query a page at a time, whether a search is running, and
+ * Searching the text of your direct and group messages, and of your broadcasts (the `search`
+ * request, run by the server's store engine): the results of the current query a page at a time
+ * (the broadcasts apart: their ids are of their own sequence), whether a search is running, and
  * the message a clicked result asked the chat to jump to.
  */
 import { defineStore } from 'pinia';
@@ -9,6 +10,7 @@ import { SEARCH_QUERY_MAX_LENGTH } from '../../../shared/limits';
 import type { SearchHit } from '../../../shared/protocol';
 import { searchQueryProblem } from '../../../shared/search-query';
 import { call } from '../api';
+import { EVERYONE, EVERYONE_LABEL, groupKey } from '../constants';
 import { describeProblem } from '../errors';
 
 /** Results per page: a screenful, and the "More results" button asks for the next. */
@@ -29,34 +31,53 @@ export function lastWordAsPrefix(query: string): string {
   return /[\p{L}\p{N}\p{M}]{3}$/u.test(query) ? `${query}*` : query;
 }
 
+/** The key of the chat a result is in: Everyone's, its group's, or the other person's. */
+export function hitConversation(hit: SearchHit): string {
+  if (hit.everyone) return EVERYONE;
+  return hit.group === undefined ? (hit.peer ?? '') : groupKey(hit.group);
+}
+
+/** What a result calls its chat: Everyone, the group's name (as it was when found), or the other person. */
+export function hitChatName(hit: SearchHit): string {
+  return hit.everyone ? EVERYONE_LABEL : (hit.groupName ?? hit.peer ?? '');
+}
+
 export const useMessageSearchStore = defineStore('messageSearch', () => {
   const query = ref('');
+  /** Messages of the user's conversations (direct and group), newest first. */
   const results = ref<SearchHit[]>([]);
   const hasMore = ref(false);
+  /** Broadcasts the user sent or received (the Everyone conversation), newest first: ids of their own. */
+  const broadcastResults = ref<SearchHit[]>([]);
+  const broadcastsHaveMore = ref(false);
   const searching = ref(false);
   const error = ref<string | null>(null);
-  /** A result that was opened: its chat shows this message once it has loaded around it. */
+  /** A result that was opened: its chat (a peer, group or Everyone key) shows this message once it has loaded around it. */
   const pendingJump = ref<{ peer: string; id: number } | null>(null);
   /** Bumped by every new query and reset: a late answer to an older one is dropped. */
   let generation = 0;
+  /** Requests of the current query on their way: "Searching…" while there are any. */
+  let pending = 0;
 
-  async function fetchPage(before?: number): Promise<void> {
-    const asked = ++generation;
+  async function fetchPage(everyone: boolean, before?: number): Promise<void> {
+    const asked = generation;
+    pending++;
     searching.value = true;
     const r = await call('searchMessages', {
       query: lastWordAsPrefix(query.value),
       limit: MESSAGE_SEARCH_PAGE,
+      ...(everyone ? { everyone: true as const } : {}),
       ...(before === undefined ? {} : { before }),
     });
     if (asked !== generation) return;
-    searching.value = false;
+    searching.value = --pending > 0;
     if (!r.ok) {
       error.value = `Message search failed. ${describeProblem(r.error)}`;
       return;
     }
-    error.value = null;
-    results.value = before === undefined ? r.value.results : [...results.value, ...r.value.results];
-    hasMore.value = r.value.hasMore;
+    const list = everyone ? broadcastResults : results;
+    list.value = before === undefined ? r.value.results : [...list.value, ...r.value.results];
+    (everyone ? broadcastsHaveMore : hasMore).value = r.value.hasMore;
   }
 
   /** Searches for `text` from the newest message; a query without words clears the results. */
@@ -66,21 +87,22 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
     clear();
     if (!searchableQuery(q)) return;
     query.value = q;
-    await fetchPage();
+    await Promise.all([fetchPage(false), fetchPage(true)]);
   }
 
-  /** The next page of the current query. */
-  async function more(): Promise<void> {
-    const last = results.value.at(-1);
-    if (!hasMore.value || searching.value || last === undefined) return;
-    await fetchPage(last.id);
+  /** The next page of the current query's messages, or of its broadcasts. */
+  async function more(everyone = false): Promise<void> {
+    const last = (everyone ? broadcastResults : results).value.at(-1);
+    const more = everyone ? broadcastsHaveMore.value : hasMore.value;
+    if (!more || searching.value || last === undefined) return;
+    await fetchPage(everyone, last.id);
   }
 
   function openResult(hit: SearchHit): void {
-    pendingJump.value = { peer: hit.peer, id: hit.id };
+    pendingJump.value = { peer: hitConversation(hit), id: hit.id };
   }
 
-  /** The message to show in `peer`'s chat, once: undefined when none is waiting for it. */
+  /** The message to show in the chat keyed `peer`, once: undefined when none is waiting for it. */
   function takeJump(peer: string): number | undefined {
     const jump = pendingJump.value;
     if (jump?.peer !== peer) return undefined;
@@ -90,9 +112,12 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
 
   function clear(): void {
     generation++;
+    pending = 0;
     query.value = '';
     results.value = [];
     hasMore.value = false;
+    broadcastResults.value = [];
+    broadcastsHaveMore.value = false;
     searching.value = false;
     error.value = null;
   }
@@ -106,6 +131,8 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
     query,
     results,
     hasMore,
+    broadcastResults,
+    broadcastsHaveMore,
     searching,
     error,
     pendingJump,

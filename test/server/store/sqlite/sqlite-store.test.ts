@@ -18,10 +18,12 @@ import {
   dropMessageSearch,
   dropReactions,
   dropReceipts,
+  undoGroupSearch,
 } from '../../../helpers/old-schema.js';
 import { SCHEMA_VERSION } from '../../../../server/store/sqlite/migrations.js';
 import { makeTempDir } from '../../../helpers/server.js';
 import { GROUPS_CREATED_MAX, GROUP_MEMBERS_MAX } from '../../../../src/shared/limits.js';
+import { searchTerms } from '../../../../src/shared/search-query.js';
 
 const LIMITS = { maxMembers: GROUP_MEMBERS_MAX, maxCreated: GROUPS_CREATED_MAX };
 
@@ -130,6 +132,7 @@ describe('the SQLite store', () => {
     await store.close();
     // Back to schema 2 as it was: no pairs table, the two per-message indexes (and no schema 4 tables).
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -179,6 +182,7 @@ describe('the SQLite store', () => {
     await send(store, 'ann', 'bob', 'hi bob', 1);
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -215,6 +219,7 @@ describe('the SQLite store', () => {
     const { id } = sent.message;
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     dropReactions(db);
@@ -256,6 +261,7 @@ describe('the SQLite store', () => {
     await store.messages.acknowledge('cy', [two]);
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     dropGroupReceipts(db);
     db.pragma('user_version = 10');
@@ -271,6 +277,75 @@ describe('the SQLite store', () => {
     }
   });
 
+  it('migrates a version 12 database: its group messages become searchable by the members, its broadcasts too, the indexes stay whole', async () => {
+    const path = join(dir, 'v12.db');
+    const store = openSqliteStore(path);
+    await withUsers(store, ['ann', 'bob', 'cy']);
+    const made = await store.groups.create({ name: 'g', creator: 'ann', members: ['bob'], at: 1 }, LIMITS);
+    if ('refused' in made) throw new Error('refused');
+    const posted = await store.groups.insertMessage({
+      from: 'bob',
+      group: made.id,
+      text: 'old plan',
+      sentAt: 2,
+    });
+    if ('refused' in posted) throw new Error('refused');
+    await store.messages.changeDirect({
+      id: posted.message.id,
+      sender: 'bob',
+      at: 3,
+      text: 'new plan',
+      editableSince: 0,
+    });
+    const direct = await send(store, 'cy', 'ann', 'plan b', 4);
+    if (!('message' in direct)) throw new Error('refused');
+    await store.presence.online('ann', 5);
+    const kept = await store.broadcasts.insert({
+      from: 'ann',
+      text: 'plan c for all',
+      sentAt: 6,
+      excluded: [],
+    });
+    await store.close();
+    const db = new Database(path);
+    undoGroupSearch(db);
+    db.pragma('user_version = 12');
+    db.close();
+    const migrated = openSqliteStore(path);
+    const search = (user: string, query: string) =>
+      migrated.messages.search({
+        user,
+        terms: searchTerms(query),
+        before: Number.MAX_SAFE_INTEGER,
+        limit: 10,
+      });
+    try {
+      expect((await search('ann', 'plan')).map((hit) => hit.id)).toEqual([
+        direct.message.id,
+        posted.message.id,
+      ]);
+      expect(await search('ann', 'old')).toEqual([]);
+      expect(await search('cy', 'new')).toEqual([]);
+      const broadcasts = await migrated.broadcasts.search({
+        user: 'ann',
+        terms: searchTerms('plan'),
+        before: Number.MAX_SAFE_INTEGER,
+        limit: 10,
+      });
+      expect(broadcasts.map((hit) => hit.id)).toEqual([kept]);
+    } finally {
+      await migrated.close();
+    }
+    const check = new Database(path);
+    try {
+      // Compares the index with its content: a group row taken out with other values than it was put in with would fail.
+      check.exec("INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)");
+      check.exec("INSERT INTO broadcast_search (broadcast_search, rank) VALUES ('integrity-check', 1)");
+    } finally {
+      check.close();
+    }
+  });
+
   it('migrates a version 11 database: its messages stay as they were, files attach from then on', async () => {
     const path = join(dir, 'v11.db');
     const store = openSqliteStore(path);
@@ -279,6 +354,7 @@ describe('the SQLite store', () => {
     if (!('message' in sent)) throw new Error('refused');
     await store.close();
     const db = new Database(path);
+    undoGroupSearch(db);
     dropFiles(db);
     db.pragma('user_version = 11');
     db.close();
