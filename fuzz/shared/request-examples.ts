@@ -69,6 +69,7 @@ const examples: { [K in RequestType]: Array<Record<string, unknown>> } = {
   group_leave: [{ group: 1 }],
   upload_start: [{ name: 'photo.png', size: 1234, sha256: SHA256, mime: 'image/png' }],
   upload_chunk: [{ upload: 'AAAAAAAAAAAAAAAAAAAAAA', offset: 0, data: 'aGVsbG8=' }],
+  upload_cancel: [{ upload: 'AAAAAAAAAAAAAAAAAAAAAA' }],
   download_chunk: [{ messageId: 7, offset: 0, length: 46080 }],
 };
 

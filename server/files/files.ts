@@ -105,6 +105,16 @@ export class Files {
     return this.complete(row, offset, now);
   }
 
+  /**
+   * Drops an upload of `owner`'s (the app's Cancel), so it stops counting against
+   * UPLOADS_IN_PROGRESS_MAX at once instead of at its expiry. A message that carries its file keeps it.
+   */
+  async cancel(owner: string, upload: string): Promise<void> {
+    const row = await this.store.files.upload(upload, owner);
+    if (row === undefined) throw unknownUpload();
+    await this.discard(row);
+  }
+
   /** The upload, unless it is not `owner`'s or past its expiry (the janitor may not have run yet). */
   private async liveUpload(id: string, owner: string, now: number): Promise<UploadRow> {
     const row = await this.store.files.upload(id, owner);

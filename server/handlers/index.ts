@@ -1,7 +1,7 @@
 /** Every request type's handler, with its rules (see ./connection.ts). */
 import { checkuser, hello, login, logout, register } from './account-handlers.js';
 import type { Handlers } from './connection.js';
-import { downloadChunk, uploadChunk, uploadStart } from './file-handlers.js';
+import { downloadChunk, uploadCancel, uploadChunk, uploadStart } from './file-handlers.js';
 import { groupAdd, groupAdmin, groupCreate, groupLeave, groupRemove, groupRename } from './group-handlers.js';
 import {
   ack,
@@ -67,5 +67,6 @@ export const handlers: Handlers = {
   group_leave: groupLeave,
   upload_start: uploadStart,
   upload_chunk: uploadChunk,
+  upload_cancel: uploadCancel,
   download_chunk: downloadChunk,
 };

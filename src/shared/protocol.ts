@@ -615,6 +615,14 @@ export const requests = {
     result: z.object({ received: z.number().int().nonnegative(), complete: z.boolean() }),
   },
   /**
+   * Drops an upload of yours, finished or not (the app's Cancel): its partial file goes, and it no
+   * longer counts against the unfinished uploads you may have. A message that carries it keeps its file.
+   */
+  upload_cancel: {
+    params: z.object({ upload: uploadIdSchema }),
+    result: empty,
+  },
+  /**
    * Up to `length` bytes of the file of message `messageId` from `offset` (fewer only at its end),
    * for a user who may see that message and has not blocked its sender.
    */

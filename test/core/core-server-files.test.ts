@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MessengerCore } from '../../src/main/core/index.js';
 import type { MessageTarget } from '../../src/shared/api.js';
 import type { FileTransfer } from '../../src/shared/files.js';
@@ -255,6 +255,18 @@ describe('core: files in direct chats', () => {
     expect(hans.core.receivedFile(started.value.transfer.id)).toBeUndefined();
     // Only the whole file's message reached hans; the cancelled one never became a message.
     expect(hans.log.of('message').filter((e) => e.message.file)).toHaveLength(1);
+  });
+
+  it('drops a cancelled upload on the server at once, so it no longer counts as unfinished', async () => {
+    const yoda = await throughRelay('yoda', 'wise');
+    const transfer = await sendBytes(yoda.core, { to: 'hans' }, testBytes(12 * 1024 * 1024, 9));
+    await yoda.log.waitFor('file', (e) => e.transfer.id === transfer.id && e.transfer.bytesDone > 0);
+    expect(await yoda.core.call('cancelFile', transfer.id)).toEqual({ ok: true, value: {} });
+    await vi.waitFor(() =>
+      expect(frames(yoda.relay, 'toServer').map((f) => f.type)).toContain('upload_cancel'),
+    );
+    // Requests run in order on the server: the chunks sent before the cancel were handled first.
+    await vi.waitFor(() => expect(readdirSync(join(fixture.server.dir, 'files', 'parts'))).toEqual([]));
   });
 
   it('refuses a file over the server’s limit before sending any byte of it', async () => {

@@ -318,6 +318,49 @@ export function describeFileTests(backend: BlobBackend): void {
       expect((await start_(0)).ok).toBe(true);
     });
 
+    it("cancels an upload at once: its partial bytes go, its slot is free again, and no one else's can be cancelled", async () => {
+      await start();
+      const yoda = await yodaLogin();
+      const hans = await hansLogin();
+      const bytes = testBytes(3 * FILE_CHUNK_MAX_BYTES, 14);
+      const { upload } = await uploadFile(yoda, bytes, { stopAt: FILE_CHUNK_MAX_BYTES });
+      expect((await hans.fail('upload_cancel', { upload })).code).toBe('unknown_upload');
+      expect(partsNow()).toEqual([upload]);
+      for (let seed = 1; seed < UPLOADS_IN_PROGRESS_MAX; seed++) {
+        await yoda.call('upload_start', {
+          name: 'b.png',
+          size: 10,
+          sha256: sha256(testBytes(10, seed)),
+          mime: 'image/png',
+        });
+      }
+      const another = { name: 'c.png', size: 10, sha256: sha256(testBytes(10, 98)), mime: 'image/png' };
+      expect((await yoda.fail('upload_start', another)).code).toBe('too_many_uploads');
+
+      expect(await yoda.call('upload_cancel', { upload })).toEqual({});
+      expect(partsNow()).toEqual([]);
+      expect((await yoda.fail('upload_cancel', { upload })).code).toBe('unknown_upload');
+      const next = {
+        upload,
+        offset: FILE_CHUNK_MAX_BYTES,
+        data: bytes.subarray(FILE_CHUNK_MAX_BYTES, 2 * FILE_CHUNK_MAX_BYTES).toString('base64'),
+      };
+      expect((await yoda.fail('upload_chunk', next)).code).toBe('unknown_upload');
+      expect((await yoda.call('upload_start', another)).offset).toBe(0);
+    });
+
+    it('cancelling a finished upload keeps the file of a message that carries it', async () => {
+      await start();
+      const yoda = await yodaLogin();
+      const hans = await hansLogin();
+      const bytes = testBytes(FILE_CHUNK_MAX_BYTES + 10, 15);
+      const { upload } = await uploadFile(yoda, bytes);
+      const { message } = await yoda.call('message', { to: 'hans', file: upload });
+      expect(await yoda.call('upload_cancel', { upload })).toEqual({});
+      expect(await blobsNow()).toEqual([sha256(bytes)]);
+      expect(await downloadFile(hans, message.id, bytes.length)).toEqual(bytes);
+    });
+
     it('removes an unfinished upload after the upload expiry (the janitor), with its partial bytes', async () => {
       await start({ uploadExpirySeconds: 1 });
       const yoda = await yodaLogin();

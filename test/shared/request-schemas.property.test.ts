@@ -80,6 +80,7 @@ const validParams: { [K in RequestType]: fc.Arbitrary<Record<string, unknown>> }
       .uint8Array({ minLength: 1, maxLength: 1024 })
       .map((bytes) => Buffer.from(bytes).toString('base64')),
   }),
+  upload_cancel: fc.record({ upload: fc.stringMatching(/^[A-Za-z0-9_-]{22}$/) }),
   download_chunk: fc.record({
     messageId: fc.integer({ min: 1, max: 2 ** 40 }),
     offset: fc.integer({ min: 0, max: 2 ** 40 }),

@@ -71,6 +71,8 @@ interface Upload extends Entry {
   spool?: FileHandle;
   spooled: number;
   sha256?: string;
+  /** The server's id of the upload under way (upload_start's answer). */
+  serverUpload?: string;
   /** The upload finished on the server: its id for the message. */
   complete?: string;
 }
@@ -214,6 +216,7 @@ export class ServerFiles {
         sha256: entry.sha256 ?? '',
         mime: transfer.mime,
       });
+      entry.serverUpload = started.upload;
       transfer.bytesDone = started.offset;
       this.report(entry, true);
       await this.pumpUp(entry, connection, started.upload, started.offset);
@@ -490,7 +493,22 @@ export class ServerFiles {
   cancel(id: string): Promise<void> {
     const entry = this.uploads.get(id) ?? this.downloads.get(id);
     if (!entry) throw this.unknown(id);
+    if ('target' in entry) this.dropOnServer(entry);
     return this.finish(entry, { state: 'cancelled', cancelledBy: 'me' });
+  }
+
+  /**
+   * Tells the server to drop an unfinished upload now, so it stops counting against the user's
+   * unfinished uploads. Best effort: while disconnected it expires on the server instead. A finished
+   * one stays: a queued message may carry it.
+   */
+  private dropOnServer(entry: Upload): void {
+    const upload = entry.serverUpload;
+    if (upload === undefined || entry.complete !== undefined) return;
+    this.host
+      .connection()
+      ?.request('upload_cancel', { upload })
+      .catch(() => undefined);
   }
 
   private fail(entry: Entry, reason: FileFailReason): Promise<void> {
