@@ -151,7 +151,6 @@ async function adminQuery(port: number, database: string, sql: string): Promise<
 }
 
 class Cluster implements PrivatePostgres {
-  readonly url: string;
   private child: ChildProcess | undefined;
   private databases = 0;
   private stopped = false;
@@ -162,12 +161,21 @@ class Cluster implements PrivatePostgres {
     private readonly bin: string,
     private readonly as: RunAs,
     readonly dir: string,
-    readonly port: number,
+    /** Set by startPrivatePostgres until the server listens on it (see there), then kept. */
+    public port: number,
     private readonly ownProcessGroup: boolean,
   ) {
     this.logFile = join(dir, 'postgres.log');
     this.dataDir = join(dir, 'data');
-    this.url = this.urlOf('messenger');
+  }
+
+  get url(): string {
+    return this.urlOf('messenger');
+  }
+
+  /** Whether the last start failed because another program took the port meanwhile. */
+  portWasTaken(): boolean {
+    return /could not bind|Address already in use/i.test(lastLines(this.logFile, 15));
   }
 
   urlOf(database: string): string {
@@ -289,16 +297,35 @@ class Cluster implements PrivatePostgres {
   }
 }
 
+const PORT_ATTEMPTS = 4;
+
+/**
+ * Starts the server on a port that was free a moment before: postgres cannot listen on port 0, so
+ * a port is picked first, and another program (a test server on port 0) may take it before postgres
+ * binds; then it tries another.
+ */
+async function startOnFreePort(cluster: Cluster): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    cluster.port = await freePort();
+    try {
+      await cluster.start();
+      return;
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !cluster.portWasTaken()) throw error;
+    }
+  }
+}
+
 /** Starts a fresh PostgreSQL cluster with one database, `messenger`. */
 export async function startPrivatePostgres(options: PrivatePostgresOptions): Promise<PrivatePostgres> {
   const bin = postgresBinDir(options.neededFor);
   const as = runAs(options.neededFor);
   const dir = mkdtempSync(join(tmpdir(), 'messenger-pg-'));
   as.own(dir);
-  const cluster = new Cluster(bin, as, dir, await freePort(), options.ownProcessGroup ?? false);
+  const cluster = new Cluster(bin, as, dir, 0, options.ownProcessGroup ?? false);
   try {
     cluster.initdb();
-    await cluster.start();
+    await startOnFreePort(cluster);
     await adminQuery(cluster.port, 'postgres', 'CREATE DATABASE messenger');
     return cluster;
   } catch (error) {
