@@ -134,6 +134,26 @@ describe('sending a file to a chat', () => {
     chat.unmount();
   });
 
+  it('says how much of a large file it has prepared before the upload starts', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let handed = 0;
+    fake.on('sendFileChunk', async (_id, data) => {
+      if (handed > 0) await held;
+      handed += atob(data).length;
+      return ok({ bytesDone: handed });
+    });
+    const chat = await openChat();
+    pick(chat, new File([new Uint8Array(4 * FILE_API_CHUNK_BYTES)], 'big.bin'));
+    await settle(20);
+    expect(chat.get('.file-status').text()).toBe('Preparing… 25 %');
+    release();
+    await settle(20);
+    expect(chat.get('.file-status').text()).toBe('Preparing… 100 %');
+    expect(fake.callsOf('sendFileEnd')).toEqual([[UP]]);
+    chat.unmount();
+  });
+
   it('refuses a file over the server’s limit before anything goes out', async () => {
     await withFileLimit(1000);
     const chat = await openChat();

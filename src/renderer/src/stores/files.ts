@@ -61,6 +61,11 @@ export const useFilesStore = defineStore('files', () => {
 
   /** Inline thumbnails of downloaded images, by transfer id (data URLs made here). */
   const previews = ref<Record<string, string>>({});
+  /**
+   * Bytes of a chat file handed to the core so far, by transfer id: its upload starts only once the
+   * core has them all, and a large file takes a while to hand over (the row says how far it is).
+   */
+  const prepared = ref<Record<string, number>>({});
 
   function forPeer(peer: string): FileTransfer[] {
     return Object.values(transfers.value).filter((t) => t.via === undefined && t.peer === peer);
@@ -146,6 +151,7 @@ export const useFilesStore = defineStore('files', () => {
       if (!r?.ok) return failSending(transfer, r?.error);
       // A chat file's progress is its upload, which starts once the core has every byte.
       if (transfer.via === undefined) apply({ ...transfer, bytesDone: r.value.bytesDone, state: 'sending' });
+      else prepared.value[transfer.id] = r.value.bytesDone;
     }
     const ended = await call('sendFileEnd', transfer.id);
     return ended.ok || failSending(transfer, ended.error);
@@ -187,12 +193,14 @@ export const useFilesStore = defineStore('files', () => {
     transfers.value = {};
     errors.value = {};
     previews.value = {};
+    prepared.value = {};
   }
 
   return {
     transfers,
     errors,
     previews,
+    prepared,
     forPeer,
     forMessage,
     apply,
