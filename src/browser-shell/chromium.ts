@@ -90,6 +90,17 @@ export async function prepareChromiumLaunch(launchUrl: string): Promise<Chromium
   }
 }
 
+/**
+ * Removes a Chromium profile once the browser has exited. Its helper processes (renderer, GPU,
+ * crash handler) can still be writing into it for a moment after the browser process is gone, so
+ * a removal can meet a folder that filled again (ENOTEMPTY): it is retried for up to a second.
+ */
+export function removeProfile(userDataDir: string): Promise<void> {
+  return rm(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }).catch(
+    () => undefined,
+  );
+}
+
 /** Opens the one-time `launchUrl` (BrowserShell.launchUrl) in a new Chromium app window. */
 export async function launchChromiumApp(executable: string, launchUrl: string): Promise<LaunchedChromium> {
   const { userDataDir, args } = await prepareChromiumLaunch(launchUrl);
@@ -97,7 +108,7 @@ export async function launchChromiumApp(executable: string, launchUrl: string): 
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
-  }).then(() => rm(userDataDir, { recursive: true, force: true }).catch(() => undefined));
+  }).then(() => removeProfile(userDataDir));
   return {
     process: child,
     exited,

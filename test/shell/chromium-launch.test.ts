@@ -3,12 +3,13 @@
  * user can read in /proc/PID/cmdline: the real shell, and the real Chromium (headless) when installed.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findChromium, prepareChromiumLaunch } from '../../src/browser-shell/chromium.js';
+import { findChromium, prepareChromiumLaunch, removeProfile } from '../../src/browser-shell/chromium.js';
 import { startBrowserShell, type BrowserShell } from '../../src/browser-shell/shell.js';
 
 const CHROMIUM = findChromium(process.env['CHROMIUM']);
@@ -117,7 +118,8 @@ describe('opening the browser shell in Chromium', () => {
         calls.mockRestore();
         browser.kill('SIGKILL');
         await exited;
-        await rm(userDataDir, { recursive: true, force: true });
+        await removeProfile(userDataDir);
+        expect(existsSync(userDataDir)).toBe(false);
       }
     },
   );
